@@ -1,0 +1,490 @@
+"""OSM camera tags to a table of camera views, and the field-of-view geometry of each view.
+
+The camera model follows the OSM wiki's ``man_made=surveillance`` tags; every rule below is one row of the
+camera model table in DESIGN.md. A tag that cannot be read is never guessed: it is recorded in the view's
+``issues`` column with its raw value, and the documented default of :class:`equity.settings.Settings` is
+used (and counted) instead.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from pyproj import Transformer
+from shapely import Polygon
+
+from equity.projection import WGS84, require_metric
+from equity.settings import Settings
+
+
+class TagValueError(ValueError):
+    """A tag value that the camera model cannot read; the message says what was expected."""
+
+
+#: Compass points to degrees clockwise from north.
+COMPASS_DEG: dict[str, float] = {
+    name: i * 22.5
+    for i, name in enumerate(
+        "N NNE NE ENE E ESE SE SSE S SSW SW WSW W WNW NW NNW".split()
+    )
+}
+
+#: ``surveillance:type`` values, lower-cased, to the normalised kind. Others are kept, lower-cased.
+KIND_ALIASES: dict[str, str] = {
+    "camera": "camera",
+    "alpr": "ALPR",
+    "anpr": "ALPR",
+    "guard": "guard",
+    "gunshot_detector": "gunshot_detector",
+}
+
+#: ``surveillance`` values to ownership. ``traffic`` is a common (deprecated) value for a public traffic
+#: camera; it is read as public and counted.
+OWNERSHIP_ALIASES: dict[str, str] = {
+    "public": "public",
+    "outdoor": "outdoor",
+    "indoor": "indoor",
+    "traffic": "public",
+}
+
+#: ``camera:type`` values to the normalised type.
+CAMERA_TYPES: dict[str, str] = {"fixed": "fixed", "dome": "dome", "panning": "panning"}
+
+#: Columns of the camera-view table, in order (geometry last).
+VIEW_COLUMNS: list[str] = [
+    "view_id",
+    "camera_id",
+    "view",
+    "kind",
+    "ownership",
+    "camera_type",
+    "mount",
+    "zone",
+    "operator",
+    "name",
+    "direction_deg",
+    "fov_deg",
+    "height_m",
+    "height_source",
+    "tilt_deg",
+    "range_m",
+    "direction_source",
+    "confidence",
+    "in_coverage",
+    "excluded_reason",
+    "issues",
+    "tags",
+]
+
+_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"
+_HEIGHT_RE = re.compile(
+    rf"^\s*(?P<num>{_NUMBER})\s*(?P<unit>m|meters?|metres?|ft|feet|foot|'|′)?\s*"
+    rf"(?:(?P<inch>{_NUMBER})\s*(?:\"|″|in|inch|inches))?\s*$",
+    re.IGNORECASE,
+)
+_ANGLE_RE = re.compile(rf"^\s*(?P<num>{_NUMBER})\s*(?:°|deg|degrees?)?\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ViewDirection:
+    """One direction a camera looks: centre in degrees clockwise from true north, and the width of a range
+    (``None`` when the tag gave a single direction)."""
+
+    centre_deg: float
+    width_deg: float | None = None
+
+
+def parse_angle(value: str) -> float:
+    """Read one direction: a number of degrees in [0, 360] or a compass point (``N``, ``NNE``, ... ``NNW``).
+
+    Returns degrees clockwise from north in [0, 360); 360 is read as 0.
+
+    Examples
+    --------
+    >>> parse_angle("NE"), parse_angle("90"), parse_angle("360")
+    (45.0, 90.0, 0.0)
+    """
+    text = value.strip()
+    if text.upper() in COMPASS_DEG:
+        return COMPASS_DEG[text.upper()]
+    match = _ANGLE_RE.match(text)
+    if not match:
+        msg = f"{value!r} is not a direction (expected degrees 0-360 or a compass point such as 'NE')"
+        raise TagValueError(msg)
+    deg = float(match["num"])
+    if not 0 <= deg <= 360:
+        msg = f"{value!r} is outside 0-360 degrees"
+        raise TagValueError(msg)
+    return deg % 360.0
+
+
+def parse_direction(value: str) -> list[ViewDirection]:
+    """Read a ``direction`` or ``camera:direction`` tag into one or more view directions.
+
+    Accepted forms (as mappers write them): a number of degrees (``90``), a compass point (``SW``), a
+    clockwise range ``from-to`` (``90-270``, ``NW-NE``) whose centre is ``from + w/2`` and width
+    ``w = (to - from) mod 360`` (``0-360`` is a full circle), and a semicolon list of any of these
+    (``0;180``), one view each.
+
+    Examples
+    --------
+    >>> parse_direction("315-45")
+    [ViewDirection(centre_deg=0.0, width_deg=90.0)]
+    >>> [v.centre_deg for v in parse_direction("N;S")]
+    [0.0, 180.0]
+    """
+    if value is None or not str(value).strip():
+        msg = "empty direction"
+        raise TagValueError(msg)
+    views = []
+    for part in str(value).split(";"):
+        text = part.strip()
+        if not text:
+            msg = f"{value!r} has an empty item in its ';' list"
+            raise TagValueError(msg)
+        start, sep, end = text.partition("-")
+        if sep and start.strip() and end.strip():
+            a, b = parse_angle(start), parse_angle(end)
+            # "0-360" is the whole circle, although 360 and 0 are the same bearing
+            width = (b - a) % 360.0 or (360.0 if parse_angle(start) != _angle_unwrapped(end) else 0.0)
+            if width == 0:
+                msg = f"{value!r} is a range of zero width"
+                raise TagValueError(msg)
+            views.append(ViewDirection((a + width / 2) % 360.0, width))
+        else:
+            views.append(ViewDirection(parse_angle(text)))
+    return views
+
+
+def _angle_unwrapped(value: str) -> float:
+    """Like :func:`parse_angle` but keeps 360 as 360."""
+    match = _ANGLE_RE.match(value.strip())
+    return float(match["num"]) if match else parse_angle(value)
+
+
+def parse_height(value: str) -> float:
+    """Read a ``height`` tag into metres: ``5``, ``5 m``, ``5.5m``, ``16'``, ``16 ft``, ``16'6"``.
+
+    Feet are converted with 1 ft = 0.3048 m and 1 in = 0.0254 m. A height must be above 0 and at most 500 m.
+
+    Examples
+    --------
+    >>> parse_height("5 m"), round(parse_height("16'"), 3), round(parse_height("10'6\\""), 3)
+    (5.0, 4.877, 3.2)
+    """
+    match = _HEIGHT_RE.match(str(value))
+    if not match:
+        msg = f"{value!r} is not a height (expected metres such as '5' or '5 m', or feet such as '16\\'')"
+        raise TagValueError(msg)
+    number = float(match["num"])
+    unit = (match["unit"] or "m").lower()
+    if match["inch"] is not None and unit not in ("'", "′", "ft", "feet", "foot"):
+        msg = f"{value!r} mixes metres and inches"
+        raise TagValueError(msg)
+    metres = number * 0.3048 if unit in ("'", "′", "ft", "feet", "foot") else number
+    if match["inch"] is not None:
+        metres += float(match["inch"]) * 0.0254
+    if not 0 < metres <= 500:
+        msg = f"{value!r} is not a plausible camera height (expected above 0 and at most 500 m)"
+        raise TagValueError(msg)
+    return metres
+
+
+def parse_tilt(*, angle: str | None = None, tilt: str | None = None) -> float | None:
+    """Read the vertical angle of a camera in degrees below the horizontal.
+
+    ``camera:angle`` counts from 0 (horizontal) to 90 (straight down); ``camera:tilt`` counts from -90
+    (down) to 90 (up), so ``below = -tilt``. When both are given, ``camera:angle`` wins and a disagreement
+    of more than one degree is an error.
+
+    Examples
+    --------
+    >>> parse_tilt(angle="30"), parse_tilt(tilt="-30"), parse_tilt()
+    (30.0, 30.0, None)
+    """
+    below_from_angle = below_from_tilt = None
+    if angle is not None:
+        below_from_angle = _parse_signed_degrees(angle, "camera:angle", 0, 90)
+    if tilt is not None:
+        below_from_tilt = -_parse_signed_degrees(tilt, "camera:tilt", -90, 90)
+    if below_from_angle is not None and below_from_tilt is not None:
+        if abs(below_from_angle - below_from_tilt) > 1:
+            msg = (
+                f"camera:angle={angle!r} and camera:tilt={tilt!r} disagree "
+                "(camera:tilt counts upward, camera:angle downward)"
+            )
+            raise TagValueError(msg)
+        return below_from_angle
+    result = below_from_angle if below_from_angle is not None else below_from_tilt
+    return None if result is None else result + 0.0  # normalise -0.0
+
+
+def _parse_signed_degrees(value: str, key: str, low: float, high: float) -> float:
+    match = _ANGLE_RE.match(str(value))
+    if not match:
+        msg = f"{key}={value!r} is not a number of degrees"
+        raise TagValueError(msg)
+    deg = float(match["num"])
+    if not low <= deg <= high:
+        msg = f"{key}={value!r} is outside {low:g} to {high:g} degrees"
+        raise TagValueError(msg)
+    return deg
+
+
+def camera_range(fov_deg: float, settings: Settings) -> float:
+    """Distance in metres at which a camera still resolves ``settings.px_per_m`` pixels per metre.
+
+    A lens of horizontal field of view ``f`` spreads ``P`` pixels over a width ``2 d tan(f/2)`` at distance
+    ``d``, so the distance for a pixel density ``p`` is::
+
+        d = P / (2 p tan(min(f, f_cap) / 2))
+
+    with ``P = settings.sensor_px``, ``p = settings.px_per_m`` and ``f_cap = settings.lens_fov_cap_deg``
+    (wide and panning cameras get the range of a lens of the cap's width). ``settings.range_m``, when set,
+    replaces the model.
+
+    Examples
+    --------
+    >>> round(camera_range(60.0, Settings()), 1)   # 1080p, observation (25 px/m)
+    66.5
+    """
+    if settings.range_m is not None:
+        return float(settings.range_m)
+    lens = math.radians(min(fov_deg, settings.lens_fov_cap_deg))
+    return settings.sensor_px / (2.0 * settings.px_per_m * math.tan(lens / 2.0))
+
+
+def _clean(value: object) -> str | None:
+    """A tag value as a stripped string, or None when missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _short(value: str, limit: int = 80) -> str:
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def views_from_tags(
+    camera_id: str, tags: Mapping[str, object], settings: Settings
+) -> list[dict[str, object]]:
+    """Normalise the tags of one camera into one record per view (see DESIGN.md, "The camera model").
+
+    Rules, in order: kind from ``surveillance:type`` (``ANPR`` is ALPR; default ``camera``); ownership from
+    ``surveillance`` (missing: ``unknown``); camera type from ``camera:type`` (``revolving=yes`` without a
+    type means ``panning``); direction from ``camera:direction``, else ``direction``; field of view 360 for
+    dome and panning cameras, the width of a tagged range, else ``settings.fixed_fov_deg``; height from
+    ``height``, else by ``camera:mount``, else ``settings.default_height_m``; tilt from ``camera:angle`` or
+    ``camera:tilt``; range from :func:`camera_range`. A directional camera with no readable direction
+    follows ``settings.unknown_direction``.
+    """
+    get = {str(k): _clean(v) for k, v in tags.items()}
+    issues: list[str] = []
+
+    def note(key: str, raw: str, why: str) -> None:
+        issues.append(f"{key}={_short(raw)!r}: {why}")
+
+    raw_kind = get.get("surveillance:type")
+    kind = KIND_ALIASES.get(raw_kind.lower(), raw_kind.lower()) if raw_kind else "camera"
+
+    raw_owner = get.get("surveillance")
+    if raw_owner is None:
+        ownership = "unknown"
+    elif raw_owner.lower() in OWNERSHIP_ALIASES:
+        ownership = OWNERSHIP_ALIASES[raw_owner.lower()]
+    else:
+        ownership = "unknown"
+        note("surveillance", raw_owner, "expected public, outdoor or indoor")
+
+    raw_type = get.get("camera:type")
+    if raw_type is None:
+        camera_type = "panning" if (get.get("revolving") or "").lower() == "yes" else "unknown"
+    elif raw_type.lower() in CAMERA_TYPES:
+        camera_type = CAMERA_TYPES[raw_type.lower()]
+    else:
+        camera_type = "unknown"
+        note("camera:type", raw_type, "expected fixed, dome or panning")
+
+    mount = get.get("camera:mount")
+    height_source = "tagged"
+    height: float | None = None
+    if get.get("height") is not None:
+        try:
+            height = parse_height(get["height"])
+        except TagValueError as err:
+            note("height", get["height"], str(err))
+    if height is None:
+        height_source = "mount" if mount and mount.lower() in settings.mount_height_m else "default"
+        height = settings.mount_height_m.get((mount or "").lower(), settings.default_height_m)
+
+    tilt = None
+    try:
+        tilt = parse_tilt(angle=get.get("camera:angle"), tilt=get.get("camera:tilt"))
+    except TagValueError as err:
+        note("camera:angle/camera:tilt", get.get("camera:angle") or get.get("camera:tilt") or "", str(err))
+
+    dir_key = "camera:direction" if get.get("camera:direction") is not None else "direction"
+    directions: list[ViewDirection] | None = None
+    if get.get(dir_key) is not None:
+        try:
+            directions = parse_direction(get[dir_key])
+        except TagValueError as err:
+            note(dir_key, get[dir_key], str(err))
+
+    omni = camera_type in ("dome", "panning")
+    base = {
+        "camera_id": camera_id,
+        "kind": kind,
+        "ownership": ownership,
+        "camera_type": camera_type,
+        "mount": mount,
+        "zone": get.get("surveillance:zone"),
+        "operator": get.get("operator"),
+        "name": get.get("name"),
+        "height_m": height,
+        "height_source": height_source,
+        "tilt_deg": tilt,
+        "tags": json.dumps({str(k): v for k, v in get.items() if v is not None}, ensure_ascii=False,
+                           sort_keys=True),
+    }
+    excluded = None
+    if ownership == "indoor" and not settings.include_indoor:
+        excluded = "indoor camera (settings.include_indoor is off)"
+
+    records: list[dict[str, object]] = []
+    if directions:
+        for d in directions:
+            fov = 360.0 if omni else (d.width_deg if d.width_deg is not None else settings.fixed_fov_deg)
+            records.append(
+                {**base, "direction_deg": d.centre_deg, "fov_deg": fov, "direction_source": "tagged",
+                 "confidence": "high"}
+            )
+    elif omni:
+        records.append({**base, "direction_deg": None, "fov_deg": 360.0, "direction_source": "default",
+                        "confidence": "high"})
+    elif settings.unknown_direction == "disc":
+        records.append({**base, "direction_deg": None, "fov_deg": 360.0, "direction_source": "unknown",
+                        "confidence": "low"})
+    else:
+        records.append({**base, "direction_deg": None, "fov_deg": None, "direction_source": "unknown",
+                        "confidence": "none"})
+        excluded = excluded or "direction unknown (settings.unknown_direction is 'skip')"
+
+    for i, rec in enumerate(records):
+        fov = rec["fov_deg"]
+        if fov is None:
+            rec["range_m"] = None
+        elif rec["confidence"] == "low":  # a disc drawn for a fixed lens keeps the fixed lens's range
+            rec["range_m"] = camera_range(settings.fixed_fov_deg, settings)
+        else:
+            rec["range_m"] = camera_range(float(fov), settings)
+        rec["view"] = i
+        rec["view_id"] = camera_id if len(records) == 1 else f"{camera_id}#{i}"
+        rec["in_coverage"] = excluded is None
+        rec["excluded_reason"] = excluded
+        rec["issues"] = "; ".join(issues) or None
+    return records
+
+
+def normalise_cameras(raw: gpd.GeoDataFrame, settings: Settings | None = None) -> gpd.GeoDataFrame:
+    """Turn raw cameras (``camera_id``, ``tags`` dicts, point geometry) into one row per camera view.
+
+    Parameters
+    ----------
+    raw : geopandas.GeoDataFrame
+        As returned by the readers in :mod:`equity.io.cameras`.
+    settings : Settings, optional
+        Defaults of the camera model.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns :data:`VIEW_COLUMNS` and the camera's point, in the CRS of ``raw``, indexed by ``view_id``.
+    """
+    settings = settings or Settings()
+    rows: list[dict[str, object]] = []
+    geoms = []
+    for cid, tags, geom in zip(raw["camera_id"], raw["tags"], raw.geometry, strict=True):
+        for rec in views_from_tags(str(cid), tags, settings):
+            rows.append(rec)
+            geoms.append(geom)
+    frame = pd.DataFrame(rows, columns=VIEW_COLUMNS)
+    for col in ("direction_deg", "fov_deg", "height_m", "tilt_deg", "range_m"):
+        frame[col] = pd.to_numeric(frame[col]).astype("float64")
+    frame["view"] = frame["view"].astype("int64")
+    frame["in_coverage"] = frame["in_coverage"].astype(bool)
+    views = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=raw.crs), crs=raw.crs)
+    return views.set_index("view_id", drop=False).rename_axis(None)
+
+
+def grid_north_offset(points: gpd.GeoSeries) -> np.ndarray:
+    """Grid bearing of true north at each point of a metric layer, in degrees (the meridian convergence).
+
+    A bearing ``b`` clockwise from true north is the grid bearing ``b + offset`` in the projected CRS. It is
+    found by projecting each point and a point 1e-5 degrees of latitude north of it.
+    """
+    if len(points) == 0:
+        return np.zeros(0)
+    to_wgs = Transformer.from_crs(points.crs, WGS84, always_xy=True)
+    to_grid = Transformer.from_crs(WGS84, points.crs, always_xy=True)
+    x, y = points.x.to_numpy(), points.y.to_numpy()
+    lon, lat = to_wgs.transform(x, y)
+    nx, ny = to_grid.transform(lon, np.asarray(lat) + 1e-5)
+    return np.degrees(np.arctan2(np.asarray(nx) - x, np.asarray(ny) - y))
+
+
+def sector_polygon(
+    x: float, y: float, bearing_deg: float, fov_deg: float, range_m: float, arc_segments: int = 128
+) -> Polygon:
+    """The field of view of one camera in the plane: a sector with its apex at ``(x, y)``.
+
+    The sector spans grid bearings ``bearing - fov/2`` to ``bearing + fov/2`` (clockwise from grid north) out
+    to ``range_m``; a bearing ``b`` points to ``(x + r sin b, y + r cos b)``. Its area is
+    ``fov/360 * pi * r^2`` up to the polygonal approximation of the arc (``arc_segments`` vertices per full
+    circle). A field of view of 360 degrees or more gives a full disc.
+
+    Examples
+    --------
+    >>> round(sector_polygon(0, 0, 0, 90, 10, 4096).area / (math.pi * 100 / 4), 4)
+    1.0
+    """
+    if fov_deg >= 360:
+        n = arc_segments
+        angles = np.linspace(0.0, 2 * math.pi, n, endpoint=False)
+        return Polygon(np.column_stack([x + range_m * np.sin(angles), y + range_m * np.cos(angles)]))
+    n = max(2, math.ceil(arc_segments * fov_deg / 360.0)) + 1
+    start = math.radians(bearing_deg - fov_deg / 2.0)
+    angles = np.linspace(start, start + math.radians(fov_deg), n)
+    arc = np.column_stack([x + range_m * np.sin(angles), y + range_m * np.cos(angles)])
+    return Polygon(np.vstack([[x, y], arc]))
+
+
+def fov_sectors(views: gpd.GeoDataFrame, settings: Settings | None = None) -> gpd.GeoSeries:
+    """Field-of-view sectors of the views that count toward coverage, in the views' metric CRS.
+
+    Each view with ``in_coverage`` and a field of view gets :func:`sector_polygon` at its point, turned from
+    true north to grid north by :func:`grid_north_offset`. Other views get an empty geometry (None).
+    Returns a GeoSeries aligned to ``views.index``.
+    """
+    settings = settings or Settings()
+    require_metric(views, "camera layer")
+    offsets = grid_north_offset(views.geometry)
+    out = []
+    for pt, off, direction, fov, rng, use in zip(
+        views.geometry, offsets, views["direction_deg"], views["fov_deg"], views["range_m"],
+        views["in_coverage"], strict=True,
+    ):
+        if not use or pd.isna(fov) or pd.isna(rng):
+            out.append(None)
+            continue
+        bearing = (0.0 if pd.isna(direction) else float(direction)) + float(off)
+        out.append(sector_polygon(pt.x, pt.y, bearing, float(fov), float(rng), settings.arc_segments))
+    return gpd.GeoSeries(out, index=views.index, crs=views.crs)

@@ -1,0 +1,243 @@
+"""The command line: argument parsing, logging set-up and exit codes; the work is done by the library.
+
+Exit codes: 0 success; 2 bad input (one plain sentence naming the file, the row or field and what was
+expected; ``--debug`` adds the traceback); 1 an unexpected internal error.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from equity._errors import EquityError
+
+log = logging.getLogger("equity")
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 1
+
+
+def configure_logging(verbosity: int) -> None:
+    """Send the library's log records to stderr: warnings by default, more with -v."""
+    level = logging.WARNING - 10 * verbosity
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    root = logging.getLogger("equity")
+    root.handlers[:] = [handler]
+    root.setLevel(max(level, logging.DEBUG))
+
+
+class _Group(click.Group):
+    """A click group that turns equity's errors into one line and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except EquityError as err:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"equity: error: {err}", err=True)
+            ctx.exit(EXIT_BAD_INPUT)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("equity: interrupted; earlier outputs are unchanged.", err=True)
+            ctx.exit(130)
+        except Exception as err:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(
+                f"equity: internal error: {type(err).__name__}: {err}. Run again with --debug for the traceback, "
+                "and please report it.",
+                err=True,
+            )
+            ctx.exit(EXIT_INTERNAL)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="More messages (repeat for more).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
+@click.version_option(package_name="equity")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
+    """equity: who do a city's surveillance cameras watch, and who do they protect?"""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+    ctx.obj["quiet"] = quiet
+    configure_logging(-1 if quiet else verbose + (2 if debug else 0))
+
+
+def settings_options(f: Any) -> Any:
+    """The options that change the documented defaults of the camera model."""
+    options = [
+        click.option("--fov", "fixed_fov_deg", type=click.FloatRange(0, 360, min_open=True),
+                     help="Field of view of a fixed camera, degrees (default 60)."),
+        click.option("--range", "range_m", type=click.FloatRange(0, min_open=True),
+                     help="One range in metres for every camera, instead of the range model."),
+        click.option("--detail-level", type=click.Choice(["identification", "recognition", "observation", "detection"]),
+                     help="Level of detail that counts as seeing (default observation, 25 px/m)."),
+        click.option("--unknown-direction", type=click.Choice(["skip", "disc"]),
+                     help="Directional cameras without a direction: skip (default) or a low-confidence disc."),
+        click.option("--include-indoor/--exclude-indoor", default=None,
+                     help="Count indoor cameras toward outdoor coverage (default: exclude)."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _settings(**kwargs: Any) -> Any:
+    from equity.settings import Settings
+
+    return Settings(**{k: v for k, v in kwargs.items() if v is not None})
+
+
+def _summary(result: Any, written: dict[str, Path], seconds: float, quiet: bool) -> None:
+    if quiet:
+        return
+    from equity.metrics import CLASS_LABELS
+
+    out = next(iter(written.values())).parent
+    c = result.counts
+    click.echo(f"Wrote the analysis of {c['units']} units and {c['cameras']} cameras to {out}/ in {seconds:.1f} s:")
+    for name in ("map.html", "report.html", "units.csv", "units.gpkg", "cameras.csv", "cameras.gpkg",
+                 "rejected.csv", "manifest.json"):
+        click.echo(f"  {written[name]}")
+    units = result.units
+    if units["gap"].notna().any():
+        click.echo("Largest gaps (share of coverage minus share of crime, in points):")
+        click.echo("  less coverage than crime:")
+        for _, r in units.nsmallest(3, "gap").iterrows():
+            click.echo(f"    {r['unit_id']}: {100 * r['gap']:+.2f} ({r['cameras']} cameras, {r['crimes']:.0f} crimes; "
+                       f"{CLASS_LABELS[r['class']]})")
+        click.echo("  more coverage than crime:")
+        for _, r in units.nlargest(3, "gap").iterrows():
+            click.echo(f"    {r['unit_id']}: {100 * r['gap']:+.2f} ({r['cameras']} cameras, {r['crimes']:.0f} crimes; "
+                       f"{CLASS_LABELS[r['class']]})")
+    if c.get("rejected_rows"):
+        click.echo(f"{c['rejected_rows']:,} input rows were dropped; see rejected.csv for the reasons.")
+
+
+def _run_and_write(study: Any, out: Path, force: bool, quiet: bool) -> None:
+    from equity.io.outputs import write_outputs
+    from equity.maps import build_map, render_map
+    from equity.report import build_report
+
+    t0 = time.perf_counter()
+    result = study.run()
+    written = write_outputs(
+        result, out, map_html=render_map(build_map(result, title=study.name)),
+        report_html=build_report(result, title=f"{study.name}: surveillance camera coverage and crime"), force=force,
+    )
+    _summary(result, written, time.perf_counter() - t0, quiet)
+
+
+@cli.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("maps/sf-demo"),
+              show_default=True, help="Folder of the analysis outputs.")
+@click.option("--force", is_flag=True, help="Replace the outputs of a different study in --out.")
+@settings_options
+@click.pass_context
+def demo(ctx: click.Context, out: Path, force: bool, **settings: Any) -> None:
+    """Run the analysis on the bundled San Francisco data."""
+    from equity.demo import demo_study
+
+    study = demo_study()
+    study.settings = _settings(**settings)
+    _run_and_write(study, out, force, ctx.obj["quiet"])
+
+
+@cli.command()
+@click.option("--cameras", "cameras", required=True, type=click.Path(path_type=Path),
+              help="Camera source: .osm, .osm.bz2, .osm.pbf, Overpass JSON, GeoJSON, GeoPackage or CSV.")
+@click.option("--units", required=True, type=click.Path(path_type=Path), help="Polygon layer of the units.")
+@click.option("--unit-id", help="Column that identifies a unit (guessed when not given).")
+@click.option("--crime", type=click.Path(path_type=Path), help="Incident points: CSV with coordinates, or a point layer.")
+@click.option("--crime-columns", help="Comma-separated columns of --units holding crime counts (instead of --crime).")
+@click.option("--category", "categories", multiple=True, help="Keep only incidents of this category (repeatable).")
+@click.option("--since", help="Keep only incidents on or after this date (YYYY-MM-DD).")
+@click.option("--until", help="Keep only incidents on or before this date (YYYY-MM-DD).")
+@click.option("--population", help="A population column of --units, or a polygon layer to interpolate from by area.")
+@click.option("--population-column", help="The population column of the --population layer.")
+@click.option("--name", default="Analysis", show_default=True, help="Title of the study in the map and report.")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
+@click.option("--force", is_flag=True, help="Replace the outputs of a different study in --out.")
+@settings_options
+@click.pass_context
+def analyze(ctx: click.Context, cameras: Path, units: Path, unit_id: str | None, crime: Path | None,
+            crime_columns: str | None, categories: tuple[str, ...], since: str | None, until: str | None,
+            population: str | None, population_column: str | None, name: str, out: Path, force: bool,
+            **settings: Any) -> None:
+    """Run the analysis on your own files."""
+    from equity.study import Study
+
+    study = Study(
+        cameras=cameras, units=units, unit_id=unit_id, crime=crime,
+        crime_columns=[c.strip() for c in crime_columns.split(",") if c.strip()] if crime_columns else None,
+        categories=list(categories) or None, since=since, until=until, population=population,
+        population_column=population_column, settings=_settings(**settings), name=name,
+    )
+    _run_and_write(study, out, force, ctx.obj["quiet"])
+
+
+@cli.command("cameras")
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the normalised camera views (.csv, .gpkg or .geojson).")
+@settings_options
+@click.pass_context
+def cameras_cmd(ctx: click.Context, source: Path, output: Path | None, **settings: Any) -> None:
+    """Read and normalise cameras; summarise their tags and tag problems."""
+    from equity.cameras import normalise_cameras
+    from equity.io import cameras_from_file
+    from equity.io.outputs import write_views
+
+    read = cameras_from_file(source)
+    views = normalise_cameras(read.data, _settings(**settings))
+    first = views.drop_duplicates("camera_id")
+    if not ctx.obj["quiet"]:
+        click.echo(f"{source}: {len(first)} cameras, {len(views)} views ({read.meta.get('format')}"
+                   f"{', OSM data of ' + read.meta['osm_timestamp'] if read.meta.get('osm_timestamp') else ''}).")
+        for col in ("kind", "ownership", "camera_type", "direction_source"):
+            counts = (first if col != "direction_source" else views)[col].value_counts()
+            click.echo(f"  {col}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        issues = first["issues"].dropna()
+        click.echo(f"  cameras with tag problems: {len(issues)}")
+        for cid, text in issues.head(10).items():
+            click.echo(f"    {first.loc[cid, 'camera_id']}: {text}")
+        if len(read.rejected):
+            click.echo(f"  rejected records: {len(read.rejected)}")
+    if output is not None:
+        write_views(views, output)
+        if not ctx.obj["quiet"]:
+            click.echo(f"Wrote {output}")
+
+
+@cli.command()
+@click.option("--place", required=True, help='A place name that Nominatim knows, e.g. "Quito, Ecuador".')
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
+@click.option("--buildings/--no-buildings", default=False, help="Also download building footprints.")
+@click.pass_context
+def fetch(ctx: click.Context, place: str, out: Path, buildings: bool) -> None:
+    """Download cameras (and the place's boundary) from OpenStreetMap, for offline use."""
+    from equity.io.fetch import fetch_place
+
+    written = fetch_place(place, out, buildings=buildings)
+    if not ctx.obj["quiet"]:
+        for path in written.values():
+            click.echo(f"Wrote {path}")
+
+
+def main() -> None:
+    """Entry point of the ``equity`` console script."""
+    cli(obj={})
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

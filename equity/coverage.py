@@ -1,0 +1,85 @@
+"""Per-unit coverage: cameras located in each unit, area in view, crimes inside and in view.
+
+All functions take and return in-memory layers in one metric CRS; outputs are aligned to the units' index.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from equity.projection import require_metric
+
+
+def assign_units(points: gpd.GeoDataFrame | gpd.GeoSeries, units: gpd.GeoDataFrame) -> pd.Series:
+    """The ``unit_id`` of the unit containing each point (None outside every unit).
+
+    A point on the shared edge of two units goes to the first of them in the units' order, so that no
+    point is counted twice.
+    """
+    geoms = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
+    result = pd.Series(None, index=geoms.index, dtype=object)
+    if len(geoms) == 0:
+        return result
+    tree = shapely.STRtree(units.geometry.to_numpy())
+    pt_idx, unit_idx = tree.query(geoms.to_numpy(), predicate="intersects")
+    order = np.lexsort((unit_idx, pt_idx))
+    pt_idx, unit_idx = pt_idx[order], unit_idx[order]
+    first = np.unique(pt_idx, return_index=True)[1]
+    ids = units["unit_id"].to_numpy()
+    result.iloc[pt_idx[first]] = ids[unit_idx[first]]
+    return result
+
+
+def cameras_by_unit(views: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> pd.Series:
+    """Number of distinct cameras (``camera_id``; not views) located in each unit, aligned to ``units``."""
+    unit_of = assign_units(views, units)
+    counts = views.loc[unit_of.notna(), "camera_id"].groupby(unit_of[unit_of.notna()]).nunique()
+    return units["unit_id"].map(counts).fillna(0).astype("int64").set_axis(units.index)
+
+
+def covered_area_by_unit(sectors: gpd.GeoSeries, units: gpd.GeoDataFrame) -> pd.Series:
+    """Area in square metres of each unit seen by at least one camera.
+
+    ``covered(u) = area(u ∩ union(views))``: overlapping views count once.
+    """
+    require_metric(units, "unit layer")
+    views = sectors.dropna()
+    views = views[~views.is_empty]
+    if views.empty:
+        return pd.Series(0.0, index=units.index)
+    seen = shapely.union_all(views.to_numpy())
+    return pd.Series(shapely.area(shapely.intersection(units.geometry.to_numpy(), seen)), index=units.index)
+
+
+def points_in_view(points: gpd.GeoDataFrame, sectors: gpd.GeoSeries) -> np.ndarray:
+    """Boolean array: is each point inside at least one view."""
+    views = sectors.dropna()
+    views = views[~views.is_empty]
+    inside = np.zeros(len(points), dtype=bool)
+    if views.empty or len(points) == 0:
+        return inside
+    tree = shapely.STRtree(views.to_numpy())
+    pt_idx, _ = tree.query(points.geometry.to_numpy(), predicate="intersects")
+    inside[np.unique(pt_idx)] = True
+    return inside
+
+
+def crimes_by_unit(crime: gpd.GeoDataFrame, units: gpd.GeoDataFrame, sectors: gpd.GeoSeries | None = None) -> pd.DataFrame:
+    """Incidents inside each unit, and of those, the ones inside a camera's view.
+
+    Returns a frame aligned to ``units`` with integer columns ``crimes`` and ``crimes_in_view``.
+    """
+    unit_of = assign_units(crime, units)
+    counts = unit_of.value_counts()
+    out = pd.DataFrame(index=units.index)
+    out["crimes"] = units["unit_id"].map(counts).fillna(0).astype("int64").to_numpy()
+    if sectors is None:
+        out["crimes_in_view"] = 0
+        return out
+    seen = points_in_view(crime, sectors)
+    in_view = unit_of[seen].value_counts()
+    out["crimes_in_view"] = units["unit_id"].map(in_view).fillna(0).astype("int64").to_numpy()
+    return out

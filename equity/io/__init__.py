@@ -1,0 +1,17 @@
+"""All reading and writing of equity: the only package (with maps and report) that touches the disk or
+the network."""
+
+from equity.io._common import ReadResult
+from equity.io.cameras import cameras_from_file, cameras_from_osm, cameras_from_overpass
+from equity.io.crime import crime_from_file
+from equity.io.units import population_layer_from_file, units_from_file
+
+__all__ = [
+    "ReadResult",
+    "cameras_from_file",
+    "cameras_from_osm",
+    "cameras_from_overpass",
+    "crime_from_file",
+    "population_layer_from_file",
+    "units_from_file",
+]

@@ -1,0 +1,251 @@
+"""Camera readers: OSM XML (.osm, .osm.bz2), .osm.pbf, Overpass JSON, GeoJSON (plain and overpass-turbo's
+flat export with ``@id``), GeoPackage and other vector layers, and CSV with coordinate columns.
+
+Every reader returns a :class:`~equity.io.ReadResult` whose data has the columns ``camera_id``, ``tags``
+(a dict of the OSM tags, or of the row's columns) and a point geometry in WGS84. The camera model is applied
+afterwards by :func:`equity.cameras.normalise_cameras`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from equity._errors import InputFormatError
+from equity.io._common import (
+    ReadResult,
+    _first_line,
+    check_file,
+    find_column,
+    points_from_table,
+    read_csv_table,
+    read_vector,
+    rejected_frame,
+    sniff_format,
+)
+
+_TIMESTAMP_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+_OSM_TYPES = {"n": "node", "w": "way", "r": "relation"}
+ID_NAMES = ("@id", "camera_id", "osm_id", "id", "osmid", "@osm_id")
+
+
+def cameras_from_file(path: str | Path) -> ReadResult:
+    """Read cameras from any supported file, telling its format from its content (not its extension)."""
+    p = check_file(path)
+    fmt = sniff_format(p)
+    if fmt in ("osm-xml", "osm-bz2", "osm-pbf"):
+        result = cameras_from_osm(p, fmt=fmt)
+    elif fmt == "overpass-json":
+        result = cameras_from_overpass(p)
+    elif fmt == "csv":
+        result = cameras_from_csv(p)
+    else:
+        result = cameras_from_vector(p)
+    result.meta.setdefault("format", fmt)
+    if result.data.empty:
+        msg = f"{p}: no cameras found (no point tagged man_made=surveillance)."
+        raise InputFormatError(msg)
+    return result
+
+
+def _frame(ids: list[str], tags: list[dict[str, Any]], lons: list[float], lats: list[float]) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"camera_id": pd.Series(ids, dtype=object), "tags": pd.Series(tags, dtype=object)},
+        geometry=gpd.points_from_xy(lons, lats),
+        crs="EPSG:4326",
+    )
+
+
+def cameras_from_osm(path: str | Path, *, fmt: str | None = None) -> ReadResult:
+    """Read ``man_made=surveillance`` nodes from an OSM file (XML, bzip2-compressed XML or PBF) with pyosmium.
+
+    Ways and relations tagged ``man_made=surveillance`` (rare: a camera is a point) are listed in the
+    rejected rows rather than guessed into a point.
+    """
+    import osmium
+
+    p = check_file(path)
+    fmt = fmt or sniff_format(p)
+    osmium_format = {"osm-xml": "osm", "osm-bz2": "osm.bz2", "osm-pbf": "pbf"}.get(fmt)
+    if osmium_format is None:
+        msg = f"{p}: not an OSM file (it looks like {fmt})."
+        raise InputFormatError(msg)
+    ids, tags, lons, lats, rejected = [], [], [], [], []
+    try:
+        reader = osmium.io.Reader(osmium.io.File(str(p), osmium_format), osmium.osm.NOTHING)
+        header = reader.header()
+        meta = {
+            "osm_timestamp": header.get("osmosis_replication_timestamp") or _timestamp_in(header.get("generator")),
+            "generator": header.get("generator") or None,
+        }
+        reader.close()
+        processor = osmium.FileProcessor(osmium.io.File(str(p), osmium_format)).with_filter(
+            osmium.filter.KeyFilter("man_made")
+        )
+        for obj in processor:
+            if obj.tags.get("man_made") != "surveillance":
+                continue
+            oid = f"{_OSM_TYPES[obj.type_str()]}/{obj.id}"
+            if not obj.is_node():
+                rejected.append((p.name, oid, "a way or relation, not a point; map cameras as nodes", ""))
+                continue
+            if not obj.location.valid():
+                rejected.append((p.name, oid, "node without a valid location", str(obj.location)))
+                continue
+            ids.append(oid)
+            tags.append({t.k: t.v for t in obj.tags})
+            lons.append(obj.location.lon)
+            lats.append(obj.location.lat)
+    except RuntimeError as err:
+        msg = f"{p}: not a readable OSM file ({_first_line(err)})."
+        raise InputFormatError(msg) from err
+    return ReadResult(_frame(ids, tags, lons, lats), rejected_frame(rejected), {}, meta)
+
+
+def _timestamp_in(text: str | None) -> str | None:
+    match = _TIMESTAMP_RE.search(text or "")
+    return match.group(0) if match else None
+
+
+def cameras_from_overpass(path: str | Path) -> ReadResult:
+    """Read cameras from an Overpass API JSON response (``{"elements": [...]}``).
+
+    Nodes give their ``lat``/``lon``; ways and relations are used only when the query asked for their
+    ``center`` (``out center;``), else they are listed as rejected.
+    """
+    p = check_file(path)
+    try:
+        with p.open(encoding="utf-8-sig") as fh:
+            data = json.load(fh)
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        msg = f"{p}: not valid JSON ({_first_line(err)})."
+        raise InputFormatError(msg) from err
+    if not isinstance(data, dict) or not isinstance(data.get("elements"), list):
+        msg = f"{p}: expected an Overpass JSON object with an 'elements' list."
+        raise InputFormatError(msg)
+    result = cameras_from_overpass_elements(data["elements"], source=p.name)
+    result.meta["osm_timestamp"] = (data.get("osm3s") or {}).get("timestamp_osm_base")
+    return result
+
+
+def cameras_from_overpass_elements(elements: list[Any], *, source: str) -> ReadResult:
+    """Cameras from a list of Overpass JSON elements (pure; used by the file reader and by ``fetch``)."""
+    ids, tags, lons, lats, rejected = [], [], [], [], []
+    for i, el in enumerate(elements):
+        if not isinstance(el, dict):
+            rejected.append((source, f"element {i}", "not a JSON object", repr(el)[:80]))
+            continue
+        el_tags = el.get("tags") or {}
+        if not isinstance(el_tags, dict) or el_tags.get("man_made") != "surveillance":
+            continue
+        oid = f"{el.get('type', 'element')}/{el.get('id', i)}"
+        where = el if el.get("type") == "node" else el.get("center")
+        try:
+            lon, lat = float(where["lon"]), float(where["lat"])  # type: ignore[index]
+        except (TypeError, KeyError, ValueError):
+            reason = "no coordinates (for ways and relations, query with 'out center')"
+            rejected.append((source, oid, reason, ""))
+            continue
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            rejected.append((source, oid, "coordinate out of range", f"lon={lon}, lat={lat}"))
+            continue
+        ids.append(oid)
+        tags.append({str(k): str(v) for k, v in el_tags.items()})
+        lons.append(lon)
+        lats.append(lat)
+    return ReadResult(_frame(ids, tags, lons, lats), rejected_frame(rejected), {}, {})
+
+
+def _ids_and_tags(table: pd.DataFrame, source: str, rows: list[str]) -> tuple[list[str], list[dict[str, Any]]]:
+    """Camera ids and tag dicts from a flat table: overpass-turbo's ``@id``, or an id column, or the row."""
+    columns = [c for c in table.columns if c not in ("geometry", "_line")]
+    id_col = find_column(columns, ID_NAMES)
+    nested = "tags" in columns
+    ids, tags = [], []
+    for row_label, (_, row) in zip(rows, table.iterrows(), strict=True):
+        values: dict[str, Any] = {}
+        if nested and isinstance(row["tags"], dict):  # overpass-turbo's older export nests the tags
+            values.update(row["tags"])
+        elif nested and isinstance(row["tags"], str) and row["tags"].startswith("{"):
+            try:
+                values.update(json.loads(row["tags"]))
+            except json.JSONDecodeError:
+                pass
+        for col in columns:
+            if col == "tags" or col == id_col or col.startswith("@"):
+                continue
+            val = row[col]
+            if val is None or (isinstance(val, float) and pd.isna(val)) or (isinstance(val, str) and not val.strip()):
+                continue
+            values[col] = val if isinstance(val, str) else str(val)
+        raw_id = row[id_col] if id_col else None
+        if raw_id is None or (isinstance(raw_id, float) and pd.isna(raw_id)) or not str(raw_id).strip():
+            ids.append(f"{source}:{row_label}")
+        else:
+            text = str(raw_id).strip()
+            ids.append(text if "/" in text else f"{id_col.lstrip('@')}/{text}")
+        tags.append(values)
+    return ids, tags
+
+
+def _only_surveillance(ids: list[str], tags: list[dict[str, Any]]) -> list[bool]:
+    """Keep rows tagged man_made=surveillance when the table has a man_made column at all."""
+    if not any("man_made" in t for t in tags):
+        return [True] * len(tags)
+    return [t.get("man_made") == "surveillance" for t in tags]
+
+
+def cameras_from_csv(path: str | Path) -> ReadResult:
+    """Read cameras from a CSV with longitude/latitude columns; the other columns are taken as tags."""
+    p = check_file(path)
+    table, counts = read_csv_table(p)
+    points, rejected, more = points_from_table(table, p)
+    counts.update(more)
+    lines = [f"line {n}" for n in points["_line"]]
+    ids, tags = _ids_and_tags(points.drop(columns=["geometry"]), p.name, lines)
+    keep = _only_surveillance(ids, tags)
+    gdf = _frame(
+        [i for i, k in zip(ids, keep, strict=True) if k],
+        [t for t, k in zip(tags, keep, strict=True) if k],
+        list(points.geometry.x[keep]), list(points.geometry.y[keep]),
+    )
+    return ReadResult(gdf, rejected, counts, {})
+
+
+def cameras_from_vector(path: str | Path) -> ReadResult:
+    """Read cameras from a point layer (GeoJSON, GeoPackage, Shapefile, ...); properties are taken as tags.
+
+    Handles overpass-turbo's GeoJSON export (``@id`` = ``node/123`` and the tags as flat properties).
+    Features that are not points are listed as rejected.
+    """
+    p = check_file(path)
+    gdf = read_vector(p, "camera")
+    gdf = gdf.to_crs("EPSG:4326")
+    rows = [f"feature {i + 1}" for i in range(len(gdf))]
+    ids, tags = _ids_and_tags(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)), p.name, rows)
+    rejected = []
+    keep = []
+    for i, (geom, ok) in enumerate(zip(gdf.geometry, _only_surveillance(ids, tags), strict=True)):
+        if not ok:
+            keep.append(False)
+            continue
+        if geom is None or geom.is_empty:
+            rejected.append((p.name, ids[i], "no geometry", ""))
+            keep.append(False)
+        elif geom.geom_type != "Point":
+            rejected.append((p.name, ids[i], f"a {geom.geom_type}, expected a point", ""))
+            keep.append(False)
+        else:
+            keep.append(True)
+    sel = gdf.geometry[keep]
+    data = _frame(
+        [i for i, k in zip(ids, keep, strict=True) if k],
+        [t for t, k in zip(tags, keep, strict=True) if k],
+        list(sel.x), list(sel.y),
+    )
+    return ReadResult(data, rejected_frame(rejected), {}, {})

@@ -1,0 +1,264 @@
+"""Writers of one analysis folder: units and cameras (GeoPackage and CSV), map, report, manifest, rejected
+rows. Every file is first written into a staging folder beside its final place and renamed into place only
+when all of them are written, so that a failed run leaves the previous outputs whole."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import tempfile
+from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from equity._errors import OutputError
+from equity.projection import to_wgs84
+
+MANIFEST = "manifest.json"
+OUTPUT_FILES = ("units.gpkg", "units.csv", "cameras.gpkg", "cameras.csv", "map.html", "report.html",
+                "manifest.json", "rejected.csv")
+_VERSIONS_OF = ("equity", "geopandas", "shapely", "pyogrio", "pyproj", "osmium", "folium", "pandas", "numpy")
+
+
+def sha256_of(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python and of the libraries whose behaviour shapes the results."""
+    out = {"python": platform.python_version()}
+    for name in _VERSIONS_OF:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            continue
+    return out
+
+
+def check_output_dir(out: Path, inputs: dict[str, Path], *, force: bool) -> None:
+    """Refuse to write into a folder that holds something other than an earlier run of the same study.
+
+    A folder is the same study's when its ``manifest.json`` names the same input files (by role and path).
+    An existing folder without a manifest but with files in it is someone else's. ``force`` overrides.
+    """
+    if force or not out.exists():
+        return
+    if not out.is_dir():
+        msg = f"{out}: exists and is not a folder; choose another --out."
+        raise OutputError(msg)
+    entries = [p for p in out.iterdir() if not p.name.startswith(".")]
+    if not entries:
+        return
+    manifest = out / MANIFEST
+    if not manifest.exists():
+        msg = f"{out}: the folder is not empty and holds no equity manifest; choose another --out or add --force."
+        raise OutputError(msg)
+    try:
+        old = json.loads(manifest.read_text(encoding="utf-8"))
+        old_inputs = {role: item["path"] for role, item in old.get("inputs", {}).items()}
+    except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
+        old_inputs = None
+    new_inputs = {role: str(p.resolve()) for role, p in inputs.items()}
+    if old_inputs != new_inputs:
+        msg = (
+            f"{out}: holds the results of a different study (other input files); choose another --out "
+            "or add --force to replace them."
+        )
+        raise OutputError(msg)
+
+
+def manifest_dict(result: Any, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The provenance of one analysis: inputs with their hashes, settings, versions, counts, data dates."""
+    inputs = {
+        role: {"path": str(p.resolve()), "name": p.name, "bytes": p.stat().st_size, "sha256": sha256_of(p)}
+        for role, p in result.study.inputs().items()
+    }
+    study = result.study
+    options = {
+        "unit_id": result.meta.get("units", {}).get("id_column"),
+        "crime_columns": study.crime_columns,
+        "categories": study.categories,
+        "since": study.since,
+        "until": study.until,
+        "population": None if study.population is None else str(study.population),
+        "population_column": study.population_column,
+    }
+    return {
+        "equity_manifest": 1,
+        "name": study.name,
+        "inputs": inputs,
+        "options": options,
+        "settings": result.study.settings.to_dict(),
+        "metric_crs": result.crs.to_string(),
+        "osm_timestamp": result.meta.get("cameras", {}).get("osm_timestamp"),
+        "sources": result.meta,
+        "counts": result.counts,
+        "versions": versions(),
+        "outputs": list(OUTPUT_FILES),
+        **(extra or {}),
+    }
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, (pd.Timestamp,)):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    return str(value)
+
+
+def units_for_output(result: Any) -> gpd.GeoDataFrame:
+    """The units table as written: WGS84, floats rounded to 6 significant decimals for stable files."""
+    units = to_wgs84(result.units)
+    return _round_floats(units)
+
+
+def cameras_for_output(result: Any) -> gpd.GeoDataFrame:
+    """The camera-view table as written: WGS84 points with ``lon``/``lat`` columns."""
+    views = to_wgs84(result.views).reset_index(drop=True)
+    views.insert(len(views.columns) - 1, "lon", views.geometry.x.round(7))
+    views.insert(len(views.columns) - 1, "lat", views.geometry.y.round(7))
+    return _round_floats(views)
+
+
+def sectors_for_output(result: Any) -> gpd.GeoDataFrame:
+    """Field-of-view polygons of the views that count, WGS84, keyed by ``view_id``."""
+    keep = result.sectors.notna()
+    gdf = gpd.GeoDataFrame(
+        {"view_id": result.views.loc[keep, "view_id"].to_numpy(), "camera_id": result.views.loc[keep, "camera_id"].to_numpy()},
+        geometry=result.sectors[keep].to_numpy(),
+        crs=result.crs,
+    )
+    return to_wgs84(gdf)
+
+
+def _round_floats(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    gdf = gdf.copy()
+    for col in gdf.columns:
+        if col != gdf.geometry.name and pd.api.types.is_float_dtype(gdf[col]):
+            gdf[col] = gdf[col].round(6)
+    return gdf
+
+
+def _write_gpkg(gdf: gpd.GeoDataFrame, path: Path, layer: str, append: bool = False) -> None:
+    import pyogrio
+
+    pyogrio.write_dataframe(gdf, path, layer=layer, driver="GPKG", append=append)
+
+
+def write_outputs(
+    result: Any,
+    out: str | Path,
+    *,
+    map_html: str,
+    report_html: str,
+    force: bool = False,
+    manifest_extra: dict[str, Any] | None = None,
+) -> dict[str, Path]:
+    """Write the analysis folder atomically and return the paths written by name.
+
+    All files are written into a hidden staging folder inside ``out``; only when every one is complete are
+    they renamed into place (``os.replace``, atomic on one file system). On any failure the staging folder
+    is removed and the earlier outputs stay as they were.
+    """
+    out = Path(out)
+    check_output_dir(out, result.study.inputs(), force=force)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".equity-staging-", dir=out))
+    except OSError as err:
+        msg = f"{out}: cannot create the output folder ({err.strerror or err})."
+        raise OutputError(msg) from err
+    try:
+        writers: dict[str, Callable[[Path], None]] = {
+            "units.gpkg": lambda p: _write_gpkg(units_for_output(result), p, "units"),
+            "units.csv": lambda p: units_for_output(result).drop(columns="geometry").to_csv(p, index=False, lineterminator="\n"),
+            "cameras.gpkg": lambda p: (
+                _write_gpkg(cameras_for_output(result), p, "cameras"),
+                _write_gpkg(sectors_for_output(result), p, "fields_of_view", append=True)
+                if result.sectors.notna().any() else None,
+            ),
+            "cameras.csv": lambda p: cameras_for_output(result).drop(columns="geometry").to_csv(
+                p, index=False, lineterminator="\n"
+            ),
+            "map.html": lambda p: p.write_text(map_html, encoding="utf-8"),
+            "report.html": lambda p: p.write_text(report_html, encoding="utf-8"),
+            "rejected.csv": lambda p: result.rejected.to_csv(p, index=False, lineterminator="\n"),
+            "manifest.json": lambda p: p.write_text(
+                json.dumps(manifest_dict(result, manifest_extra), indent=2, sort_keys=False,
+                           default=_json_default, ensure_ascii=False) + "\n",
+                encoding="utf-8",
+            ),
+        }
+        for name, write in writers.items():
+            write(staging / name)
+        written = {}
+        for name in writers:
+            os.replace(staging / name, out / name)
+            written[name] = out / name
+        return written
+    except OSError as err:
+        msg = f"{out}: cannot write the outputs ({err.strerror or err}); the earlier outputs are unchanged."
+        raise OutputError(msg) from err
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def write_text_atomic(path: str | Path, text: str) -> Path:
+    """Write a text file through a temporary file in the same folder and a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_views(views: gpd.GeoDataFrame, path: str | Path) -> Path:
+    """Write a camera-view table to CSV, GeoPackage or GeoJSON (by extension), atomically, in WGS84."""
+    import pyogrio
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    gdf = _round_floats(to_wgs84(views).reset_index(drop=True))
+    if suffix not in (".csv", ".gpkg", ".geojson", ".json"):
+        msg = f"{path}: unknown output format {suffix!r}; use .csv, .gpkg or .geojson."
+        raise OutputError(msg)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix, dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        if suffix == ".csv":
+            gdf.insert(len(gdf.columns) - 1, "lon", gdf.geometry.x.round(7))
+            gdf.insert(len(gdf.columns) - 1, "lat", gdf.geometry.y.round(7))
+            gdf.drop(columns="geometry").to_csv(tmp, index=False, lineterminator="\n")
+        else:
+            tmp.unlink()
+            pyogrio.write_dataframe(gdf, tmp, driver="GPKG" if suffix == ".gpkg" else "GeoJSON")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path

@@ -1,0 +1,132 @@
+"""Unit readers: any polygon layer with an id column; and a population layer for area-weighted
+interpolation (see :func:`equity.population.interpolate_population`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from equity._errors import InputFormatError
+from equity.io._common import ReadResult, check_file, read_vector, rejected_frame, sniff_format
+
+#: Column names tried, in order, when no unit id column is given.
+UNIT_ID_NAMES = ("unit_id", "id", "geoid", "geo_id", "nhood", "neighborhood", "neighbourhood", "name", "code")
+POPULATION_NAMES = ("population", "pop", "pop_total", "total_population", "pop100", "residents", "inhabitants")
+
+
+def _polygons(gdf: gpd.GeoDataFrame, p: Path, labels: list[str], what: str) -> tuple[gpd.GeoDataFrame, list, int]:
+    """Drop rows without geometry (listed), refuse non-polygons, repair invalid polygons (counted)."""
+    rejected = []
+    missing = gdf.geometry.isna() | gdf.geometry.is_empty
+    for i in missing.to_numpy().nonzero()[0]:
+        rejected.append((p.name, labels[i], f"{what} without geometry", ""))
+    gdf = gdf[~missing.to_numpy()].copy()
+    types = gdf.geom_type
+    bad = ~types.isin(["Polygon", "MultiPolygon"])
+    if bad.any():
+        first = bad.to_numpy().nonzero()[0][0]
+        msg = (
+            f"{p}: {what}s must be polygons, but {bad.sum()} of {len(gdf)} features are not "
+            f"(the first is a {types.iloc[first]})."
+        )
+        raise InputFormatError(msg)
+    invalid = ~gdf.geometry.is_valid
+    n_invalid = int(invalid.sum())
+    if n_invalid:
+        repaired = shapely.make_valid(gdf.geometry[invalid].to_numpy())
+        repaired = [shapely.union_all([g for g in getattr(r, "geoms", [r]) if g.geom_type in ("Polygon", "MultiPolygon")]) for r in repaired]
+        gdf.loc[invalid, gdf.geometry.name] = repaired
+    return gdf, rejected, n_invalid
+
+
+def units_from_file(path: str | Path, *, id_column: str | None = None) -> ReadResult:
+    """Read the units of analysis: a polygon layer, each unit with a unique id.
+
+    Parameters
+    ----------
+    path
+        Any polygon layer GDAL reads (GeoJSON, GeoPackage, Shapefile, ...).
+    id_column
+        The column that identifies a unit. When None, the first of :data:`UNIT_ID_NAMES` present with
+        unique values is used, else the first text column with unique values.
+
+    Returns
+    -------
+    ReadResult
+        Data with a text column ``unit_id`` first, then the layer's own columns, in the layer's CRS.
+        Invalid polygons are repaired (``shapely.make_valid``) and counted in ``counts["repaired_geometries"]``.
+    """
+    p = check_file(path)
+    if sniff_format(p) not in ("geojson", "gpkg", "vector"):
+        msg = f"{p}: units must be a polygon layer (GeoJSON, GeoPackage, Shapefile, ...)."
+        raise InputFormatError(msg)
+    gdf = read_vector(p, "unit")
+    columns = [c for c in gdf.columns if c != gdf.geometry.name]
+    if id_column is not None and id_column not in columns:
+        msg = f"{p}: no unit id column {id_column!r}; the layer's columns are {', '.join(columns)}."
+        raise InputFormatError(msg)
+    if id_column is None:
+        id_column = _guess_id_column(gdf, columns)
+    labels = [f"feature {i + 1}" for i in range(len(gdf))]
+    gdf, rejected, n_repaired = _polygons(gdf, p, labels, "unit")
+    if id_column is None:
+        ids = pd.Series([f"unit {i + 1}" for i in range(len(gdf))], index=gdf.index)
+    else:
+        ids = gdf[id_column]
+        if ids.isna().any():
+            first = ids.isna().to_numpy().nonzero()[0][0]
+            msg = f"{p}: unit id column {id_column!r} is empty in feature {first + 1}; every unit needs an id."
+            raise InputFormatError(msg)
+        ids = ids.astype(str).str.strip()
+    dup = ids[ids.duplicated()]
+    if not dup.empty:
+        msg = f"{p}: unit id column {id_column!r} is not unique: {dup.iloc[0]!r} appears more than once."
+        raise InputFormatError(msg)
+    gdf.insert(0, "unit_id", ids.to_numpy())
+    meta = {"id_column": id_column or "(row number)"}
+    return ReadResult(gdf.reset_index(drop=True), rejected_frame(rejected), {"repaired_geometries": n_repaired}, meta)
+
+
+def _guess_id_column(gdf: gpd.GeoDataFrame, columns: list[str]) -> str | None:
+    lowered = {c.lower(): c for c in columns}
+    for name in UNIT_ID_NAMES:
+        col = lowered.get(name)
+        if col is not None and gdf[col].notna().all() and gdf[col].is_unique:
+            return col
+    for col in columns:
+        if gdf[col].dtype == object and gdf[col].notna().all() and gdf[col].is_unique:
+            return col
+    return None
+
+
+def population_layer_from_file(path: str | Path, *, column: str | None = None) -> ReadResult:
+    """Read a polygon layer with a population count per polygon (for area-weighted interpolation).
+
+    The population column is ``column``, else the first of :data:`POPULATION_NAMES` (any case). Its values
+    must be numbers of at least 0; a missing value is an error, not a zero.
+    """
+    p = check_file(path)
+    gdf = read_vector(p, "population")
+    columns = [c for c in gdf.columns if c != gdf.geometry.name]
+    if column is None:
+        lowered = {c.lower(): c for c in columns}
+        column = next((lowered[n] for n in POPULATION_NAMES if n in lowered), None)
+        if column is None:
+            msg = f"{p}: no population column found (expected one of {', '.join(POPULATION_NAMES)}; give it with --population-column)."
+            raise InputFormatError(msg)
+    elif column not in columns:
+        msg = f"{p}: no population column {column!r}; the layer's columns are {', '.join(columns)}."
+        raise InputFormatError(msg)
+    labels = [f"feature {i + 1}" for i in range(len(gdf))]
+    gdf, rejected, n_repaired = _polygons(gdf, p, labels, "population polygon")
+    values = pd.to_numeric(gdf[column], errors="coerce")
+    bad = values.isna() | (values < 0)
+    if bad.any():
+        first = bad.to_numpy().nonzero()[0][0]
+        msg = f"{p}: population column {column!r} holds {gdf[column].iloc[first]!r} in a feature; expected a count of at least 0."
+        raise InputFormatError(msg)
+    out = gpd.GeoDataFrame({"population": values.astype(float).to_numpy()}, geometry=gdf.geometry.to_numpy(), crs=gdf.crs)
+    return ReadResult(out, rejected_frame(rejected), {"repaired_geometries": n_repaired}, {"column": column})

@@ -1,0 +1,194 @@
+"""The folium map of one analysis: units coloured by the gap, cameras with their fields of view, crime as a
+heat layer, a layer control, tooltips.
+
+Every string that comes from the data (unit names, OSM tag values) is HTML-escaped before it reaches the map:
+tag values are written by anyone, and folium puts tooltip text into the page as HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from typing import Any
+
+import branca.colormap as cm
+import folium
+import geopandas as gpd
+import pandas as pd
+from folium.plugins import HeatMap
+
+from equity.metrics import CLASS_LABELS
+from equity.projection import to_wgs84
+
+#: Fill colour of a camera by kind.
+KIND_COLOURS = {"camera": "#1f78b4", "ALPR": "#e66101", "guard": "#6a3d9a", "gunshot_detector": "#33a02c"}
+#: Outline colour of a field of view by ownership.
+OWNERSHIP_COLOURS = {"public": "#b2182b", "outdoor": "#4d4d4d", "indoor": "#878787", "unknown": "#999999"}
+CLASS_OUTLINE = {"under_covered": "#67001f", "over_covered": "#053061"}
+
+#: Decimal places kept in map coordinates (5 places is about 1 m), to keep the file small.
+COORD_DECIMALS = 5
+
+
+def esc(value: Any) -> str:
+    """Text for display in HTML: escaped, with missing values as an empty string."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return html.escape(str(value), quote=True)
+
+
+def _fmt(value: Any, digits: int = 2) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return esc(value)
+
+
+def _round_coords(geojson: dict[str, Any]) -> dict[str, Any]:
+    def walk(obj: Any) -> Any:
+        if isinstance(obj, list):
+            if obj and isinstance(obj[0], (int, float)):
+                return [round(float(v), COORD_DECIMALS) for v in obj]
+            return [walk(v) for v in obj]
+        return obj
+
+    for feat in geojson["features"]:
+        if feat.get("geometry"):
+            feat["geometry"]["coordinates"] = walk(feat["geometry"]["coordinates"])
+        feat.pop("bbox", None)
+        feat.pop("id", None)
+    geojson.pop("bbox", None)
+    return geojson
+
+
+def _geojson(gdf: gpd.GeoDataFrame) -> dict[str, Any]:
+    return _round_coords(json.loads(gdf.to_json(drop_id=True)))
+
+
+def build_map(result: Any, *, title: str = "Camera coverage and crime") -> folium.Map:
+    """Build the folium map of a :class:`equity.study.StudyResult` (nothing is written)."""
+    units = to_wgs84(result.units)
+    minx, miny, maxx, maxy = units.total_bounds
+    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=12, tiles=None, control_scale=True)
+    folium.TileLayer("OpenStreetMap", name="OpenStreetMap", control=True).add_to(m)
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+
+    gap = units["gap"].astype(float)
+    span = float(gap.abs().max()) if gap.notna().any() and gap.abs().max() > 0 else 1.0
+    colormap = cm.LinearColormap(["#b2182b", "#f7f7f7", "#2166ac"], vmin=-span, vmax=span,
+                                 caption="Gap: share of coverage minus share of crime (red: less coverage than crime)")
+    props = pd.DataFrame({
+        "name": units["unit_id"].map(esc),
+        "class_label": units["class"].map(lambda c: esc(CLASS_LABELS.get(c, c))),
+        "cameras": units["cameras"].map(_fmt),
+        "crimes": units["crimes"].map(lambda v: _fmt(v, 0)),
+        "population": units["population"].map(lambda v: _fmt(v, 0)),
+        "covered": units["covered_share"].map(lambda v: "n/a" if pd.isna(v) else f"{100 * v:.2f}%"),
+        "crime_share": units["crime_share"].map(lambda v: "n/a" if pd.isna(v) else f"{100 * v:.2f}%"),
+        "coverage_share": units["coverage_share"].map(lambda v: "n/a" if pd.isna(v) else f"{100 * v:.2f}%"),
+        "gap_text": gap.map(lambda v: "n/a" if pd.isna(v) else f"{100 * v:+.2f} points"),
+        "colour": gap.map(lambda v: "#cccccc" if pd.isna(v) else colormap(v)),
+        "outline": units["class"].map(lambda c: CLASS_OUTLINE.get(c, "#555555")),
+        "weight": units["class"].map(lambda c: 3 if c in CLASS_OUTLINE else 1),
+    })
+    unit_layer = gpd.GeoDataFrame(props, geometry=units.geometry.simplify(1e-5).to_numpy(), crs=units.crs)
+    folium.GeoJson(
+        _geojson(unit_layer),
+        name="Units: gap between coverage and crime",
+        style_function=lambda f: {
+            "fillColor": f["properties"]["colour"], "color": f["properties"]["outline"],
+            "weight": f["properties"]["weight"], "fillOpacity": 0.6,
+        },
+        highlight_function=lambda f: {"weight": 4, "fillOpacity": 0.8},
+        tooltip=folium.GeoJsonTooltip(
+            fields=["name", "class_label", "cameras", "crimes", "population", "covered", "crime_share",
+                    "coverage_share", "gap_text"],
+            aliases=["Unit", "Class", "Cameras", "Crimes", "Residents", "Area in view", "Share of crime",
+                     "Share of coverage", "Gap"],
+            sticky=True,
+        ),
+    ).add_to(m)
+    colormap.add_to(m)
+
+    if result.crime is not None and len(result.crime):
+        pts = to_wgs84(result.crime).geometry
+        heat = [[round(y, COORD_DECIMALS), round(x, COORD_DECIMALS)] for x, y in zip(pts.x, pts.y, strict=True)]
+        HeatMap(heat, name="Crime incidents (heat)", radius=12, blur=15, min_opacity=0.3, show=True).add_to(m)
+
+    views = result.views
+    keep = result.sectors.notna()
+    if keep.any():
+        fov = gpd.GeoDataFrame(
+            _camera_props(views[keep]), geometry=result.sectors[keep].simplify(0.5).to_numpy(), crs=result.crs
+        )
+        fov = to_wgs84(fov)
+        folium.GeoJson(
+            _geojson(fov),
+            name="Cameras: fields of view",
+            style_function=lambda f: {
+                "fillColor": f["properties"]["fill"], "color": f["properties"]["outline"],
+                "weight": 1, "fillOpacity": 0.35,
+            },
+            tooltip=folium.GeoJsonTooltip(fields=list(_TOOLTIP_FIELDS), aliases=list(_TOOLTIP_FIELDS.values())),
+        ).add_to(m)
+    first = views.drop_duplicates("camera_id")
+    pts = gpd.GeoDataFrame(_camera_props(first), geometry=first.geometry.to_numpy(), crs=first.crs)
+    folium.GeoJson(
+        _geojson(to_wgs84(pts)),
+        name="Cameras",
+        marker=folium.CircleMarker(radius=4, weight=1, fill=True, fill_opacity=0.9),
+        style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": f["properties"]["outline"]},
+        tooltip=folium.GeoJsonTooltip(fields=list(_TOOLTIP_FIELDS), aliases=list(_TOOLTIP_FIELDS.values())),
+    ).add_to(m)
+
+    folium.LayerControl(collapsed=False).add_to(m)
+    m.get_root().header.add_child(folium.Element(f"<title>{esc(title)}</title>"))
+    _stable_ids(m)
+    return m
+
+
+_TOOLTIP_FIELDS = {
+    "camera_id": "Camera", "kind": "Kind", "ownership": "Ownership", "camera_type": "Type",
+    "operator": "Operator", "name": "Name", "direction": "Direction", "fov": "Field of view",
+    "range": "Range", "height": "Height", "direction_source": "Direction is", "issues": "Tag problems",
+}
+
+
+def _camera_props(views: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "camera_id": views["camera_id"].map(esc).to_numpy(),
+        "kind": views["kind"].map(esc).to_numpy(),
+        "ownership": views["ownership"].map(esc).to_numpy(),
+        "camera_type": views["camera_type"].map(esc).to_numpy(),
+        "operator": views["operator"].map(esc).to_numpy(),
+        "name": views["name"].map(esc).to_numpy(),
+        "direction": views["direction_deg"].map(lambda v: "n/a" if pd.isna(v) else f"{v:.0f}°").to_numpy(),
+        "fov": views["fov_deg"].map(lambda v: "n/a" if pd.isna(v) else f"{v:.0f}°").to_numpy(),
+        "range": views["range_m"].map(lambda v: "n/a" if pd.isna(v) else f"{v:.0f} m").to_numpy(),
+        "height": views["height_m"].map(lambda v: "n/a" if pd.isna(v) else f"{v:.1f} m").to_numpy(),
+        "direction_source": views["direction_source"].map(esc).to_numpy(),
+        "issues": views["issues"].map(esc).to_numpy(),
+        "fill": views["kind"].map(lambda k: KIND_COLOURS.get(k, "#666666")).to_numpy(),
+        "outline": views["ownership"].map(lambda o: OWNERSHIP_COLOURS.get(o, "#999999")).to_numpy(),
+    })
+
+
+def _stable_ids(root: Any) -> None:
+    """Replace folium's random element ids with counters, so that the same inputs give the same file."""
+    counter = 0
+
+    def walk(el: Any) -> None:
+        nonlocal counter
+        el._id = f"{counter:016x}"
+        counter += 1
+        for child in list(getattr(el, "_children", {}).values()):
+            walk(child)
+
+    walk(root.get_root())
+
+
+def render_map(m: folium.Map) -> str:
+    """The map as one HTML document."""
+    return m.get_root().render()

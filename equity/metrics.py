@@ -1,0 +1,142 @@
+"""Equity indicators per unit: densities, shares, the gap between coverage and need, and the class that
+names the two cases of the story.
+
+Conventions: a ratio whose denominator is zero is undefined and left empty (NaN), never shown as zero or
+infinity; a unit without crime data has ``crime_share`` NaN and the class ``no_data``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from equity.settings import Settings
+
+#: The classes of :func:`equity_table`, with the plain-language label used by the map and the report.
+CLASS_LABELS: dict[str, str] = {
+    "under_covered": "high crime, low coverage",
+    "over_covered": "low crime, high coverage",
+    "other": "neither",
+    "no_data": "no crime data",
+}
+
+#: Output columns of :func:`equity_table`, in order.
+EQUITY_COLUMNS: list[str] = [
+    "unit_id",
+    "area_km2",
+    "cameras",
+    "cameras_per_km2",
+    "population",
+    "cameras_per_1k_residents",
+    "crimes",
+    "crimes_per_1k",
+    "cameras_per_100_crimes",
+    "covered_km2",
+    "covered_share",
+    "crimes_in_view",
+    "crimes_in_view_share",
+    "crime_share",
+    "coverage_share",
+    "gap",
+    "class",
+]
+
+
+def _ratio(num: pd.Series, den: pd.Series, scale: float = 1.0) -> pd.Series:
+    den = den.astype(float)
+    return (scale * num.astype(float) / den.where(den > 0)).astype(float)
+
+
+def equity_table(units: pd.DataFrame, settings: Settings | None = None) -> pd.DataFrame:
+    r"""Compute the equity columns of every unit.
+
+    Parameters
+    ----------
+    units : pandas.DataFrame
+        One row per unit with ``unit_id``, ``area_m2``, ``cameras``, ``population`` (NaN if unknown),
+        ``crimes`` (NaN if unknown), ``crimes_in_view`` and ``covered_m2``.
+    settings : Settings, optional
+        Thresholds of the classification.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`EQUITY_COLUMNS`, aligned to ``units``.
+
+    Notes
+    -----
+    With ``C_u`` cameras, ``A_u`` area (km2), ``P_u`` residents, ``K_u`` crimes, ``V_u`` area in view and
+    ``n`` units:
+
+    - ``cameras_per_km2 = C_u / A_u``; ``cameras_per_1k_residents = 1000 C_u / P_u``;
+      ``crimes_per_1k = 1000 K_u / P_u``; ``cameras_per_100_crimes = 100 C_u / K_u``;
+    - ``covered_share = V_u / A_u`` (share of the unit's area seen by at least one camera);
+    - ``crimes_in_view_share = K^view_u / K_u``;
+    - ``crime_share = K_u / sum K``; ``coverage_share = V_u / sum V`` (the unit's share of all the city's
+      area in view);
+    - ``gap = coverage_share - crime_share``: negative when a unit gets less of the city's camera coverage
+      than its share of the city's crime, positive when it gets more;
+    - ``class``: ``under_covered`` ("high crime, low coverage") when ``crime_share`` is at or above the
+      ``high_crime_quantile`` of all units' crime shares and ``coverage_share < low_coverage_ratio *
+      crime_share``; ``over_covered`` ("low crime, high coverage") when ``crime_share`` is at or below the
+      ``low_crime_quantile`` and ``coverage_share > high_coverage_ratio * crime_share`` and
+      ``coverage_share`` at or above the ``high_coverage_quantile`` of all units' coverage shares
+      (by default the median); ``no_data`` when the unit's crime is unknown; else ``other``.
+
+    Examples
+    --------
+    >>> t = equity_table(pd.DataFrame({"unit_id": ["a", "b"], "area_m2": [1e6, 1e6], "cameras": [0, 4],
+    ...     "population": [1000, 1000], "crimes": [90, 10], "crimes_in_view": [0, 5],
+    ...     "covered_m2": [0.0, 2e5]}))
+    >>> t[["unit_id", "gap", "class"]].to_dict("records")
+    [{'unit_id': 'a', 'gap': -0.9, 'class': 'under_covered'}, {'unit_id': 'b', 'gap': 0.9, 'class': 'over_covered'}]
+    """
+    s = settings or Settings()
+    out = pd.DataFrame(index=units.index)
+    out["unit_id"] = units["unit_id"]
+    area_km2 = units["area_m2"].astype(float) / 1e6
+    out["area_km2"] = area_km2
+    out["cameras"] = units["cameras"].astype("int64")
+    out["cameras_per_km2"] = _ratio(units["cameras"], area_km2)
+    pop = units["population"].astype(float)
+    out["population"] = pop
+    out["cameras_per_1k_residents"] = _ratio(units["cameras"], pop, 1000.0)
+    crimes = units["crimes"].astype(float)
+    out["crimes"] = crimes
+    out["crimes_per_1k"] = _ratio(crimes, pop, 1000.0)
+    out["cameras_per_100_crimes"] = _ratio(units["cameras"], crimes, 100.0)
+    covered_km2 = units["covered_m2"].astype(float) / 1e6
+    out["covered_km2"] = covered_km2
+    out["covered_share"] = _ratio(covered_km2, area_km2)
+    out["crimes_in_view"] = units["crimes_in_view"].astype(float).where(crimes.notna())
+    out["crimes_in_view_share"] = _ratio(out["crimes_in_view"], crimes)
+    total_crime = crimes.sum(min_count=1)
+    total_cover = covered_km2.sum()
+    out["crime_share"] = crimes / total_crime if total_crime and total_crime > 0 else np.nan
+    out["coverage_share"] = covered_km2 / total_cover if total_cover > 0 else 0.0
+    out["gap"] = out["coverage_share"] - out["crime_share"]
+    out["class"] = classify(out["crime_share"], out["coverage_share"], s)
+    return out[EQUITY_COLUMNS]
+
+
+def classify(crime_share: pd.Series, coverage_share: pd.Series, settings: Settings | None = None) -> pd.Series:
+    """The class of each unit from its crime share and coverage share (rules in :func:`equity_table`)."""
+    s = settings or Settings()
+    n = int(crime_share.notna().sum())
+    result = pd.Series("no_data", index=crime_share.index, dtype=object)
+    if n == 0:
+        return result
+    known = crime_share.notna()
+    q_hi = crime_share[known].quantile(s.high_crime_quantile)
+    q_lo = crime_share[known].quantile(s.low_crime_quantile)
+    under = known & (crime_share >= q_hi) & (crime_share > 0) & (coverage_share < s.low_coverage_ratio * crime_share)
+    over = (
+        known
+        & (crime_share <= q_lo)
+        & (coverage_share > s.high_coverage_ratio * crime_share)
+        & (coverage_share >= coverage_share[known].quantile(s.high_coverage_quantile))
+    )
+    result[known] = "other"
+    result[under] = "under_covered"
+    result[over] = "over_covered"
+    return result

@@ -1,0 +1,135 @@
+"""Documented defaults of an analysis.
+
+Every assumption the analysis makes is a field of :class:`Settings`, with its value, its unit and why it was
+chosen. The manifest and the report print the settings of each run, and the places where a default was used
+are counted (see ``Study.counts``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+#: Pixels per metre on the target for the detail levels of EN 62676-4 (the CCTV standard's "DORI" levels).
+DETAIL_LEVELS_PX_PER_M: dict[str, float] = {
+    "identification": 250.0,
+    "recognition": 62.5,
+    "observation": 25.0,
+    "detection": 12.5,
+}
+
+#: Camera height in metres when ``height`` is not tagged, by ``camera:mount``. A wall or ceiling camera sits
+#: at about first-floor level, a pole camera above traffic, a street-lamp camera at the lamp head.
+MOUNT_HEIGHT_M: dict[str, float] = {
+    "wall": 3.0,
+    "ceiling": 3.0,
+    "building": 3.0,
+    "pole": 5.0,
+    "street_lamp": 6.0,
+    "streetlamp": 6.0,
+    "traffic_signals": 5.0,
+    "gantry": 6.0,
+    "bridge": 6.0,
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The settings of one analysis; every field is a documented default that the user can change.
+
+    Attributes
+    ----------
+    fixed_fov_deg
+        Horizontal field of view of a fixed camera (or one of unknown type with a tagged direction), in
+        degrees. Typical fixed lenses cover 60 to 90 degrees; the default takes the narrow end, so that the
+        coverage of a camera is not overstated.
+    sensor_px
+        Horizontal resolution of the camera's image in pixels (1920 for the common 1080p camera).
+    detail_level
+        The level of detail at which a camera is counted as seeing a place: one of
+        ``DETAIL_LEVELS_PX_PER_M`` (identification 250 px/m, recognition 62.5, observation 25,
+        detection 12.5).
+    lens_fov_cap_deg
+        For the range model, the widest lens assumed: a dome or panning camera covers 360 degrees by
+        turning or by spreading its pixels, and is given the range of a lens of this width.
+    range_m
+        A fixed range in metres for every camera; ``None`` (the default) uses the range model of
+        :func:`equity.cameras.camera_range`.
+    unknown_direction
+        What to do with a directional camera whose direction is not tagged (or cannot be read): ``"skip"``
+        (the default: the camera is counted where it stands but adds no covered area) or ``"disc"`` (a full
+        circle at the fixed camera's range, marked ``confidence = "low"``).
+    include_indoor
+        Whether cameras tagged ``surveillance=indoor`` count toward outdoor coverage (default no).
+    default_height_m
+        Camera height when neither ``height`` nor a known ``camera:mount`` is tagged.
+    arc_segments
+        Vertices used to draw a full circle; a sector uses its share. 128 keeps the polygon's area within
+        0.05 % of the true sector area.
+    high_crime_quantile, low_crime_quantile
+        Quantiles of the units' crime shares above (below) which a unit counts as high (low) crime.
+    low_coverage_ratio, high_coverage_ratio
+        A high-crime unit is under-covered when its coverage share is below ``low_coverage_ratio`` times its
+        crime share; a low-crime unit is over-covered when its coverage share is above
+        ``high_coverage_ratio`` times its crime share and at or above the ``high_coverage_quantile`` of the
+        units' coverage shares (by default the median: more coverage than half the units).
+    dedupe_incidents
+        Count an incident once when several rows share an incident number (one report can list several
+        offences), where an incident-number column is found.
+    """
+
+    fixed_fov_deg: float = 60.0
+    sensor_px: int = 1920
+    detail_level: Literal["identification", "recognition", "observation", "detection"] = "observation"
+    lens_fov_cap_deg: float = 90.0
+    range_m: float | None = None
+    unknown_direction: Literal["skip", "disc"] = "skip"
+    include_indoor: bool = False
+    default_height_m: float = 4.0
+    mount_height_m: dict[str, float] = field(default_factory=lambda: dict(MOUNT_HEIGHT_M))
+    arc_segments: int = 128
+    high_crime_quantile: float = 2 / 3
+    low_crime_quantile: float = 1 / 3
+    low_coverage_ratio: float = 0.5
+    high_coverage_ratio: float = 2.0
+    high_coverage_quantile: float = 0.5
+    dedupe_incidents: bool = True
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not 0 < self.fixed_fov_deg <= 360:
+            problems.append(f"fixed_fov_deg must be in (0, 360], not {self.fixed_fov_deg!r}")
+        if self.detail_level not in DETAIL_LEVELS_PX_PER_M:
+            problems.append(
+                f"detail_level must be one of {sorted(DETAIL_LEVELS_PX_PER_M)}, not {self.detail_level!r}"
+            )
+        if self.range_m is not None and not self.range_m > 0:
+            problems.append(f"range_m must be positive, not {self.range_m!r}")
+        if self.unknown_direction not in ("skip", "disc"):
+            problems.append(f"unknown_direction must be 'skip' or 'disc', not {self.unknown_direction!r}")
+        if self.sensor_px <= 0:
+            problems.append(f"sensor_px must be positive, not {self.sensor_px!r}")
+        if not 0 < self.lens_fov_cap_deg < 180:
+            problems.append(f"lens_fov_cap_deg must be in (0, 180), not {self.lens_fov_cap_deg!r}")
+        if self.arc_segments < 8:
+            problems.append(f"arc_segments must be at least 8, not {self.arc_segments!r}")
+        if not 0 <= self.low_crime_quantile <= self.high_crime_quantile <= 1:
+            problems.append("crime quantiles must satisfy 0 <= low <= high <= 1")
+        if problems:
+            from equity._errors import InputError
+
+            raise InputError("Invalid settings: " + "; ".join(problems) + ".")
+
+    @property
+    def px_per_m(self) -> float:
+        """Pixels per metre of the chosen detail level."""
+        return DETAIL_LEVELS_PX_PER_M[self.detail_level]
+
+    def replace(self, **changes: Any) -> Settings:
+        """Return a copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings as a plain dictionary, for the manifest and the report."""
+        return dataclasses.asdict(self)

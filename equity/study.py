@@ -1,0 +1,264 @@
+"""A Study: the inputs and settings of one analysis, and the pipeline that runs its stages.
+
+``io (read, validate) -> projection.to_metric -> cameras (tags -> views -> field of view) -> coverage (per unit)
+-> metrics (equity)``. The study calls the readers of :mod:`equity.io` and never opens a file itself; writing
+the outputs is :func:`equity.io.outputs.write_outputs`'s job.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from equity import coverage
+from equity._errors import InputError, InputFormatError
+from equity.cameras import fov_sectors, normalise_cameras
+from equity.io import cameras_from_file, crime_from_file, population_layer_from_file, units_from_file
+from equity.io._common import REJECTED_COLUMNS
+from equity.metrics import equity_table
+from equity.population import interpolate_population
+from equity.projection import metric_crs, to_metric
+from equity.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Study:
+    """The inputs and settings of one analysis.
+
+    Parameters
+    ----------
+    cameras
+        Camera source: .osm, .osm.bz2, .osm.pbf, Overpass JSON, GeoJSON, GeoPackage or CSV.
+    units
+        Polygon layer of the units of analysis (neighbourhoods, tracts, ...).
+    unit_id
+        Column of ``units`` that identifies a unit (guessed when None).
+    crime
+        Incident points (CSV with coordinates, or a point layer), or None.
+    crime_columns
+        Columns of ``units`` that hold crime counts per unit, summed (used instead of ``crime``).
+    categories, since, until
+        Filters of the incident points: categories (case-insensitive) and a date range.
+    population
+        A column of ``units``, or a polygon layer to interpolate from by area (see
+        :func:`equity.population.interpolate_population`), or None.
+    population_column
+        The population column of the population layer (guessed when None).
+    settings
+        The documented defaults (:class:`equity.settings.Settings`).
+    """
+
+    cameras: str | Path
+    units: str | Path
+    unit_id: str | None = None
+    crime: str | Path | None = None
+    crime_columns: list[str] | None = None
+    categories: list[str] | None = None
+    since: str | None = None
+    until: str | None = None
+    population: str | Path | None = None
+    population_column: str | None = None
+    settings: Settings = field(default_factory=Settings)
+    name: str = "study"
+
+    def inputs(self) -> dict[str, Path]:
+        """The input files of the study by role."""
+        files = {"cameras": Path(self.cameras), "units": Path(self.units)}
+        if self.crime is not None:
+            files["crime"] = Path(self.crime)
+        if self.population is not None and _is_file_like(self.population):
+            files["population"] = Path(self.population)
+        return files
+
+    def run(self) -> StudyResult:
+        """Read the inputs, compute coverage and equity per unit, and return everything in memory."""
+        if self.crime is not None and self.crime_columns:
+            msg = "Give crime either as incident points (--crime) or as unit columns (--crime-columns), not both."
+            raise InputError(msg)
+        s = self.settings
+        counts: dict[str, Any] = {}
+        rejected: list[pd.DataFrame] = []
+        meta: dict[str, Any] = {}
+
+        unit_read = units_from_file(self.units, id_column=self.unit_id)
+        rejected.append(unit_read.rejected)
+        meta["units"] = unit_read.meta
+        crs = metric_crs(unit_read.data)
+        units = to_metric(unit_read.data, crs)
+        counts["units"] = len(units)
+        counts["unit_geometries_repaired"] = unit_read.counts.get("repaired_geometries", 0)
+
+        cam_read = cameras_from_file(self.cameras)
+        rejected.append(cam_read.rejected)
+        meta["cameras"] = cam_read.meta
+        views = to_metric(normalise_cameras(cam_read.data, s), crs)
+        views["unit_id"] = coverage.assign_units(views, units).to_numpy()
+        sectors = fov_sectors(views, s)
+        n_cams = views["camera_id"].nunique()
+        inside = views["unit_id"].notna()
+        if not inside.any():
+            msg = (
+                f"{self.cameras}: none of its {n_cams} cameras lies inside the units of {self.units}; "
+                "check that both cover the same area."
+            )
+            raise InputFormatError(msg)
+        first_view = views.drop_duplicates("camera_id")
+        counts.update(
+            {
+                "cameras": int(n_cams),
+                "camera_views": len(views),
+                "cameras_in_units": int(views.loc[inside, "camera_id"].nunique()),
+                "cameras_outside_units": int(n_cams - views.loc[inside, "camera_id"].nunique()),
+                "views_in_coverage": int(views["in_coverage"].sum()),
+                "views_direction_tagged": int((views["direction_source"] == "tagged").sum()),
+                "views_direction_default_omni": int((views["direction_source"] == "default").sum()),
+                "views_direction_unknown": int((views["direction_source"] == "unknown").sum()),
+                "views_drawn_as_low_confidence_disc": int((views["confidence"] == "low").sum()),
+                "cameras_indoor_excluded": int(
+                    first_view["excluded_reason"].fillna("").str.startswith("indoor").sum()
+                ),
+                "cameras_height_tagged": int((first_view["height_source"] == "tagged").sum()),
+                "cameras_height_from_mount": int((first_view["height_source"] == "mount").sum()),
+                "cameras_height_default": int((first_view["height_source"] == "default").sum()),
+                "cameras_fov_default": int(
+                    ((views["fov_deg"] == s.fixed_fov_deg) & (views["direction_source"] == "tagged")).sum()
+                ),
+                "cameras_with_tag_issues": int(first_view["issues"].notna().sum()),
+            }
+        )
+        counts["camera_kinds"] = first_view["kind"].value_counts().sort_index().to_dict()
+        counts["camera_ownership"] = first_view["ownership"].value_counts().sort_index().to_dict()
+
+        table = pd.DataFrame({"unit_id": units["unit_id"], "area_m2": units.geometry.area})
+        table["cameras"] = coverage.cameras_by_unit(views, units)
+        table["covered_m2"] = coverage.covered_area_by_unit(sectors, units)
+
+        crime_points = None
+        if self.crime is not None:
+            crime_read = crime_from_file(
+                self.crime, categories=self.categories, since=self.since, until=self.until,
+                dedupe=s.dedupe_incidents,
+            )
+            rejected.append(crime_read.rejected)
+            meta["crime"] = crime_read.meta
+            counts.update({f"crime_{k}": v for k, v in crime_read.counts.items()})
+            crime_points = to_metric(crime_read.data, crs)
+            per_unit = coverage.crimes_by_unit(crime_points, units, sectors)
+            if per_unit["crimes"].sum() == 0:
+                msg = f"{self.crime}: none of its {len(crime_points)} incidents lies inside the units of {self.units}."
+                raise InputFormatError(msg)
+            table["crimes"] = per_unit["crimes"]
+            table["crimes_in_view"] = per_unit["crimes_in_view"]
+            counts["crime_incidents_outside_units"] = int(len(crime_points) - per_unit["crimes"].sum())
+        elif self.crime_columns:
+            table["crimes"] = _sum_columns(units, self.crime_columns, self.units)
+            table["crimes_in_view"] = float("nan")
+            meta["crime"] = {"format": "unit columns", "columns": list(self.crime_columns)}
+        else:
+            table["crimes"] = float("nan")
+            table["crimes_in_view"] = float("nan")
+
+        table["population"] = self._population(units, meta, counts, rejected)
+        result_table = equity_table(table, s)
+        counts["units_by_class"] = result_table["class"].value_counts().sort_index().to_dict()
+        out_units = gpd.GeoDataFrame(result_table, geometry=units.geometry, crs=crs)
+        rej = pd.concat([r for r in rejected if not r.empty], ignore_index=True) if any(
+            not r.empty for r in rejected
+        ) else pd.DataFrame(columns=REJECTED_COLUMNS)
+        counts["rejected_rows"] = len(rej)
+        return StudyResult(
+            study=self, units=out_units, views=views, sectors=sectors, crime=crime_points,
+            rejected=rej, counts=counts, meta=meta, crs=crs,
+        )
+
+    def _population(self, units: gpd.GeoDataFrame, meta: dict, counts: dict, rejected: list) -> pd.Series:
+        if self.population is None:
+            meta["population"] = {"source": None}
+            return pd.Series(float("nan"), index=units.index)
+        if not _is_file_like(self.population):
+            col = str(self.population)
+            if col not in units.columns:
+                msg = (
+                    f"{self.units}: no population column {col!r} (and no file of that name); the unit layer's "
+                    f"columns are {', '.join(c for c in units.columns if c != 'geometry')}."
+                )
+                raise InputFormatError(msg)
+            values = pd.to_numeric(units[col], errors="coerce")
+            bad = values.isna() | (values < 0)
+            if bad.any():
+                first = units.loc[bad, "unit_id"].iloc[0]
+                msg = f"{self.units}: population column {col!r} of unit {first!r} holds {units.loc[bad, col].iloc[0]!r}; expected a count of at least 0."
+                raise InputFormatError(msg)
+            meta["population"] = {"source": "unit column", "column": col}
+            return values.astype(float)
+        read = population_layer_from_file(self.population, column=self.population_column)
+        rejected.append(read.rejected)
+        layer = to_metric(read.data, units.crs)
+        values, outside = interpolate_population(layer, units)
+        meta["population"] = {"source": "area-weighted interpolation", **read.meta}
+        counts["population_source_total"] = float(layer["population"].sum())
+        counts["population_outside_units"] = outside
+        return values
+
+
+def _is_file_like(value: str | Path) -> bool:
+    p = Path(value)
+    return p.exists() or p.suffix.lower() in {".geojson", ".json", ".gpkg", ".shp", ".fgb", ".csv", ".zip"}
+
+
+def _sum_columns(units: gpd.GeoDataFrame, columns: list[str], path: str | Path) -> pd.Series:
+    missing = [c for c in columns if c not in units.columns]
+    if missing:
+        msg = f"{path}: no crime count column {missing[0]!r}; the unit layer's columns are {', '.join(c for c in units.columns if c != 'geometry')}."
+        raise InputFormatError(msg)
+    total = pd.Series(0.0, index=units.index)
+    for col in columns:
+        values = pd.to_numeric(units[col], errors="coerce")
+        bad = values < 0
+        if bad.any():
+            msg = f"{path}: crime count column {col!r} holds a negative count for unit {units.loc[bad, 'unit_id'].iloc[0]!r}."
+            raise InputFormatError(msg)
+        total = total + values  # a missing count leaves the unit's crime unknown (NaN), never zero
+    return total
+
+
+@dataclass
+class StudyResult:
+    """Everything one analysis computed, in memory, in the study's metric CRS.
+
+    Attributes
+    ----------
+    units : geopandas.GeoDataFrame
+        One row per unit with the columns of :data:`equity.metrics.EQUITY_COLUMNS`.
+    views : geopandas.GeoDataFrame
+        One row per camera view (:data:`equity.cameras.VIEW_COLUMNS`, plus ``unit_id``), camera points.
+    sectors : geopandas.GeoSeries
+        Field-of-view polygon of each view (None for views that do not count), aligned to ``views``.
+    crime : geopandas.GeoDataFrame or None
+        The incident points that were counted.
+    rejected : pandas.DataFrame
+        Every input row that was dropped, with the reason.
+    counts : dict
+        Counts of every default and decision used, for the manifest and the report.
+    meta : dict
+        Facts about the inputs (formats, columns used, OSM timestamp, date range of the crime data).
+    crs : pyproj.CRS
+        The metric CRS of the analysis.
+    """
+
+    study: Study
+    units: gpd.GeoDataFrame
+    views: gpd.GeoDataFrame
+    sectors: gpd.GeoSeries
+    crime: gpd.GeoDataFrame | None
+    rejected: pd.DataFrame
+    counts: dict[str, Any]
+    meta: dict[str, Any]
+    crs: Any
