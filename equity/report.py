@@ -19,7 +19,7 @@ body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-
 padding:0 1rem;color:#222;line-height:1.45}
 h1{font-size:1.7rem;margin-bottom:.2rem}h2{border-bottom:1px solid #ccc;padding-bottom:.2rem;margin-top:2rem}
 table{border-collapse:collapse;width:100%;font-size:.85rem}th,td{border-bottom:1px solid #e2e2e2;padding:.25rem .4rem;
-text-align:right}th{background:#f4f4f4;position:sticky;top:0}td:first-child,th:first-child{text-align:left}
+text-align:right}th{background:#f4f4f4;position:sticky;top:0}td:first-child,th:first-child,td:nth-child(2),th:nth-child(2){text-align:left}
 .under_covered td{background:#fbe3e3}.over_covered td{background:#e1ecf7}.note{color:#555;font-size:.9rem}
 .findings li{margin:.4rem 0}code{background:#f4f4f4;padding:0 .2rem}
 @media print{th{position:static}a{color:#222}body{margin:0}}
@@ -38,6 +38,10 @@ def _num(value: Any, digits: int = 1) -> str:
     return f"{value:,.{digits}f}" if isinstance(value, float) else f"{value:,}"
 
 
+def _plural(n: Any, word: str) -> str:
+    return f"{_num(float(n), 0)} {word}{'' if n == 1 else 's'}"
+
+
 def key_findings(result: Any, n: int = 3) -> list[str]:
     """Plain-language findings with their numbers (HTML-escaped sentences)."""
     u = result.units
@@ -48,25 +52,22 @@ def key_findings(result: Any, n: int = 3) -> list[str]:
         "and count toward coverage."
     ]
     if u["crime_share"].notna().any():
-        worst = u.sort_values("gap").head(n)
-        for _, row in worst.iterrows():
-            out.append(
-                f"{esc(row['unit_id'])} has {_pct(row['crime_share'])} of the city's recorded crime "
-                f"({_num(row['crimes'], 0)} incidents) but {_pct(row['coverage_share'])} of the area in camera view "
-                f"({row['cameras']} cameras): class “{esc(CLASS_LABELS[row['class']])}”."
-            )
-        best = u.sort_values("gap", ascending=False).head(n)
-        for _, row in best.iterrows():
-            out.append(
-                f"{esc(row['unit_id'])} has {_pct(row['coverage_share'])} of the area in camera view "
-                f"({row['cameras']} cameras) but {_pct(row['crime_share'])} of the recorded crime "
-                f"({_num(row['crimes'], 0)} incidents): class “{esc(CLASS_LABELS[row['class']])}”."
-            )
-        by_class = c.get("units_by_class", {})
+        for cls, lead in (("under_covered", "High crime, low coverage"), ("over_covered", "Low crime, high coverage")):
+            rows = u[u["class"] == cls].sort_values("gap", ascending=cls == "under_covered")
+            if rows.empty:
+                out.append(f"{lead}: no unit is in this class under the thresholds of the methodology.")
+                continue
+            items = [
+                f"{esc(r['unit_id'])} ({_pct(r['crime_share'])} of recorded crime, {_plural(r['crimes'], 'incident')}; "
+                f"{_pct(r['coverage_share'])} of the area in camera view, {_plural(r['cameras'], 'camera')})"
+                for _, r in rows.iterrows()
+            ]
+            out.append(f"{lead} ({len(rows)} of {len(u)} units): " + "; ".join(items) + ".")
+        lo, hi = u.loc[u["gap"].idxmin()], u.loc[u["gap"].idxmax()]
         out.append(
-            f"{by_class.get('under_covered', 0)} units are “high crime, low coverage” and "
-            f"{by_class.get('over_covered', 0)} are “low crime, high coverage” under the thresholds in the "
-            "methodology."
+            f"The largest shortfall of coverage against crime is in {esc(lo['unit_id'])} "
+            f"({100 * lo['gap']:+.1f} percentage points); the largest surplus in {esc(hi['unit_id'])} "
+            f"({100 * hi['gap']:+.1f} points)."
         )
     else:
         out.append("No crime data was given, so the gap between coverage and crime is not computed.")
