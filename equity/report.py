@@ -27,7 +27,10 @@ text-align:right}th{background:#f4f4f4;position:sticky;top:0}td:first-child,th:f
 
 
 def _pct(value: float) -> str:
-    return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{100 * value:.1f}%"
+    """A share as a percentage: one decimal, two for small non-zero shares (0.01%, not 0.0%)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return f"{100 * value:.2f}%" if 0 < abs(value) < 0.001 else f"{100 * value:.1f}%"
 
 
 def _num(value: Any, digits: int = 1) -> str:
