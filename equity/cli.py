@@ -76,16 +76,33 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
 def settings_options(f: Any) -> Any:
     """The options that change the documented defaults of the camera model."""
     options = [
-        click.option("--fov", "fixed_fov_deg", type=click.FloatRange(0, 360, min_open=True),
-                     help="Field of view of a fixed camera, degrees (default 60)."),
-        click.option("--range", "range_m", type=click.FloatRange(0, min_open=True),
-                     help="One range in metres for every camera, instead of the range model."),
-        click.option("--detail-level", type=click.Choice(["identification", "recognition", "observation", "detection"]),
-                     help="Level of detail that counts as seeing (default observation, 25 px/m)."),
-        click.option("--unknown-direction", type=click.Choice(["skip", "disc"]),
-                     help="Directional cameras without a direction: skip (default) or a low-confidence disc."),
-        click.option("--include-indoor/--exclude-indoor", default=None,
-                     help="Count indoor cameras toward outdoor coverage (default: exclude)."),
+        click.option(
+            "--fov",
+            "fixed_fov_deg",
+            type=click.FloatRange(0, 360, min_open=True),
+            help="Field of view of a fixed camera, degrees (default 60).",
+        ),
+        click.option(
+            "--range",
+            "range_m",
+            type=click.FloatRange(0, min_open=True),
+            help="One range in metres for every camera, instead of the range model.",
+        ),
+        click.option(
+            "--detail-level",
+            type=click.Choice(["identification", "recognition", "observation", "detection"]),
+            help="Level of detail that counts as seeing (default observation, 25 px/m).",
+        ),
+        click.option(
+            "--unknown-direction",
+            type=click.Choice(["skip", "disc"]),
+            help="Directional cameras without a direction: skip (default) or a low-confidence disc.",
+        ),
+        click.option(
+            "--include-indoor/--exclude-indoor",
+            default=None,
+            help="Count indoor cameras toward outdoor coverage (default: exclude).",
+        ),
     ]
     for option in reversed(options):
         f = option(f)
@@ -106,20 +123,32 @@ def _summary(result: Any, written: dict[str, Path], seconds: float, quiet: bool)
     out = next(iter(written.values())).parent
     c = result.counts
     click.echo(f"Wrote the analysis of {c['units']} units and {c['cameras']} cameras to {out}/ in {seconds:.1f} s:")
-    for name in ("map.html", "report.html", "units.csv", "units.gpkg", "cameras.csv", "cameras.gpkg",
-                 "rejected.csv", "manifest.json"):
+    for name in (
+        "map.html",
+        "report.html",
+        "units.csv",
+        "units.gpkg",
+        "cameras.csv",
+        "cameras.gpkg",
+        "rejected.csv",
+        "manifest.json",
+    ):
         click.echo(f"  {written[name]}")
     units = result.units
     if units["gap"].notna().any():
         click.echo("Largest gaps (share of coverage minus share of crime, in points):")
         click.echo("  less coverage than crime:")
         for _, r in units.nsmallest(3, "gap").iterrows():
-            click.echo(f"    {r['unit_id']}: {100 * r['gap']:+.2f} ({r['cameras']} cameras, {r['crimes']:.0f} crimes; "
-                       f"{CLASS_LABELS[r['class']]})")
+            click.echo(
+                f"    {r['unit_id']}: {100 * r['gap']:+.2f} ({r['cameras']} cameras, {r['crimes']:.0f} crimes; "
+                f"{CLASS_LABELS[r['class']]})"
+            )
         click.echo("  more coverage than crime:")
         for _, r in units.nlargest(3, "gap").iterrows():
-            click.echo(f"    {r['unit_id']}: {100 * r['gap']:+.2f} ({r['cameras']} cameras, {r['crimes']:.0f} crimes; "
-                       f"{CLASS_LABELS[r['class']]})")
+            click.echo(
+                f"    {r['unit_id']}: {100 * r['gap']:+.2f} ({r['cameras']} cameras, {r['crimes']:.0f} crimes; "
+                f"{CLASS_LABELS[r['class']]})"
+            )
     if c.get("rejected_rows"):
         click.echo(f"{c['rejected_rows']:,} input rows were dropped; see rejected.csv for the reasons.")
 
@@ -132,15 +161,23 @@ def _run_and_write(study: Any, out: Path, force: bool, quiet: bool) -> None:
     t0 = time.perf_counter()
     result = study.run()
     written = write_outputs(
-        result, out, map_html=render_map(build_map(result, title=study.name)),
-        report_html=build_report(result, title=f"{study.name}: surveillance camera coverage and crime"), force=force,
+        result,
+        out,
+        map_html=render_map(build_map(result, title=study.name)),
+        report_html=build_report(result, title=f"{study.name}: surveillance camera coverage and crime"),
+        force=force,
     )
     _summary(result, written, time.perf_counter() - t0, quiet)
 
 
 @cli.command()
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("maps/sf-demo"),
-              show_default=True, help="Folder of the analysis outputs.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("maps/sf-demo"),
+    show_default=True,
+    help="Folder of the analysis outputs.",
+)
 @click.option("--force", is_flag=True, help="Replace the outputs of a different study in --out.")
 @settings_options
 @click.pass_context
@@ -154,11 +191,18 @@ def demo(ctx: click.Context, out: Path, force: bool, **settings: Any) -> None:
 
 
 @cli.command()
-@click.option("--cameras", "cameras", required=True, type=click.Path(path_type=Path),
-              help="Camera source: .osm, .osm.bz2, .osm.pbf, Overpass JSON, GeoJSON, GeoPackage or CSV.")
+@click.option(
+    "--cameras",
+    "cameras",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Camera source: .osm, .osm.bz2, .osm.pbf, Overpass JSON, GeoJSON, GeoPackage or CSV.",
+)
 @click.option("--units", required=True, type=click.Path(path_type=Path), help="Polygon layer of the units.")
 @click.option("--unit-id", help="Column that identifies a unit (guessed when not given).")
-@click.option("--crime", type=click.Path(path_type=Path), help="Incident points: CSV with coordinates, or a point layer.")
+@click.option(
+    "--crime", type=click.Path(path_type=Path), help="Incident points: CSV with coordinates, or a point layer."
+)
 @click.option("--crime-columns", help="Comma-separated columns of --units holding crime counts (instead of --crime).")
 @click.option("--category", "categories", multiple=True, help="Keep only incidents of this category (repeatable).")
 @click.option("--since", help="Keep only incidents on or after this date (YYYY-MM-DD).")
@@ -170,26 +214,51 @@ def demo(ctx: click.Context, out: Path, force: bool, **settings: Any) -> None:
 @click.option("--force", is_flag=True, help="Replace the outputs of a different study in --out.")
 @settings_options
 @click.pass_context
-def analyze(ctx: click.Context, cameras: Path, units: Path, unit_id: str | None, crime: Path | None,
-            crime_columns: str | None, categories: tuple[str, ...], since: str | None, until: str | None,
-            population: str | None, population_column: str | None, name: str, out: Path, force: bool,
-            **settings: Any) -> None:
+def analyze(
+    ctx: click.Context,
+    cameras: Path,
+    units: Path,
+    unit_id: str | None,
+    crime: Path | None,
+    crime_columns: str | None,
+    categories: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    population: str | None,
+    population_column: str | None,
+    name: str,
+    out: Path,
+    force: bool,
+    **settings: Any,
+) -> None:
     """Run the analysis on your own files."""
     from equity.study import Study
 
     study = Study(
-        cameras=cameras, units=units, unit_id=unit_id, crime=crime,
+        cameras=cameras,
+        units=units,
+        unit_id=unit_id,
+        crime=crime,
         crime_columns=[c.strip() for c in crime_columns.split(",") if c.strip()] if crime_columns else None,
-        categories=list(categories) or None, since=since, until=until, population=population,
-        population_column=population_column, settings=_settings(**settings), name=name,
+        categories=list(categories) or None,
+        since=since,
+        until=until,
+        population=population,
+        population_column=population_column,
+        settings=_settings(**settings),
+        name=name,
     )
     _run_and_write(study, out, force, ctx.obj["quiet"])
 
 
 @cli.command("cameras")
 @click.argument("source", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the normalised camera views (.csv, .gpkg or .geojson).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the normalised camera views (.csv, .gpkg or .geojson).",
+)
 @settings_options
 @click.pass_context
 def cameras_cmd(ctx: click.Context, source: Path, output: Path | None, **settings: Any) -> None:
@@ -202,8 +271,10 @@ def cameras_cmd(ctx: click.Context, source: Path, output: Path | None, **setting
     views = normalise_cameras(read.data, _settings(**settings))
     first = views.drop_duplicates("camera_id")
     if not ctx.obj["quiet"]:
-        click.echo(f"{source}: {len(first)} cameras, {len(views)} views ({read.meta.get('format')}"
-                   f"{', OSM data of ' + read.meta['osm_timestamp'] if read.meta.get('osm_timestamp') else ''}).")
+        click.echo(
+            f"{source}: {len(first)} cameras, {len(views)} views ({read.meta.get('format')}"
+            f"{', OSM data of ' + read.meta['osm_timestamp'] if read.meta.get('osm_timestamp') else ''})."
+        )
         for col in ("kind", "ownership", "camera_type", "direction_source"):
             counts = (first if col != "direction_source" else views)[col].value_counts()
             click.echo(f"  {col}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))

@@ -67,7 +67,9 @@ def points_in_view(points: gpd.GeoDataFrame, sectors: gpd.GeoSeries) -> np.ndarr
     return inside
 
 
-def crimes_by_unit(crime: gpd.GeoDataFrame, units: gpd.GeoDataFrame, sectors: gpd.GeoSeries | None = None) -> pd.DataFrame:
+def crimes_by_unit(
+    crime: gpd.GeoDataFrame, units: gpd.GeoDataFrame, sectors: gpd.GeoSeries | None = None
+) -> pd.DataFrame:
     """Incidents inside each unit, and of those, the ones inside a camera's view.
 
     Returns a frame aligned to ``units`` with integer columns ``crimes`` and ``crimes_in_view``.

@@ -23,7 +23,8 @@ def demo_data_dir() -> Path:
 
 def demo_study() -> Study:
     """The demo: SF cameras from OSM, the 41 analysis neighbourhoods, SFPD incidents July-December 2012,
-    population interpolated from the 2010 census block groups."""
+    population interpolated from the 2010 census block groups.
+    """
     d = demo_data_dir()
     return Study(
         cameras=d / "cameras.osm",

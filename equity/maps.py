@@ -77,36 +77,62 @@ def build_map(result: Any, *, title: str = "Camera coverage and crime") -> foliu
 
     gap = units["gap"].astype(float)
     span = float(gap.abs().max()) if gap.notna().any() and gap.abs().max() > 0 else 1.0
-    colormap = cm.LinearColormap(["#b2182b", "#f7f7f7", "#2166ac"], vmin=-span, vmax=span,
-                                 caption="Gap: share of coverage minus share of crime (red: less coverage than crime)")
-    props = pd.DataFrame({
-        "name": units["unit_id"].map(esc),
-        "class_label": units["class"].map(lambda c: esc(CLASS_LABELS.get(c, c))),
-        "cameras": units["cameras"].map(_fmt),
-        "crimes": units["crimes"].map(lambda v: _fmt(v, 0)),
-        "population": units["population"].map(lambda v: _fmt(v, 0)),
-        "covered": units["covered_share"].map(lambda v: "n/a" if pd.isna(v) else f"{100 * v:.2f}%"),
-        "crime_share": units["crime_share"].map(lambda v: "n/a" if pd.isna(v) else f"{100 * v:.2f}%"),
-        "coverage_share": units["coverage_share"].map(lambda v: "n/a" if pd.isna(v) else f"{100 * v:.2f}%"),
-        "gap_text": gap.map(lambda v: "n/a" if pd.isna(v) else f"{100 * v:+.2f} points"),
-        "colour": gap.map(lambda v: "#cccccc" if pd.isna(v) else colormap(v)),
-        "outline": units["class"].map(lambda c: CLASS_OUTLINE.get(c, "#555555")),
-        "weight": units["class"].map(lambda c: 3 if c in CLASS_OUTLINE else 1),
-    })
+    colormap = cm.LinearColormap(
+        ["#b2182b", "#f7f7f7", "#2166ac"],
+        vmin=-span,
+        vmax=span,
+        caption="Gap: share of coverage minus share of crime (red: less coverage than crime)",
+    )
+    props = pd.DataFrame(
+        {
+            "name": units["unit_id"].map(esc),
+            "class_label": units["class"].map(lambda c: esc(CLASS_LABELS.get(c, c))),
+            "cameras": units["cameras"].map(_fmt),
+            "crimes": units["crimes"].map(lambda v: _fmt(v, 0)),
+            "population": units["population"].map(lambda v: _fmt(v, 0)),
+            "covered": units["covered_share"].map(lambda v: "n/a" if pd.isna(v) else f"{100 * v:.2f}%"),
+            "crime_share": units["crime_share"].map(lambda v: "n/a" if pd.isna(v) else f"{100 * v:.2f}%"),
+            "coverage_share": units["coverage_share"].map(lambda v: "n/a" if pd.isna(v) else f"{100 * v:.2f}%"),
+            "gap_text": gap.map(lambda v: "n/a" if pd.isna(v) else f"{100 * v:+.2f} points"),
+            "colour": gap.map(lambda v: "#cccccc" if pd.isna(v) else colormap(v)),
+            "outline": units["class"].map(lambda c: CLASS_OUTLINE.get(c, "#555555")),
+            "weight": units["class"].map(lambda c: 3 if c in CLASS_OUTLINE else 1),
+        }
+    )
     unit_layer = gpd.GeoDataFrame(props, geometry=units.geometry.simplify(1e-5).to_numpy(), crs=units.crs)
     folium.GeoJson(
         _geojson(unit_layer),
         name="Units: gap between coverage and crime",
         style_function=lambda f: {
-            "fillColor": f["properties"]["colour"], "color": f["properties"]["outline"],
-            "weight": f["properties"]["weight"], "fillOpacity": 0.6,
+            "fillColor": f["properties"]["colour"],
+            "color": f["properties"]["outline"],
+            "weight": f["properties"]["weight"],
+            "fillOpacity": 0.6,
         },
         highlight_function=lambda f: {"weight": 4, "fillOpacity": 0.8},
         tooltip=folium.GeoJsonTooltip(
-            fields=["name", "class_label", "cameras", "crimes", "population", "covered", "crime_share",
-                    "coverage_share", "gap_text"],
-            aliases=["Unit", "Class", "Cameras", "Crimes", "Residents", "Area in view", "Share of crime",
-                     "Share of coverage", "Gap"],
+            fields=[
+                "name",
+                "class_label",
+                "cameras",
+                "crimes",
+                "population",
+                "covered",
+                "crime_share",
+                "coverage_share",
+                "gap_text",
+            ],
+            aliases=[
+                "Unit",
+                "Class",
+                "Cameras",
+                "Crimes",
+                "Residents",
+                "Area in view",
+                "Share of crime",
+                "Share of coverage",
+                "Gap",
+            ],
             sticky=True,
         ),
     ).add_to(m)
@@ -128,8 +154,10 @@ def build_map(result: Any, *, title: str = "Camera coverage and crime") -> foliu
             _geojson(fov),
             name="Cameras: fields of view",
             style_function=lambda f: {
-                "fillColor": f["properties"]["fill"], "color": f["properties"]["outline"],
-                "weight": 1, "fillOpacity": 0.35,
+                "fillColor": f["properties"]["fill"],
+                "color": f["properties"]["outline"],
+                "weight": 1,
+                "fillOpacity": 0.35,
             },
             tooltip=folium.GeoJsonTooltip(fields=list(_TOOLTIP_FIELDS), aliases=list(_TOOLTIP_FIELDS.values())),
         ).add_to(m)
@@ -150,29 +178,40 @@ def build_map(result: Any, *, title: str = "Camera coverage and crime") -> foliu
 
 
 _TOOLTIP_FIELDS = {
-    "camera_id": "Camera", "kind": "Kind", "ownership": "Ownership", "camera_type": "Type",
-    "operator": "Operator", "name": "Name", "direction": "Direction", "fov": "Field of view",
-    "range": "Range", "height": "Height", "direction_source": "Direction is", "issues": "Tag problems",
+    "camera_id": "Camera",
+    "kind": "Kind",
+    "ownership": "Ownership",
+    "camera_type": "Type",
+    "operator": "Operator",
+    "name": "Name",
+    "direction": "Direction",
+    "fov": "Field of view",
+    "range": "Range",
+    "height": "Height",
+    "direction_source": "Direction is",
+    "issues": "Tag problems",
 }
 
 
 def _camera_props(views: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
-        "camera_id": views["camera_id"].map(esc).to_numpy(),
-        "kind": views["kind"].map(esc).to_numpy(),
-        "ownership": views["ownership"].map(esc).to_numpy(),
-        "camera_type": views["camera_type"].map(esc).to_numpy(),
-        "operator": views["operator"].map(esc).to_numpy(),
-        "name": views["name"].map(esc).to_numpy(),
-        "direction": views["direction_deg"].map(lambda v: "n/a" if pd.isna(v) else f"{v:.0f}°").to_numpy(),
-        "fov": views["fov_deg"].map(lambda v: "n/a" if pd.isna(v) else f"{v:.0f}°").to_numpy(),
-        "range": views["range_m"].map(lambda v: "n/a" if pd.isna(v) else f"{v:.0f} m").to_numpy(),
-        "height": views["height_m"].map(lambda v: "n/a" if pd.isna(v) else f"{v:.1f} m").to_numpy(),
-        "direction_source": views["direction_source"].map(esc).to_numpy(),
-        "issues": views["issues"].map(esc).to_numpy(),
-        "fill": views["kind"].map(lambda k: KIND_COLOURS.get(k, "#666666")).to_numpy(),
-        "outline": views["ownership"].map(lambda o: OWNERSHIP_COLOURS.get(o, "#999999")).to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "camera_id": views["camera_id"].map(esc).to_numpy(),
+            "kind": views["kind"].map(esc).to_numpy(),
+            "ownership": views["ownership"].map(esc).to_numpy(),
+            "camera_type": views["camera_type"].map(esc).to_numpy(),
+            "operator": views["operator"].map(esc).to_numpy(),
+            "name": views["name"].map(esc).to_numpy(),
+            "direction": views["direction_deg"].map(lambda v: "n/a" if pd.isna(v) else f"{v:.0f}°").to_numpy(),
+            "fov": views["fov_deg"].map(lambda v: "n/a" if pd.isna(v) else f"{v:.0f}°").to_numpy(),
+            "range": views["range_m"].map(lambda v: "n/a" if pd.isna(v) else f"{v:.0f} m").to_numpy(),
+            "height": views["height_m"].map(lambda v: "n/a" if pd.isna(v) else f"{v:.1f} m").to_numpy(),
+            "direction_source": views["direction_source"].map(esc).to_numpy(),
+            "issues": views["issues"].map(esc).to_numpy(),
+            "fill": views["kind"].map(lambda k: KIND_COLOURS.get(k, "#666666")).to_numpy(),
+            "outline": views["ownership"].map(lambda o: OWNERSHIP_COLOURS.get(o, "#999999")).to_numpy(),
+        }
+    )
 
 
 def _stable_ids(root: Any) -> None:

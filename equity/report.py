@@ -117,9 +117,7 @@ def _methodology(result: Any) -> list[str]:
     s = result.study.settings
     c = result.counts
     rows = "".join(f"<tr><td><code>{esc(k)}</code></td><td>{esc(v)}</td></tr>" for k, v in s.to_dict().items())
-    counts = "".join(
-        f"<tr><td>{esc(k.replace('_', ' '))}</td><td>{esc(v)}</td></tr>" for k, v in c.items()
-    )
+    counts = "".join(f"<tr><td>{esc(k.replace('_', ' '))}</td><td>{esc(v)}</td></tr>" for k, v in c.items())
     return [
         "<h2>Methodology</h2>",
         "<p>Each camera view is a sector with its apex at the camera, centred on the tagged direction "
@@ -162,7 +160,9 @@ def _sources(result: Any) -> list[str]:
             extra.append(f"incidents dated {esc(meta['date_min'])} to {esc(meta['date_max'])}")
         items.append(f"<li><b>{esc(role)}</b>: {esc(path.name)}{' (' + '; '.join(extra) + ')' if extra else ''}</li>")
     return [
-        "<h2>Data sources</h2><ul>", *items, "</ul>",
+        "<h2>Data sources</h2><ul>",
+        *items,
+        "</ul>",
         "<p>Camera data from OpenStreetMap: © OpenStreetMap contributors, available under the Open Database "
         "Licence (ODbL 1.0), https://www.openstreetmap.org/copyright. Map tiles © OpenStreetMap contributors.</p>",
     ]
@@ -179,8 +179,13 @@ def _limitations(result: Any) -> list[str]:
     cam_date = (result.meta.get("cameras") or {}).get("osm_timestamp")
     crime = result.meta.get("crime") or {}
     if cam_date and crime.get("date_max"):
-        notes.insert(0, f"The crime data ends on {esc(crime['date_max'])} and the camera data dates from "
-                        f"{esc(cam_date[:10])}: the two describe different years.")
+        notes.insert(
+            0,
+            f"The crime data ends on {esc(crime['date_max'])} and the camera data dates from "
+            f"{esc(cam_date[:10])}: the two describe different years.",
+        )
     if result.counts.get("rejected_rows"):
-        notes.append(f"{result.counts['rejected_rows']:,} input rows were not used; rejected.csv lists each with its reason.")
+        notes.append(
+            f"{result.counts['rejected_rows']:,} input rows were not used; rejected.csv lists each with its reason."
+        )
     return ["<h2>Limitations</h2><ul>", *[f"<li>{n}</li>" for n in notes], "</ul>"]

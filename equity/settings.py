@@ -101,9 +101,7 @@ class Settings:
         if not 0 < self.fixed_fov_deg <= 360:
             problems.append(f"fixed_fov_deg must be in (0, 360], not {self.fixed_fov_deg!r}")
         if self.detail_level not in DETAIL_LEVELS_PX_PER_M:
-            problems.append(
-                f"detail_level must be one of {sorted(DETAIL_LEVELS_PX_PER_M)}, not {self.detail_level!r}"
-            )
+            problems.append(f"detail_level must be one of {sorted(DETAIL_LEVELS_PX_PER_M)}, not {self.detail_level!r}")
         if self.range_m is not None and not self.range_m > 0:
             problems.append(f"range_m must be positive, not {self.range_m!r}")
         if self.unknown_direction not in ("skip", "disc"):

@@ -121,9 +121,7 @@ class Study:
                 "views_direction_default_omni": int((views["direction_source"] == "default").sum()),
                 "views_direction_unknown": int((views["direction_source"] == "unknown").sum()),
                 "views_drawn_as_low_confidence_disc": int((views["confidence"] == "low").sum()),
-                "cameras_indoor_excluded": int(
-                    first_view["excluded_reason"].fillna("").str.startswith("indoor").sum()
-                ),
+                "cameras_indoor_excluded": int(first_view["excluded_reason"].fillna("").str.startswith("indoor").sum()),
                 "cameras_height_tagged": int((first_view["height_source"] == "tagged").sum()),
                 "cameras_height_from_mount": int((first_view["height_source"] == "mount").sum()),
                 "cameras_height_default": int((first_view["height_source"] == "default").sum()),
@@ -143,7 +141,10 @@ class Study:
         crime_points = None
         if self.crime is not None:
             crime_read = crime_from_file(
-                self.crime, categories=self.categories, since=self.since, until=self.until,
+                self.crime,
+                categories=self.categories,
+                since=self.since,
+                until=self.until,
                 dedupe=s.dedupe_incidents,
             )
             rejected.append(crime_read.rejected)
@@ -169,13 +170,22 @@ class Study:
         result_table = equity_table(table, s)
         counts["units_by_class"] = result_table["class"].value_counts().sort_index().to_dict()
         out_units = gpd.GeoDataFrame(result_table, geometry=units.geometry, crs=crs)
-        rej = pd.concat([r for r in rejected if not r.empty], ignore_index=True) if any(
-            not r.empty for r in rejected
-        ) else pd.DataFrame(columns=REJECTED_COLUMNS)
+        rej = (
+            pd.concat([r for r in rejected if not r.empty], ignore_index=True)
+            if any(not r.empty for r in rejected)
+            else pd.DataFrame(columns=REJECTED_COLUMNS)
+        )
         counts["rejected_rows"] = len(rej)
         return StudyResult(
-            study=self, units=out_units, views=views, sectors=sectors, crime=crime_points,
-            rejected=rej, counts=counts, meta=meta, crs=crs,
+            study=self,
+            units=out_units,
+            views=views,
+            sectors=sectors,
+            crime=crime_points,
+            rejected=rej,
+            counts=counts,
+            meta=meta,
+            crs=crs,
         )
 
     def _population(self, units: gpd.GeoDataFrame, meta: dict, counts: dict, rejected: list) -> pd.Series:

@@ -11,8 +11,12 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--run-network", action="store_true", default=False,
-                     help="run tests marked 'network' (they reach OpenStreetMap's servers)")
+    parser.addoption(
+        "--run-network",
+        action="store_true",
+        default=False,
+        help="run tests marked 'network' (they reach OpenStreetMap's servers)",
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

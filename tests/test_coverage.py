@@ -21,7 +21,9 @@ UTM = "EPSG:32610"
 @pytest.fixture
 def units() -> gpd.GeoDataFrame:
     # two 100 m x 100 m squares side by side: west [0,100] and east [100,200]
-    return gpd.GeoDataFrame({"unit_id": ["west", "east"]}, geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100)], crs=UTM)
+    return gpd.GeoDataFrame(
+        {"unit_id": ["west", "east"]}, geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100)], crs=UTM
+    )
 
 
 def test_assign_units_boundary_point_counted_once(units):
@@ -34,7 +36,8 @@ def test_assign_units_boundary_point_counted_once(units):
 def test_cameras_by_unit_counts_cameras_not_views(units):
     views = gpd.GeoDataFrame(
         {"camera_id": ["node/1", "node/1", "node/2", "node/3"]},
-        geometry=[Point(10, 10), Point(10, 10), Point(20, 20), Point(150, 50)], crs=UTM,
+        geometry=[Point(10, 10), Point(10, 10), Point(20, 20), Point(150, 50)],
+        crs=UTM,
     )
     assert coverage.cameras_by_unit(views, units).tolist() == [2, 1]
 
@@ -51,7 +54,9 @@ def test_covered_area_without_views(units):
 
 def test_covered_area_refuses_geographic_crs(units):
     with pytest.raises(CRSError, match="not in a projected CRS"):
-        coverage.covered_area_by_unit(gpd.GeoSeries([box(0, 0, 1, 1)], crs=UTM), units.set_crs(4326, allow_override=True))
+        coverage.covered_area_by_unit(
+            gpd.GeoSeries([box(0, 0, 1, 1)], crs=UTM), units.set_crs(4326, allow_override=True)
+        )
 
 
 def test_crimes_by_unit_and_in_view(units):
@@ -86,7 +91,8 @@ def test_population_total_preserved(squares):
     units = gpd.GeoDataFrame({"unit_id": ["a", "b"]}, geometry=[box(0, 0, 100, 100), box(100, 0, 240, 100)], crs=UTM)
     source = gpd.GeoDataFrame(
         {"population": [s[3] for s in squares]},
-        geometry=[box(x, y, x + w, y + w) for x, y, w, _ in squares], crs=UTM,
+        geometry=[box(x, y, x + w, y + w) for x, y, w, _ in squares],
+        crs=UTM,
     )
     values, outside = interpolate_population(source, units)
     assert values.sum() + outside == pytest.approx(source["population"].sum(), rel=1e-9, abs=1e-6)

@@ -14,7 +14,7 @@ from equity.study import Study
 PAYLOADS = [
     "<img src=x onerror=alert(1)>",
     "</script><script>alert(1)</script>",
-    "\"><svg onload=alert(1)>",
+    '"><svg onload=alert(1)>',
     "javascript:alert(1)",
     "' onmouseover='alert(1)",
 ]
@@ -28,8 +28,12 @@ def sf_html():
 
 def test_map_has_layers_legend_and_heat(sf_html):
     html, _ = sf_html
-    for name in ("Units: gap between coverage and crime", "Cameras: fields of view", "Cameras",
-                 "Crime incidents (heat)"):
+    for name in (
+        "Units: gap between coverage and crime",
+        "Cameras: fields of view",
+        "Cameras",
+        "Crime incidents (heat)",
+    ):
         assert json.dumps(name)[1:-1] in html
     assert "L.control.layers" in html
     assert "Gap: share of coverage minus share of crime" in html  # the legend's caption
@@ -59,7 +63,7 @@ def hostile_study(tmp_path):
     for i, payload in enumerate(PAYLOADS):
         p = payload.replace('"', '""')
         rows.append(f'node/{i + 1},{-122.41 + i * 0.001},37.78,surveillance,"{p}","{p}",public,fixed,"{p}",wall')
-    rows.append('node/99,-122.405,37.781,surveillance,ok,ok,public,dome,,pole')
+    rows.append("node/99,-122.405,37.781,surveillance,ok,ok,public,dome,,pole")
     (tmp_path / "cams.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     unit_name = json.dumps(PAYLOADS[1])
     (tmp_path / "units.geojson").write_text(
@@ -71,8 +75,14 @@ def hostile_study(tmp_path):
         encoding="utf-8",
     )
     (tmp_path / "crime.csv").write_text("lon,lat,category\n-122.41,37.781,<script>x</script>\n-122.38,37.78,A\n")
-    return Study(cameras=tmp_path / "cams.csv", units=tmp_path / "units.geojson", unit_id="name",
-                 crime=tmp_path / "crime.csv", population="pop", name="<i>study</i>")
+    return Study(
+        cameras=tmp_path / "cams.csv",
+        units=tmp_path / "units.geojson",
+        unit_id="name",
+        crime=tmp_path / "crime.csv",
+        population="pop",
+        name="<i>study</i>",
+    )
 
 
 def test_hostile_text_is_escaped_everywhere(hostile_study):

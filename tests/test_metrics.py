@@ -23,15 +23,17 @@ def four_units() -> pd.DataFrame:
     #  C     4.0       8        2000  20      0.45
     #  D     1.0       1        0     0       0.00
     #  total crimes 100, total covered 0.50 km2
-    return pd.DataFrame({
-        "unit_id": ["A", "B", "C", "D"],
-        "area_m2": [2e6, 1e6, 4e6, 1e6],
-        "cameras": [0, 2, 8, 1],
-        "population": [4000.0, 1000.0, 2000.0, 0.0],
-        "crimes": [50.0, 30.0, 20.0, 0.0],
-        "crimes_in_view": [0.0, 6.0, 10.0, 0.0],
-        "covered_m2": [0.0, 0.05e6, 0.45e6, 0.0],
-    })
+    return pd.DataFrame(
+        {
+            "unit_id": ["A", "B", "C", "D"],
+            "area_m2": [2e6, 1e6, 4e6, 1e6],
+            "cameras": [0, 2, 8, 1],
+            "population": [4000.0, 1000.0, 2000.0, 0.0],
+            "crimes": [50.0, 30.0, 20.0, 0.0],
+            "crimes_in_view": [0.0, 6.0, 10.0, 0.0],
+            "covered_m2": [0.0, 0.05e6, 0.45e6, 0.0],
+        }
+    )
 
 
 def test_columns_and_order(four_units):
@@ -111,20 +113,22 @@ def test_no_coverage_anywhere(four_units):
 
 
 @given(
-    st.lists(
-        st.tuples(st.integers(0, 1000), st.floats(0, 1e6), st.integers(0, 50)), min_size=2, max_size=30
-    ).filter(lambda rows: sum(r[0] for r in rows) > 0 and sum(r[1] for r in rows) > 0)
+    st.lists(st.tuples(st.integers(0, 1000), st.floats(0, 1e6), st.integers(0, 50)), min_size=2, max_size=30).filter(
+        lambda rows: sum(r[0] for r in rows) > 0 and sum(r[1] for r in rows) > 0
+    )
 )
 def test_shares_sum_to_one_and_gaps_to_zero(rows):
-    frame = pd.DataFrame({
-        "unit_id": [f"u{i}" for i in range(len(rows))],
-        "area_m2": [1e6 + r[1] for r in rows],
-        "cameras": [r[2] for r in rows],
-        "population": [1000.0] * len(rows),
-        "crimes": [float(r[0]) for r in rows],
-        "crimes_in_view": [0.0] * len(rows),
-        "covered_m2": [r[1] for r in rows],
-    })
+    frame = pd.DataFrame(
+        {
+            "unit_id": [f"u{i}" for i in range(len(rows))],
+            "area_m2": [1e6 + r[1] for r in rows],
+            "cameras": [r[2] for r in rows],
+            "population": [1000.0] * len(rows),
+            "crimes": [float(r[0]) for r in rows],
+            "crimes_in_view": [0.0] * len(rows),
+            "covered_m2": [r[1] for r in rows],
+        }
+    )
     t = equity_table(frame)
     assert t["crime_share"].sum() == pytest.approx(1.0)
     assert t["coverage_share"].sum() == pytest.approx(1.0)

@@ -50,8 +50,9 @@ def test_crime_total_and_population_total(sf_result):
 
 def test_defaults_are_counted(sf_result):
     c = sf_result.counts
-    assert c["views_direction_tagged"] + c["views_direction_unknown"] + c["views_direction_default_omni"] == c[
-        "camera_views"
-    ]
+    assert (
+        c["views_direction_tagged"] + c["views_direction_unknown"] + c["views_direction_default_omni"]
+        == c["camera_views"]
+    )
     assert c["cameras_height_tagged"] == 0  # the README: none carries height
     assert c["cameras_height_from_mount"] + c["cameras_height_default"] == 343

@@ -207,7 +207,7 @@ def points_from_table(
     if n_valid and (lat[valid].abs() > 90).mean() > 0.5 and (lon[valid].abs() <= 90).all():
         msg = (
             f"{path}: the coordinates look swapped: column {lat_col!r} holds values beyond +/-90 "
-            f"(such as {lat[valid & (lat.abs() > 90)].iloc[0]!r}), which cannot be latitudes; "
+            f"(such as {float(lat[valid & (lat.abs() > 90)].iloc[0])!r}), which cannot be latitudes; "
             f"expected {lon_col!r} to hold longitudes and {lat_col!r} latitudes."
         )
         raise InputFormatError(msg)

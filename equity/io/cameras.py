@@ -18,6 +18,8 @@ import pandas as pd
 
 from equity._errors import InputFormatError
 from equity.io._common import (
+    LAT_NAMES,
+    LON_NAMES,
     ReadResult,
     _first_line,
     check_file,
@@ -115,8 +117,9 @@ def _timestamp_in(text: str | None) -> str | None:
 def cameras_from_overpass(path: str | Path) -> ReadResult:
     """Read cameras from an Overpass API JSON response (``{"elements": [...]}``).
 
-    Nodes give their ``lat``/``lon``; ways and relations are used only when the query asked for their
-    ``center`` (``out center;``), else they are listed as rejected.
+    Nodes give their ``lat``/``lon``. Ways and relations tagged ``man_made=surveillance`` are listed in the
+    rejected rows, as by :func:`cameras_from_osm` (even with a ``center``), so that the same data gives the
+    same cameras in every format.
     """
     p = check_file(path)
     try:
@@ -144,12 +147,13 @@ def cameras_from_overpass_elements(elements: list[Any], *, source: str) -> ReadR
         if not isinstance(el_tags, dict) or el_tags.get("man_made") != "surveillance":
             continue
         oid = f"{el.get('type', 'element')}/{el.get('id', i)}"
-        where = el if el.get("type") == "node" else el.get("center")
+        if el.get("type") != "node":
+            rejected.append((source, oid, "a way or relation, not a point; map cameras as nodes", ""))
+            continue
         try:
-            lon, lat = float(where["lon"]), float(where["lat"])  # type: ignore[index]
+            lon, lat = float(el["lon"]), float(el["lat"])
         except (TypeError, KeyError, ValueError):
-            reason = "no coordinates (for ways and relations, query with 'out center')"
-            rejected.append((source, oid, reason, ""))
+            rejected.append((source, oid, "node without coordinates", ""))
             continue
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
             rejected.append((source, oid, "coordinate out of range", f"lon={lon}, lat={lat}"))
@@ -177,7 +181,7 @@ def _ids_and_tags(table: pd.DataFrame, source: str, rows: list[str]) -> tuple[li
             except json.JSONDecodeError:
                 pass
         for col in columns:
-            if col == "tags" or col == id_col or col.startswith("@"):
+            if col == "tags" or col == id_col or col.startswith("@") or col.lower().strip() in ID_NAMES:
                 continue
             val = row[col]
             if val is None or (isinstance(val, float) and pd.isna(val)) or (isinstance(val, str) and not val.strip()):
@@ -204,10 +208,11 @@ def cameras_from_csv(path: str | Path) -> ReadResult:
     """Read cameras from a CSV with longitude/latitude columns; the other columns are taken as tags."""
     p = check_file(path)
     table, counts = read_csv_table(p)
-    points, rejected, more = points_from_table(table, p)
+    lon_col, lat_col = find_column(list(table.columns), LON_NAMES), find_column(list(table.columns), LAT_NAMES)
+    points, rejected, more = points_from_table(table, p, lon_col=lon_col, lat_col=lat_col)
     counts.update(more)
     lines = [f"line {n}" for n in points["_line"]]
-    ids, tags = _ids_and_tags(points.drop(columns=["geometry"]), p.name, lines)
+    ids, tags = _ids_and_tags(points.drop(columns=["geometry", lon_col, lat_col]), p.name, lines)
     keep = _only_surveillance(ids, tags)
     gdf = _frame(
         [i for i, k in zip(ids, keep, strict=True) if k],

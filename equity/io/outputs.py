@@ -1,6 +1,7 @@
 """Writers of one analysis folder: units and cameras (GeoPackage and CSV), map, report, manifest, rejected
 rows. Every file is first written into a staging folder beside its final place and renamed into place only
-when all of them are written, so that a failed run leaves the previous outputs whole."""
+when all of them are written, so that a failed run leaves the previous outputs whole.
+"""
 
 from __future__ import annotations
 
@@ -23,8 +24,16 @@ from equity._errors import OutputError
 from equity.projection import to_wgs84
 
 MANIFEST = "manifest.json"
-OUTPUT_FILES = ("units.gpkg", "units.csv", "cameras.gpkg", "cameras.csv", "map.html", "report.html",
-                "manifest.json", "rejected.csv")
+OUTPUT_FILES = (
+    "units.gpkg",
+    "units.csv",
+    "cameras.gpkg",
+    "cameras.csv",
+    "map.html",
+    "report.html",
+    "manifest.json",
+    "rejected.csv",
+)
 _VERSIONS_OF = ("equity", "geopandas", "shapely", "pyogrio", "pyproj", "osmium", "folium", "pandas", "numpy")
 
 
@@ -142,7 +151,10 @@ def sectors_for_output(result: Any) -> gpd.GeoDataFrame:
     """Field-of-view polygons of the views that count, WGS84, keyed by ``view_id``."""
     keep = result.sectors.notna()
     gdf = gpd.GeoDataFrame(
-        {"view_id": result.views.loc[keep, "view_id"].to_numpy(), "camera_id": result.views.loc[keep, "camera_id"].to_numpy()},
+        {
+            "view_id": result.views.loc[keep, "view_id"].to_numpy(),
+            "camera_id": result.views.loc[keep, "camera_id"].to_numpy(),
+        },
         geometry=result.sectors[keep].to_numpy(),
         crs=result.crs,
     )
@@ -189,21 +201,30 @@ def write_outputs(
     try:
         writers: dict[str, Callable[[Path], None]] = {
             "units.gpkg": lambda p: _write_gpkg(units_for_output(result), p, "units"),
-            "units.csv": lambda p: units_for_output(result).drop(columns="geometry").to_csv(p, index=False, lineterminator="\n"),
+            "units.csv": lambda p: (
+                units_for_output(result).drop(columns="geometry").to_csv(p, index=False, lineterminator="\n")
+            ),
             "cameras.gpkg": lambda p: (
                 _write_gpkg(cameras_for_output(result), p, "cameras"),
                 _write_gpkg(sectors_for_output(result), p, "fields_of_view", append=True)
-                if result.sectors.notna().any() else None,
+                if result.sectors.notna().any()
+                else None,
             ),
-            "cameras.csv": lambda p: cameras_for_output(result).drop(columns="geometry").to_csv(
-                p, index=False, lineterminator="\n"
+            "cameras.csv": lambda p: (
+                cameras_for_output(result).drop(columns="geometry").to_csv(p, index=False, lineterminator="\n")
             ),
             "map.html": lambda p: p.write_text(map_html, encoding="utf-8"),
             "report.html": lambda p: p.write_text(report_html, encoding="utf-8"),
             "rejected.csv": lambda p: result.rejected.to_csv(p, index=False, lineterminator="\n"),
             "manifest.json": lambda p: p.write_text(
-                json.dumps(manifest_dict(result, manifest_extra), indent=2, sort_keys=False,
-                           default=_json_default, ensure_ascii=False) + "\n",
+                json.dumps(
+                    manifest_dict(result, manifest_extra),
+                    indent=2,
+                    sort_keys=False,
+                    default=_json_default,
+                    ensure_ascii=False,
+                )
+                + "\n",
                 encoding="utf-8",
             ),
         }
