@@ -149,8 +149,13 @@ def _summary(result: Any, written: dict[str, Path], seconds: float, quiet: bool)
                 f"    {r['unit_id']}: {100 * r['gap']:+.2f} ({r['cameras']} cameras, {r['crimes']:.0f} crimes; "
                 f"{CLASS_LABELS[r['class']]})"
             )
+        for cls in ("under_covered", "over_covered"):
+            names = units.loc[units["class"] == cls].sort_values("gap")["unit_id"].tolist()
+            click.echo(f"Class “{CLASS_LABELS[cls]}”: {', '.join(names) if names else 'none'}")
     if c.get("rejected_rows"):
-        click.echo(f"{c['rejected_rows']:,} input rows were dropped; see rejected.csv for the reasons.")
+        click.echo(f"{c['rejected_rows']:,} input rows were not used (each is listed in rejected.csv):")
+        for reason, n in result.rejected["reason"].value_counts().head(5).items():
+            click.echo(f"  {n:,}: {reason}")
 
 
 def _run_and_write(study: Any, out: Path, force: bool, quiet: bool) -> None:
