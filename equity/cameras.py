@@ -326,10 +326,23 @@ def views_from_tags(
         height = settings.mount_height_m.get((mount or "").lower(), settings.default_height_m)
 
     tilt = None
-    try:
-        tilt = parse_tilt(angle=get.get("camera:angle"), tilt=get.get("camera:tilt"))
-    except TagValueError as err:
-        note("camera:angle/camera:tilt", get.get("camera:angle") or get.get("camera:tilt") or "", str(err))
+    angle_raw, tilt_raw = get.get("camera:angle"), get.get("camera:tilt")
+    readable = {}
+    for key, kwargs in (("camera:angle", {"angle": angle_raw}), ("camera:tilt", {"tilt": tilt_raw})):
+        raw = angle_raw if key == "camera:angle" else tilt_raw
+        if raw is None:
+            continue
+        try:
+            readable[key] = parse_tilt(**kwargs)
+        except TagValueError as err:
+            note(key, raw, str(err))
+    if len(readable) == 2:
+        try:
+            tilt = parse_tilt(angle=angle_raw, tilt=tilt_raw)
+        except TagValueError as err:
+            note("camera:angle", f"{angle_raw} / camera:tilt={tilt_raw}", str(err))
+    elif readable:
+        tilt = next(iter(readable.values()))
 
     dir_key = "camera:direction" if get.get("camera:direction") is not None else "direction"
     directions: list[ViewDirection] | None = None
@@ -360,7 +373,10 @@ def views_from_tags(
         excluded = "indoor camera (settings.include_indoor is off)"
 
     records: list[dict[str, object]] = []
-    if directions:
+    if directions and omni:  # a dome or panning camera sees all around, whatever directions are listed
+        records.append({**base, "direction_deg": directions[0].centre_deg, "fov_deg": 360.0,
+                        "direction_source": "tagged", "confidence": "high"})
+    elif directions:
         for d in directions:
             fov = 360.0 if omni else (d.width_deg if d.width_deg is not None else settings.fixed_fov_deg)
             records.append(
@@ -456,7 +472,7 @@ def sector_polygon(
     >>> round(sector_polygon(0, 0, 0, 90, 10, 4096).area / (math.pi * 100 / 4), 4)
     1.0
     """
-    if fov_deg >= 360:
+    if fov_deg >= 360 - 1e-6:  # a full circle (a width a hair below 360 would make the two edges touch)
         n = arc_segments
         angles = np.linspace(0.0, 2 * math.pi, n, endpoint=False)
         return Polygon(np.column_stack([x + range_m * np.sin(angles), y + range_m * np.cos(angles)]))
