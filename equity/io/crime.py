@@ -34,10 +34,39 @@ def _parse_bound(value: str | date | None, what: str) -> pd.Timestamp | None:
     if value is None or value == "":
         return None
     try:
-        return pd.Timestamp(value)
+        # text must be an ISO date: pd.Timestamp alone reads "June" as June of the current year
+        return _wall_time(datetime.fromisoformat(value.strip()) if isinstance(value, str) else value)
     except (ValueError, TypeError) as err:
         msg = f"--{what} {value!r} is not a date (expected YYYY-MM-DD)."
         raise InputError(msg) from err
+
+
+def _wall_time(value: object) -> pd.Timestamp:
+    """A timestamp without its UTC offset (the local time as written), so that aware and naive times compare."""
+    ts = pd.Timestamp(value)
+    return ts.tz_localize(None) if ts is not pd.NaT and ts.tzinfo is not None else ts
+
+
+def _parse_dates(values: pd.Series) -> pd.Series:
+    """Incident dates as naive timestamps in the local time written in the file; unreadable dates are NaT.
+
+    A UTC offset (``Z``, ``-07:00``) is dropped, not applied, so that an incident keeps the day written in the
+    file and dates with different offsets can be read and compared with ``since`` and ``until``.
+    """
+    try:
+        dates = pd.to_datetime(values, errors="coerce", format="mixed")
+    except ValueError:  # several UTC offsets in one column
+        dates = pd.to_datetime(values.map(_safe_wall_time), errors="coerce")
+    if isinstance(dates.dtype, pd.DatetimeTZDtype):
+        dates = dates.dt.tz_localize(None)
+    return dates
+
+
+def _safe_wall_time(value: object) -> pd.Timestamp:
+    try:
+        return _wall_time(value)
+    except (ValueError, TypeError):
+        return pd.NaT
 
 
 def crime_from_file(
@@ -102,7 +131,7 @@ def crime_from_file(
         {
             "incident_id": gdf[id_col].astype(str).str.strip() if id_col else pd.Series(None, index=gdf.index, dtype=object),
             "category": gdf[cat_col].astype(str).str.strip() if cat_col else pd.Series(None, index=gdf.index, dtype=object),
-            "date": pd.to_datetime(gdf[date_col], errors="coerce", format="mixed") if date_col else pd.NaT,
+            "date": _parse_dates(gdf[date_col]) if date_col else pd.NaT,
             "record": labels,
         },
         geometry=gdf.geometry.to_numpy(),

@@ -126,7 +126,9 @@ def population_layer_from_file(path: str | Path, *, column: str | None = None) -
     bad = values.isna() | (values < 0)
     if bad.any():
         first = bad.to_numpy().nonzero()[0][0]
-        msg = f"{p}: population column {column!r} holds {gdf[column].iloc[first]!r} in a feature; expected a count of at least 0."
+        value = gdf[column].iloc[first]
+        value = value.item() if hasattr(value, "item") else value  # 1.5, not np.float64(1.5)
+        msg = f"{p}: population column {column!r} holds {value!r} in a feature; expected a count of at least 0."
         raise InputFormatError(msg)
     out = gpd.GeoDataFrame({"population": values.astype(float).to_numpy()}, geometry=gdf.geometry.to_numpy(), crs=gdf.crs)
     return ReadResult(out, rejected_frame(rejected), {"repaired_geometries": n_repaired}, {"column": column})
