@@ -138,13 +138,13 @@ def _summary(result: Any, written: dict[str, Path], seconds: float, quiet: bool)
     if units["gap"].notna().any():
         click.echo("Largest gaps (share of coverage minus share of crime, in points):")
         click.echo("  less coverage than crime:")
-        for _, r in units.nsmallest(3, "gap").iterrows():
+        for _, r in units[units["gap"] < 0].nsmallest(3, "gap").iterrows():
             click.echo(
                 f"    {r['unit_id']}: {100 * r['gap']:+.2f} ({r['cameras']} cameras, {r['crimes']:.0f} crimes; "
                 f"{CLASS_LABELS[r['class']]})"
             )
         click.echo("  more coverage than crime:")
-        for _, r in units.nlargest(3, "gap").iterrows():
+        for _, r in units[units["gap"] > 0].nlargest(3, "gap").iterrows():
             click.echo(
                 f"    {r['unit_id']}: {100 * r['gap']:+.2f} ({r['cameras']} cameras, {r['crimes']:.0f} crimes; "
                 f"{CLASS_LABELS[r['class']]})"

@@ -204,7 +204,12 @@ class Study:
             bad = values.isna() | (values < 0)
             if bad.any():
                 first = units.loc[bad, "unit_id"].iloc[0]
-                msg = f"{self.units}: population column {col!r} of unit {first!r} holds {units.loc[bad, col].iloc[0]!r}; expected a count of at least 0."
+                value = units.loc[bad, col].iloc[0]
+                value = value.item() if hasattr(value, "item") else value
+                msg = (
+                    f"{self.units}: population column {col!r} of unit {first!r} holds {value!r}; "
+                    "expected a count of at least 0."
+                )
                 raise InputFormatError(msg)
             meta["population"] = {"source": "unit column", "column": col}
             return values.astype(float)
@@ -231,6 +236,13 @@ def _sum_columns(units: gpd.GeoDataFrame, columns: list[str], path: str | Path) 
     total = pd.Series(0.0, index=units.index)
     for col in columns:
         values = pd.to_numeric(units[col], errors="coerce")
+        unreadable = values.isna() & units[col].notna()
+        if unreadable.any():
+            msg = (
+                f"{path}: crime count column {col!r} holds {units.loc[unreadable, col].iloc[0]!r} for unit "
+                f"{units.loc[unreadable, 'unit_id'].iloc[0]!r}; expected a count (or an empty value for unknown)."
+            )
+            raise InputFormatError(msg)
         bad = values < 0
         if bad.any():
             msg = f"{path}: crime count column {col!r} holds a negative count for unit {units.loc[bad, 'unit_id'].iloc[0]!r}."

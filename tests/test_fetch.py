@@ -396,14 +396,9 @@ def test_cli_fetch_unknown_place_exits_2(osm: Recorder, tmp_path: Path, equity_l
 
 
 # ---------------------------------------------------------------------------------------------------------
-# a known problem of the GeoJSON camera reader
+# date-like tag values stay text (GDAL would read them as dates)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="equity.io.cameras.cameras_from_vector: GDAL reads date-like tag values as dates, so "
-    "'2023-04-18' comes back as '2023-04-18 00:00:00' and cameras without the tag get 'NaT'",
-)
 def test_date_tags_read_back_unchanged(osm: Recorder, tmp_path: Path):
     answer = _recorded("overpass_cameras.json")
     answer["elements"][0]["tags"]["survey:date"] = "2023-04-18"

@@ -76,3 +76,11 @@ def test_missing_crime_column(sf_dir):
 
 def test_manifest_ready_counts_are_json(block_group_result):
     json.dumps(block_group_result.counts)
+
+
+def test_unreadable_crime_count_is_an_error(tmp_path, sf_dir):
+    units = tmp_path / "units.geojson"
+    text = (sf_dir / "block_groups.geojson").read_text()
+    units.write_text(text.replace('"Robbery": 1,', '"Robbery": "x",', 1))
+    with pytest.raises(InputFormatError, match="crime count column 'Robbery' holds 'x'"):
+        Study(cameras=sf_dir / "cameras.osm", units=units, crime_columns=["Robbery"]).run()

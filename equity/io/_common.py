@@ -94,9 +94,7 @@ def sniff_format(path: Path) -> str:
         msg = f"{path}: an XML file that is not OSM XML (no <osm> element near its start)."
         raise InputFileError(msg)
     if text.startswith((b"{", b"[")):
-        if b'"elements"' in head or b'"osm3s"' in head:
-            return "overpass-json"
-        return "geojson"
+        return _sniff_json(path, head)
     if head.startswith(b"\x1f\x8b"):
         msg = f"{path}: a gzip file; unpack it first (expected OSM XML, .osm.bz2, .osm.pbf, JSON, GeoPackage or CSV)."
         raise InputFileError(msg)
@@ -109,6 +107,26 @@ def sniff_format(path: Path) -> str:
         "GeoPackage, a CSV with coordinate columns, or another vector format GDAL reads."
     )
     raise InputFileError(msg)
+
+
+def _sniff_json(path: Path, head: bytes) -> str:
+    """Overpass JSON has a top-level "elements" list; GeoJSON a top-level "type". Decide on the top-level keys
+    when the file is small enough to parse, else on the first key that appears at the top level."""
+    import json
+
+    if path.stat().st_size <= 50_000_000:
+        try:
+            with path.open(encoding="utf-8-sig") as fh:
+                data = json.load(fh)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            data = None  # a broken file: decide on its first bytes, and let the reader say what is wrong
+        if isinstance(data, dict):
+            overpass = ("elements" in data or "osm3s" in data) and "features" not in data
+            return "overpass-json" if overpass else "geojson"
+    features, elements = head.find(b'"features"'), head.find(b'"elements"')
+    if elements >= 0 and (features < 0 or elements < features):
+        return "overpass-json"
+    return "geojson"
 
 
 def _looks_like_text(head: bytes) -> bool:
@@ -247,7 +265,8 @@ def read_vector(path: Path, what: str) -> gpd.GeoDataFrame:
             log.warning("%s has %d layers; reading the first, %r", path, len(layers), layer)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            gdf = pyogrio.read_dataframe(path, layer=layer)
+            # dates stay text: a tag such as survey:date=2023-04-18 is a value to keep, not to reinterpret
+            gdf = pyogrio.read_dataframe(path, layer=layer, datetime_as_string=True)
     except (DataSourceError, DataLayerError) as err:
         msg = f"{path}: cannot read it as a {what} layer ({_first_line(err)})."
         raise InputFileError(msg) from err

@@ -184,15 +184,14 @@ def _ids_and_tags(table: pd.DataFrame, source: str, rows: list[str]) -> tuple[li
             if col == "tags" or col == id_col or col.startswith("@") or col.lower().strip() in ID_NAMES:
                 continue
             val = row[col]
-            if val is None or (isinstance(val, float) and pd.isna(val)) or (isinstance(val, str) and not val.strip()):
+            if val is None or pd.isna(val) or (isinstance(val, str) and not val.strip()):
                 continue
             values[col] = val if isinstance(val, str) else str(val)
         raw_id = row[id_col] if id_col else None
         if raw_id is None or (isinstance(raw_id, float) and pd.isna(raw_id)) or not str(raw_id).strip():
             ids.append(f"{source}:{row_label}")
         else:
-            text = str(raw_id).strip()
-            ids.append(text if "/" in text else f"{id_col.lstrip('@')}/{text}")
+            ids.append(str(raw_id).strip())  # the source's own id, as it is
         tags.append(values)
     return ids, tags
 

@@ -1,0 +1,200 @@
+"""Building readers: OSM files (.osm, .osm.bz2, .osm.pbf) with pyosmium's area assembly, Overpass JSON
+(ways with ``out geom``, or nodes and ways), and any polygon layer GDAL reads.
+
+The data has the columns ``building_id``, ``tags`` (a dict) and a polygon geometry; heights come from
+:func:`equity.buildings.buildings_with_heights`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from equity._errors import InputFormatError
+from equity.io._common import ReadResult, _first_line, check_file, find_column, read_vector, rejected_frame, sniff_format
+
+_OSM_FORMAT = {"osm-xml": "osm", "osm-bz2": "osm.bz2", "osm-pbf": "pbf"}
+
+
+def buildings_from_file(path: str | Path) -> ReadResult:
+    """Read building footprints from any supported file, telling its format from its content."""
+    p = check_file(path)
+    fmt = sniff_format(p)
+    if fmt in _OSM_FORMAT:
+        result = buildings_from_osm(p, fmt=fmt)
+    elif fmt == "overpass-json":
+        result = buildings_from_overpass(p)
+    elif fmt in ("geojson", "gpkg", "vector"):
+        result = buildings_from_vector(p)
+    else:
+        msg = f"{p}: buildings must be an OSM file, Overpass JSON or a polygon layer, not {fmt}."
+        raise InputFormatError(msg)
+    result.meta.setdefault("format", fmt)
+    if result.data.empty:
+        msg = f"{p}: no buildings found (no closed way or multipolygon tagged building=*)."
+        raise InputFormatError(msg)
+    return result
+
+
+def _frame(ids: list[str], tags: list[dict[str, Any]], geoms: list[Any], crs: Any = "EPSG:4326") -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"building_id": pd.Series(ids, dtype=object), "tags": pd.Series(tags, dtype=object)},
+        geometry=gpd.GeoSeries(geoms, crs=crs).to_numpy(),
+        crs=crs,
+    )
+
+
+def _is_building(tags: dict[str, str]) -> bool:
+    value = tags.get("building")
+    return value is not None and value.strip().lower() not in ("no", "")
+
+
+def buildings_from_osm(path: str | Path, *, fmt: str | None = None) -> ReadResult:
+    """Buildings from an OSM file: closed ways and multipolygon relations tagged ``building=*`` (not ``no``).
+
+    Areas are assembled by pyosmium (two passes over the file); a building whose way or relation is incomplete
+    in the file (cut at the edge of an extract) cannot be assembled and is counted in
+    ``counts["incomplete_buildings"]``. ``building:part`` outlines are not read (they lie inside a building).
+    """
+    import osmium
+
+    p = check_file(path)
+    fmt = fmt or sniff_format(p)
+    osmium_format = _OSM_FORMAT.get(fmt)
+    if osmium_format is None:
+        msg = f"{p}: not an OSM file (it looks like {fmt})."
+        raise InputFormatError(msg)
+    wkb = osmium.geom.WKBFactory()
+    ids, tags, geoms = [], [], []
+    tagged = set()
+    try:
+        processor = (
+            osmium.FileProcessor(osmium.io.File(str(p), osmium_format))
+            .with_areas()
+            .with_filter(osmium.filter.KeyFilter("building"))
+        )
+        for obj in processor:
+            if obj.is_area():
+                t = {tag.k: tag.v for tag in obj.tags}
+                if not _is_building(t):
+                    continue
+                oid = f"{'way' if obj.from_way() else 'relation'}/{obj.orig_id()}"
+                try:
+                    geom = shapely.from_wkb(wkb.create_multipolygon(obj))  # pyosmium gives hex WKB
+                except RuntimeError:
+                    continue
+                ids.append(oid)
+                tags.append(t)
+                geoms.append(geom)
+            elif obj.is_way() or obj.is_relation():
+                if _is_building({tag.k: tag.v for tag in obj.tags}) and (
+                    obj.is_way() or obj.tags.get("type") == "multipolygon"
+                ):
+                    tagged.add(f"{'way' if obj.is_way() else 'relation'}/{obj.id}")
+    except RuntimeError as err:
+        msg = f"{p}: not a readable OSM file ({_first_line(err)})."
+        raise InputFormatError(msg) from err
+    missing = sorted(tagged - set(ids))
+    rejected = [(p.name, oid, "building outline incomplete in the file (not a closed ring)", "") for oid in missing]
+    data = _frame(ids, tags, geoms)
+    data = data[~data.geometry.is_empty].reset_index(drop=True)
+    return ReadResult(data, rejected_frame(rejected), {"incomplete_buildings": len(missing)}, {})
+
+
+def buildings_from_overpass(path: str | Path) -> ReadResult:
+    """Buildings from Overpass JSON: ways with their ``geometry`` (``out geom``), or ways with ``nodes`` plus
+    the node elements (``out body; >; out skel``). Relations are used when they carry member geometries."""
+    p = check_file(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8-sig"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        msg = f"{p}: not valid JSON ({_first_line(err)})."
+        raise InputFormatError(msg) from err
+    elements = data.get("elements") if isinstance(data, dict) else None
+    if not isinstance(elements, list):
+        msg = f"{p}: expected an Overpass JSON object with an 'elements' list."
+        raise InputFormatError(msg)
+    nodes = {
+        el["id"]: (el["lon"], el["lat"])
+        for el in elements
+        if isinstance(el, dict) and el.get("type") == "node" and "lon" in el and "lat" in el
+    }
+    ids, tags, geoms, rejected = [], [], [], []
+    for el in elements:
+        if not isinstance(el, dict) or el.get("type") not in ("way", "relation"):
+            continue
+        t = {str(k): str(v) for k, v in (el.get("tags") or {}).items()}
+        if not _is_building(t):
+            continue
+        oid = f"{el['type']}/{el.get('id')}"
+        geom = _overpass_geometry(el, nodes)
+        if geom is None:
+            rejected.append((p.name, oid, "no usable closed outline (query with 'out geom')", ""))
+            continue
+        ids.append(oid)
+        tags.append(t)
+        geoms.append(geom)
+    meta = {"osm_timestamp": (data.get("osm3s") or {}).get("timestamp_osm_base")}
+    return ReadResult(_frame(ids, tags, geoms), rejected_frame(rejected), {"incomplete_buildings": len(rejected)}, meta)
+
+
+def _ring(coords: list[tuple[float, float]]) -> Any:
+    if len(coords) < 4 or coords[0] != coords[-1]:
+        return None
+    poly = shapely.Polygon(coords)
+    return poly if poly.is_valid else shapely.make_valid(poly)
+
+
+def _overpass_geometry(el: dict[str, Any], nodes: dict[int, tuple[float, float]]) -> Any:
+    if el["type"] == "way":
+        if isinstance(el.get("geometry"), list):
+            coords = [(g["lon"], g["lat"]) for g in el["geometry"] if isinstance(g, dict) and "lon" in g]
+        else:
+            coords = [nodes[n] for n in el.get("nodes", []) if n in nodes]
+            if len(coords) != len(el.get("nodes", [])):
+                return None
+        return _ring(coords)
+    outers, inners = [], []
+    for member in el.get("members", []):
+        if member.get("type") != "way" or not isinstance(member.get("geometry"), list):
+            continue
+        ring = _ring([(g["lon"], g["lat"]) for g in member["geometry"] if isinstance(g, dict) and "lon" in g])
+        if ring is not None:
+            (inners if member.get("role") == "inner" else outers).append(ring)
+    if not outers:
+        return None
+    return shapely.difference(shapely.union_all(outers), shapely.union_all(inners)) if inners else shapely.union_all(outers)
+
+
+def buildings_from_vector(path: str | Path) -> ReadResult:
+    """Buildings from a polygon layer; its columns are read as tags (``height``, ``building:levels``,
+    ``building``), so that a city's footprint layer with a ``height`` column keeps its heights."""
+    p = check_file(path)
+    gdf = read_vector(p, "building")
+    columns = [c for c in gdf.columns if c != gdf.geometry.name]
+    id_col = find_column(columns, ("@id", "building_id", "osm_id", "id", "osmid"))
+    rejected, ids, tags, geoms = [], [], [], []
+    for i, (row, geom) in enumerate(zip(gdf[columns].itertuples(index=False), gdf.geometry, strict=True)):
+        values = {
+            c: str(v)
+            for c, v in zip(columns, row, strict=True)
+            if v is not None and not (isinstance(v, float) and pd.isna(v)) and str(v).strip()
+        }
+        bid = values.get(id_col) if id_col else None
+        label = bid if bid else f"feature {i + 1}"
+        if geom is None or geom.is_empty:
+            rejected.append((p.name, label, "no geometry", ""))
+            continue
+        if geom.geom_type not in ("Polygon", "MultiPolygon"):
+            rejected.append((p.name, label, f"a {geom.geom_type}, expected a polygon", ""))
+            continue
+        values.setdefault("building", "yes")
+        ids.append(label if "/" in label or not bid else f"{id_col.lstrip('@')}/{bid}")
+        tags.append(values)
+        geoms.append(geom if geom.is_valid else shapely.make_valid(geom))
+    return ReadResult(_frame(ids, tags, geoms, crs=gdf.crs), rejected_frame(rejected), {}, {})
