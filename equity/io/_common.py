@@ -263,10 +263,12 @@ def read_vector(path: Path, what: str) -> gpd.GeoDataFrame:
         if len(layers) > 1:
             layer = layers[0][0]
             log.warning("%s has %d layers; reading the first, %r", path, len(layers), layer)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             # dates stay text: a tag such as survey:date=2023-04-18 is a value to keep, not to reinterpret
             gdf = pyogrio.read_dataframe(path, layer=layer, datetime_as_string=True)
+        for w in caught:  # GDAL's remarks (a column of mixed types kept as text, ...): worth a log line only
+            log.info("%s: %s", path, w.message)
     except (DataSourceError, DataLayerError) as err:
         msg = f"{path}: cannot read it as a {what} layer ({_first_line(err)})."
         raise InputFileError(msg) from err
