@@ -9,6 +9,8 @@ demo: $(VENV)/.installed
 	$(BIN)/equity demo
 
 test: $(VENV)/.installed-test
+	$(BIN)/ruff check equity tests benchmarks
+	$(BIN)/ruff format --check equity tests benchmarks
 	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.installed-test

@@ -32,7 +32,7 @@ class TagValueError(ValueError):
 COMPASS_DEG: dict[str, float] = {
     name: i * 22.5
     for i, name in enumerate(
-        "N NNE NE ENE E ESE SE SSE S SSW SW WSW W WNW NW NNW".split()
+        ["N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE", "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW"]
     )
 }
 
@@ -95,7 +95,8 @@ _ANGLE_RE = re.compile(rf"^\s*(?P<num>{_NUMBER})\s*(?:°|deg|degrees?)?\s*$", re
 @dataclass(frozen=True)
 class ViewDirection:
     """One direction a camera looks: centre in degrees clockwise from true north, and the width of a range
-    (``None`` when the tag gave a single direction)."""
+    (``None`` when the tag gave a single direction).
+    """
 
     centre_deg: float
     width_deg: float | None = None
@@ -170,13 +171,13 @@ def _angle_unwrapped(value: str) -> float:
 
 
 def parse_height(value: str) -> float:
-    """Read a ``height`` tag into metres: ``5``, ``5 m``, ``5.5m``, ``16'``, ``16 ft``, ``16'6"``.
+    r"""Read a ``height`` tag into metres: ``5``, ``5 m``, ``5.5m``, ``16'``, ``16 ft``, ``16'6"``.
 
     Feet are converted with 1 ft = 0.3048 m and 1 in = 0.0254 m. A height must be above 0 and at most 500 m.
 
     Examples
     --------
-    >>> parse_height("5 m"), round(parse_height("16'"), 3), round(parse_height("10'6\\""), 3)
+    >>> parse_height("5 m"), round(parse_height("16'"), 3), round(parse_height("10'6\""), 3)
     (5.0, 4.877, 3.2)
     """
     match = _HEIGHT_RE.match(str(value))
@@ -273,9 +274,7 @@ def _short(value: str, limit: int = 80) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
-def views_from_tags(
-    camera_id: str, tags: Mapping[str, object], settings: Settings
-) -> list[dict[str, object]]:
+def views_from_tags(camera_id: str, tags: Mapping[str, object], settings: Settings) -> list[dict[str, object]]:
     """Normalise the tags of one camera into one record per view (see DESIGN.md, "The camera model").
 
     Rules, in order: kind from ``surveillance:type`` (``ANPR`` is ALPR; default ``camera``); ownership from
@@ -365,8 +364,7 @@ def views_from_tags(
         "height_m": height,
         "height_source": height_source,
         "tilt_deg": tilt,
-        "tags": json.dumps({str(k): v for k, v in get.items() if v is not None}, ensure_ascii=False,
-                           sort_keys=True),
+        "tags": json.dumps({str(k): v for k, v in get.items() if v is not None}, ensure_ascii=False, sort_keys=True),
     }
     excluded = None
     if ownership == "indoor" and not settings.include_indoor:
@@ -374,24 +372,39 @@ def views_from_tags(
 
     records: list[dict[str, object]] = []
     if directions and omni:  # a dome or panning camera sees all around, whatever directions are listed
-        records.append({**base, "direction_deg": directions[0].centre_deg, "fov_deg": 360.0,
-                        "direction_source": "tagged", "confidence": "high"})
+        records.append(
+            {
+                **base,
+                "direction_deg": directions[0].centre_deg,
+                "fov_deg": 360.0,
+                "direction_source": "tagged",
+                "confidence": "high",
+            }
+        )
     elif directions:
         for d in directions:
             fov = 360.0 if omni else (d.width_deg if d.width_deg is not None else settings.fixed_fov_deg)
             records.append(
-                {**base, "direction_deg": d.centre_deg, "fov_deg": fov, "direction_source": "tagged",
-                 "confidence": "high"}
+                {
+                    **base,
+                    "direction_deg": d.centre_deg,
+                    "fov_deg": fov,
+                    "direction_source": "tagged",
+                    "confidence": "high",
+                }
             )
     elif omni:
-        records.append({**base, "direction_deg": None, "fov_deg": 360.0, "direction_source": "default",
-                        "confidence": "high"})
+        records.append(
+            {**base, "direction_deg": None, "fov_deg": 360.0, "direction_source": "default", "confidence": "high"}
+        )
     elif settings.unknown_direction == "disc":
-        records.append({**base, "direction_deg": None, "fov_deg": 360.0, "direction_source": "unknown",
-                        "confidence": "low"})
+        records.append(
+            {**base, "direction_deg": None, "fov_deg": 360.0, "direction_source": "unknown", "confidence": "low"}
+        )
     else:
-        records.append({**base, "direction_deg": None, "fov_deg": None, "direction_source": "unknown",
-                        "confidence": "none"})
+        records.append(
+            {**base, "direction_deg": None, "fov_deg": None, "direction_source": "unknown", "confidence": "none"}
+        )
         excluded = excluded or "direction unknown (settings.unknown_direction is 'skip')"
 
     for i, rec in enumerate(records):
@@ -495,8 +508,13 @@ def fov_sectors(views: gpd.GeoDataFrame, settings: Settings | None = None) -> gp
     offsets = grid_north_offset(views.geometry)
     out = []
     for pt, off, direction, fov, rng, use in zip(
-        views.geometry, offsets, views["direction_deg"], views["fov_deg"], views["range_m"],
-        views["in_coverage"], strict=True,
+        views.geometry,
+        offsets,
+        views["direction_deg"],
+        views["fov_deg"],
+        views["range_m"],
+        views["in_coverage"],
+        strict=True,
     ):
         if not use or pd.isna(fov) or pd.isna(rng):
             out.append(None)

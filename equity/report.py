@@ -102,8 +102,10 @@ def build_report(result: Any, *, title: str = "Surveillance camera coverage and 
         parts.append(
             f"<tr class='{esc(row['class'])}'><td>{esc(row['unit_id'])}</td><td>{esc(CLASS_LABELS[row['class']])}</td>"
             f"<td>{gap}</td><td>{row['cameras']}</td><td>{_num(row['cameras_per_km2'])}</td>"
-            f"<td>{_pct(row['covered_share'])}</td><td>{_num(row['crimes'], 0)}</td><td>{_num(row['crimes_per_1k'])}</td>"
-            f"<td>{_num(row['population'], 0)}</td><td>{_pct(row['crime_share'])}</td><td>{_pct(row['coverage_share'])}</td></tr>"
+            f"<td>{_pct(row['covered_share'])}</td><td>{_num(row['crimes'], 0)}</td>"
+            f"<td>{_num(row['crimes_per_1k'])}</td>"
+            f"<td>{_num(row['population'], 0)}</td><td>{_pct(row['crime_share'])}</td>"
+            f"<td>{_pct(row['coverage_share'])}</td></tr>"
         )
     parts.append("</tbody></table>")
     parts.extend(_methodology(result))
@@ -125,21 +127,25 @@ def _methodology(result: Any) -> list[str]:
         "(360° for dome and panning cameras; the width of a tagged range such as <code>90-270</code>), out to "
         "the distance at which the camera still resolves the chosen level of detail: "
         f"<code>d = P / (2 p tan(min(f, {s.lens_fov_cap_deg:g}°)/2))</code> with P = {s.sensor_px} pixels and "
-        f"p = {s.px_per_m:g} pixels per metre (“{esc(s.detail_level)}”). A fixed camera with a {s.fixed_fov_deg:g}° lens "
+        f"p = {s.px_per_m:g} pixels per metre (“{esc(s.detail_level)}”). "
+        f"A fixed camera with a {s.fixed_fov_deg:g}° lens "
         f"thus sees about {result.views.loc[result.views['fov_deg'] == s.fixed_fov_deg, 'range_m'].max():.0f} m. "
         "Buildings and terrain do not block the view in this version (flat, open ground).</p>",
         f"<p>Cameras without a readable direction: policy “{esc(s.unknown_direction)}” "
         f"({c['views_direction_unknown']} views). Indoor cameras are "
         f"{'included' if s.include_indoor else 'excluded'} from outdoor coverage ({c['cameras_indoor_excluded']}).</p>",
         "<p>Per unit u: <code>crime_share = K_u / ΣK</code>; <code>coverage_share = V_u / ΣV</code> where V_u is the "
-        "area of u seen by at least one camera (overlaps counted once); <code>gap = coverage_share − crime_share</code>; "
+        "area of u seen by at least one camera (overlaps counted once); "
+        "<code>gap = coverage_share − crime_share</code>; "
         "<code>covered_share = V_u / A_u</code>; cameras per km² <code>C_u / A_u</code>; per 1,000 residents "
         "<code>1000 C_u / P_u</code>; per 100 crimes <code>100 C_u / K_u</code>. A ratio with a zero denominator is "
         "shown as n/a.</p>",
         f"<p>Classes: “high crime, low coverage” when the unit's crime share is at or above the "
         f"{s.high_crime_quantile:.2f} quantile of all units' crime shares and its coverage share is below "
         f"{s.low_coverage_ratio:g} × its crime share; “low crime, high coverage” when its crime share is at or below "
-        f"the {s.low_crime_quantile:.2f} quantile, its coverage share above {s.high_coverage_ratio:g} × its crime share and "
+        f"the {s.low_crime_quantile:.2f} quantile, its coverage share above {s.high_coverage_ratio:g} × its crime "
+        "share "
+        "and "
         f"at or above the {s.high_coverage_quantile:.2f} quantile of the units' coverage shares.</p>",
         "<p>Population, when taken from another polygon layer, is interpolated by area: "
         "<code>P_u = Σ_s P_s · area(s ∩ u) / area(s ∩ U)</code>, which keeps every source polygon's population whole "

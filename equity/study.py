@@ -231,7 +231,8 @@ def _is_file_like(value: str | Path) -> bool:
 def _sum_columns(units: gpd.GeoDataFrame, columns: list[str], path: str | Path) -> pd.Series:
     missing = [c for c in columns if c not in units.columns]
     if missing:
-        msg = f"{path}: no crime count column {missing[0]!r}; the unit layer's columns are {', '.join(c for c in units.columns if c != 'geometry')}."
+        found = ", ".join(c for c in units.columns if c != "geometry")
+        msg = f"{path}: no crime count column {missing[0]!r}; the unit layer's columns are {found}."
         raise InputFormatError(msg)
     total = pd.Series(0.0, index=units.index)
     for col in columns:
@@ -245,7 +246,8 @@ def _sum_columns(units: gpd.GeoDataFrame, columns: list[str], path: str | Path) 
             raise InputFormatError(msg)
         bad = values < 0
         if bad.any():
-            msg = f"{path}: crime count column {col!r} holds a negative count for unit {units.loc[bad, 'unit_id'].iloc[0]!r}."
+            unit = units.loc[bad, "unit_id"].iloc[0]
+            msg = f"{path}: crime count column {col!r} holds a negative count for unit {unit!r}."
             raise InputFormatError(msg)
         total = total + values  # a missing count leaves the unit's crime unknown (NaN), never zero
     return total

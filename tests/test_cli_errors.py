@@ -19,8 +19,16 @@ from equity._errors import InputFileError
 from equity.cli import cli
 
 READERS = Path(__file__).parent / "data" / "readers"
-OUTPUT_FILES = {"units.gpkg", "units.csv", "cameras.gpkg", "cameras.csv", "map.html", "report.html",
-                "manifest.json", "rejected.csv"}
+OUTPUT_FILES = {
+    "units.gpkg",
+    "units.csv",
+    "cameras.gpkg",
+    "cameras.csv",
+    "map.html",
+    "report.html",
+    "manifest.json",
+    "rejected.csv",
+}
 
 
 def _fixture(name: str) -> str:
@@ -32,9 +40,22 @@ def invoke(*args: str):
 
 
 def good_analyze(out: Path, *extra: str):
-    return invoke("analyze", "--cameras", _fixture("cameras.osm"), "--units", _fixture("units.geojson"),
-                  "--crime", _fixture("crime.csv"), "--population", "pop", "--name", "Fixture", "--out", str(out),
-                  *extra)
+    return invoke(
+        "analyze",
+        "--cameras",
+        _fixture("cameras.osm"),
+        "--units",
+        _fixture("units.geojson"),
+        "--crime",
+        _fixture("crime.csv"),
+        "--population",
+        "pop",
+        "--name",
+        "Fixture",
+        "--out",
+        str(out),
+        *extra,
+    )
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -72,64 +93,99 @@ def assert_clean_error(result, file_name: str, expected: str) -> str:
 
 # file, what the sentence must say (regex); the options replace those of the good run
 BAD_INPUTS = {
-    "missing_file": (
-        ["--cameras", _fixture("missing.osm")], "missing.osm", r"missing\.osm: no such file"),
+    "missing_file": (["--cameras", _fixture("missing.osm")], "missing.osm", r"missing\.osm: no such file"),
     "unknown_format": (
-        ["--cameras", _fixture("garbage.pbf")], "garbage.pbf",
-        r"unknown format; expected OSM XML \(\.osm\), \.osm\.bz2, \.osm\.pbf, Overpass JSON, GeoJSON"),
+        ["--cameras", _fixture("garbage.pbf")],
+        "garbage.pbf",
+        r"unknown format; expected OSM XML \(\.osm\), \.osm\.bz2, \.osm\.pbf, Overpass JSON, GeoJSON",
+    ),
     "csv_without_coordinates": (
-        ["--cameras", _fixture("cameras_no_coords.csv")], "cameras_no_coords.csv",
-        r"no longitude and no latitude column; expected columns named like longitude/lon"),
+        ["--cameras", _fixture("cameras_no_coords.csv")],
+        "cameras_no_coords.csv",
+        r"no longitude and no latitude column; expected columns named like longitude/lon",
+    ),
     "coordinates_swapped": (
-        ["--cameras", _fixture("cameras_swapped.csv")], "cameras_swapped.csv",
-        r"coordinates look swapped.*-122\.4131365.*expected 'longitude' to hold longitudes and 'latitude' latitudes"),
+        ["--cameras", _fixture("cameras_swapped.csv")],
+        "cameras_swapped.csv",
+        r"coordinates look swapped.*-122\.4131365.*expected 'longitude' to hold longitudes and 'latitude' latitudes",
+    ),
     "layer_without_crs": (
-        ["--units", _fixture("units_no_crs.shp")], "units_no_crs.shp",
-        r"the unit layer has no CRS; save it with one"),
+        ["--units", _fixture("units_no_crs.shp")],
+        "units_no_crs.shp",
+        r"the unit layer has no CRS; save it with one",
+    ),
     "units_not_polygons": (
-        ["--units", _fixture("units_points.geojson")], "units_points.geojson",
-        r"units must be polygons, but 4 of 4 features are not \(the first is a Point\)"),
+        ["--units", _fixture("units_points.geojson")],
+        "units_points.geojson",
+        r"units must be polygons, but 4 of 4 features are not \(the first is a Point\)",
+    ),
     "units_do_not_overlap_cameras": (
-        ["--units", _fixture("units_far.geojson")], "units_far.geojson",
+        ["--units", _fixture("units_far.geojson")],
+        "units_far.geojson",
         r"cameras\.osm: none of its 8 cameras lies inside the units of .*units_far\.geojson; check that both cover "
-        r"the same area"),
+        r"the same area",
+    ),
     "crime_does_not_overlap_units": (
-        ["--crime", _fixture("crime_far.csv")], "crime_far.csv",
-        r"crime_far\.csv: none of its 3 incidents lies inside the units of .*units\.geojson"),
-    "empty_camera_file": (
-        ["--cameras", _fixture("empty.osm")], "empty.osm", r"empty\.osm: the file is empty"),
+        ["--crime", _fixture("crime_far.csv")],
+        "crime_far.csv",
+        r"crime_far\.csv: none of its 3 incidents lies inside the units of .*units\.geojson",
+    ),
+    "empty_camera_file": (["--cameras", _fixture("empty.osm")], "empty.osm", r"empty\.osm: the file is empty"),
     "camera_file_without_cameras": (
-        ["--cameras", _fixture("no_cameras.osm")], "no_cameras.osm",
-        r"no cameras found \(no point tagged man_made=surveillance\)"),
+        ["--cameras", _fixture("no_cameras.osm")],
+        "no_cameras.osm",
+        r"no cameras found \(no point tagged man_made=surveillance\)",
+    ),
     "duplicate_unit_ids": (
-        ["--units", _fixture("units_dup_ids.geojson"), "--unit-id", "name"], "units_dup_ids.geojson",
-        r"unit id column 'name' is not unique: 'Centre' appears more than once"),
+        ["--units", _fixture("units_dup_ids.geojson"), "--unit-id", "name"],
+        "units_dup_ids.geojson",
+        r"unit id column 'name' is not unique: 'Centre' appears more than once",
+    ),
     "truncated_osm": (
-        ["--cameras", _fixture("truncated.osm")], "truncated.osm", r"not a readable OSM file \(XML parsing error"),
-    "xml_that_is_not_osm": (
-        ["--cameras", _fixture("not_osm.xml")], "not_osm.xml", r"an XML file that is not OSM XML"),
+        ["--cameras", _fixture("truncated.osm")],
+        "truncated.osm",
+        r"not a readable OSM file \(XML parsing error",
+    ),
+    "xml_that_is_not_osm": (["--cameras", _fixture("not_osm.xml")], "not_osm.xml", r"an XML file that is not OSM XML"),
     "crime_filter_without_category_column": (
-        ["--crime", _fixture("cameras.csv"), "--category", "robbery"], "cameras.csv",
-        r"a category filter was given but no category column was found \(expected one of category"),
+        ["--crime", _fixture("cameras.csv"), "--category", "robbery"],
+        "cameras.csv",
+        r"a category filter was given but no category column was found \(expected one of category",
+    ),
     "unknown_unit_id_column": (
-        ["--unit-id", "nhood"], "units.geojson", r"no unit id column 'nhood'; the layer's columns are name, code"),
+        ["--unit-id", "nhood"],
+        "units.geojson",
+        r"no unit id column 'nhood'; the layer's columns are name, code",
+    ),
     "unknown_population_column": (
-        ["--population", "residents"], "units.geojson", r"no population column 'residents' \(and no file"),
+        ["--population", "residents"],
+        "units.geojson",
+        r"no population column 'residents' \(and no file",
+    ),
 }
 
 #: Bad options rather than bad files: the sentence names the option.
 BAD_OPTIONS = {
     "crime_given_twice": (
-        ["--crime-columns", "Robbery"], "--crime-columns",
-        r"Give crime either as incident points \(--crime\) or as unit columns \(--crime-columns\), not both"),
+        ["--crime-columns", "Robbery"],
+        "--crime-columns",
+        r"Give crime either as incident points \(--crime\) or as unit columns \(--crime-columns\), not both",
+    ),
     "date_that_is_not_a_date": (
-        ["--since", "June"], "--since", r"--since 'June' is not a date \(expected YYYY-MM-DD\)"),
+        ["--since", "June"],
+        "--since",
+        r"--since 'June' is not a date \(expected YYYY-MM-DD\)",
+    ),
 }
 
 
 def _bad_args(out: Path, replace: list[str]) -> list[str]:
-    options = {"--cameras": _fixture("cameras.osm"), "--units": _fixture("units.geojson"),
-               "--crime": _fixture("crime.csv"), "--population": "pop"}
+    options = {
+        "--cameras": _fixture("cameras.osm"),
+        "--units": _fixture("units.geojson"),
+        "--crime": _fixture("crime.csv"),
+        "--population": "pop",
+    }
     extra: list[str] = []
     for key, value in zip(replace[::2], replace[1::2], strict=True):
         if key in options:
@@ -161,8 +217,16 @@ def test_bad_option_exits_2_with_one_sentence(earlier, case):
 
 @pytest.mark.parametrize(
     "case",
-    ["missing_file", "unknown_format", "csv_without_coordinates", "coordinates_swapped", "empty_camera_file",
-     "camera_file_without_cameras", "truncated_osm", "xml_that_is_not_osm"],
+    [
+        "missing_file",
+        "unknown_format",
+        "csv_without_coordinates",
+        "coordinates_swapped",
+        "empty_camera_file",
+        "camera_file_without_cameras",
+        "truncated_osm",
+        "xml_that_is_not_osm",
+    ],
 )
 def test_cameras_command_on_bad_camera_files(case, tmp_path):
     replace, file_name, expected = BAD_INPUTS[case]
@@ -202,8 +266,16 @@ def test_good_run_prints_a_summary_and_no_error(tmp_path):
 
 
 def test_debug_lets_the_exception_propagate(tmp_path):
-    result = invoke("--debug", "analyze", "--cameras", _fixture("garbage.pbf"), "--units", _fixture("units.geojson"),
-                    "--out", str(tmp_path / "out"))
+    result = invoke(
+        "--debug",
+        "analyze",
+        "--cameras",
+        _fixture("garbage.pbf"),
+        "--units",
+        _fixture("units.geojson"),
+        "--out",
+        str(tmp_path / "out"),
+    )
     assert result.exit_code != 0
     assert isinstance(result.exception, InputFileError)
     assert "garbage.pbf: unknown format" in str(result.exception)
@@ -213,17 +285,26 @@ def test_debug_lets_the_exception_propagate(tmp_path):
 
 
 def test_debug_shows_a_traceback_from_the_console_script(tmp_path):
-    args = ["analyze", "--cameras", _fixture("empty.osm"), "--units", _fixture("units.geojson"),
-            "--out", str(tmp_path / "out")]
-    plain = subprocess.run([sys.executable, "-m", "equity.cli", *args], capture_output=True, text=True,
-                           check=False, timeout=120)
+    args = [
+        "analyze",
+        "--cameras",
+        _fixture("empty.osm"),
+        "--units",
+        _fixture("units.geojson"),
+        "--out",
+        str(tmp_path / "out"),
+    ]
+    plain = subprocess.run(
+        [sys.executable, "-m", "equity.cli", *args], capture_output=True, text=True, check=False, timeout=120
+    )
     assert plain.returncode == 2
     lines = plain.stderr.strip().splitlines()
     assert len(lines) == 1
     assert lines[0].startswith(f"equity: error: {_fixture('empty.osm')}: the file is empty")
     assert "Traceback" not in plain.stderr + plain.stdout
-    debug = subprocess.run([sys.executable, "-m", "equity.cli", "--debug", *args], capture_output=True, text=True,
-                           check=False, timeout=120)
+    debug = subprocess.run(
+        [sys.executable, "-m", "equity.cli", "--debug", *args], capture_output=True, text=True, check=False, timeout=120
+    )
     assert debug.returncode != 0
     assert "Traceback (most recent call last)" in debug.stderr
     assert "InputFileError" in debug.stderr
@@ -238,8 +319,17 @@ def test_out_folder_of_another_study_needs_force(tmp_path):
     # the same study again into the same folder is fine
     assert good_analyze(out).exit_code == 0
     # another study (other input files) is refused without --force ...
-    other = ["analyze", "--cameras", _fixture("cameras.osm.pbf"), "--units", _fixture("units.geojson"),
-             "--crime-columns", "Robbery,Drugs", "--out", str(out)]
+    other = [
+        "analyze",
+        "--cameras",
+        _fixture("cameras.osm.pbf"),
+        "--units",
+        _fixture("units.geojson"),
+        "--crime-columns",
+        "Robbery,Drugs",
+        "--out",
+        str(out),
+    ]
     result = invoke(*other)
     line = assert_clean_error(result, str(out), r"holds the results of a different study .* add --force")
     assert line.startswith(f"equity: error: {out}:")

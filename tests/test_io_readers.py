@@ -285,8 +285,14 @@ def test_plain_point_layer(readers, name):
         assert geom.x == pytest.approx(lon, abs=1e-7)
         assert geom.y == pytest.approx(lat, abs=1e-7)
     tags = result.data["tags"].tolist()
-    assert tags[0] == {"surveillance": "public", "surveillance:type": "ALPR", "camera:type": "fixed",
-                       "camera:mount": "pole", "camera:direction": "355", "direction": "350"}
+    assert tags[0] == {
+        "surveillance": "public",
+        "surveillance:type": "ALPR",
+        "camera:type": "fixed",
+        "camera:mount": "pole",
+        "camera:direction": "355",
+        "direction": "350",
+    }
     assert tags[1]["direction"] == "0;180"
     assert tags[3]["surveillance"] == "indoor"
     assert tags[4]["camera:type"] == "dome"
@@ -324,8 +330,12 @@ def test_semicolon_decimal_comma_bom_csv(readers):
     _assert_cameras(result)  # the BOM is not part of the first column's name: osm_id is found
     tags = _tags(result)
     assert tags["node/12491811189"] == {"surveillance:type": "ALPR", "camera:type": "fixed", "direction": "350"}
-    assert tags["node/13016285538"] == {"surveillance:type": "ALPR", "camera:type": "fixed", "direction": "0;180",
-                                        "operator": "San Francisco Police Department"}
+    assert tags["node/13016285538"] == {
+        "surveillance:type": "ALPR",
+        "camera:type": "fixed",
+        "direction": "0;180",
+        "operator": "San Francisco Police Department",
+    }
     assert all("longitude" not in t and "latitude" not in t for t in tags.values())
 
 
@@ -403,11 +413,17 @@ def test_same_cameras_from_every_format(readers):
         ("not_osm.xml", InputFileError, r"not_osm\.xml: an XML file that is not OSM XML"),
         ("garbage.pbf", InputFileError, r"garbage\.pbf: unknown format; expected OSM XML"),
         ("no_cameras.osm", InputFormatError, r"no_cameras\.osm: no cameras found \(no point tagged man_made"),
-        ("cameras_no_coords.csv", InputFormatError,
-         r"cameras_no_coords\.csv: no longitude and no latitude column; expected columns named like"),
-        ("cameras_swapped.csv", InputFormatError,
-         r"cameras_swapped\.csv: the coordinates look swapped: column 'latitude' holds values beyond \+/-90 "
-         r"\(such as -122\.4131365\)"),
+        (
+            "cameras_no_coords.csv",
+            InputFormatError,
+            r"cameras_no_coords\.csv: no longitude and no latitude column; expected columns named like",
+        ),
+        (
+            "cameras_swapped.csv",
+            InputFormatError,
+            r"cameras_swapped\.csv: the coordinates look swapped: column 'latitude' holds values beyond \+/-90 "
+            r"\(such as -122\.4131365\)",
+        ),
     ],
 )
 def test_bad_camera_files(readers, name, error, message):
@@ -456,10 +472,20 @@ def test_crime_csv(readers):
     assert (first["incident_id"], first["category"], first["record"]) == ("120600001", "ROBBERY", "line 2")
     assert first["date"] == pd.Timestamp("2012-07-03")
     assert (first.geometry.x, first.geometry.y) == (-122.4220, 37.7080)
-    assert result.counts == {"rows_read": 20, "rows_without_coordinates": 3, "duplicate_incident_rows": 1,
-                             "incidents": 16}
-    assert result.meta == {"format": "csv", "id_column": "IncidntNum", "category_column": "Category",
-                           "date_column": "Date", "date_min": "2012-07-03", "date_max": "2012-12-31"}
+    assert result.counts == {
+        "rows_read": 20,
+        "rows_without_coordinates": 3,
+        "duplicate_incident_rows": 1,
+        "incidents": 16,
+    }
+    assert result.meta == {
+        "format": "csv",
+        "id_column": "IncidntNum",
+        "category_column": "Category",
+        "date_column": "Date",
+        "date_min": "2012-07-03",
+        "date_max": "2012-12-31",
+    }
 
 
 def test_crime_rows_without_coordinates_dropped_with_line_numbers(readers):
@@ -490,8 +516,14 @@ def test_crime_dedupe_by_incident_number(readers):
 def test_crime_category_filter_is_case_insensitive(readers, categories):
     result = crime_from_file(readers / "crime.csv", categories=categories)
     # 120600007 is written "Robbery" in the file; the "VANDALISM" row of 120600004 is filtered before dedupe
-    assert result.data["incident_id"].tolist() == ["120600001", "120600004", "120600007", "120600009",
-                                                   "120600010", "120600017"]
+    assert result.data["incident_id"].tolist() == [
+        "120600001",
+        "120600004",
+        "120600007",
+        "120600009",
+        "120600010",
+        "120600017",
+    ]
     assert result.counts["rows_filtered_category"] == 11
     assert result.counts["duplicate_incident_rows"] == 0
 
@@ -543,10 +575,13 @@ def test_crime_bad_date_bound(readers):
 def test_crime_dates_with_utc_offsets(tmp_path):
     # an offset is dropped, not applied: each incident keeps the day written in the file
     path = tmp_path / "tz.csv"
-    for dates in (["2012-07-01T23:30:00Z", "2012-07-02T10:00:00Z"],
-                  ["2012-07-01T23:30:00-07:00", "2012-07-02T10:00:00+02:00"]):
-        path.write_text(f"id,Category,Date,X,Y\n1,A,{dates[0]},-122.41,37.71\n2,A,{dates[1]},-122.42,37.72\n",
-                        encoding="utf-8")
+    for dates in (
+        ["2012-07-01T23:30:00Z", "2012-07-02T10:00:00Z"],
+        ["2012-07-01T23:30:00-07:00", "2012-07-02T10:00:00+02:00"],
+    ):
+        path.write_text(
+            f"id,Category,Date,X,Y\n1,A,{dates[0]},-122.41,37.71\n2,A,{dates[1]},-122.42,37.72\n", encoding="utf-8"
+        )
         result = crime_from_file(path)
         assert result.data["date"].tolist() == [pd.Timestamp("2012-07-01 23:30"), pd.Timestamp("2012-07-02 10:00")]
         assert crime_from_file(path, since="2012-07-02").data["incident_id"].tolist() == ["2"]
@@ -619,14 +654,20 @@ def test_units_id_column_given(readers):
 
 
 def test_units_id_column_that_does_not_exist(readers):
-    with pytest.raises(InputFormatError, match=r"units\.geojson: no unit id column 'nhood'; the layer's columns are "
-                                               r"name, code, pop, Robbery, Drugs"):
+    with pytest.raises(
+        InputFormatError,
+        match=r"units\.geojson: no unit id column 'nhood'; the layer's columns are "
+        r"name, code, pop, Robbery, Drugs",
+    ):
         units_from_file(readers / "units.geojson", id_column="nhood")
 
 
 def test_units_duplicate_ids(readers):
-    with pytest.raises(InputFormatError, match=r"units_dup_ids\.geojson: unit id column 'name' is not unique: "
-                                               r"'Centre' appears more than once"):
+    with pytest.raises(
+        InputFormatError,
+        match=r"units_dup_ids\.geojson: unit id column 'name' is not unique: "
+        r"'Centre' appears more than once",
+    ):
         units_from_file(readers / "units_dup_ids.geojson", id_column="name")
     # when guessing, a column with duplicates is not taken as the id
     assert units_from_file(readers / "units_dup_ids.geojson").meta == {"id_column": "code"}
@@ -641,8 +682,11 @@ def test_units_without_any_id_column_are_numbered(tmp_path):
 
 
 def test_units_that_are_points(readers):
-    with pytest.raises(InputFormatError, match=r"units_points\.geojson: units must be polygons, but 4 of 4 features "
-                                               r"are not \(the first is a Point\)"):
+    with pytest.raises(
+        InputFormatError,
+        match=r"units_points\.geojson: units must be polygons, but 4 of 4 features "
+        r"are not \(the first is a Point\)",
+    ):
         units_from_file(readers / "units_points.geojson")
 
 
@@ -714,8 +758,9 @@ def test_population_layer_errors(readers, tmp_path):
     gpd.GeoDataFrame({"name": ["a", "b"]}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs="EPSG:4326").to_file(path)
     with pytest.raises(InputFormatError, match=r"pop\.geojson: no population column found"):
         population_layer_from_file(path)
-    gpd.GeoDataFrame({"residents": [10.0, -1.0]}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)],
-                     crs="EPSG:4326").to_file(path)
+    gpd.GeoDataFrame({"residents": [10.0, -1.0]}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs="EPSG:4326").to_file(
+        path
+    )
     with pytest.raises(InputFormatError, match=r"pop\.geojson: population column 'residents' holds -1\.0 ") as info:
         population_layer_from_file(path)
     assert "np.float64" not in str(info.value)

@@ -1,5 +1,6 @@
 """All reading and writing of equity: the only package (with maps and report) that touches the disk or
-the network."""
+the network.
+"""
 
 from equity.io._common import ReadResult
 from equity.io.cameras import cameras_from_file, cameras_from_osm, cameras_from_overpass

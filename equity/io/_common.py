@@ -111,7 +111,8 @@ def sniff_format(path: Path) -> str:
 
 def _sniff_json(path: Path, head: bytes) -> str:
     """Overpass JSON has a top-level "elements" list; GeoJSON a top-level "type". Decide on the top-level keys
-    when the file is small enough to parse, else on the first key that appears at the top level."""
+    when the file is small enough to parse, else on the first key that appears at the top level.
+    """
     import json
 
     if path.stat().st_size <= 50_000_000:
@@ -162,8 +163,9 @@ def read_csv_table(path: Path) -> tuple[pd.DataFrame, dict[str, int]]:
     except csv.Error:
         sep = ","
     try:
-        table = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_values=[],
-                            skipinitialspace=True)
+        table = pd.read_csv(
+            io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_values=[], skipinitialspace=True
+        )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
         msg = f"{path}: not a readable CSV table ({_first_line(err)})."
         raise InputFormatError(msg) from err
@@ -243,9 +245,7 @@ def points_from_table(
         rows.append((source, f"line {idx + 2}", reason, f"{lon_col}={raw_lon!s}, {lat_col}={raw_lat!s}"))
     kept = table[in_range.to_numpy()].copy()
     kept["_line"] = np.flatnonzero(in_range.to_numpy()) + 2
-    gdf = gpd.GeoDataFrame(
-        kept, geometry=gpd.points_from_xy(lon[in_range], lat[in_range]), crs="EPSG:4326"
-    )
+    gdf = gpd.GeoDataFrame(kept, geometry=gpd.points_from_xy(lon[in_range], lat[in_range]), crs="EPSG:4326")
     if gdf.empty:
         msg = f"{path}: none of its {len(table)} rows has usable coordinates in {lon_col!r}/{lat_col!r}."
         raise InputFormatError(msg)

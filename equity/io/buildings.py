@@ -16,7 +16,15 @@ import pandas as pd
 import shapely
 
 from equity._errors import InputFormatError
-from equity.io._common import ReadResult, _first_line, check_file, find_column, read_vector, rejected_frame, sniff_format
+from equity.io._common import (
+    ReadResult,
+    _first_line,
+    check_file,
+    find_column,
+    read_vector,
+    rejected_frame,
+    sniff_format,
+)
 
 _OSM_FORMAT = {"osm-xml": "osm", "osm-bz2": "osm.bz2", "osm-pbf": "pbf"}
 
@@ -91,11 +99,10 @@ def buildings_from_osm(path: str | Path, *, fmt: str | None = None) -> ReadResul
                 ids.append(oid)
                 tags.append(t)
                 geoms.append(geom)
-            elif obj.is_way() or obj.is_relation():
-                if _is_building({tag.k: tag.v for tag in obj.tags}) and (
-                    obj.is_way() or obj.tags.get("type") == "multipolygon"
-                ):
-                    tagged.add(f"{'way' if obj.is_way() else 'relation'}/{obj.id}")
+            elif (obj.is_way() or obj.tags.get("type") == "multipolygon") and _is_building(
+                {tag.k: tag.v for tag in obj.tags}
+            ):
+                tagged.add(f"{'way' if obj.is_way() else 'relation'}/{obj.id}")
     except RuntimeError as err:
         msg = f"{p}: not a readable OSM file ({_first_line(err)})."
         raise InputFormatError(msg) from err
@@ -108,7 +115,8 @@ def buildings_from_osm(path: str | Path, *, fmt: str | None = None) -> ReadResul
 
 def buildings_from_overpass(path: str | Path) -> ReadResult:
     """Buildings from Overpass JSON: ways with their ``geometry`` (``out geom``), or ways with ``nodes`` plus
-    the node elements (``out body; >; out skel``). Relations are used when they carry member geometries."""
+    the node elements (``out body; >; out skel``). Relations are used when they carry member geometries.
+    """
     p = check_file(path)
     try:
         data = json.loads(p.read_text(encoding="utf-8-sig"))
@@ -168,12 +176,17 @@ def _overpass_geometry(el: dict[str, Any], nodes: dict[int, tuple[float, float]]
             (inners if member.get("role") == "inner" else outers).append(ring)
     if not outers:
         return None
-    return shapely.difference(shapely.union_all(outers), shapely.union_all(inners)) if inners else shapely.union_all(outers)
+    return (
+        shapely.difference(shapely.union_all(outers), shapely.union_all(inners))
+        if inners
+        else shapely.union_all(outers)
+    )
 
 
 def buildings_from_vector(path: str | Path) -> ReadResult:
     """Buildings from a polygon layer; its columns are read as tags (``height``, ``building:levels``,
-    ``building``), so that a city's footprint layer with a ``height`` column keeps its heights."""
+    ``building``), so that a city's footprint layer with a ``height`` column keeps its heights.
+    """
     p = check_file(path)
     gdf = read_vector(p, "building")
     columns = [c for c in gdf.columns if c != gdf.geometry.name]

@@ -8,6 +8,7 @@ afterwards by :func:`equity.cameras.normalise_cameras`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from pathlib import Path
@@ -176,10 +177,8 @@ def _ids_and_tags(table: pd.DataFrame, source: str, rows: list[str]) -> tuple[li
         if nested and isinstance(row["tags"], dict):  # overpass-turbo's older export nests the tags
             values.update(row["tags"])
         elif nested and isinstance(row["tags"], str) and row["tags"].startswith("{"):
-            try:
+            with contextlib.suppress(json.JSONDecodeError):
                 values.update(json.loads(row["tags"]))
-            except json.JSONDecodeError:
-                pass
         for col in columns:
             if col == "tags" or col == id_col or col.startswith("@") or col.lower().strip() in ID_NAMES:
                 continue
@@ -216,7 +215,8 @@ def cameras_from_csv(path: str | Path) -> ReadResult:
     gdf = _frame(
         [i for i, k in zip(ids, keep, strict=True) if k],
         [t for t, k in zip(tags, keep, strict=True) if k],
-        list(points.geometry.x[keep]), list(points.geometry.y[keep]),
+        list(points.geometry.x[keep]),
+        list(points.geometry.y[keep]),
     )
     return ReadResult(gdf, rejected, counts, {})
 
@@ -250,6 +250,7 @@ def cameras_from_vector(path: str | Path) -> ReadResult:
     data = _frame(
         [i for i, k in zip(ids, keep, strict=True) if k],
         [t for t, k in zip(tags, keep, strict=True) if k],
-        list(sel.x), list(sel.y),
+        list(sel.x),
+        list(sel.y),
     )
     return ReadResult(data, rejected_frame(rejected), {}, {})

@@ -1,6 +1,7 @@
 """Crime readers: incident points from a CSV (longitude/latitude columns under their common names) or from a
 point layer, with filters by category and date range. Counts per unit that are already columns of the unit
-layer are read by :func:`equity.io.units.units_from_file` and summed by the study."""
+layer are read by :func:`equity.io.units.units_from_file` and summed by the study.
+"""
 
 from __future__ import annotations
 
@@ -22,12 +23,46 @@ from equity.io._common import (
     sniff_format,
 )
 
-CATEGORY_NAMES = ("category", "incident category", "incident_category", "offense", "offence",
-                  "crime_type", "crime type", "primary type", "primary_type", "offense_type", "type")
-DATE_NAMES = ("date", "incident date", "incident_date", "datetime", "date_time", "occurred",
-              "occurred_date", "occurred_on", "report date", "report_date", "reported_date", "incident_datetime")
-ID_NAMES = ("incidntnum", "incident_number", "incident number", "incidentnum", "incident_id", "incident id",
-            "case_number", "case number", "casenumber", "report_number", "id")
+CATEGORY_NAMES = (
+    "category",
+    "incident category",
+    "incident_category",
+    "offense",
+    "offence",
+    "crime_type",
+    "crime type",
+    "primary type",
+    "primary_type",
+    "offense_type",
+    "type",
+)
+DATE_NAMES = (
+    "date",
+    "incident date",
+    "incident_date",
+    "datetime",
+    "date_time",
+    "occurred",
+    "occurred_date",
+    "occurred_on",
+    "report date",
+    "report_date",
+    "reported_date",
+    "incident_datetime",
+)
+ID_NAMES = (
+    "incidntnum",
+    "incident_number",
+    "incident number",
+    "incidentnum",
+    "incident_id",
+    "incident id",
+    "case_number",
+    "case number",
+    "casenumber",
+    "report_number",
+    "id",
+)
 
 
 def _parse_bound(value: str | date | None, what: str) -> pd.Timestamp | None:
@@ -111,7 +146,10 @@ def crime_from_file(
         labels = [f"feature {i + 1}" for i in range(len(gdf))]
         bad = gdf.geometry.isna() | gdf.geometry.is_empty | (gdf.geom_type != "Point")
         rejected = rejected_frame(
-            [(p.name, labels[i], "not a point geometry", str(gdf.geom_type.iloc[i])) for i in bad.to_numpy().nonzero()[0]]
+            [
+                (p.name, labels[i], "not a point geometry", str(gdf.geom_type.iloc[i]))
+                for i in bad.to_numpy().nonzero()[0]
+            ]
         )
         gdf = gdf[~bad.to_numpy()]
         labels = [lab for lab, b in zip(labels, bad, strict=True) if not b]
@@ -129,8 +167,12 @@ def crime_from_file(
 
     out = gpd.GeoDataFrame(
         {
-            "incident_id": gdf[id_col].astype(str).str.strip() if id_col else pd.Series(None, index=gdf.index, dtype=object),
-            "category": gdf[cat_col].astype(str).str.strip() if cat_col else pd.Series(None, index=gdf.index, dtype=object),
+            "incident_id": gdf[id_col].astype(str).str.strip()
+            if id_col
+            else pd.Series(None, index=gdf.index, dtype=object),
+            "category": gdf[cat_col].astype(str).str.strip()
+            if cat_col
+            else pd.Series(None, index=gdf.index, dtype=object),
             "date": _parse_dates(gdf[date_col]) if date_col else pd.NaT,
             "record": labels,
         },
@@ -141,7 +183,8 @@ def crime_from_file(
     more_rejected = []
     if categories:
         if cat_col is None:
-            msg = f"{p}: a category filter was given but no category column was found (expected one of {', '.join(CATEGORY_NAMES[:5])})."
+            expected = ", ".join(CATEGORY_NAMES[:5])
+            msg = f"{p}: a category filter was given but no category column was found (expected one of {expected})."
             raise InputFormatError(msg)
         wanted = {c.strip().lower() for c in categories}
         keep = out["category"].str.lower().isin(wanted)
@@ -150,7 +193,8 @@ def crime_from_file(
     lo, hi = _parse_bound(since, "since"), _parse_bound(until, "until")
     if lo is not None or hi is not None:
         if date_col is None:
-            msg = f"{p}: a date filter was given but no date column was found (expected one of {', '.join(DATE_NAMES[:5])})."
+            expected = ", ".join(DATE_NAMES[:5])
+            msg = f"{p}: a date filter was given but no date column was found (expected one of {expected})."
             raise InputFormatError(msg)
         undated = out["date"].isna()
         for rec in out.loc[undated, "record"]:
@@ -166,7 +210,9 @@ def crime_from_file(
     if dedupe and id_col is not None:
         dup = out["incident_id"].duplicated(keep="first") & out["incident_id"].ne("")
         for rec, iid in zip(out.loc[dup, "record"], out.loc[dup, "incident_id"], strict=True):
-            more_rejected.append((p.name, rec, "another row of an incident already counted (same incident number)", iid))
+            more_rejected.append(
+                (p.name, rec, "another row of an incident already counted (same incident number)", iid)
+            )
         counts["duplicate_incident_rows"] = int(dup.sum())
         out = out[~dup]
     if out.empty:

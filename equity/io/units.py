@@ -1,5 +1,6 @@
 """Unit readers: any polygon layer with an id column; and a population layer for area-weighted
-interpolation (see :func:`equity.population.interpolate_population`)."""
+interpolation (see :func:`equity.population.interpolate_population`).
+"""
 
 from __future__ import annotations
 
@@ -37,7 +38,10 @@ def _polygons(gdf: gpd.GeoDataFrame, p: Path, labels: list[str], what: str) -> t
     n_invalid = int(invalid.sum())
     if n_invalid:
         repaired = shapely.make_valid(gdf.geometry[invalid].to_numpy())
-        repaired = [shapely.union_all([g for g in getattr(r, "geoms", [r]) if g.geom_type in ("Polygon", "MultiPolygon")]) for r in repaired]
+        repaired = [
+            shapely.union_all([g for g in getattr(r, "geoms", [r]) if g.geom_type in ("Polygon", "MultiPolygon")])
+            for r in repaired
+        ]
         gdf.loc[invalid, gdf.geometry.name] = repaired
     return gdf, rejected, n_invalid
 
@@ -115,7 +119,8 @@ def population_layer_from_file(path: str | Path, *, column: str | None = None) -
         lowered = {c.lower(): c for c in columns}
         column = next((lowered[n] for n in POPULATION_NAMES if n in lowered), None)
         if column is None:
-            msg = f"{p}: no population column found (expected one of {', '.join(POPULATION_NAMES)}; give it with --population-column)."
+            expected = ", ".join(POPULATION_NAMES)
+            msg = f"{p}: no population column found (expected one of {expected}; give it with --population-column)."
             raise InputFormatError(msg)
     elif column not in columns:
         msg = f"{p}: no population column {column!r}; the layer's columns are {', '.join(columns)}."
@@ -130,5 +135,7 @@ def population_layer_from_file(path: str | Path, *, column: str | None = None) -
         value = value.item() if hasattr(value, "item") else value  # 1.5, not np.float64(1.5)
         msg = f"{p}: population column {column!r} holds {value!r} in a feature; expected a count of at least 0."
         raise InputFormatError(msg)
-    out = gpd.GeoDataFrame({"population": values.astype(float).to_numpy()}, geometry=gdf.geometry.to_numpy(), crs=gdf.crs)
+    out = gpd.GeoDataFrame(
+        {"population": values.astype(float).to_numpy()}, geometry=gdf.geometry.to_numpy(), crs=gdf.crs
+    )
     return ReadResult(out, rejected_frame(rejected), {"repaired_geometries": n_repaired}, {"column": column})

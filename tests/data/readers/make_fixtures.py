@@ -54,11 +54,13 @@ def read_osm(path: Path) -> tuple[list[dict], list[dict]]:
     for el in root:
         tags = {t.get("k"): t.get("v") for t in el.findall("tag")}
         if el.tag == "node":
-            nodes.append({"id": int(el.get("id")), "lat": float(el.get("lat")), "lon": float(el.get("lon")),
-                          "tags": tags})
+            nodes.append(
+                {"id": int(el.get("id")), "lat": float(el.get("lat")), "lon": float(el.get("lon")), "tags": tags}
+            )
         elif el.tag == "way":
-            ways.append({"id": int(el.get("id")), "refs": [int(nd.get("ref")) for nd in el.findall("nd")],
-                         "tags": tags})
+            ways.append(
+                {"id": int(el.get("id")), "refs": [int(nd.get("ref")) for nd in el.findall("nd")], "tags": tags}
+            )
     return nodes, ways
 
 
@@ -114,32 +116,65 @@ def turbo_geojson(nodes: list[dict], ways: list[dict]) -> dict:
         if not n["tags"]:
             continue
         oid = f"node/{n['id']}"
-        features.append({"type": "Feature", "properties": {"@id": oid, **n["tags"]},
-                         "geometry": {"type": "Point", "coordinates": [n["lon"], n["lat"]]}, "id": oid})
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"@id": oid, **n["tags"]},
+                "geometry": {"type": "Point", "coordinates": [n["lon"], n["lat"]]},
+                "id": oid,
+            }
+        )
     for w in ways:
         oid = f"way/{w['id']}"
         ring = [[by_id[r]["lon"], by_id[r]["lat"]] for r in w["refs"]]
-        features.append({"type": "Feature", "properties": {"@id": oid, **w["tags"]},
-                         "geometry": {"type": "Polygon", "coordinates": [ring]}, "id": oid})
-    return {"type": "FeatureCollection", "generator": "overpass-turbo", "copyright": OVERPASS_COPYRIGHT,
-            "timestamp": OSM_TIMESTAMP, "features": features}
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"@id": oid, **w["tags"]},
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+                "id": oid,
+            }
+        )
+    return {
+        "type": "FeatureCollection",
+        "generator": "overpass-turbo",
+        "copyright": OVERPASS_COPYRIGHT,
+        "timestamp": OSM_TIMESTAMP,
+        "features": features,
+    }
 
 
 def plain_frame(cameras: list[dict]) -> gpd.GeoDataFrame:
     """A plain point layer: a numeric ``id`` and a few tag columns (no ``man_made``)."""
-    keys = ["surveillance", "surveillance:type", "camera:type", "camera:mount", "camera:direction", "direction",
-            "operator"]
+    keys = [
+        "surveillance",
+        "surveillance:type",
+        "camera:type",
+        "camera:mount",
+        "camera:direction",
+        "direction",
+        "operator",
+    ]
     rows = [{"id": str(n["id"]), **{k: n["tags"].get(k) for k in keys}} for n in cameras]
     return gpd.GeoDataFrame(rows, geometry=[Point(n["lon"], n["lat"]) for n in cameras], crs="EPSG:4326")
 
 
 def plain_geojson(cameras: list[dict]) -> dict:
-    keys = ["surveillance", "surveillance:type", "camera:type", "camera:mount", "camera:direction", "direction",
-            "operator"]
+    keys = [
+        "surveillance",
+        "surveillance:type",
+        "camera:type",
+        "camera:mount",
+        "camera:direction",
+        "direction",
+        "operator",
+    ]
     features = [
-        {"type": "Feature",
-         "properties": {"id": n["id"], **{k: n["tags"][k] for k in keys if k in n["tags"]}},
-         "geometry": {"type": "Point", "coordinates": [n["lon"], n["lat"]]}}
+        {
+            "type": "Feature",
+            "properties": {"id": n["id"], **{k: n["tags"][k] for k in keys if k in n["tags"]}},
+            "geometry": {"type": "Point", "coordinates": [n["lon"], n["lat"]]},
+        }
         for n in cameras
     ]
     return {"type": "FeatureCollection", "features": features}
@@ -156,8 +191,10 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]], *, sep: str 
 def cameras_csv(cameras: list[dict]) -> tuple[list[str], list[list[str]]]:
     """Every tag of every camera as a column, ids as ``node/123``."""
     keys = sorted({k for n in cameras for k in n["tags"]})
-    rows = [[f"node/{n['id']}", f"{n['lon']:.7f}", f"{n['lat']:.7f}", *(n["tags"].get(k, "") for k in keys)]
-            for n in cameras]
+    rows = [
+        [f"node/{n['id']}", f"{n['lon']:.7f}", f"{n['lat']:.7f}", *(n["tags"].get(k, "") for k in keys)]
+        for n in cameras
+    ]
     return ["id", "lon", "lat", *keys], rows
 
 
@@ -180,8 +217,9 @@ def crime_points(path: Path) -> gpd.GeoDataFrame:
     y = pd.to_numeric(table["Y"], errors="coerce")
     ok = x.between(-180, 180) & y.between(-90, 90)
     table, x, y = table[ok], x[ok], y[ok]
-    gdf = gpd.GeoDataFrame(table[["IncidntNum", "Category", "Date"]], geometry=gpd.points_from_xy(x, y),
-                           crs="EPSG:4326")
+    gdf = gpd.GeoDataFrame(
+        table[["IncidntNum", "Category", "Date"]], geometry=gpd.points_from_xy(x, y), crs="EPSG:4326"
+    )
     return gdf.drop_duplicates("IncidntNum").reset_index(drop=True)
 
 
@@ -199,9 +237,14 @@ def main() -> None:
     write_json(HERE / "cameras_plain.geojson", plain_geojson(cameras))
     gpkg = HERE / "cameras.gpkg"
     gpkg.unlink(missing_ok=True)  # a projected CRS, so that the reader has to bring it back to WGS84
-    pyogrio.write_dataframe(plain_frame(cameras).to_crs("EPSG:32610"), gpkg, layer="cameras", driver="GPKG",
-                            layer_options={"SPATIAL_INDEX": "NO"},
-                            dataset_options={"METADATA_TABLES": "NO", "ADD_GPKG_OGR_CONTENTS": "NO"})
+    pyogrio.write_dataframe(
+        plain_frame(cameras).to_crs("EPSG:32610"),
+        gpkg,
+        layer="cameras",
+        driver="GPKG",
+        layer_options={"SPATIAL_INDEX": "NO"},
+        dataset_options={"METADATA_TABLES": "NO", "ADD_GPKG_OGR_CONTENTS": "NO"},
+    )
     with sqlite3.connect(gpkg) as con:  # small pages keep the file under 20 KB
         con.execute("PRAGMA page_size=512")
         con.execute("VACUUM")
@@ -212,17 +255,28 @@ def main() -> None:
     write_csv(
         HERE / "cameras_semicolon.csv",
         ["osm_id", "longitude", "latitude", *semi_keys],
-        [[f"node/{n['id']}", f"{n['lon']:.7f}".replace(".", ","), f"{n['lat']:.7f}".replace(".", ","),
-          *(n["tags"].get(k, "") for k in semi_keys)] for n in cameras],
-        sep=";", bom=True,
+        [
+            [
+                f"node/{n['id']}",
+                f"{n['lon']:.7f}".replace(".", ","),
+                f"{n['lat']:.7f}".replace(".", ","),
+                *(n["tags"].get(k, "") for k in semi_keys),
+            ]
+            for n in cameras
+        ],
+        sep=";",
+        bom=True,
     )
 
     # crime points, units and population around them
     crime = crime_points(HERE / "crime.csv")
     write_json(HERE / "crime_points.geojson", json.loads(crime.to_json(drop_id=True)))
     write_json(HERE / "units.geojson", json.loads(unit_frame(UNITS, crime).to_json(drop_id=True)))
-    pop = gpd.GeoDataFrame({"name": [p[0] for p in POPULATION], "Population": [p[1] for p in POPULATION]},
-                           geometry=[box(*p[2]) for p in POPULATION], crs="EPSG:4326")
+    pop = gpd.GeoDataFrame(
+        {"name": [p[0] for p in POPULATION], "Population": [p[1] for p in POPULATION]},
+        geometry=[box(*p[2]) for p in POPULATION],
+        crs="EPSG:4326",
+    )
     write_json(HERE / "population.geojson", json.loads(pop.to_json(drop_id=True)))
 
     # units with one self-intersecting ("bow-tie") polygon, to be repaired by the reader
@@ -243,11 +297,19 @@ def main() -> None:
     )
     rng = random.Random(20251004)
     (HERE / "garbage.pbf").write_bytes(b"\x00\x17\x9c" + bytes(rng.randrange(256) for _ in range(2045)))
-    write_csv(HERE / "cameras_no_coords.csv", ["id", "address", "surveillance:type", "direction"],
-              [[f"node/{n['id']}", f"{i + 100} Geneva Ave", "ALPR", n["tags"].get("direction", "")]
-               for i, n in enumerate(cameras)])
-    write_csv(HERE / "cameras_swapped.csv", ["id", "longitude", "latitude", "surveillance:type"],
-              [[f"node/{n['id']}", f"{n['lat']:.7f}", f"{n['lon']:.7f}", "ALPR"] for n in cameras])
+    write_csv(
+        HERE / "cameras_no_coords.csv",
+        ["id", "address", "surveillance:type", "direction"],
+        [
+            [f"node/{n['id']}", f"{i + 100} Geneva Ave", "ALPR", n["tags"].get("direction", "")]
+            for i, n in enumerate(cameras)
+        ],
+    )
+    write_csv(
+        HERE / "cameras_swapped.csv",
+        ["id", "longitude", "latitude", "surveillance:type"],
+        [[f"node/{n['id']}", f"{n['lat']:.7f}", f"{n['lon']:.7f}", "ALPR"] for n in cameras],
+    )
     points = unit_frame(UNITS)
     points["geometry"] = [Point((u[3][0] + u[3][2]) / 2, (u[3][1] + u[3][3]) / 2) for u in UNITS]
     write_json(HERE / "units_points.geojson", json.loads(points.to_json(drop_id=True)))
@@ -261,10 +323,15 @@ def main() -> None:
     dup.loc[3, "name"] = "Centre"
     write_json(HERE / "units_dup_ids.geojson", json.loads(dup.to_json(drop_id=True)))
     write_json(HERE / "units_far.geojson", json.loads(unit_frame(FAR_UNITS).to_json(drop_id=True)))
-    write_csv(HERE / "crime_far.csv", ["IncidntNum", "Category", "Date", "X", "Y"],
-              [["130000001", "ROBBERY", "2012-07-02", "-9.1380", "38.7100"],
-               ["130000002", "VANDALISM", "2012-08-14", "-9.1300", "38.7120"],
-               ["130000003", "DRUG/NARCOTIC", "2012-09-23", "-9.1290", "38.7090"]])
+    write_csv(
+        HERE / "crime_far.csv",
+        ["IncidntNum", "Category", "Date", "X", "Y"],
+        [
+            ["130000001", "ROBBERY", "2012-07-02", "-9.1380", "38.7100"],
+            ["130000002", "VANDALISM", "2012-08-14", "-9.1300", "38.7120"],
+            ["130000003", "DRUG/NARCOTIC", "2012-09-23", "-9.1290", "38.7090"],
+        ],
+    )
     tree = ET.parse(src)
     root = tree.getroot()
     for el in list(root):
@@ -286,4 +353,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-
