@@ -74,6 +74,14 @@ class Settings:
         crime share; a low-crime unit is over-covered when its coverage share is above
         ``high_coverage_ratio`` times its crime share and at or above the ``high_coverage_quantile`` of the
         units' coverage shares (by default the median: more coverage than half the units).
+    target_height_m
+        Height above the surface that a camera must see for a place to count as seen, in metres: the top of
+        a person's head (1.7 m). Used by the viewshed.
+    cell_size_m
+        Cell size of the surface model in metres (the viewshed's resolution).
+    curvature_coeff
+        Curvature and refraction coefficient of the viewshed (GDAL's ``-cc``; 0.85714 for visible light).
+        Within a camera's range it changes heights by millimetres.
     dedupe_incidents
         Count an incident once when several rows share an incident number (one report can list several
         offences), where an incident-number column is found.
@@ -95,6 +103,9 @@ class Settings:
     high_coverage_ratio: float = 2.0
     high_coverage_quantile: float = 0.5
     dedupe_incidents: bool = True
+    target_height_m: float = 1.7
+    cell_size_m: float = 1.0
+    curvature_coeff: float = 0.85714
 
     def __post_init__(self) -> None:
         problems = []
@@ -110,6 +121,10 @@ class Settings:
             problems.append(f"sensor_px must be positive, not {self.sensor_px!r}")
         if not 0 < self.lens_fov_cap_deg < 180:
             problems.append(f"lens_fov_cap_deg must be in (0, 180), not {self.lens_fov_cap_deg!r}")
+        if not self.cell_size_m > 0:
+            problems.append(f"cell_size_m must be positive, not {self.cell_size_m!r}")
+        if self.target_height_m < 0:
+            problems.append(f"target_height_m must be at least 0, not {self.target_height_m!r}")
         if self.arc_segments < 8:
             problems.append(f"arc_segments must be at least 8, not {self.arc_segments!r}")
         if not 0 <= self.low_crime_quantile <= self.high_crime_quantile <= 1:

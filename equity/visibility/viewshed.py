@@ -95,10 +95,10 @@ def _span(
         ex, ey, sgn = (sx1, sy1, 1.0) if k == 0 else (sx2, sy2, -1.0)
         c0 = sgn * (ex * oy - ey * ox)  # constraint: c0 + v * c1 <= 0
         c1 = sgn * (ex * ny - ey * nx)
-        if c1 > 1e-12:
-            hi = min(hi, -c0 / c1)
+        if c1 > 1e-12:  # the same 1e-9 tolerance as the test of each cell
+            hi = min(hi, (1e-9 - c0) / c1)
         elif c1 < -1e-12:
-            lo = max(lo, -c0 / c1)
+            lo = max(lo, (1e-9 - c0) / c1)
         elif c0 > 1e-9:
             return 1.0, -1.0
     return lo, hi

@@ -1,0 +1,173 @@
+"""What each camera really sees: its sector clipped by buildings and terrain on a surface model.
+
+``surface`` builds the digital surface model (DEM plus buildings), ``viewshed`` holds the compiled kernel, and
+this module runs the kernel for every camera view of a study and turns the results into a count raster
+(how many views see each cell) and, for the map, one simplified polygon per view.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from affine import Affine
+from rasterio import features
+
+from equity.cameras import grid_north_offset
+from equity.projection import require_metric
+from equity.settings import Settings
+from equity.visibility.surface import Surface, build_surface, burn_buildings, grid_for
+from equity.visibility.viewshed import viewshed_window
+
+__all__ = [
+    "Surface",
+    "ViewshedResult",
+    "build_surface",
+    "burn_buildings",
+    "grid_for",
+    "vertical_fov",
+    "viewsheds",
+]
+
+#: Aspect ratio (height / width) of the image of a typical camera, used for its vertical field of view.
+IMAGE_ASPECT = 9 / 16
+
+
+def vertical_fov(fov_deg: float, lens_cap_deg: float = 90.0) -> float:
+    """Vertical field of view in degrees of a lens of horizontal field of view ``min(fov, cap)`` on a 16:9
+    image: ``v = 2 atan(tan(h / 2) * 9 / 16)``.
+
+    Examples
+    --------
+    >>> round(vertical_fov(60.0), 1)
+    36.0
+    """
+    h = math.radians(min(fov_deg, lens_cap_deg))
+    return math.degrees(2 * math.atan(math.tan(h / 2) * IMAGE_ASPECT))
+
+
+@dataclass
+class ViewshedResult:
+    """The viewsheds of a study's camera views on one surface.
+
+    Attributes
+    ----------
+    count : numpy.ndarray
+        Number of views that see each cell (uint16).
+    visible_cells : pandas.Series
+        Cells seen by each view, aligned to the views (0 for views that do not count).
+    observer : pandas.DataFrame
+        Per view: ``row``, ``col`` of the observer's cell, ``ground_m`` and ``observer_m`` heights, and
+        ``status``: ``ok``, ``moved off a building`` (a wall camera whose point fell inside its building's
+        footprint, moved to the nearest open cell), ``inside a building`` (more than 2 cells inside a
+        footprint, not computed), ``outside surface``, ``no ground height`` or
+        ``not in coverage``.
+    polygons : geopandas.GeoSeries or None
+        One simplified polygon per view (None for views without one), when asked for.
+    """
+
+    count: np.ndarray
+    visible_cells: pd.Series
+    observer: pd.DataFrame
+    polygons: gpd.GeoSeries | None
+
+
+def _observer_cell(surface: Surface, row: int, col: int, bearing: float, mount: str) -> tuple[int, int, str]:
+    """The cell a camera looks from. A camera whose point lies in a building footprint is on that building's
+    wall (or roof when ``camera:mount=roof``): it is moved to the nearest open cell within 2 cells, preferring
+    the cells in the direction it looks."""
+    if surface.building[row, col] <= 0 or mount == "roof":
+        return row, col, "ok"
+    best = None
+    bx, by = math.sin(math.radians(bearing)), math.cos(math.radians(bearing))
+    nrows, ncols = surface.shape
+    for dr in range(-2, 3):
+        for dc in range(-2, 3):
+            r, c = row + dr, col + dc
+            if 0 <= r < nrows and 0 <= c < ncols and surface.building[r, c] <= 0 and np.isfinite(surface.ground[r, c]):
+                key = (dr * dr + dc * dc, -(dc * bx - dr * by))
+                if best is None or key < best[0]:
+                    best = (key, r, c)
+    if best is None:
+        return row, col, "inside a building"
+    return best[1], best[2], "moved off a building"
+
+
+def viewsheds(
+    views: gpd.GeoDataFrame, surface: Surface, settings: Settings | None = None, *, polygons: bool = False
+) -> ViewshedResult:
+    """Run the viewshed kernel for every view that counts toward coverage.
+
+    Each view looks from its camera's cell at ``ground + height_m`` (a camera on a wall is not on the roof),
+    over its sector (direction turned to grid north), out to ``range_m``, and, where ``tilt_deg`` is known,
+    within its vertical field of view (:func:`vertical_fov`); the target is ``settings.target_height_m``
+    above the surface.
+    """
+    s = settings or Settings()
+    require_metric(views, "camera layer")
+    nrows, ncols = surface.shape
+    count = np.zeros(surface.shape, np.uint16)
+    visible = np.zeros(len(views), np.int64)
+    offsets = grid_north_offset(views.geometry) if len(views) else np.zeros(0)
+    rows, cols = surface.cell_of(views.geometry.x.to_numpy(), views.geometry.y.to_numpy())
+    obs = pd.DataFrame(
+        {"row": rows, "col": cols, "ground_m": np.nan, "observer_m": np.nan, "status": "not in coverage"},
+        index=views.index,
+    )
+    polys: list[object] = [None] * len(views)
+    cell = surface.cell
+    for i, (use, fov, rng, direction, tilt, height, mount) in enumerate(
+        zip(
+            views["in_coverage"], views["fov_deg"], views["range_m"], views["direction_deg"], views["tilt_deg"],
+            views["height_m"], views["mount"], strict=True,
+        )
+    ):
+        if not use or pd.isna(fov) or pd.isna(rng):
+            continue
+        mount = mount.lower() if isinstance(mount, str) else ""
+        r, c = int(rows[i]), int(cols[i])
+        if not (0 <= r < nrows and 0 <= c < ncols):
+            obs.iloc[i, obs.columns.get_loc("status")] = "outside surface"
+            continue
+        bearing = (0.0 if pd.isna(direction) else float(direction)) + float(offsets[i])
+        r, c, status = _observer_cell(surface, r, c, bearing, mount)
+        if status == "inside a building":  # more than 2 cells inside a footprint: where it looks from is unknown
+            obs.iloc[i, obs.columns.get_loc("status")] = status
+            continue
+        ground = float(surface.ground[r, c])
+        if not math.isfinite(ground):
+            obs.iloc[i, obs.columns.get_loc("status")] = "no ground height"
+            continue
+        zo = ground + float(height)
+        if mount == "roof":
+            zo += float(surface.building[r, c])
+        reach = math.floor(float(rng) / cell)
+        r0, r1 = max(0, r - reach), min(nrows - 1, r + reach)
+        c0, c1 = max(0, c - reach), min(ncols - 1, c + reach)
+        window = np.zeros((r1 - r0 + 1, c1 - c0 + 1), np.uint8)
+        visible[i] = viewshed_window(
+            surface.dsm, r, c, zo, s.target_height_m, cell, float(rng), bearing, float(fov),
+            np.nan if pd.isna(tilt) else float(tilt), vertical_fov(float(fov), s.lens_fov_cap_deg),
+            s.curvature_coeff, window, r0, c0,
+        )
+        count[r0 : r1 + 1, c0 : c1 + 1] += window
+        obs.iloc[i, [2, 3, 4]] = [ground, zo, status]
+        obs.iloc[i, 0:2] = [r, c]
+        if polygons and visible[i]:
+            polys[i] = _polygon(window, surface.transform @ Affine.translation(c0, r0), cell)
+    return ViewshedResult(
+        count=count,
+        visible_cells=pd.Series(visible, index=views.index),
+        observer=obs,
+        polygons=gpd.GeoSeries(polys, index=views.index, crs=surface.crs) if polygons else None,
+    )
+
+
+def _polygon(mask: np.ndarray, transform: Affine, cell: float) -> object:
+    """The visible cells of one view as one polygon, simplified to half a cell."""
+    parts = [shapely.geometry.shape(geom) for geom, value in features.shapes(mask, mask=mask > 0, transform=transform)]
+    return shapely.union_all(parts).simplify(cell / 2)

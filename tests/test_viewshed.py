@@ -1,0 +1,164 @@
+"""The viewshed kernel: known answers, sectors, and agreement with GDAL's viewshed."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from equity.visibility import vertical_fov
+from equity.visibility.viewshed import viewshed_window
+from tests.viewshed_reference import GDAL_VIEWSHED, city_and_hillside, gdal_viewshed, in_range, jacksboro_dem
+
+
+def run(surface, row, col, *, h=3.0, target=1.7, rng=50.0, bearing=0.0, fov=360.0, tilt=np.nan, vfov=0.0,
+        cell=1.0, cc=0.0):
+    out = np.zeros(surface.shape, np.uint8)
+    n = viewshed_window(np.ascontiguousarray(surface, dtype=np.float64), row, col, surface[row, col] + h, target,
+                        cell, rng, bearing, fov, tilt, vfov, cc, out, 0, 0)
+    assert n == out.sum()
+    return out.astype(bool)
+
+
+def sector_mask(shape, row, col, bearing, fov, rng_cells):
+    yy, xx = np.mgrid[0 : shape[0], 0 : shape[1]]
+    dx, dy = xx - col, row - yy
+    ang = (np.degrees(np.arctan2(dx, dy)) - bearing + 180) % 360 - 180
+    inside = (np.abs(ang) <= fov / 2 + 1e-9) & (dx**2 + dy**2 <= rng_cells**2)
+    inside[row, col] = True
+    return inside
+
+
+@pytest.mark.parametrize(("fov", "bearing", "rng"), [(60, 0, 40), (60, 45, 40), (90, 200, 30), (30, 300, 60),
+                                                      (360, 0, 25), (180, 90, 35)])
+def test_flat_open_ground_area_is_the_sector(fov, bearing, rng):
+    flat = np.zeros((151, 151))
+    seen = run(flat, 75, 75, bearing=bearing, fov=fov, rng=rng)
+    expected = fov / 360 * math.pi * rng**2
+    perimeter = rng * math.radians(fov) + (2 * rng if fov < 360 else 0)
+    assert abs(seen.sum() - expected) <= perimeter  # within a cell's rounding along the edges
+    assert (seen == sector_mask(flat.shape, 75, 75, bearing, fov, rng)).all()
+
+
+def test_area_scales_with_cell_size():
+    flat = np.zeros((121, 121))
+    seen = run(flat, 60, 60, fov=90, bearing=10, rng=100.0, cell=2.0)  # 50 cells of 2 m
+    assert seen.sum() * 4 == pytest.approx(math.pi * 100**2 / 4, rel=0.03)
+
+
+def test_camera_facing_a_wall_sees_nothing_behind_it():
+    surface = np.zeros((101, 101))
+    surface[40, 30:71] = 10.0  # a 10 m wall 10 m north of the camera, 40 m long
+    seen = run(surface, 50, 50, h=3.0, bearing=0.0, fov=60.0, rng=45.0)
+    behind = np.zeros_like(seen)
+    behind[:40, :] = True
+    assert not (seen & behind & sector_mask(surface.shape, 50, 50, 0, 60, 45)).any()
+    assert seen[41:50, 50].all()  # the ground in front of the wall is seen
+    assert seen[40, 50]  # and the wall's face
+
+
+def test_camera_on_a_hilltop_sees_down_both_slopes():
+    n = 201
+    yy, xx = np.mgrid[0:n, 0:n]
+    hill = 40.0 - 0.3 * np.hypot(xx - 100, yy - 100)  # a cone: 30 % slopes
+    seen = run(hill, 100, 100, h=5.0, rng=90.0)
+    assert seen[100, 15:100].all()  # west slope
+    assert seen[100, 101:186].all()  # east slope
+    assert seen[15:100, 100].all()  # north
+    assert seen[101:186, 100].all()  # south
+
+
+def test_camera_behind_a_hill_does_not_see_the_far_side():
+    n = 201
+    surface = np.zeros((n, n))
+    surface[:, 95:106] = 20.0  # a 20 m ridge running north-south
+    seen = run(surface, 100, 60, h=3.0, rng=95.0)
+    assert not seen[100, 110:150].any()  # the ground right behind the ridge
+    assert seen[100, 61:95].all()
+
+
+def test_tilt_limits_what_is_seen():
+    flat = np.zeros((121, 121))
+    v = vertical_fov(60.0)
+    seen = run(flat, 60, 60, h=5.0, target=0.0, fov=60.0, rng=60.0, tilt=45.0, vfov=v)
+    seen[60, 60] = False  # the camera's own cell
+    dist = np.hypot(*np.nonzero(seen[:61, :] & sector_mask(flat.shape, 60, 60, 0, 60, 60)[:61, :]) - np.array([[60], [60]]))
+    near = 5.0 / math.tan(math.radians(45 + v / 2))
+    far = 5.0 / math.tan(math.radians(45 - v / 2))
+    assert dist.min() >= near - 1.5
+    assert dist.max() <= far + 1.5
+    untilted = run(flat, 60, 60, h=5.0, target=0.0, fov=60.0, rng=60.0)
+    assert untilted.sum() > 3 * seen.sum()
+
+
+def test_unknown_heights_are_never_seen_and_do_not_block():
+    flat = np.zeros((81, 81))
+    flat[30:35, 38:43] = np.nan
+    seen = run(flat, 40, 40, rng=35.0)
+    assert not seen[30:35, 38:43].any()
+    assert seen[10:28, 40].all()
+
+
+def test_observer_neighbours_are_seen():
+    surface = np.zeros((21, 21))
+    surface[10, 10] = 10.0  # a camera on a 10 m mast on a spike
+    seen = run(surface, 10, 10, h=2.0, rng=8.0)
+    assert seen[9:12, 9:12].all()
+
+
+def test_result_does_not_depend_on_the_raster_around_the_window():
+    small = city_and_hillside(161, seed=3)
+    big = np.full((901, 901), 500.0)  # tall walls everywhere outside the camera's reach
+    big[300:461, 400:561] = small
+    a = run(small, 80, 80, rng=70.0, bearing=30, fov=90)
+    b = run(big, 380, 480, rng=70.0, bearing=30, fov=90)
+    assert (a == b[300:461, 400:561]).all()
+    assert not b[:300].any()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    bearing=st.floats(0, 360, exclude_max=True),
+    fov=st.sampled_from([20.0, 45.0, 60.0, 90.0, 135.0, 179.0, 200.0, 270.0]),
+)
+def test_sector_agrees_with_the_full_circle_clipped(seed, bearing, fov):
+    surface = city_and_hillside(141, seed=seed)
+    full = run(surface, 70, 70, rng=65.0)
+    part = run(surface, 70, 70, rng=65.0, bearing=bearing, fov=fov)
+    inside = sector_mask(surface.shape, 70, 70, bearing, fov, 65.0)
+    assert not (part & ~inside).any()  # nothing outside the sector
+    agree = (part[inside] == full[inside]).mean()
+    assert agree >= 0.995
+
+
+needs_gdal = pytest.mark.skipif(GDAL_VIEWSHED is None, reason="gdal_viewshed (Debian gdal-bin) is not installed")
+
+
+def _observers(shape, n, seed, margin):
+    rng = np.random.default_rng(seed)
+    return [tuple(int(v) for v in rng.integers(margin, np.array(shape) - margin)) for _ in range(n)]
+
+
+@needs_gdal
+@pytest.mark.parametrize(
+    ("name", "cell", "oz", "max_dist"),
+    [("city_and_hillside", 1.0, 4.0, 120.0), ("jacksboro", 30.0, 10.0, 3000.0)],
+)
+def test_agrees_with_gdal_viewshed(name, cell, oz, max_dist):
+    surface = city_and_hillside(301) if name == "city_and_hillside" else jacksboro_dem()
+    agree_cells = total_cells = 0
+    worst = 1.0
+    for row, col in _observers(surface.shape, 50, seed=11, margin=5):
+        ours = run(surface, row, col, h=oz, target=1.7, rng=max_dist, cell=cell)
+        ref = gdal_viewshed(surface, cell, row, col, observer_h=oz, target_h=1.7, max_dist=max_dist)
+        within = in_range(surface.shape, row, col, max_dist / cell)
+        agree = (ours == ref)[within]
+        agree_cells += agree.sum()
+        total_cells += agree.size
+        worst = min(worst, agree.mean())
+    assert agree_cells / total_cells >= 0.98
+    assert worst >= 0.95
