@@ -14,11 +14,27 @@ from equity.visibility.viewshed import viewshed_window
 from tests.viewshed_reference import GDAL_VIEWSHED, city_and_hillside, gdal_viewshed, in_range, jacksboro_dem
 
 
-def run(surface, row, col, *, h=3.0, target=1.7, rng=50.0, bearing=0.0, fov=360.0, tilt=np.nan, vfov=0.0,
-        cell=1.0, cc=0.0):
+def run(
+    surface, row, col, *, h=3.0, target=1.7, rng=50.0, bearing=0.0, fov=360.0, tilt=np.nan, vfov=0.0, cell=1.0, cc=0.0
+):
     out = np.zeros(surface.shape, np.uint8)
-    n = viewshed_window(np.ascontiguousarray(surface, dtype=np.float64), row, col, surface[row, col] + h, target,
-                        cell, rng, bearing, fov, tilt, vfov, cc, out, 0, 0)
+    n = viewshed_window(
+        np.ascontiguousarray(surface, dtype=np.float64),
+        row,
+        col,
+        surface[row, col] + h,
+        target,
+        cell,
+        rng,
+        bearing,
+        fov,
+        tilt,
+        vfov,
+        cc,
+        out,
+        0,
+        0,
+    )
     assert n == out.sum()
     return out.astype(bool)
 
@@ -32,8 +48,9 @@ def sector_mask(shape, row, col, bearing, fov, rng_cells):
     return inside
 
 
-@pytest.mark.parametrize(("fov", "bearing", "rng"), [(60, 0, 40), (60, 45, 40), (90, 200, 30), (30, 300, 60),
-                                                      (360, 0, 25), (180, 90, 35)])
+@pytest.mark.parametrize(
+    ("fov", "bearing", "rng"), [(60, 0, 40), (60, 45, 40), (90, 200, 30), (30, 300, 60), (360, 0, 25), (180, 90, 35)]
+)
 def test_flat_open_ground_area_is_the_sector(fov, bearing, rng):
     flat = np.zeros((151, 151))
     seen = run(flat, 75, 75, bearing=bearing, fov=fov, rng=rng)
@@ -85,7 +102,8 @@ def test_tilt_limits_what_is_seen():
     v = vertical_fov(60.0)
     seen = run(flat, 60, 60, h=5.0, target=0.0, fov=60.0, rng=60.0, tilt=45.0, vfov=v)
     seen[60, 60] = False  # the camera's own cell
-    dist = np.hypot(*np.nonzero(seen[:61, :] & sector_mask(flat.shape, 60, 60, 0, 60, 60)[:61, :]) - np.array([[60], [60]]))
+    in_front = seen[:61, :] & sector_mask(flat.shape, 60, 60, 0, 60, 60)[:61, :]
+    dist = np.hypot(*np.nonzero(in_front) - np.array([[60], [60]]))
     near = 5.0 / math.tan(math.radians(45 + v / 2))
     far = 5.0 / math.tan(math.radians(45 - v / 2))
     assert dist.min() >= near - 1.5

@@ -47,14 +47,46 @@ def gdal_viewshed(
     transform = Affine(cell, 0, 0, 0, -cell, n_rows * cell)
     with tempfile.TemporaryDirectory() as tmp:
         src, dst = Path(tmp) / "dem.tif", Path(tmp) / "vs.tif"
-        with rasterio.open(src, "w", driver="GTiff", width=n_cols, height=n_rows, count=1, dtype="float64",
-                           crs="EPSG:32610", transform=transform) as ds:
+        with rasterio.open(
+            src,
+            "w",
+            driver="GTiff",
+            width=n_cols,
+            height=n_rows,
+            count=1,
+            dtype="float64",
+            crs="EPSG:32610",
+            transform=transform,
+        ) as ds:
             ds.write(surface, 1)
         x, y = transform @ (col + 0.5, row + 0.5)
         subprocess.run(
-            [GDAL_VIEWSHED, "-q", "-ox", repr(x), "-oy", repr(y), "-oz", repr(observer_h), "-tz", repr(target_h),
-             "-md", repr(max_dist), "-cc", "0", "-vv", "1", "-iv", "0", "-ov", "0", str(src), str(dst)],
-            check=True, capture_output=True,
+            [
+                GDAL_VIEWSHED,
+                "-q",
+                "-ox",
+                repr(x),
+                "-oy",
+                repr(y),
+                "-oz",
+                repr(observer_h),
+                "-tz",
+                repr(target_h),
+                "-md",
+                repr(max_dist),
+                "-cc",
+                "0",
+                "-vv",
+                "1",
+                "-iv",
+                "0",
+                "-ov",
+                "0",
+                str(src),
+                str(dst),
+            ],
+            check=True,
+            capture_output=True,
         )
         with rasterio.open(dst) as ds:
             out = ds.read(1)

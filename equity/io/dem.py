@@ -55,8 +55,15 @@ def dem_on_grid(
         if src.crs.is_geographic:
             log.info("%s is in a geographic CRS (%s); it is reprojected to %s", p, src.crs, crs)
         with WarpedVRT(
-            src, crs=crs.to_wkt(), transform=transform, width=shape[1], height=shape[0],
-            resampling=Resampling.bilinear, src_nodata=src.nodata, nodata=np.nan, dtype="float32",
+            src,
+            crs=crs.to_wkt(),
+            transform=transform,
+            width=shape[1],
+            height=shape[0],
+            resampling=Resampling.bilinear,
+            src_nodata=src.nodata,
+            nodata=np.nan,
+            dtype="float32",
         ) as vrt:
             data = vrt.read(1, masked=True)
     ground = np.asarray(data.filled(np.nan), dtype=np.float32)

@@ -122,8 +122,14 @@ def viewsheds(
     cell = surface.cell
     for i, (use, fov, rng, direction, tilt, height, mount) in enumerate(
         zip(
-            views["in_coverage"], views["fov_deg"], views["range_m"], views["direction_deg"], views["tilt_deg"],
-            views["height_m"], views["mount"], strict=True,
+            views["in_coverage"],
+            views["fov_deg"],
+            views["range_m"],
+            views["direction_deg"],
+            views["tilt_deg"],
+            views["height_m"],
+            views["mount"],
+            strict=True,
         )
     ):
         if not use or pd.isna(fov) or pd.isna(rng):
@@ -150,9 +156,21 @@ def viewsheds(
         c0, c1 = max(0, c - reach), min(ncols - 1, c + reach)
         window = np.zeros((r1 - r0 + 1, c1 - c0 + 1), np.uint8)
         visible[i] = viewshed_window(
-            surface.dsm, r, c, zo, s.target_height_m, cell, float(rng), bearing, float(fov),
-            np.nan if pd.isna(tilt) else float(tilt), vertical_fov(float(fov), s.lens_fov_cap_deg),
-            s.curvature_coeff, window, r0, c0,
+            surface.dsm,
+            r,
+            c,
+            zo,
+            s.target_height_m,
+            cell,
+            float(rng),
+            bearing,
+            float(fov),
+            np.nan if pd.isna(tilt) else float(tilt),
+            vertical_fov(float(fov), s.lens_fov_cap_deg),
+            s.curvature_coeff,
+            window,
+            r0,
+            c0,
         )
         count[r0 : r1 + 1, c0 : c1 + 1] += window
         obs.iloc[i, [2, 3, 4]] = [ground, zo, status]
