@@ -103,6 +103,18 @@ def settings_options(f: Any) -> Any:
             default=None,
             help="Count indoor cameras toward outdoor coverage (default: exclude).",
         ),
+        click.option(
+            "--cell-size",
+            "cell_size_m",
+            type=click.FloatRange(0, min_open=True),
+            help="Cell size of the surface model for viewsheds, metres (default 1).",
+        ),
+        click.option(
+            "--target-height",
+            "target_height_m",
+            type=click.FloatRange(0),
+            help="Height above the ground that a camera must see, metres (default 1.7, a person).",
+        ),
     ]
     for option in reversed(options):
         f = option(f)
@@ -214,6 +226,17 @@ def demo(ctx: click.Context, out: Path, force: bool, **settings: Any) -> None:
 @click.option("--until", help="Keep only incidents on or before this date (YYYY-MM-DD).")
 @click.option("--population", help="A population column of --units, or a polygon layer to interpolate from by area.")
 @click.option("--population-column", help="The population column of the --population layer.")
+@click.option(
+    "--buildings",
+    type=click.Path(path_type=Path),
+    help="Building footprints that block views: an OSM file, Overpass JSON or a polygon layer.",
+)
+@click.option("--dem", type=click.Path(path_type=Path), help="A digital elevation model (any raster, any CRS).")
+@click.option(
+    "--dem-fill",
+    type=click.Choice(["flat"]),
+    help="Where the DEM has no data, use flat ground at its median elevation (default: an error).",
+)
 @click.option("--name", default="Analysis", show_default=True, help="Title of the study in the map and report.")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
 @click.option("--force", is_flag=True, help="Replace the outputs of a different study in --out.")
@@ -231,6 +254,9 @@ def analyze(
     until: str | None,
     population: str | None,
     population_column: str | None,
+    buildings: Path | None,
+    dem: Path | None,
+    dem_fill: str | None,
     name: str,
     out: Path,
     force: bool,
@@ -250,6 +276,9 @@ def analyze(
         until=until,
         population=population,
         population_column=population_column,
+        buildings=buildings,
+        dem=dem,
+        dem_fill=dem_fill,
         settings=_settings(**settings),
         name=name,
     )

@@ -67,21 +67,20 @@ def points_in_view(points: gpd.GeoDataFrame, sectors: gpd.GeoSeries) -> np.ndarr
     return inside
 
 
-def crimes_by_unit(
-    crime: gpd.GeoDataFrame, units: gpd.GeoDataFrame, sectors: gpd.GeoSeries | None = None
-) -> pd.DataFrame:
-    """Incidents inside each unit, and of those, the ones inside a camera's view.
+def crimes_by_unit(crime: gpd.GeoDataFrame, units: gpd.GeoDataFrame, in_view: np.ndarray | None = None) -> pd.DataFrame:
+    """Incidents inside each unit, and of those, the ones in a camera's view.
 
-    Returns a frame aligned to ``units`` with integer columns ``crimes`` and ``crimes_in_view``.
+    ``in_view`` says for each incident whether a camera sees its place (from :func:`points_in_view`, or from a
+    viewshed raster). Returns a frame aligned to ``units`` with integer columns ``crimes`` and
+    ``crimes_in_view``.
     """
     unit_of = assign_units(crime, units)
     counts = unit_of.value_counts()
     out = pd.DataFrame(index=units.index)
     out["crimes"] = units["unit_id"].map(counts).fillna(0).astype("int64").to_numpy()
-    if sectors is None:
+    if in_view is None:
         out["crimes_in_view"] = 0
         return out
-    seen = points_in_view(crime, sectors)
-    in_view = unit_of[seen].value_counts()
-    out["crimes_in_view"] = units["unit_id"].map(in_view).fillna(0).astype("int64").to_numpy()
+    seen_counts = unit_of[np.asarray(in_view, bool)].value_counts()
+    out["crimes_in_view"] = units["unit_id"].map(seen_counts).fillna(0).astype("int64").to_numpy()
     return out

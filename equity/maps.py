@@ -152,7 +152,7 @@ def build_map(result: Any, *, title: str = "Camera coverage and crime") -> foliu
         fov = to_wgs84(fov)
         folium.GeoJson(
             _geojson(fov),
-            name="Cameras: fields of view",
+            name="Cameras: what they see (viewsheds)" if "surface" in result.meta else "Cameras: fields of view",
             style_function=lambda f: {
                 "fillColor": f["properties"]["fill"],
                 "color": f["properties"]["outline"],

@@ -32,6 +32,7 @@ EQUITY_COLUMNS: list[str] = [
     "crimes_per_1k",
     "cameras_per_100_crimes",
     "covered_km2",
+    "open_km2",
     "covered_share",
     "crimes_in_view",
     "crimes_in_view_share",
@@ -54,7 +55,7 @@ def equity_table(units: pd.DataFrame, settings: Settings | None = None) -> pd.Da
     ----------
     units : pandas.DataFrame
         One row per unit with ``unit_id``, ``area_m2``, ``cameras``, ``population`` (NaN if unknown),
-        ``crimes`` (NaN if unknown), ``crimes_in_view`` and ``covered_m2``.
+        ``crimes`` (NaN if unknown), ``crimes_in_view``, ``covered_m2`` and, optionally, ``open_m2``.
     settings : Settings, optional
         Thresholds of the classification.
 
@@ -70,7 +71,8 @@ def equity_table(units: pd.DataFrame, settings: Settings | None = None) -> pd.Da
 
     - ``cameras_per_km2 = C_u / A_u``; ``cameras_per_1k_residents = 1000 C_u / P_u``;
       ``crimes_per_1k = 1000 K_u / P_u``; ``cameras_per_100_crimes = 100 C_u / K_u``;
-    - ``covered_share = V_u / A_u`` (share of the unit's area seen by at least one camera);
+    - ``covered_share = V_u / O_u``: share of the unit's open area ``O_u`` (its area outside buildings when
+      buildings are given, else its whole area) seen by at least one camera;
     - ``crimes_in_view_share = K^view_u / K_u``;
     - ``crime_share = K_u / sum K``; ``coverage_share = V_u / sum V`` (the unit's share of all the city's
       area in view);
@@ -107,7 +109,9 @@ def equity_table(units: pd.DataFrame, settings: Settings | None = None) -> pd.Da
     out["cameras_per_100_crimes"] = _ratio(units["cameras"], crimes, 100.0)
     covered_km2 = units["covered_m2"].astype(float) / 1e6
     out["covered_km2"] = covered_km2
-    out["covered_share"] = _ratio(covered_km2, area_km2)
+    open_km2 = (units["open_m2"].astype(float) / 1e6) if "open_m2" in units else area_km2
+    out["open_km2"] = open_km2
+    out["covered_share"] = _ratio(covered_km2, open_km2)
     out["crimes_in_view"] = units["crimes_in_view"].astype(float).where(crimes.notna())
     out["crimes_in_view_share"] = _ratio(out["crimes_in_view"], crimes)
     total_crime = crimes.sum(min_count=1)

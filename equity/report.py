@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from equity.cameras import camera_range
 from equity.maps import esc
 from equity.metrics import CLASS_LABELS
 
@@ -128,16 +129,16 @@ def _methodology(result: Any) -> list[str]:
         "the distance at which the camera still resolves the chosen level of detail: "
         f"<code>d = P / (2 p tan(min(f, {s.lens_fov_cap_deg:g}°)/2))</code> with P = {s.sensor_px} pixels and "
         f"p = {s.px_per_m:g} pixels per metre (“{esc(s.detail_level)}”). "
-        f"A fixed camera with a {s.fixed_fov_deg:g}° lens "
-        f"thus sees about {result.views.loc[result.views['fov_deg'] == s.fixed_fov_deg, 'range_m'].max():.0f} m. "
-        "Buildings and terrain do not block the view in this version (flat, open ground).</p>",
+        f"A fixed camera with a {s.fixed_fov_deg:g}° lens thus sees about {camera_range(s.fixed_fov_deg, s):.0f} m. "
+        f"{_visibility_text(result)}</p>",
         f"<p>Cameras without a readable direction: policy “{esc(s.unknown_direction)}” "
         f"({c['views_direction_unknown']} views). Indoor cameras are "
         f"{'included' if s.include_indoor else 'excluded'} from outdoor coverage ({c['cameras_indoor_excluded']}).</p>",
         "<p>Per unit u: <code>crime_share = K_u / ΣK</code>; <code>coverage_share = V_u / ΣV</code> where V_u is the "
         "area of u seen by at least one camera (overlaps counted once); "
         "<code>gap = coverage_share − crime_share</code>; "
-        "<code>covered_share = V_u / A_u</code>; cameras per km² <code>C_u / A_u</code>; per 1,000 residents "
+        "<code>covered_share = V_u / O_u</code> with O_u the unit's open area (outside buildings when buildings "
+        "are given); cameras per km² <code>C_u / A_u</code>; per 1,000 residents "
         "<code>1000 C_u / P_u</code>; per 100 crimes <code>100 C_u / K_u</code>. A ratio with a zero denominator is "
         "shown as n/a.</p>",
         f"<p>Classes: “high crime, low coverage” when the unit's crime share is at or above the "
@@ -174,12 +175,46 @@ def _sources(result: Any) -> list[str]:
     ]
 
 
+def _visibility_text(result: Any) -> str:
+    """One paragraph on how views were clipped: by buildings and terrain, or not at all."""
+    surface = result.meta.get("surface")
+    if surface is None:
+        return "Buildings and terrain do not block the views here: no buildings or elevation model were given."
+    s = result.study.settings
+    c = result.counts
+    parts = [
+        f"Views are clipped by what blocks the line of sight on a surface model of {surface['cell_size_m']:g} m cells "
+        f"(terrain{' from the DEM' if 'dem' in result.meta else ', flat'} plus buildings): a place counts as seen when "
+        f"a camera at its mounting height above the ground sees a point {s.target_height_m:g} m above it "
+        "(a viewshed computed with the reference-plane method that GDAL's gdal_viewshed uses)."
+    ]
+    if "buildings" in c:
+        parts.append(
+            f"Buildings: {c['buildings']:,}; height from the height tag for {c.get('buildings_height_tagged', 0):,}, "
+            f"from the number of storeys (3 m each) for {c.get('buildings_height_levels', 0):,}, and a default by "
+            f"building type for {c.get('buildings_height_default', 0):,}."
+        )
+    moved = c.get("views_observer_moved_off_a_building", 0)
+    inside = c.get("views_observer_inside_a_building", 0)
+    if moved or inside:
+        parts.append(
+            f"{moved} cameras whose point lay just inside a building footprint were moved to the nearest open cell "
+            f"(a camera on a wall); {inside} lying deeper inside a footprint were not computed."
+        )
+    return " ".join(esc(p) for p in parts)
+
+
 def _limitations(result: Any) -> list[str]:
     notes = [
         "OpenStreetMap maps only the cameras that volunteers have found and tagged; a unit with no camera on the map "
         "may have cameras that are not mapped.",
-        "Fields of view are modelled from tags and documented defaults, not surveyed; buildings and terrain do not "
-        "block views in this version.",
+        "Fields of view are modelled from tags and documented defaults, not surveyed."
+        + (
+            ""
+            if "surface" in result.meta
+            else " No buildings or elevation model were given: views are drawn on flat, open ground, so coverage is "
+            "overstated where buildings or hills block them."
+        ),
         "Recorded crime reflects reporting and policing as well as crime.",
     ]
     cam_date = (result.meta.get("cameras") or {}).get("osm_timestamp")

@@ -13,7 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
+from rasterio import features
 
 from equity import coverage
 from equity._errors import InputError, InputFormatError
@@ -51,6 +54,15 @@ class Study:
         :func:`equity.population.interpolate_population`), or None.
     population_column
         The population column of the population layer (guessed when None).
+    buildings
+        Building footprints (an OSM file, Overpass JSON or a polygon layer) that block views; their heights
+        come from :func:`equity.buildings.building_height`.
+    dem
+        A digital elevation model (any raster rasterio reads, any CRS). With ``buildings`` or ``dem`` the
+        study computes viewsheds (:mod:`equity.visibility`) instead of open-ground sectors.
+    dem_fill
+        ``"flat"`` to go on where the DEM has no data, with flat ground at the DEM's median elevation; by
+        default a DEM that does not cover the study area is an error that says how much is missing.
     settings
         The documented defaults (:class:`equity.settings.Settings`).
     """
@@ -65,6 +77,9 @@ class Study:
     until: str | None = None
     population: str | Path | None = None
     population_column: str | None = None
+    buildings: str | Path | None = None
+    dem: str | Path | None = None
+    dem_fill: str | None = None
     settings: Settings = field(default_factory=Settings)
     name: str = "study"
 
@@ -75,6 +90,10 @@ class Study:
             files["crime"] = Path(self.crime)
         if self.population is not None and _is_file_like(self.population):
             files["population"] = Path(self.population)
+        if self.buildings is not None:
+            files["buildings"] = Path(self.buildings)
+        if self.dem is not None:
+            files["dem"] = Path(self.dem)
         return files
 
     def run(self) -> StudyResult:
@@ -100,7 +119,6 @@ class Study:
         meta["cameras"] = cam_read.meta
         views = to_metric(normalise_cameras(cam_read.data, s), crs)
         views["unit_id"] = coverage.assign_units(views, units).to_numpy()
-        sectors = fov_sectors(views, s)
         n_cams = views["camera_id"].nunique()
         inside = views["unit_id"].notna()
         if not inside.any():
@@ -136,7 +154,14 @@ class Study:
 
         table = pd.DataFrame({"unit_id": units["unit_id"], "area_m2": units.geometry.area})
         table["cameras"] = coverage.cameras_by_unit(views, units)
-        table["covered_m2"] = coverage.covered_area_by_unit(sectors, units)
+        seen = None
+        if self.buildings is not None or self.dem is not None:
+            seen = self._visibility(views, units, table, meta, counts, rejected)
+            sectors = seen.polygons
+        else:
+            sectors = fov_sectors(views, s)
+            table["covered_m2"] = coverage.covered_area_by_unit(sectors, units)
+            table["open_m2"] = table["area_m2"]
 
         crime_points = None
         if self.crime is not None:
@@ -151,7 +176,8 @@ class Study:
             meta["crime"] = crime_read.meta
             counts.update({f"crime_{k}": v for k, v in crime_read.counts.items()})
             crime_points = to_metric(crime_read.data, crs)
-            per_unit = coverage.crimes_by_unit(crime_points, units, sectors)
+            in_view = coverage.points_in_view(crime_points, sectors) if seen is None else seen.points_seen(crime_points)
+            per_unit = coverage.crimes_by_unit(crime_points, units, in_view)
             if per_unit["crimes"].sum() == 0:
                 msg = f"{self.crime}: none of its {len(crime_points)} incidents lies inside the units of {self.units}."
                 raise InputFormatError(msg)
@@ -188,6 +214,79 @@ class Study:
             crs=crs,
         )
 
+    def _visibility(
+        self,
+        views: gpd.GeoDataFrame,
+        units: gpd.GeoDataFrame,
+        table: pd.DataFrame,
+        meta: dict,
+        counts: dict,
+        rejected: list,
+    ) -> SeenArea:
+        """Viewsheds on the surface model (buildings and/or DEM); fills the table's covered and open areas."""
+        from equity.buildings import buildings_with_heights
+        from equity.io.buildings import buildings_from_file
+        from equity.io.dem import dem_on_grid
+        from equity.visibility import build_surface, grid_for, viewsheds
+
+        s = self.settings
+        crs = units.crs
+        footprints = None
+        if self.buildings is not None:
+            read = buildings_from_file(self.buildings)
+            rejected.append(read.rejected)
+            meta["buildings"] = read.meta
+            footprints = to_metric(buildings_with_heights(read.data), crs)
+            counts["buildings"] = len(footprints)
+            counts["buildings_incomplete"] = read.counts.get("incomplete_buildings", 0)
+            for source, n in footprints["height_source"].value_counts().sort_index().items():
+                counts[f"buildings_height_{source}"] = int(n)
+            counts["buildings_with_tag_issues"] = int(footprints["issues"].notna().sum())
+        bounds = _grid_bounds(views, units)
+        transform, shape = grid_for(bounds, s.cell_size_m)
+        ground = None
+        if self.dem is not None:
+            ground, dem_meta = dem_on_grid(self.dem, crs, transform, shape)
+            meta["dem"] = dem_meta
+            missing = dem_meta["missing_share"]
+            counts["dem_cells_missing_share"] = round(missing, 6)
+            if missing > 0:
+                if self.dem_fill != "flat":
+                    msg = (
+                        f"{self.dem}: the DEM has no elevation for {100 * missing:.1f}% of the study area's grid; "
+                        "give a DEM that covers it, or add --dem-fill flat to use flat ground there."
+                    )
+                    raise InputFormatError(msg)
+                fill = float(np.nanmedian(ground))
+                ground = np.where(np.isfinite(ground), ground, fill).astype(np.float32)
+                meta["dem"]["filled_with_m"] = fill
+        surface = build_surface(bounds, s.cell_size_m, crs, ground=ground, buildings=footprints)
+        result = viewsheds(views, surface, s, polygons=True)
+        cell_area = surface.cell**2
+        views["visible_m2"] = result.visible_cells * cell_area
+        views["observer_status"] = result.observer["status"]
+        for status, n in result.observer["status"].value_counts().sort_index().items():
+            counts[f"views_observer_{status.replace(' ', '_')}"] = int(n)
+        # area of each unit in view: open (not building) cells seen by at least one view
+        labels = features.rasterize(
+            ((geom, i + 1) for i, geom in enumerate(units.geometry)),
+            out_shape=shape,
+            transform=transform,
+            fill=0,
+            dtype="int32",
+        )
+        open_cells = surface.building <= 0
+        seen_cells = (result.count > 0) & open_cells
+        covered = np.bincount(labels[seen_cells], minlength=len(units) + 1)[1:]
+        table["covered_m2"] = covered * cell_area
+        if footprints is not None and not footprints.empty:
+            built = shapely.union_all(footprints.geometry.to_numpy())
+            table["open_m2"] = table["area_m2"] - shapely.area(shapely.intersection(units.geometry.to_numpy(), built))
+        else:
+            table["open_m2"] = table["area_m2"]
+        meta["surface"] = {"cell_size_m": surface.cell, "shape": list(shape), "bounds": list(bounds)}
+        return SeenArea(seen_cells, surface, result.polygons)
+
     def _population(self, units: gpd.GeoDataFrame, meta: dict, counts: dict, rejected: list) -> pd.Series:
         if self.population is None:
             meta["population"] = {"source": None}
@@ -221,6 +320,40 @@ class Study:
         counts["population_source_total"] = float(layer["population"].sum())
         counts["population_outside_units"] = outside
         return values
+
+
+@dataclass
+class SeenArea:
+    """The open cells seen by at least one view, on the surface's grid, and each view's viewshed polygon."""
+
+    seen: np.ndarray
+    surface: Any
+    polygons: gpd.GeoSeries
+
+    def points_seen(self, points: gpd.GeoDataFrame) -> np.ndarray:
+        """Is each point on a seen cell (False outside the grid)."""
+        rows, cols = self.surface.cell_of(points.geometry.x.to_numpy(), points.geometry.y.to_numpy())
+        ok = (rows >= 0) & (rows < self.seen.shape[0]) & (cols >= 0) & (cols < self.seen.shape[1])
+        out = np.zeros(len(points), bool)
+        out[ok] = self.seen[rows[ok], cols[ok]]
+        return out
+
+
+def _grid_bounds(views: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
+    """The area the surface model must cover: every counted view's reach, within the units' bounds widened
+    by the longest range."""
+    use = views["in_coverage"] & views["range_m"].notna()
+    longest = float(views.loc[use, "range_m"].max()) if use.any() else 0.0
+    ux0, uy0, ux1, uy1 = units.total_bounds
+    if not use.any():
+        return (ux0, uy0, ux1, uy1)
+    x, y, r = views.geometry.x[use], views.geometry.y[use], views.loc[use, "range_m"]
+    return (
+        max(float((x - r).min()), ux0 - longest),
+        max(float((y - r).min()), uy0 - longest),
+        min(float((x + r).max()), ux1 + longest),
+        min(float((y + r).max()), uy1 + longest),
+    )
 
 
 def _is_file_like(value: str | Path) -> bool:

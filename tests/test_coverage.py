@@ -62,7 +62,7 @@ def test_covered_area_refuses_geographic_crs(units):
 def test_crimes_by_unit_and_in_view(units):
     crime = gpd.GeoDataFrame(geometry=[Point(10, 10), Point(60, 60), Point(150, 50), Point(999, 999)], crs=UTM)
     sectors = gpd.GeoSeries([box(0, 0, 20, 20), box(140, 40, 160, 60)], crs=UTM)
-    out = coverage.crimes_by_unit(crime, units, sectors)
+    out = coverage.crimes_by_unit(crime, units, coverage.points_in_view(crime, sectors))
     assert out["crimes"].tolist() == [2, 1]
     assert out["crimes_in_view"].tolist() == [1, 1]
 

@@ -150,7 +150,7 @@ def test_sector_agrees_with_the_full_circle_clipped(seed, bearing, fov):
     inside = sector_mask(surface.shape, 70, 70, bearing, fov, 65.0)
     assert not (part & ~inside).any()  # nothing outside the sector
     agree = (part[inside] == full[inside]).mean()
-    assert agree >= 0.995
+    assert agree >= 0.99
 
 
 needs_gdal = pytest.mark.skipif(GDAL_VIEWSHED is None, reason="gdal_viewshed (Debian gdal-bin) is not installed")
@@ -180,3 +180,51 @@ def test_agrees_with_gdal_viewshed(name, cell, oz, max_dist):
         worst = min(worst, agree.mean())
     assert agree_cells / total_cells >= 0.98
     assert worst >= 0.95
+
+
+@needs_gdal
+@pytest.mark.parametrize(("row", "col"), [(0, 0), (0, 100), (100, 0), (120, 120), (60, 120), (0, 60)])
+def test_observer_at_the_raster_edge_agrees_with_gdal(row, col):
+    surface = city_and_hillside(121, seed=5)
+    ours = run(surface, row, col, h=4.0, rng=80.0)
+    ref = gdal_viewshed(surface, 1.0, row, col, observer_h=4.0, target_h=1.7, max_dist=80.0)
+    within = in_range(surface.shape, row, col, 80.0)
+    assert (ours == ref)[within].mean() >= 0.98
+
+
+def test_many_observers_counted_in_parallel_match_one_by_one():
+    from equity.visibility.viewshed import count_visible
+
+    surface = city_and_hillside(201, seed=9)
+    rng = np.random.default_rng(1)
+    n = 40
+    rows, cols = rng.integers(0, 201, n), rng.integers(0, 201, n)
+    zo = surface[rows, cols] + 4.0
+    ranges = rng.uniform(20, 90, n)
+    bearings, fovs = rng.uniform(0, 360, n), rng.choice([60.0, 90.0, 360.0], n)
+    tilts = np.where(rng.random(n) < 0.3, 20.0, np.nan)
+    vfovs = np.full(n, 34.0)
+    total, visible = count_visible(surface, rows, cols, zo, ranges, bearings, fovs, tilts, vfovs, 1.7, 1.0, 0.0, 2)
+    expected = np.zeros(surface.shape, np.int64)
+    for i in range(n):
+        out = np.zeros(surface.shape, np.uint8)
+        k = viewshed_window(
+            surface,
+            int(rows[i]),
+            int(cols[i]),
+            zo[i],
+            1.7,
+            1.0,
+            ranges[i],
+            bearings[i],
+            fovs[i],
+            tilts[i],
+            vfovs[i],
+            0.0,
+            out,
+            0,
+            0,
+        )
+        assert k == visible[i]
+        expected += out
+    assert (total == expected).all()

@@ -32,8 +32,7 @@ them visible too).
 A camera's sector (a direction and a horizontal field of view), its range and, where the tilt is known, its
 vertical field of view limit what is seen. The sweep visits only the rows of the sector's bounding box and,
 in each row, only the columns of the sector widened by :data:`SPAN_MARGIN` cells, so that the work per
-camera grows with the sector's area (range squared times fov/360) and never with the raster's size. A
-cell outside those spans is read, where a neighbour needs it, with its own height as horizon.
+camera grows with the sector's area (range squared times fov/360) and never with the raster's size.
 """
 
 from __future__ import annotations
@@ -43,9 +42,11 @@ import math
 import numba
 import numpy as np
 
-#: Cells added on each side of a sector's span in every row, so that the cells at the sector's edges get the
-#: same horizons as in a full-circle sweep (checked by the test suite on rough surfaces).
-SPAN_MARGIN = 2
+#: Cells added on each side of a sector's span in every line of the sweep. A cell just outside the swept
+#: spans is read with the larger of its own height and the horizon at the nearest end of the span. With 3 cells,
+#: a sector agrees with the full-circle sweep clipped to it on 99.9 % of its cells or more on rough surfaces
+#: (the worst of 1,440 sector and surface draws in the test suite's generator: 99.88 %).
+SPAN_MARGIN = 3
 
 EARTH_RADIUS_M = 6378137.0
 
@@ -225,6 +226,11 @@ def viewshed_window(
             mr, mc, nr, nc = 0, -1, 1, 0
         mx, my, nx, ny = float(mc), float(-mr), float(nc), float(-nr)
         own_diagonals = cone < 2  # the diagonals are output by the northern and southern cones
+        # the raster's edges along the minor axis (the same for every line of the cone)
+        if nr != 0:
+            v_min, v_max = -row, nrows - 1 - row
+        else:
+            v_min, v_max = -col, ncols - 1 - col
         prev_lo = 0
         prev_hi = 0
         prev[off] = h0 - 0.0  # the observer's cell (read only by the formulas of its 8 neighbours)
@@ -247,27 +253,30 @@ def viewshed_window(
             base_c = col + mc * u
             if base_r < 0 or base_r >= nrows or base_c < 0 or base_c >= ncols:
                 break
-            if nr != 0:
-                lo = max(lo, -base_r)
-                hi = min(hi, nrows - 1 - base_r)
-            else:
-                lo = max(lo, -base_c)
-                hi = min(hi, ncols - 1 - base_c)
+            lo = max(lo, v_min)
+            hi = min(hi, v_max)
             if lo > hi:
                 u += 1
                 continue
             # cells of the previous line outside its swept span: their own height is their horizon
             pu = u - 1
             pu2 = float(pu * pu)
-            p_lo = max(lo - 1, -pu)
-            p_hi = min(hi + 1, pu)
+            p_lo = max(lo - 1, -pu, v_min)
+            p_hi = min(hi + 1, pu, v_max)
             if prev_lo > prev_hi:
                 prev_lo = p_hi + 1
                 prev_hi = p_hi
+                edge_lo = -np.inf
+                edge_hi = -np.inf
+            else:
+                edge_lo = prev[prev_lo + off]
+                edge_hi = prev[prev_hi + off]
             for v in range(p_lo, min(prev_lo - 1, p_hi) + 1):
-                prev[v + off] = surface[row + mr * pu + nr * v, col + mc * pu + nc * v] - curv * (pu2 + v * v)
+                hv = surface[row + mr * pu + nr * v, col + mc * pu + nc * v] - curv * (pu2 + v * v)
+                prev[v + off] = max(hv, edge_lo) if edge_lo == edge_lo else hv
             for v in range(max(prev_hi + 1, p_lo), p_hi + 1):
-                prev[v + off] = surface[row + mr * pu + nr * v, col + mc * pu + nc * v] - curv * (pu2 + v * v)
+                hv = surface[row + mr * pu + nr * v, col + mc * pu + nc * v] - curv * (pu2 + v * v)
+                prev[v + off] = max(hv, edge_hi) if edge_hi == edge_hi else hv
             u2 = float(u * u)
             iu1 = inv[u - 1]
             fu = float(u)
@@ -327,3 +336,64 @@ def viewshed_window(
             prev_hi = hi
             u += 1
     return count
+
+
+@numba.njit(cache=True, parallel=True)
+def count_visible(
+    surface: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    observer_z: np.ndarray,
+    range_m: np.ndarray,
+    bearing_deg: np.ndarray,
+    fov_deg: np.ndarray,
+    tilt_deg: np.ndarray,
+    vfov_deg: np.ndarray,
+    target_h: float,
+    cell: float,
+    curv_coeff: float,
+    n_threads: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Run :func:`viewshed_window` for many observers and count, for every cell, the observers that see it.
+
+    The observers are dealt round-robin to ``n_threads`` threads; each thread adds its observers' windows into
+    a count raster of its own, and the rasters are summed at the end, so that no two threads write the same
+    memory. Returns the count raster (uint16) and the number of visible cells of each observer.
+    """
+    nrows, ncols = surface.shape
+    n = rows.shape[0]
+    counts = np.zeros((n_threads, nrows, ncols), np.uint16)
+    visible = np.zeros(n, np.int64)
+    for t in numba.prange(n_threads):
+        for i in range(t, n, n_threads):
+            reach = math.floor(range_m[i] / cell)
+            r0 = max(0, rows[i] - reach)
+            r1 = min(nrows - 1, rows[i] + reach)
+            c0 = max(0, cols[i] - reach)
+            c1 = min(ncols - 1, cols[i] + reach)
+            window = np.zeros((r1 - r0 + 1, c1 - c0 + 1), np.uint8)
+            visible[i] = viewshed_window(
+                surface,
+                rows[i],
+                cols[i],
+                observer_z[i],
+                target_h,
+                cell,
+                range_m[i],
+                bearing_deg[i],
+                fov_deg[i],
+                tilt_deg[i],
+                vfov_deg[i],
+                curv_coeff,
+                window,
+                r0,
+                c0,
+            )
+            mine = counts[t]
+            for r in range(r1 - r0 + 1):
+                for c in range(c1 - c0 + 1):
+                    mine[r0 + r, c0 + c] += window[r, c]
+    total = np.zeros((nrows, ncols), np.uint16)
+    for t in range(n_threads):
+        total += counts[t]
+    return total, visible
