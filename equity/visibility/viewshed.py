@@ -105,6 +105,45 @@ def _span(
     return lo, hi
 
 
+@numba.njit(cache=True, inline="always")
+def _inside(
+    h: float,
+    z: float,
+    tz: float,
+    dxc: float,
+    dyc: float,
+    d2: float,
+    zo: float,
+    cell: float,
+    sx1: float,
+    sy1: float,
+    sx2: float,
+    sy2: float,
+    sector: bool,
+    convex: bool,
+    limit_v: bool,
+    tan_lo: float,
+    tan_hi: float,
+) -> bool:
+    """Is a cell seen: its top reaches the horizon, it lies in the sector and in the vertical field of view.
+
+    Written without unpredictable branches: whether a cell is seen flips at random on a rough surface, and a
+    mispredicted branch costs more than the arithmetic.
+    """
+    vis = h + tz >= z
+    if sector:
+        c1 = sx1 * dyc - sy1 * dxc  # cross(edge 1, p)
+        c2 = sx2 * dyc - sy2 * dxc  # cross(edge 2, p)
+        if convex:
+            vis = vis & (c1 <= 1e-9) & (c2 >= -1e-9)
+        else:
+            vis = vis & ((c2 >= -1e-9) | (c1 <= 1e-9))
+    if limit_v:
+        dist = math.sqrt(d2) * cell
+        vis = vis & ((zo - h - tz) <= dist * tan_hi) & ((zo - h) >= dist * tan_lo)
+    return vis
+
+
 @numba.njit(cache=True, nogil=True)
 def viewshed_window(
     surface: np.ndarray,
@@ -243,8 +282,11 @@ def viewshed_window(
                     break
                 lo, hi = 0, -1
             else:
-                lo = max(-u, math.floor(lo_f) - SPAN_MARGIN)
-                hi = min(u, math.ceil(hi_f) + SPAN_MARGIN)
+                # widened by the margin for a sector, but never beyond the disc: every swept cell is in range
+                chord = math.floor(math.sqrt(max(rc2 - float(u * u), 0.0)))
+                margin = SPAN_MARGIN if sector else 0
+                lo = max(-u, -chord, math.floor(lo_f) - margin)
+                hi = min(u, chord, math.ceil(hi_f) + margin)
             if u == 1:
                 lo = min(lo, -1)
                 hi = max(hi, 1)
@@ -279,56 +321,92 @@ def viewshed_window(
                 prev[v + off] = max(hv, edge_hi) if edge_hi == edge_hi else hv
             u2 = float(u * u)
             iu1 = inv[u - 1]
-            fu = float(u)
+            fu_iu1 = float(u) * iu1
+            z_const = zo - zo * fu_iu1
             s_base = base_r * ncols + base_c  # flat index of (u, 0) in the surface
             s_step = nr * ncols + nc
             o_base = (base_r - r0) * out_w + (base_c - c0)
             o_step = nr * out_w + nc
-            for v in range(lo, hi + 1):
+            # four kinds of cells, each in a loop of its own so that the loops carry no branches but the
+            # test of visibility: the axis (v = 0), the diagonals (|v| = u), and the two sides in between
+            for j in range(3):
+                v = (0, -u, u)[j]
+                if v < lo or v > hi:
+                    continue
                 k = v + off
-                if v > 0:
-                    av = v
-                    zd = prev[k - 1]  # the diagonal neighbour toward the observer
-                elif v < 0:
-                    av = -v
-                    zd = prev[k + 1]
-                else:
-                    av = 0
-                    zd = prev[k]
-                d2 = u2 + float(av * av)
+                d2 = u2 + float(v * v)
                 h = flat_s[s_base + s_step * v] - curv * d2
                 if u == 1:
-                    z = -np.inf
-                elif av == 0 or av == u:
-                    z = (zd - zo) * iu1 + zd
+                    z = -np.inf  # the 8 neighbours of the observer: nothing between them and the camera
                 else:
-                    z = ((zd - zo) * av + (prev[k] - zo) * (fu - av)) * iu1 + zo
-                if d2 > rc2:
-                    cur[k] = np.nan
-                    continue
+                    zd = prev[k] if v == 0 else (prev[k - 1] if v > 0 else prev[k + 1])
+                    z = (zd - zo) * iu1 + zd
                 if h != h:
                     cur[k] = z
                     continue
-                # the rest is written without unpredictable branches: whether a cell is seen flips at
-                # random on a rough surface, and a mispredicted branch costs more than the arithmetic
                 cur[k] = h if h > z else z
-                vis = h + tz >= z
-                if sector:
-                    dxc = float(mc * u + nc * v)
-                    dyc = float(-(mr * u + nr * v))
-                    c1 = sx1 * dyc - sy1 * dxc  # cross(edge 1, p)
-                    c2 = sx2 * dyc - sy2 * dxc  # cross(edge 2, p)
-                    if convex:
-                        vis = vis & (c1 <= 1e-9) & (c2 >= -1e-9)
-                    else:
-                        vis = vis & ((c2 >= -1e-9) | (c1 <= 1e-9))
-                if limit_v:
-                    dist = math.sqrt(d2) * cell
-                    vis = vis & ((zo - h - tz) <= dist * tan_hi) & ((zo - h) >= dist * tan_lo)
-                if av == u and not own_diagonals:
+                vis = _inside(
+                    h,
+                    z,
+                    tz,
+                    float(mc * u + nc * v),
+                    float(-(mr * u + nr * v)),
+                    d2,
+                    zo,
+                    cell,
+                    sx1,
+                    sy1,
+                    sx2,
+                    sy2,
+                    sector,
+                    convex,
+                    limit_v,
+                    tan_lo,
+                    tan_hi,
+                )
+                if (v == u or v == -u) and not own_diagonals:
                     vis = False
                 flat_o[o_base + o_step * v] |= vis
                 count += vis
+            if u > 1:
+                for side in range(2):
+                    if side == 0:
+                        v_from, v_to, sgn = max(lo, 1), min(hi, u - 1), 1
+                    else:
+                        v_from, v_to, sgn = max(lo, 1 - u), min(hi, -1), -1
+                    for v in range(v_from, v_to + 1):
+                        k = v + off
+                        av = v * sgn
+                        d2 = u2 + float(av * av)
+                        h = flat_s[s_base + s_step * v] - curv * d2
+                        # ((zd - zo) av + (zp - zo)(u - av)) / (u - 1) + zo, with w = av / (u - 1)
+                        w = av * iu1
+                        z = prev[k - sgn] * w + prev[k] * (fu_iu1 - w) + z_const
+                        if h != h:
+                            cur[k] = z
+                            continue
+                        cur[k] = h if h > z else z
+                        vis = _inside(
+                            h,
+                            z,
+                            tz,
+                            float(mc * u + nc * v),
+                            float(-(mr * u + nr * v)),
+                            d2,
+                            zo,
+                            cell,
+                            sx1,
+                            sy1,
+                            sx2,
+                            sy2,
+                            sector,
+                            convex,
+                            limit_v,
+                            tan_lo,
+                            tan_hi,
+                        )
+                        flat_o[o_base + o_step * v] |= vis
+                        count += vis
             tmp = prev
             prev = cur
             cur = tmp
