@@ -369,44 +369,61 @@ def viewshed_window(
                 flat_o[o_base + o_step * v] |= vis
                 count += vis
             if u > 1:
+                # inside a convex sector the cells between the exact span's ends need no test of the sector;
+                # the margin's cells outside it are swept for their horizons only
+                if convex:
+                    in_lo = math.ceil(lo_f)
+                    in_hi = math.floor(hi_f)
+                else:
+                    in_lo = lo
+                    in_hi = hi
+                test_sector = sector and not convex
                 for side in range(2):
                     if side == 0:
                         v_from, v_to, sgn = max(lo, 1), min(hi, u - 1), 1
                     else:
                         v_from, v_to, sgn = max(lo, 1 - u), min(hi, -1), -1
-                    for v in range(v_from, v_to + 1):
-                        k = v + off
-                        av = v * sgn
-                        d2 = u2 + float(av * av)
-                        h = flat_s[s_base + s_step * v] - curv * d2
-                        # ((zd - zo) av + (zp - zo)(u - av)) / (u - 1) + zo, with w = av / (u - 1)
-                        w = av * iu1
-                        z = prev[k - sgn] * w + prev[k] * (fu_iu1 - w) + z_const
-                        if h != h:
-                            cur[k] = z
-                            continue
-                        cur[k] = h if h > z else z
-                        vis = _inside(
-                            h,
-                            z,
-                            tz,
-                            float(mc * u + nc * v),
-                            float(-(mr * u + nr * v)),
-                            d2,
-                            zo,
-                            cell,
-                            sx1,
-                            sy1,
-                            sx2,
-                            sy2,
-                            sector,
-                            convex,
-                            limit_v,
-                            tan_lo,
-                            tan_hi,
-                        )
-                        flat_o[o_base + o_step * v] |= vis
-                        count += vis
+                    for seg in range(3):  # margin before, the sector itself, margin after
+                        if seg == 0:
+                            a, b, emit = v_from, min(v_to, in_lo - 1), False
+                        elif seg == 1:
+                            a, b, emit = max(v_from, in_lo), min(v_to, in_hi), True
+                        else:
+                            a, b, emit = max(v_from, in_hi + 1), v_to, False
+                        for v in range(a, b + 1):
+                            k = v + off
+                            av = v * sgn
+                            d2 = u2 + float(av * av)
+                            h = flat_s[s_base + s_step * v] - curv * d2
+                            # ((zd - zo) av + (zp - zo)(u - av)) / (u - 1) + zo, with w = av / (u - 1)
+                            w = av * iu1
+                            z = prev[k - sgn] * w + prev[k] * (fu_iu1 - w) + z_const
+                            if h != h:
+                                cur[k] = z
+                                continue
+                            cur[k] = h if h > z else z
+                            if emit:
+                                vis = _inside(
+                                    h,
+                                    z,
+                                    tz,
+                                    float(mc * u + nc * v),
+                                    float(-(mr * u + nr * v)),
+                                    d2,
+                                    zo,
+                                    cell,
+                                    sx1,
+                                    sy1,
+                                    sx2,
+                                    sy2,
+                                    test_sector,
+                                    False,
+                                    limit_v,
+                                    tan_lo,
+                                    tan_hi,
+                                )
+                                flat_o[o_base + o_step * v] |= vis
+                                count += vis
             tmp = prev
             prev = cur
             cur = tmp
