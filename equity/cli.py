@@ -231,6 +231,11 @@ def demo(ctx: click.Context, out: Path, force: bool, **settings: Any) -> None:
     type=click.Path(path_type=Path),
     help="Building footprints that block views: an OSM file, Overpass JSON or a polygon layer.",
 )
+@click.option(
+    "--streets",
+    type=click.Path(path_type=Path),
+    help="The street network, for the share of street length in view: an OSM file or a line layer.",
+)
 @click.option("--dem", type=click.Path(path_type=Path), help="A digital elevation model (any raster, any CRS).")
 @click.option(
     "--dem-fill",
@@ -255,6 +260,7 @@ def analyze(
     population: str | None,
     population_column: str | None,
     buildings: Path | None,
+    streets: Path | None,
     dem: Path | None,
     dem_fill: str | None,
     name: str,
@@ -277,6 +283,7 @@ def analyze(
         population=population,
         population_column=population_column,
         buildings=buildings,
+        streets=streets,
         dem=dem,
         dem_fill=dem_fill,
         settings=_settings(**settings),

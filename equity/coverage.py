@@ -84,3 +84,66 @@ def crimes_by_unit(crime: gpd.GeoDataFrame, units: gpd.GeoDataFrame, in_view: np
     seen_counts = unit_of[np.asarray(in_view, bool)].value_counts()
     out["crimes_in_view"] = units["unit_id"].map(seen_counts).fillna(0).astype("int64").to_numpy()
     return out
+
+
+def street_length_by_unit(streets: gpd.GeoDataFrame | gpd.GeoSeries, units: gpd.GeoDataFrame) -> pd.Series:
+    """Length in metres of the streets inside each unit."""
+    require_metric(units, "unit layer")
+    lines = shapely.union_all(_geoms(streets))
+    return pd.Series(shapely.length(shapely.intersection(units.geometry.to_numpy(), lines)), index=units.index)
+
+
+def street_length_in_view(
+    streets: gpd.GeoDataFrame | gpd.GeoSeries,
+    units: gpd.GeoDataFrame,
+    *,
+    sectors: gpd.GeoSeries | None = None,
+    seen: object | None = None,
+    step: float = 0.5,
+) -> pd.Series:
+    """Length in metres of each unit's streets that lie in a camera's view.
+
+    With ``sectors`` (open-ground views) it is the length of the streets inside their union. With ``seen``
+    (an object with ``points_seen(points)``, the viewshed raster of a study) each street inside the unit is
+    sampled every ``step`` metres and the length in view is the unit's street length times the share of
+    samples on seen cells.
+    """
+    require_metric(units, "unit layer")
+    pieces = [
+        _lines_only(p) for p in shapely.intersection(units.geometry.to_numpy(), shapely.union_all(_geoms(streets)))
+    ]
+    if sectors is not None:
+        views = sectors.dropna()
+        views = views[~views.is_empty]
+        if views.empty:
+            return pd.Series(0.0, index=units.index)
+        return pd.Series(
+            shapely.length(shapely.intersection(pieces, shapely.union_all(views.to_numpy()))), index=units.index
+        )
+    out = []
+    for piece in pieces:
+        parts = shapely.get_parts(piece)
+        lengths = shapely.length(parts)
+        total = float(lengths.sum())
+        if total == 0:
+            out.append(0.0)
+            continue
+        # samples every `step` metres along each part (at least its two ends), weighted by the part's length
+        n = np.maximum(2, (lengths / step).astype(np.int64))
+        geoms = np.repeat(parts, n)
+        fractions = np.concatenate([np.linspace(0.0, 1.0, k) for k in n])
+        weights = np.repeat(lengths / n, n)
+        pts = shapely.line_interpolate_point(geoms, fractions, normalized=True)
+        inside = seen.points_seen(gpd.GeoDataFrame(geometry=pts, crs=units.crs))  # type: ignore[attr-defined]
+        out.append(float(np.sum(weights * inside)))
+    return pd.Series(out, index=units.index)
+
+
+def _lines_only(geom: object) -> object:
+    """The line parts of an intersection (which may also hold points where a street touches an edge)."""
+    parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("LineString", "MultiLineString")]
+    return shapely.multilinestrings(parts) if parts else shapely.MultiLineString()
+
+
+def _geoms(layer: gpd.GeoDataFrame | gpd.GeoSeries) -> np.ndarray:
+    return (layer.geometry if isinstance(layer, gpd.GeoDataFrame) else layer).to_numpy()

@@ -34,6 +34,8 @@ EQUITY_COLUMNS: list[str] = [
     "covered_km2",
     "open_km2",
     "covered_share",
+    "street_km",
+    "street_covered_share",
     "crimes_in_view",
     "crimes_in_view_share",
     "crime_share",
@@ -55,7 +57,8 @@ def equity_table(units: pd.DataFrame, settings: Settings | None = None) -> pd.Da
     ----------
     units : pandas.DataFrame
         One row per unit with ``unit_id``, ``area_m2``, ``cameras``, ``population`` (NaN if unknown),
-        ``crimes`` (NaN if unknown), ``crimes_in_view``, ``covered_m2`` and, optionally, ``open_m2``.
+        ``crimes`` (NaN if unknown), ``crimes_in_view``, ``covered_m2`` and, optionally, ``open_m2``,
+        ``street_m`` and ``street_in_view_m``.
     settings : Settings, optional
         Thresholds of the classification.
 
@@ -73,6 +76,8 @@ def equity_table(units: pd.DataFrame, settings: Settings | None = None) -> pd.Da
       ``crimes_per_1k = 1000 K_u / P_u``; ``cameras_per_100_crimes = 100 C_u / K_u``;
     - ``covered_share = V_u / O_u``: share of the unit's open area ``O_u`` (its area outside buildings when
       buildings are given, else its whole area) seen by at least one camera;
+    - ``street_covered_share = S^view_u / S_u``: share of the unit's street length ``S_u`` in a camera's
+      view (empty when no street network was given);
     - ``crimes_in_view_share = K^view_u / K_u``;
     - ``crime_share = K_u / sum K``; ``coverage_share = V_u / sum V`` (the unit's share of all the city's
       area in view);
@@ -112,6 +117,14 @@ def equity_table(units: pd.DataFrame, settings: Settings | None = None) -> pd.Da
     open_km2 = (units["open_m2"].astype(float) / 1e6) if "open_m2" in units else area_km2
     out["open_km2"] = open_km2
     out["covered_share"] = _ratio(covered_km2, open_km2)
+    street_km = units["street_m"].astype(float) / 1e3 if "street_m" in units else pd.Series(np.nan, index=units.index)
+    out["street_km"] = street_km
+    in_view_km = (
+        units["street_in_view_m"].astype(float) / 1e3
+        if "street_in_view_m" in units
+        else pd.Series(np.nan, index=units.index)
+    )
+    out["street_covered_share"] = _ratio(in_view_km, street_km)
     out["crimes_in_view"] = units["crimes_in_view"].astype(float).where(crimes.notna())
     out["crimes_in_view_share"] = _ratio(out["crimes_in_view"], crimes)
     total_crime = crimes.sum(min_count=1)

@@ -57,6 +57,8 @@ class Study:
     buildings
         Building footprints (an OSM file, Overpass JSON or a polygon layer) that block views; their heights
         come from :func:`equity.buildings.building_height`.
+    streets
+        The street network (an OSM file or a line layer), for the share of each unit's street length in view.
     dem
         A digital elevation model (any raster rasterio reads, any CRS). With ``buildings`` or ``dem`` the
         study computes viewsheds (:mod:`equity.visibility`) instead of open-ground sectors.
@@ -78,6 +80,7 @@ class Study:
     population: str | Path | None = None
     population_column: str | None = None
     buildings: str | Path | None = None
+    streets: str | Path | None = None
     dem: str | Path | None = None
     dem_fill: str | None = None
     settings: Settings = field(default_factory=Settings)
@@ -92,6 +95,8 @@ class Study:
             files["population"] = Path(self.population)
         if self.buildings is not None:
             files["buildings"] = Path(self.buildings)
+        if self.streets is not None:
+            files["streets"] = Path(self.streets)
         if self.dem is not None:
             files["dem"] = Path(self.dem)
         return files
@@ -162,6 +167,21 @@ class Study:
             sectors = fov_sectors(views, s)
             table["covered_m2"] = coverage.covered_area_by_unit(sectors, units)
             table["open_m2"] = table["area_m2"]
+
+        if self.streets is not None:
+            from equity.io.streets import streets_from_file
+
+            street_read = streets_from_file(self.streets)
+            rejected.append(street_read.rejected)
+            meta["streets"] = street_read.meta
+            streets = to_metric(street_read.data, crs)
+            counts["streets"] = len(streets)
+            table["street_m"] = coverage.street_length_by_unit(streets, units)
+            table["street_in_view_m"] = (
+                coverage.street_length_in_view(streets, units, sectors=sectors)
+                if seen is None
+                else coverage.street_length_in_view(streets, units, seen=seen, step=s.cell_size_m / 2)
+            )
 
         crime_points = None
         if self.crime is not None:

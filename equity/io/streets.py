@@ -1,0 +1,111 @@
+"""Street readers: the street network from an OSM file (.osm, .osm.bz2, .osm.pbf) with pyosmium, or any line
+layer GDAL reads (a city's street centre lines)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from equity._errors import InputFormatError
+from equity.io._common import ReadResult, _first_line, check_file, read_vector, rejected_frame, sniff_format
+
+#: ``highway`` values read as public streets and paths: the ways people walk or drive in public space.
+#: Motorways and their links are left out (no one stands there), and so are private service roads
+#: (``access=private`` or ``no``).
+STREET_HIGHWAYS = frozenset(
+    {
+        "trunk",
+        "trunk_link",
+        "primary",
+        "primary_link",
+        "secondary",
+        "secondary_link",
+        "tertiary",
+        "tertiary_link",
+        "unclassified",
+        "residential",
+        "living_street",
+        "pedestrian",
+        "service",
+        "footway",
+        "cycleway",
+        "path",
+        "steps",
+        "track",
+        "road",
+    }
+)
+
+_OSM_FORMAT = {"osm-xml": "osm", "osm-bz2": "osm.bz2", "osm-pbf": "pbf"}
+
+
+def streets_from_file(path: str | Path) -> ReadResult:
+    """Read streets as lines: from an OSM file (ways tagged with a ``highway`` of :data:`STREET_HIGHWAYS`), or
+    from a line layer (every line is a street)."""
+    p = check_file(path)
+    fmt = sniff_format(p)
+    if fmt in _OSM_FORMAT:
+        result = _streets_from_osm(p, _OSM_FORMAT[fmt])
+    elif fmt in ("geojson", "gpkg", "vector"):
+        result = _streets_from_vector(p)
+    else:
+        msg = f"{p}: streets must be an OSM file or a line layer, not {fmt}."
+        raise InputFormatError(msg)
+    result.meta.setdefault("format", fmt)
+    if result.data.empty:
+        msg = f"{p}: no streets found (no way tagged highway=* of a public street or path, or no lines)."
+        raise InputFormatError(msg)
+    return result
+
+
+def _streets_from_osm(p: Path, osmium_format: str) -> ReadResult:
+    import osmium
+
+    wkb = osmium.geom.WKBFactory()
+    ids, kinds, geoms, rejected = [], [], [], []
+    try:
+        processor = (
+            osmium.FileProcessor(osmium.io.File(str(p), osmium_format), osmium.osm.NODE | osmium.osm.WAY)
+            .with_locations()
+            .with_filter(osmium.filter.KeyFilter("highway"))
+        )
+        for obj in processor:
+            if not obj.is_way():
+                continue
+            kind = obj.tags.get("highway")
+            if kind not in STREET_HIGHWAYS or obj.tags.get("access") in ("private", "no"):
+                continue
+            try:
+                geom = shapely.from_wkb(wkb.create_linestring(obj))
+            except (RuntimeError, osmium.InvalidLocationError):  # a way whose nodes are missing from the extract
+                rejected.append((p.name, f"way/{obj.id}", "street with nodes missing from the file", ""))
+                continue
+            ids.append(f"way/{obj.id}")
+            kinds.append(kind)
+            geoms.append(geom)
+    except RuntimeError as err:
+        msg = f"{p}: not a readable OSM file ({_first_line(err)})."
+        raise InputFormatError(msg) from err
+    data = gpd.GeoDataFrame(
+        {"street_id": pd.Series(ids, dtype=object), "highway": pd.Series(kinds, dtype=object)},
+        geometry=gpd.GeoSeries(geoms, crs="EPSG:4326").to_numpy(),
+        crs="EPSG:4326",
+    )
+    return ReadResult(data, rejected_frame(rejected), {"streets_incomplete": len(rejected)}, {})
+
+
+def _streets_from_vector(p: Path) -> ReadResult:
+    gdf = read_vector(p, "street")
+    keep = gdf.geom_type.isin(["LineString", "MultiLineString"]).to_numpy()
+    rejected = [
+        (p.name, f"feature {i + 1}", f"a {t}, expected a line", "") for i, t in enumerate(gdf.geom_type) if not keep[i]
+    ]
+    data = gpd.GeoDataFrame(
+        {"street_id": [f"feature {i + 1}" for i in range(len(gdf)) if keep[i]], "highway": None},
+        geometry=gdf.geometry[keep].to_numpy(),
+        crs=gdf.crs,
+    )
+    return ReadResult(data, rejected_frame(rejected), {}, {})
