@@ -45,6 +45,9 @@ class _Group(click.Group):
             ctx.exit(EXIT_BAD_INPUT)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
+        except BrokenPipeError:  # the reader of our output went away (`equity ... | head`): nothing to report
+            sys.stderr.close()
+            ctx.exit(0)
         except KeyboardInterrupt:
             click.echo("equity: interrupted; earlier outputs are unchanged.", err=True)
             ctx.exit(130)
@@ -242,6 +245,20 @@ def demo(ctx: click.Context, out: Path, force: bool, **settings: Any) -> None:
     type=click.Choice(["flat"]),
     help="Where the DEM has no data, use flat ground at its median elevation (default: an error).",
 )
+@click.option(
+    "--land",
+    type=click.Path(path_type=Path),
+    help="Land use for the homes analysis: an OSM file, or a polygon layer with a 'kind' column "
+    "(residential or public). Default: read from --buildings when it is an OSM file.",
+)
+@click.option("--home-column", help="A column of the --buildings layer that marks homes (yes/true/1).")
+@click.option(
+    "--privacy",
+    type=click.Choice(["public", "internal"]),
+    default="public",
+    show_default=True,
+    help="public: homes only as counts per camera and per unit; internal: also each home (personal data).",
+)
 @click.option("--name", default="Analysis", show_default=True, help="Title of the study in the map and report.")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
 @click.option("--force", is_flag=True, help="Replace the outputs of a different study in --out.")
@@ -263,6 +280,9 @@ def analyze(
     streets: Path | None,
     dem: Path | None,
     dem_fill: str | None,
+    land: Path | None,
+    home_column: str | None,
+    privacy: str,
     name: str,
     out: Path,
     force: bool,
@@ -286,6 +306,9 @@ def analyze(
         streets=streets,
         dem=dem,
         dem_fill=dem_fill,
+        land=land,
+        home_column=home_column,
+        privacy=privacy,
         settings=_settings(**settings),
         name=name,
     )

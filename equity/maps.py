@@ -171,6 +171,24 @@ def build_map(result: Any, *, title: str = "Camera coverage and crime") -> foliu
         tooltip=folium.GeoJsonTooltip(fields=list(_TOOLTIP_FIELDS), aliases=list(_TOOLTIP_FIELDS.values())),
     ).add_to(m)
 
+    if "looks_into_homes" in views and views["looks_into_homes"].any():
+        flagged = views[views["looks_into_homes"]].drop_duplicates("camera_id")
+        layer = gpd.GeoDataFrame(_camera_props(flagged), geometry=flagged.geometry.to_numpy(), crs=flagged.crs)
+        folium.GeoJson(
+            _geojson(to_wgs84(layer)),
+            name="Cameras looking mostly into homes",
+            marker=folium.CircleMarker(radius=9, weight=3, fill=True, fill_opacity=0.9),
+            style_function=lambda f: {"fillColor": "#ffffff", "color": "#7f0000"},
+            tooltip=folium.GeoJsonTooltip(fields=list(_TOOLTIP_FIELDS), aliases=list(_TOOLTIP_FIELDS.values())),
+        ).add_to(m)
+    if getattr(result, "personal_data", False):
+        from equity.io.outputs import PERSONAL_DATA_NOTE
+
+        banner = (
+            "<div style='position:fixed;top:10px;left:60px;z-index:1000;background:#7f0000;color:#fff;"
+            f"padding:6px 10px;font:bold 13px sans-serif;max-width:60%'>{esc(PERSONAL_DATA_NOTE)}</div>"
+        )
+        m.get_root().html.add_child(folium.Element(banner))
     folium.LayerControl(collapsed=False).add_to(m)
     m.get_root().header.add_child(folium.Element(f"<title>{esc(title)}</title>"))
     _stable_ids(m)
@@ -190,6 +208,8 @@ _TOOLTIP_FIELDS = {
     "height": "Height",
     "direction_source": "Direction is",
     "issues": "Tag problems",
+    "homes": "Homes in view",
+    "intrusion": "Intrusion score",
 }
 
 
@@ -208,6 +228,21 @@ def _camera_props(views: pd.DataFrame) -> pd.DataFrame:
             "height": views["height_m"].map(lambda v: "n/a" if pd.isna(v) else f"{v:.1f} m").to_numpy(),
             "direction_source": views["direction_source"].map(esc).to_numpy(),
             "issues": views["issues"].map(esc).to_numpy(),
+            "homes": (
+                (
+                    views["homes_in_view"].astype(int).astype(str)
+                    + " (+"
+                    + views["probable_homes_in_view"].astype(int).astype(str)
+                    + " probable)"
+                ).to_numpy()
+                if "homes_in_view" in views
+                else "n/a"
+            ),
+            "intrusion": (
+                views["intrusion_score"].map(lambda v: "n/a" if pd.isna(v) else f"{v:.2f}").to_numpy()
+                if "intrusion_score" in views
+                else "n/a"
+            ),
             "fill": views["kind"].map(lambda k: KIND_COLOURS.get(k, "#666666")).to_numpy(),
             "outline": views["ownership"].map(lambda o: OWNERSHIP_COLOURS.get(o, "#999999")).to_numpy(),
         }

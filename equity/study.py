@@ -65,6 +65,15 @@ class Study:
     dem_fill
         ``"flat"`` to go on where the DEM has no data, with flat ground at the DEM's median elevation; by
         default a DEM that does not cover the study area is an error that says how much is missing.
+    land
+        Land use (an OSM file, or a polygon layer with a ``kind`` column of ``residential`` or ``public``) for
+        the homes-in-view analysis; by default read from ``buildings`` when that is an OSM file.
+    home_column
+        A column (tag) of the building layer that marks homes (yes/true/1), instead of OSM building types.
+    privacy
+        ``public`` (the default): outputs carry camera-level figures and unit-level aggregates only, never a
+        home's geometry or id. ``internal``: the result also holds each home and the cameras that see it, and
+        every output says that it holds personal data.
     settings
         The documented defaults (:class:`equity.settings.Settings`).
     """
@@ -83,6 +92,9 @@ class Study:
     streets: str | Path | None = None
     dem: str | Path | None = None
     dem_fill: str | None = None
+    land: str | Path | None = None
+    home_column: str | None = None
+    privacy: str = "public"
     settings: Settings = field(default_factory=Settings)
     name: str = "study"
 
@@ -99,10 +111,15 @@ class Study:
             files["streets"] = Path(self.streets)
         if self.dem is not None:
             files["dem"] = Path(self.dem)
+        if self.land is not None:
+            files["land"] = Path(self.land)
         return files
 
     def run(self) -> StudyResult:
         """Read the inputs, compute coverage and equity per unit, and return everything in memory."""
+        if self.privacy not in ("public", "internal"):
+            msg = f"privacy must be 'public' or 'internal', not {self.privacy!r}."
+            raise InputError(msg)
         if self.crime is not None and self.crime_columns:
             msg = "Give crime either as incident points (--crime) or as unit columns (--crime-columns), not both."
             raise InputError(msg)
@@ -159,15 +176,7 @@ class Study:
 
         table = pd.DataFrame({"unit_id": units["unit_id"], "area_m2": units.geometry.area})
         table["cameras"] = coverage.cameras_by_unit(views, units)
-        seen = None
-        if self.buildings is not None or self.dem is not None:
-            seen = self._visibility(views, units, table, meta, counts, rejected)
-            sectors = seen.polygons
-        else:
-            sectors = fov_sectors(views, s)
-            table["covered_m2"] = coverage.covered_area_by_unit(sectors, units)
-            table["open_m2"] = table["area_m2"]
-
+        streets = None
         if self.streets is not None:
             from equity.io.streets import streets_from_file
 
@@ -176,6 +185,19 @@ class Study:
             meta["streets"] = street_read.meta
             streets = to_metric(street_read.data, crs)
             counts["streets"] = len(streets)
+
+        seen = None
+        homes = None
+        if self.buildings is not None or self.dem is not None:
+            seen = self._visibility(views, units, table, meta, counts, rejected, streets)
+            sectors = seen.polygons
+            homes = seen.homes
+        else:
+            sectors = fov_sectors(views, s)
+            table["covered_m2"] = coverage.covered_area_by_unit(sectors, units)
+            table["open_m2"] = table["area_m2"]
+
+        if streets is not None:
             table["street_m"] = coverage.street_length_by_unit(streets, units)
             table["street_in_view_m"] = (
                 coverage.street_length_in_view(streets, units, sectors=sectors)
@@ -215,7 +237,15 @@ class Study:
         table["population"] = self._population(units, meta, counts, rejected)
         result_table = equity_table(table, s)
         counts["units_by_class"] = result_table["class"].value_counts().sort_index().to_dict()
+        for col in HOME_UNIT_COLUMNS:
+            if col in table:
+                result_table[col] = table[col]
         out_units = gpd.GeoDataFrame(result_table, geometry=units.geometry, crs=crs)
+        if self.privacy == "public" and self.buildings is not None:
+            # building ids can be homes' ids: the public outputs list the rejected buildings without them
+            for frame in rejected:
+                is_building = frame["reason"].astype(str).str.startswith("building")
+                frame.loc[is_building, "record"] = "(building id withheld in public mode)"
         rej = (
             pd.concat([r for r in rejected if not r.empty], ignore_index=True)
             if any(not r.empty for r in rejected)
@@ -232,6 +262,7 @@ class Study:
             counts=counts,
             meta=meta,
             crs=crs,
+            homes=homes if self.privacy == "internal" else None,
         )
 
     def _visibility(
@@ -242,6 +273,7 @@ class Study:
         meta: dict,
         counts: dict,
         rejected: list,
+        streets: gpd.GeoDataFrame | None = None,
     ) -> SeenArea:
         """Viewsheds on the surface model (buildings and/or DEM); fills the table's covered and open areas."""
         from equity.buildings import buildings_with_heights
@@ -305,7 +337,60 @@ class Study:
         else:
             table["open_m2"] = table["area_m2"]
         meta["surface"] = {"cell_size_m": surface.cell, "shape": list(shape), "bounds": list(bounds)}
-        return SeenArea(seen_cells, surface, result.polygons)
+        homes = None
+        if footprints is not None:
+            homes = self._homes(views, units, table, footprints, surface, result.observer, streets, meta, counts)
+        return SeenArea(seen_cells, surface, result.polygons, homes)
+
+    def _homes(
+        self,
+        views: gpd.GeoDataFrame,
+        units: gpd.GeoDataFrame,
+        table: pd.DataFrame,
+        footprints: gpd.GeoDataFrame,
+        surface: Any,
+        observer: pd.DataFrame,
+        streets: gpd.GeoDataFrame | None,
+        meta: dict,
+        counts: dict,
+    ) -> gpd.GeoDataFrame:
+        """Homes in view of every camera (see :mod:`equity.homes`); fills the views and the units' home counts."""
+        from equity import homes as home_analysis
+        from equity.io.landuse import land_from_file
+
+        residential = public = None
+        land_source = self.land if self.land is not None else self.buildings
+        if self.land is not None or _is_osm(land_source):
+            land_read = land_from_file(land_source)
+            land_layer = to_metric(land_read.data, units.crs)
+            residential = land_layer.geometry[land_layer["kind"] == "residential"]
+            public = land_layer.geometry[land_layer["kind"] == "public"]
+            counts["land_residential_areas"] = len(residential)
+            counts["land_public_areas"] = len(public)
+        footprints = footprints.copy()
+        footprints["home"] = home_analysis.classify_homes(footprints, residential, home_column=self.home_column)
+        homes = footprints[footprints["home"].notna()]
+        counts["homes"] = int((homes["home"] == "home").sum())
+        counts["probable_homes"] = int((homes["home"] == "probable").sum())
+        land = home_analysis.land_classes(
+            surface,
+            homes,
+            residential=residential,
+            public=public,
+            streets=None if streets is None else streets.geometry,
+        )
+        rings = home_analysis.facade_rings(surface, homes)
+        found = home_analysis.homes_in_view(views, surface, homes, land, rings, observer, self.settings)
+        for col in found.per_view.columns:
+            views[col] = found.per_view[col]
+        counts["views_looking_into_homes"] = int(found.per_view["looks_into_homes"].sum())
+        per_unit = home_analysis.homes_by_unit(homes, found.per_home["seen_by"], units)
+        for col in per_unit.columns:
+            table[col] = per_unit[col].to_numpy()
+        meta["homes"] = {"source": "home column " + self.home_column if self.home_column else "OSM building types"}
+        homes = homes.copy()
+        homes["seen_by"] = found.per_home["seen_by"].to_numpy()
+        return homes
 
     def _population(self, units: gpd.GeoDataFrame, meta: dict, counts: dict, rejected: list) -> pd.Series:
         if self.population is None:
@@ -349,6 +434,7 @@ class SeenArea:
     seen: np.ndarray
     surface: Any
     polygons: gpd.GeoSeries
+    homes: gpd.GeoDataFrame | None = None
 
     def points_seen(self, points: gpd.GeoDataFrame) -> np.ndarray:
         """Is each point on a seen cell (False outside the grid)."""
@@ -374,6 +460,17 @@ def _grid_bounds(views: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> tuple[floa
         min(float((x + r).max()), ux1 + longest),
         min(float((y + r).max()), uy1 + longest),
     )
+
+
+def _is_osm(path: str | Path | None) -> bool:
+    if path is None:
+        return False
+    name = str(path).lower()
+    return name.endswith((".osm", ".osm.bz2", ".osm.pbf", ".pbf"))
+
+
+#: Per-unit home columns (see :func:`equity.homes.homes_by_unit`), added to the units table when buildings are given.
+HOME_UNIT_COLUMNS = ("homes", "probable_homes", "homes_in_view", "probable_homes_in_view", "homes_in_view_share")
 
 
 def _is_file_like(value: str | Path) -> bool:
@@ -428,6 +525,9 @@ class StudyResult:
         Facts about the inputs (formats, columns used, OSM timestamp, date range of the crime data).
     crs : pyproj.CRS
         The metric CRS of the analysis.
+    homes : geopandas.GeoDataFrame or None
+        Each home with ``seen_by`` (the views that see it): personal data, kept only in an internal analysis
+        (``privacy="internal"``); None in a public one.
     """
 
     study: Study
@@ -439,3 +539,9 @@ class StudyResult:
     counts: dict[str, Any]
     meta: dict[str, Any]
     crs: Any
+    homes: gpd.GeoDataFrame | None = None
+
+    @property
+    def personal_data(self) -> bool:
+        """Whether this result holds personal data (an internal analysis with homes)."""
+        return self.homes is not None

@@ -24,6 +24,10 @@ from equity._errors import OutputError
 from equity.projection import to_wgs84
 
 MANIFEST = "manifest.json"
+PERSONAL_DATA_NOTE = (
+    "INTERNAL ANALYSIS: these outputs hold personal data (homes, and the cameras that see each one). "
+    "Do not publish them; the public mode (--privacy public) aggregates homes by camera and by unit."
+)
 OUTPUT_FILES = (
     "units.gpkg",
     "units.csv",
@@ -104,10 +108,20 @@ def manifest_dict(result: Any, extra: dict[str, Any] | None = None) -> dict[str,
         "until": study.until,
         "population": None if study.population is None else str(study.population),
         "population_column": study.population_column,
+        "buildings": None if study.buildings is None else str(study.buildings),
+        "streets": None if study.streets is None else str(study.streets),
+        "dem": None if study.dem is None else str(study.dem),
+        "dem_fill": study.dem_fill,
+        "land": None if study.land is None else str(study.land),
+        "home_column": study.home_column,
     }
+    outputs = list(OUTPUT_FILES) + (["homes.gpkg"] if result.personal_data else [])
     return {
         "equity_manifest": 1,
         "name": study.name,
+        "privacy": study.privacy,
+        "personal_data": result.personal_data,
+        **({"personal_data_note": PERSONAL_DATA_NOTE} if result.personal_data else {}),
         "inputs": inputs,
         "options": options,
         "settings": result.study.settings.to_dict(),
@@ -116,7 +130,7 @@ def manifest_dict(result: Any, extra: dict[str, Any] | None = None) -> dict[str,
         "sources": result.meta,
         "counts": result.counts,
         "versions": versions(),
-        "outputs": list(OUTPUT_FILES),
+        "outputs": outputs,
         **(extra or {}),
     }
 
@@ -145,6 +159,22 @@ def cameras_for_output(result: Any) -> gpd.GeoDataFrame:
     views.insert(len(views.columns) - 1, "lon", views.geometry.x.round(7))
     views.insert(len(views.columns) - 1, "lat", views.geometry.y.round(7))
     return _round_floats(views)
+
+
+def homes_for_output(result: Any) -> gpd.GeoDataFrame:
+    """Homes with the number of camera views that see each (internal analyses only: personal data)."""
+    homes = result.homes
+    gdf = gpd.GeoDataFrame(
+        {
+            "building_id": homes["building_id"].to_numpy(),
+            "home": homes["home"].to_numpy(),
+            "building": homes["building"].to_numpy(),
+            "seen_by": homes["seen_by"].to_numpy(),
+        },
+        geometry=homes.geometry.to_numpy(),
+        crs=homes.crs,
+    )
+    return to_wgs84(gdf)
 
 
 def sectors_for_output(result: Any) -> gpd.GeoDataFrame:
@@ -216,6 +246,11 @@ def write_outputs(
             "map.html": lambda p: p.write_text(map_html, encoding="utf-8"),
             "report.html": lambda p: p.write_text(report_html, encoding="utf-8"),
             "rejected.csv": lambda p: result.rejected.to_csv(p, index=False, lineterminator="\n"),
+            **(
+                {"homes.gpkg": lambda p: _write_gpkg(homes_for_output(result), p, "homes")}
+                if result.personal_data
+                else {}
+            ),
             "manifest.json": lambda p: p.write_text(
                 json.dumps(
                     manifest_dict(result, manifest_extra),
@@ -234,6 +269,8 @@ def write_outputs(
         for name in writers:
             os.replace(staging / name, out / name)
             written[name] = out / name
+        if not result.personal_data:  # an earlier internal run's homes must not stay beside public outputs
+            (out / "homes.gpkg").unlink(missing_ok=True)
         return written
     except OSError as err:
         msg = f"{out}: cannot write the outputs ({err.strerror or err}); the earlier outputs are unchanged."

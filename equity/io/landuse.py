@@ -1,0 +1,95 @@
+"""Land that is private residential or public space, from an OSM file (areas assembled by pyosmium) or from a
+polygon layer with a ``kind`` column (``residential`` or ``public``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from equity._errors import InputFormatError
+from equity.io._common import ReadResult, _first_line, check_file, read_vector, rejected_frame, sniff_format
+
+#: OSM tags of land where people live (private residential land: houses and their yards).
+RESIDENTIAL_TAGS = {"landuse": {"residential"}}
+
+#: OSM tags of public space: parks, squares, pedestrian areas, playgrounds, markets, village greens.
+PUBLIC_TAGS = {
+    "leisure": {"park", "playground", "common"},
+    "place": {"square"},
+    "highway": {"pedestrian"},
+    "amenity": {"marketplace"},
+    "landuse": {"recreation_ground", "village_green"},
+}
+
+_OSM_FORMAT = {"osm-xml": "osm", "osm-bz2": "osm.bz2", "osm-pbf": "pbf"}
+
+
+def _kind(tags: dict[str, str]) -> tuple[str, str] | None:
+    for key, values in RESIDENTIAL_TAGS.items():
+        if tags.get(key) in values:
+            return "residential", f"{key}={tags[key]}"
+    for key, values in PUBLIC_TAGS.items():
+        if tags.get(key) in values:
+            return "public", f"{key}={tags[key]}"
+    return None
+
+
+def land_from_file(path: str | Path) -> ReadResult:
+    """Residential and public land as polygons with columns ``kind`` (``residential`` or ``public``) and
+    ``tag`` (the OSM tag that made it so)."""
+    p = check_file(path)
+    fmt = sniff_format(p)
+    if fmt in _OSM_FORMAT:
+        return _land_from_osm(p, _OSM_FORMAT[fmt])
+    if fmt in ("geojson", "gpkg", "vector"):
+        gdf = read_vector(p, "land use")
+        if "kind" not in gdf.columns:
+            msg = f"{p}: a land-use layer needs a 'kind' column of 'residential' or 'public'."
+            raise InputFormatError(msg)
+        kinds = gdf["kind"].astype(str).str.strip().str.lower()
+        keep = kinds.isin(["residential", "public"]).to_numpy()
+        data = gpd.GeoDataFrame(
+            {"kind": kinds[keep].to_numpy(), "tag": "layer"}, geometry=gdf.geometry[keep].to_numpy(), crs=gdf.crs
+        )
+        return ReadResult(data, rejected_frame([]), {}, {"format": fmt})
+    msg = f"{p}: land use must be an OSM file or a polygon layer, not {fmt}."
+    raise InputFormatError(msg)
+
+
+def _land_from_osm(p: Path, osmium_format: str) -> ReadResult:
+    import osmium
+
+    wkb = osmium.geom.WKBFactory()
+    kinds, tags, geoms = [], [], []
+    keys = sorted(set(RESIDENTIAL_TAGS) | set(PUBLIC_TAGS))
+    try:
+        processor = (
+            osmium.FileProcessor(osmium.io.File(str(p), osmium_format))
+            .with_areas()
+            .with_filter(osmium.filter.KeyFilter(*keys))
+        )
+        for obj in processor:
+            if not obj.is_area():
+                continue
+            found = _kind({t.k: t.v for t in obj.tags})
+            if found is None:
+                continue
+            try:
+                geom = shapely.from_wkb(wkb.create_multipolygon(obj))
+            except RuntimeError:
+                continue
+            kinds.append(found[0])
+            tags.append(found[1])
+            geoms.append(geom)
+    except RuntimeError as err:
+        msg = f"{p}: not a readable OSM file ({_first_line(err)})."
+        raise InputFormatError(msg) from err
+    data = gpd.GeoDataFrame(
+        {"kind": pd.Series(kinds, dtype=object), "tag": pd.Series(tags, dtype=object)},
+        geometry=gpd.GeoSeries(geoms, crs="EPSG:4326").to_numpy(),
+        crs="EPSG:4326",
+    )
+    return ReadResult(data, rejected_frame([]), {}, {"format": "osm"})
