@@ -3,7 +3,8 @@
 A camera's view is split by the land it falls on: private residential land (homes' yards and residential
 land use), public space (streets, squares, parks) and other land. A home counts as seen by a camera when a cell
 along one of its façades (an open cell within :attr:`HomeSettings.ring_m` of its footprint) is visible at a
-window height: the ground floor's (1.5 m) or the first floor's (4.5 m).
+window height, the ground floor's (1.5 m) or the first floor's (4.5 m), or when a cell of its yard (private
+residential land within :attr:`HomeSettings.yard_m` of it) is visible at a person's height.
 
 Privacy: everything this module returns about a camera is about public infrastructure and may be published;
 what it returns about single homes (:attr:`HomesInView.per_home`) is personal data and is written only in an
@@ -68,6 +69,9 @@ class HomeSettings:
     yard_m
         Distance around a home counted as its private yard when no residential land use is mapped (10 m);
         streets and public spaces inside it stay public.
+    yard_min_m2
+        Area of a home's yard that a camera must see for the home to count as seen through its yard (20 m²):
+        a glimpse of a strip of land in front of a garden wall is not a look into the yard.
     street_half_width_m
         Half the width given to a street centre line to make it public space (4 m: an 8 m street).
     flag_share
@@ -78,6 +82,7 @@ class HomeSettings:
     window_heights_m: tuple[float, ...] = (1.5, 4.5)
     ring_m: float = 2.0
     yard_m: float = 10.0
+    yard_min_m2: float = 20.0
     street_half_width_m: float = 4.0
     flag_share: float = 0.5
 
@@ -142,14 +147,29 @@ def land_classes(
 def facade_rings(surface: Surface, homes: gpd.GeoDataFrame, settings: HomeSettings | None = None) -> np.ndarray:
     """For every open cell within ``ring_m`` of a home, the home's position in ``homes`` plus 1 (else 0)."""
     hs = settings or HomeSettings()
-    rings = np.zeros(surface.shape, np.int32)
+    return _home_labels(surface, homes, hs.ring_m)
+
+
+def yard_labels(
+    surface: Surface, homes: gpd.GeoDataFrame, land: np.ndarray, settings: HomeSettings | None = None
+) -> np.ndarray:
+    """For every private residential cell within ``yard_m`` of a home, the home's position plus 1 (else 0):
+    the home's yard (the nearest home's, where yards meet: smaller homes are drawn last)."""
+    hs = settings or HomeSettings()
+    labels = _home_labels(surface, homes, hs.yard_m)
+    labels[land != LAND_PRIVATE] = 0
+    return labels
+
+
+def _home_labels(surface: Surface, homes: gpd.GeoDataFrame, distance: float) -> np.ndarray:
+    labels = np.zeros(surface.shape, np.int32)
     if len(homes):
-        # larger homes first, so that where two rings meet the smaller home keeps its strip
+        # larger homes first, so that where two strips meet the smaller home keeps its own
         order = np.argsort(-homes.geometry.area.to_numpy(), kind="stable")
-        geoms = homes.geometry.buffer(hs.ring_m).to_numpy()
-        features.rasterize(((geoms[i], int(i) + 1) for i in order), out=rings, transform=surface.transform)
-    rings[surface.building > 0] = 0
-    return rings
+        geoms = homes.geometry.buffer(distance).to_numpy()
+        features.rasterize(((geoms[i], int(i) + 1) for i in order), out=labels, transform=surface.transform)
+    labels[surface.building > 0] = 0
+    return labels
 
 
 @dataclass
@@ -178,6 +198,7 @@ def homes_in_view(
     observer: pd.DataFrame,
     settings: Settings | None = None,
     home_settings: HomeSettings | None = None,
+    yards: np.ndarray | None = None,
 ) -> HomesInView:
     r"""Homes seen by each view, and the split of its view between private and public land.
 
@@ -188,12 +209,15 @@ def homes_in_view(
 
     (empty when it sees neither): 0 for a camera that sees only streets and squares, 1 for one that sees only
     homes' yards and residential land. A view "looks into homes" when ``I >= flag_share`` and it sees at least
-    one home. A home is seen when a cell of its façade strip is visible at one of the window heights.
+    one home. A home is seen when a cell of its façade strip is visible at one of the window heights, or a
+    cell of its yard (:func:`yard_labels`, passed as ``yards``; computed when None) at the person height.
     ``observer`` gives each view's observer cell and height, as computed by
     :func:`equity.visibility.viewsheds`.
     """
     s = settings or Settings()
     hs = home_settings or HomeSettings()
+    if yards is None:
+        yards = yard_labels(surface, homes, land, hs)
     n = len(views)
     cell = surface.cell
     kinds = homes["home"].to_numpy() if len(homes) else np.array([], dtype=object)
@@ -240,15 +264,36 @@ def homes_in_view(
         cols["private_m2"][i] = np.count_nonzero(land_w == LAND_PRIVATE) * cell * cell
         cols["public_m2"][i] = np.count_nonzero(land_w == LAND_PUBLIC) * cell * cell
         cols["other_m2"][i] = np.count_nonzero(land_w == LAND_OTHER) * cell * cell
+        yard_w = yards[r0 : r1 + 1, c0 : c1 + 1]
+        yard_cells = yard_w[(window > 0) & (yard_w > 0)]
+        labels, n_cells = np.unique(yard_cells, return_counts=True)
+        seen_yards = labels[n_cells * cell * cell >= hs.yard_min_m2]
         ring_w = rings[r0 : r1 + 1, c0 : c1 + 1]
-        if not ring_w.any():
+        seen_facades = np.zeros(0, np.int32)
+        if ring_w.any():
+            facade = np.zeros_like(window)
+            for height in hs.window_heights_m:
+                viewshed_window(
+                    surface.dsm,
+                    r,
+                    c,
+                    zo,
+                    height,
+                    cell,
+                    rng,
+                    bearing,
+                    fov,
+                    tilt,
+                    vfov,
+                    s.curvature_coeff,
+                    facade,
+                    r0,
+                    c0,
+                )
+            seen_facades = ring_w[(facade > 0) & (ring_w > 0)]
+        seen = np.unique(np.concatenate([seen_facades, seen_yards])) - 1
+        if len(seen) == 0:
             continue
-        facade = np.zeros_like(window)
-        for height in hs.window_heights_m:
-            viewshed_window(
-                surface.dsm, r, c, zo, height, cell, rng, bearing, fov, tilt, vfov, s.curvature_coeff, facade, r0, c0
-            )
-        seen = np.unique(ring_w[(facade > 0) & (ring_w > 0)]) - 1
         seen_by[seen] += 1
         cols["probable_homes_in_view"][i] = int(probable[seen].sum())
         cols["homes_in_view"][i] = len(seen) - cols["probable_homes_in_view"][i]

@@ -161,3 +161,11 @@ def test_public_land_wins_over_private():
     _, land, surface = analyse(camera(50, -2, 0.0), blds, streets=[STREET])
     r, c = surface.cell_of(np.array([X0 + 50.5]), np.array([Y0 + 6.5]))  # on the street, inside the yard buffer
     assert land[r[0], c[0]] == LAND_PUBLIC
+
+
+def test_a_yard_in_view_counts_the_home_as_seen():
+    blds = buildings(((40, 14, 60, 24), "house", 6))
+    # looks north past the house's east side: its façade strip is out of the sector, its side yard is in it
+    result, _, _ = analyse(camera(73, -2, 0.0, fov=40.0), blds, streets=[STREET])
+    assert result.per_view["homes_in_view"].iloc[0] == 1
+    assert result.per_view["private_m2"].iloc[0] >= 20

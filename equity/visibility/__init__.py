@@ -3,6 +3,12 @@
 ``surface`` builds the digital surface model (DEM plus buildings), ``viewshed`` holds the compiled kernel, and
 this module runs the kernel for every camera view of a study and turns the results into a count raster
 (how many views see each cell) and, for the map, one simplified polygon per view.
+
+Buildings without a DEM: the same kernel runs on a flat surface with the buildings burned in, rather than a
+separate 2D occlusion by footprints. One code path means one set of checks (against GDAL, and the known
+answers); it also gets right what 2D shadows get wrong: a camera on a pole sees over a low garage to the
+street behind it, and sees the upper floors of a tall building behind a low one. Its cost grows with the
+sector's area, as the 2D shadows' would with the number of footprints in range.
 """
 
 from __future__ import annotations
