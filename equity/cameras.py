@@ -323,6 +323,7 @@ def views_from_tags(camera_id: str, tags: Mapping[str, object], settings: Settin
     if height is None:
         height_source = "mount" if mount and mount.lower() in settings.mount_height_m else "default"
         height = settings.mount_height_m.get((mount or "").lower(), settings.default_height_m)
+        height = max(0.5, height + settings.camera_height_offset_m)
 
     tilt = None
     angle_raw, tilt_raw = get.get("camera:angle"), get.get("camera:tilt")

@@ -107,6 +107,12 @@ def settings_options(f: Any) -> Any:
             help="Count indoor cameras toward outdoor coverage (default: exclude).",
         ),
         click.option(
+            "--sensitivity/--no-sensitivity",
+            "sensitivity",
+            default=True,
+            help="Rerun under low and high assumptions and mark each unit's class robust or uncertain (default on).",
+        ),
+        click.option(
             "--cell-size",
             "cell_size_m",
             type=click.FloatRange(0, min_open=True),
@@ -127,6 +133,7 @@ def settings_options(f: Any) -> Any:
 def _settings(**kwargs: Any) -> Any:
     from equity.settings import Settings
 
+    kwargs.pop("sensitivity", None)
     return Settings(**{k: v for k, v in kwargs.items() if v is not None})
 
 
@@ -205,7 +212,7 @@ def demo(ctx: click.Context, out: Path, force: bool, **settings: Any) -> None:
     """Run the analysis on the bundled San Francisco data."""
     from equity.demo import demo_study
 
-    study = demo_study()
+    study = demo_study(sensitivity=settings["sensitivity"])
     study.settings = _settings(**settings)
     _run_and_write(study, out, force, ctx.obj["quiet"])
 
@@ -309,6 +316,7 @@ def analyze(
         land=land,
         home_column=home_column,
         privacy=privacy,
+        sensitivity=settings["sensitivity"],
         settings=_settings(**settings),
         name=name,
     )

@@ -21,7 +21,7 @@ def demo_data_dir() -> Path:
     raise InputFileError(msg)
 
 
-def demo_study() -> Study:
+def demo_study(**options: object) -> Study:
     """The demo: SF cameras from OSM, the 41 analysis neighbourhoods, SFPD incidents July-December 2012,
     population interpolated from the 2010 census block groups.
     """
@@ -34,4 +34,5 @@ def demo_study() -> Study:
         population=d / "block_groups.geojson",
         population_column="Population",
         name="San Francisco demo",
+        **options,  # type: ignore[arg-type]
     )

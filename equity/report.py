@@ -75,6 +75,24 @@ def key_findings(result: Any, n: int = 3) -> list[str]:
             f"({100 * lo['gap']:+.1f} percentage points); the largest surplus in {esc(hi['unit_id'])} "
             f"({100 * hi['gap']:+.1f} points)."
         )
+        if "robustness" in u:
+            uncertain = u.loc[(u["robustness"] == "uncertain") & u["class"].isin(["under_covered", "over_covered"])]
+            if uncertain.empty:
+                out.append(
+                    "Every unit's class holds under all the sensitivity runs (ranges, lens widths, "
+                    "unknown directions): these findings are robust to those assumptions."
+                )
+            else:
+                out.append(
+                    "Uncertain: the class of " + ", ".join(esc(x) for x in uncertain["unit_id"]) + " changes under "
+                    "at least one plausible assumption (see Sensitivity); it is not reported as a finding."
+                )
+        for e in result.city[:1]:
+            if e.value == e.value:
+                out.append(
+                    f"City-wide, the {esc(e.name)} is {e.value:+.2f} (95% interval {e.low:+.2f} to {e.high:+.2f}, "
+                    f"{e.n} units): {esc(e.interpretation)}."
+                )
     else:
         out.append("No crime data was given, so the gap between coverage and crime is not computed.")
     return out
@@ -99,7 +117,7 @@ def build_report(result: Any, *, title: str = "Surveillance camera coverage and 
         "recorded crime, in percentage points. Negative: less coverage than its share of crime.</p>",
         "<table><thead><tr><th>Unit</th><th>Class</th><th>Gap (points)</th><th>Cameras</th><th>Cameras per km²</th>"
         "<th>Area in view</th><th>Crimes</th><th>Crimes per 1,000</th><th>Residents</th><th>Share of crime</th>"
-        "<th>Share of coverage</th></tr></thead><tbody>",
+        "<th>Share of coverage</th><th>Robustness</th></tr></thead><tbody>",
     ]
     for _, row in u.iterrows():
         gap = "n/a" if pd.isna(row["gap"]) else f"{100 * row['gap']:+.2f}"
@@ -109,15 +127,203 @@ def build_report(result: Any, *, title: str = "Surveillance camera coverage and 
             f"<td>{_pct(row['covered_share'])}</td><td>{_num(row['crimes'], 0)}</td>"
             f"<td>{_num(row['crimes_per_1k'])}</td>"
             f"<td>{_num(row['population'], 0)}</td><td>{_pct(row['crime_share'])}</td>"
-            f"<td>{_pct(row['coverage_share'])}</td></tr>"
+            f"<td>{_pct(row['coverage_share'])}</td><td>{esc(row.get('robustness', 'not tested'))}</td></tr>"
         )
     parts.append("</tbody></table>")
+    parts.extend(_city_section(result))
+    parts.extend(_terrain_section(result))
+    parts.extend(_sensitivity_section(result))
+    parts.extend(_gaps_section(result))
     parts.extend(_homes_section(result))
     parts.extend(_methodology(result))
     parts.extend(_sources(result))
     parts.extend(_limitations(result))
     parts.append("</body></html>\n")
     return "\n".join(parts)
+
+
+def _svg_chart(
+    series: list[tuple[str, list[tuple[float, float]], str, bool]],
+    *,
+    x_label: str,
+    y_label: str,
+    diagonal: bool = False,
+    size: int = 320,
+) -> str:
+    """A small inline SVG chart: lines (or points) in [0, max] x [0, max]; no script, no external resource."""
+    pad = 40
+    xs = [x for _, pts, _, _ in series for x, _ in pts] or [1.0]
+    ys = [y for _, pts, _, _ in series for _, y in pts] or [1.0]
+    xmax, ymax = max(max(xs), 1e-9), max(max(ys), 1e-9)
+
+    def px(x: float, y: float) -> str:
+        return f"{pad + x / xmax * (size - 2 * pad):.1f},{size - pad - y / ymax * (size - 2 * pad):.1f}"
+
+    out = [
+        f"<svg width='{size}' height='{size}' role='img' aria-label='{esc(y_label)} against {esc(x_label)}'>",
+        f"<rect x='{pad}' y='{pad}' width='{size - 2 * pad}' height='{size - 2 * pad}' fill='none' stroke='#999'/>",
+    ]
+    if diagonal:
+        out.append(
+            f"<line x1='{pad}' y1='{size - pad}' x2='{size - pad}' y2='{pad}' stroke='#bbb' stroke-dasharray='4'/>"
+        )
+    for label, pts, colour, as_line in series:
+        if as_line:
+            out.append(
+                f"<polyline fill='none' stroke='{colour}' stroke-width='2' points='"
+                + " ".join(px(x, y) for x, y in pts)
+                + f"'><title>{esc(label)}</title></polyline>"
+            )
+        else:
+            out.extend(
+                f"<circle cx='{px(x, y).split(',')[0]}' cy='{px(x, y).split(',')[1]}' r='3' fill='{colour}'>"
+                f"<title>{esc(label)}</title></circle>"
+                for x, y in pts
+            )
+    out.append(f"<text x='{size / 2}' y='{size - 8}' text-anchor='middle' font-size='11'>{esc(x_label)}</text>")
+    out.append(
+        f"<text x='12' y='{size / 2}' text-anchor='middle' font-size='11' "
+        f"transform='rotate(-90 12 {size / 2})'>{esc(y_label)}</text>"
+    )
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _city_section(result: Any) -> list[str]:
+    """City-level measures with intervals, and the two charts: concentration curve and crime rate against coverage."""
+    from equity.inequality import concentration_curve
+
+    if not result.city:
+        return []
+    rows = "".join(
+        f"<tr><td>{esc(e.name)}</td><td>{e.value:+.3f}</td><td>{e.low:+.3f} to {e.high:+.3f}</td><td>{e.n}</td>"
+        f"<td>{e.excluded}</td><td>{esc(e.interpretation)}</td></tr>"
+        for e in result.city
+    )
+    parts = [
+        "<h2>City-level measures</h2>",
+        "<p class='note'>95% intervals from a seeded bootstrap over units (2,000 resamples). Units without crime "
+        "data or without residents are left out of the measures that need them, and counted.</p>",
+        "<table><thead><tr><th>Measure</th><th>Value</th><th>95% interval</th><th>Units</th><th>Left out</th>"
+        f"<th>Reading</th></tr></thead><tbody>{rows}</tbody></table>",
+    ]
+    u = result.units
+    both = u["crimes"].notna() & (u["population"] > 0)
+    if both.sum() >= 2:
+        rate = u.loc[both, "crimes"] / u.loc[both, "population"] * 1000
+        cover = concentration_curve(u.loc[both, "covered_km2"], rate, u.loc[both, "population"])
+        cams = concentration_curve(u.loc[both, "cameras"].astype(float), rate, u.loc[both, "population"])
+        parts.append(
+            "<h3>Concentration curves</h3><p class='note'>Units ranked by crimes per 1,000 residents, "
+            "lowest first; x: cumulative share of residents, y: cumulative share of the area in view (blue) "
+            "and of cameras (orange). Below the diagonal: more goes to the high-crime units.</p>"
+        )
+        parts.append(
+            _svg_chart(
+                [
+                    ("coverage", list(zip(cover["x"], cover["y"], strict=True)), "#2166ac", True),
+                    ("cameras", list(zip(cams["x"], cams["y"], strict=True)), "#e66101", True),
+                ],
+                x_label="cumulative share of residents",
+                y_label="cumulative share",
+                diagonal=True,
+            )
+        )
+        pts = list(zip(rate.to_numpy(), (100 * u.loc[both, "covered_share"]).to_numpy(), strict=True))
+        parts.append(
+            "<h3>Crime rate against coverage</h3><p class='note'>One point per unit: crimes per 1,000 "
+            "residents (x) and share of its area in camera view, % (y).</p>"
+        )
+        parts.append(
+            _svg_chart(
+                [("units", pts, "#b2182b", False)], x_label="crimes per 1,000 residents", y_label="area in view (%)"
+            )
+        )
+    return parts
+
+
+def _terrain_section(result: Any) -> list[str]:
+    from equity.terrain import HILLSIDE_SLOPE_PCT, hillside_comparison
+
+    u = result.units
+    if "terrain" not in u:
+        return []
+    table = hillside_comparison(u)
+    rows = "".join(
+        f"<tr><td>{esc(r['terrain'])}</td><td>{r['units']}</td><td>{_num(r['residents'], 0)}</td>"
+        f"<td>{_num(r['cameras_per_km2'])}</td><td>{_pct(r['covered_share'])}</td><td>{_num(r['crimes_per_1k'])}</td></tr>"
+        for _, r in table.iterrows()
+    )
+    return [
+        "<h2>Hillside and flat units</h2>",
+        f"<p class='note'>Mean elevation and slope per unit from the DEM; a unit is hillside when its mean slope is at "
+        f"least {result.study.settings.hillside_slope_pct:g}% (default {HILLSIDE_SLOPE_PCT:g}%).</p>",
+        "<table><thead><tr><th>Terrain</th><th>Units</th><th>Residents</th><th>Cameras per km²</th>"
+        "<th>Area in view</th>"
+        f"<th>Crimes per 1,000</th></tr></thead><tbody>{rows}</tbody></table>",
+    ]
+
+
+def _sensitivity_section(result: Any) -> list[str]:
+    sens = result.sensitivity
+    if sens is None:
+        return []
+    variants = [c for c in sens.classes.columns if c != "baseline"]
+    uncertain = sens.robust[sens.robust == "uncertain"].index
+    parts = [
+        "<h2>Sensitivity</h2>",
+        "<p>The analysis was run again under each of these assumptions: "
+        + "; ".join(esc(v) for v in variants)
+        + "."
+        + (
+            f" Not run: {'; '.join(esc(v) for v in sens.skipped)} (camera height matters only with buildings or a DEM)."
+            if sens.skipped
+            else ""
+        )
+        + f" {len(sens.robust) - len(uncertain)} of {len(sens.robust)} units keep their class under every one of "
+        "them.</p>",
+    ]
+    if len(uncertain):
+        head = "".join(f"<th>{esc(v)}</th>" for v in ["baseline", *variants])
+        rows = "".join(
+            f"<tr><td>{esc(unit)}</td>"
+            + "".join(
+                f"<td>{esc(CLASS_LABELS.get(sens.classes.loc[unit, v], sens.classes.loc[unit, v]))}</td>"
+                for v in ["baseline", *variants]
+            )
+            + "</tr>"
+            for unit in uncertain
+        )
+        parts.append(
+            f"<h3>Units whose class changes</h3><table><thead><tr><th>Unit</th>{head}</tr></thead>"
+            f"<tbody>{rows}</tbody></table>"
+        )
+    m = sens.measures
+    head = "".join(f"<th>{esc(c)}</th>" for c in m.columns)
+    rows = "".join(
+        f"<tr><td>{esc(idx)}</td>" + "".join(f"<td>{v:+.3f}</td>" for v in row.to_numpy()) + "</tr>"
+        for idx, row in m.iterrows()
+    )
+    parts.append(
+        f"<h3>City-level measures under each assumption</h3><table><thead><tr><th>Run</th>{head}</tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
+    )
+    return parts
+
+
+def _gaps_section(result: Any) -> list[str]:
+    u = result.units
+    if "data_gaps" not in u or u["data_gaps"].isna().all():
+        return []
+    rows = "".join(
+        f"<tr><td>{esc(r['unit_id'])}</td><td>{esc(r['data_gaps'])}</td></tr>"
+        for _, r in u[u["data_gaps"].notna()].iterrows()
+    )
+    return [
+        "<h2>Missing data</h2><p class='note'>These units lack data; their measures are shown as n/a, never as "
+        "zero.</p>",
+        f"<table><tbody>{rows}</tbody></table>",
+    ]
 
 
 def _homes_section(result: Any) -> list[str]:
@@ -200,6 +406,15 @@ def _methodology(result: Any) -> list[str]:
         "share "
         "and "
         f"at or above the {s.high_coverage_quantile:.2f} quantile of the units' coverage shares.</p>",
+        "<p>City-level measures: the concentration index <code>C = 1 − Σ_k (X_k − X_{k−1})(Y_k + Y_{k−1})</code> with "
+        "units ranked by crimes per 1,000 residents (or residents per km²), X the cumulative share of residents and "
+        "Y the cumulative share of the area in view (or of cameras); the Gini of cameras per resident, weighted by "
+        "residents, <code>G = Σ_i Σ_j w_i w_j |v_i − v_j| / (2 W² v̄)</code>; Spearman's rank correlation of crimes per "
+        "1,000 residents with the share of a unit's area in view. Intervals: percentile bootstrap over units, 2,000 "
+        "resamples, fixed seed. Need-weighted gap: <code>need = a·crime_share + (1 − a)·population_share</code> "
+        f"with a = {s.need_crime_weight:g}, <code>need_gap = coverage_share − need</code>. Spatial clusters: "
+        "bivariate local Moran's I of crime rate against neighbours' coverage (queen contiguity, 999 conditional "
+        "permutations, p &lt; 0.05).</p>",
         "<p>Population, when taken from another polygon layer, is interpolated by area: "
         "<code>P_u = Σ_s P_s · area(s ∩ u) / area(s ∩ U)</code>, which keeps every source polygon's population whole "
         "(people are assumed to live evenly over the part of a polygon inside the units).</p>",

@@ -64,6 +64,9 @@ class Settings:
         Whether cameras tagged ``surveillance=indoor`` count toward outdoor coverage (default no).
     default_height_m
         Camera height when neither ``height`` nor a known ``camera:mount`` is tagged.
+    camera_height_offset_m
+        Added to every camera height that comes from a default (not to tagged heights); 0 by default. The
+        sensitivity runs use it to test the height assumption.
     arc_segments
         Vertices used to draw a full circle; a sector uses its share. 128 keeps the polygon's area within
         0.05 % of the true sector area.
@@ -82,6 +85,13 @@ class Settings:
     curvature_coeff
         Curvature and refraction coefficient of the viewshed (GDAL's ``-cc``; 0.85714 for visible light).
         Within a camera's range it changes heights by millimetres.
+    need_crime_weight
+        Weight of crime in a unit's need (``need = a * crime_share + (1 - a) * population_share``): 1 (the
+        default) measures need by crime only, 0 by residents only.
+    terrain_cell_m
+        Cell size of the DEM grid for each unit's mean elevation and slope (10 m).
+    hillside_slope_pct
+        Mean slope in percent from which a unit is "hillside" (10 %).
     dedupe_incidents
         Count an incident once when several rows share an incident number (one report can list several
         offences), where an incident-number column is found.
@@ -95,6 +105,7 @@ class Settings:
     unknown_direction: Literal["skip", "disc"] = "skip"
     include_indoor: bool = False
     default_height_m: float = 4.0
+    camera_height_offset_m: float = 0.0
     mount_height_m: dict[str, float] = field(default_factory=lambda: dict(MOUNT_HEIGHT_M))
     arc_segments: int = 128
     high_crime_quantile: float = 2 / 3
@@ -103,6 +114,9 @@ class Settings:
     high_coverage_ratio: float = 2.0
     high_coverage_quantile: float = 0.5
     dedupe_incidents: bool = True
+    need_crime_weight: float = 1.0
+    terrain_cell_m: float = 10.0
+    hillside_slope_pct: float = 10.0
     target_height_m: float = 1.7
     cell_size_m: float = 1.0
     curvature_coeff: float = 0.85714

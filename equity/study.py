@@ -21,11 +21,13 @@ from rasterio import features
 from equity import coverage
 from equity._errors import InputError, InputFormatError
 from equity.cameras import fov_sectors, normalise_cameras
+from equity.inequality import BOOTSTRAP_SAMPLES, city_measures, need_gap
 from equity.io import cameras_from_file, crime_from_file, population_layer_from_file, units_from_file
 from equity.io._common import REJECTED_COLUMNS
 from equity.metrics import equity_table
 from equity.population import interpolate_population
 from equity.projection import metric_crs, to_metric
+from equity.sensitivity import sensitivity
 from equity.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -70,6 +72,12 @@ class Study:
         the homes-in-view analysis; by default read from ``buildings`` when that is an OSM file.
     home_column
         A column (tag) of the building layer that marks homes (yes/true/1), instead of OSM building types.
+    statistics
+        Compute the city-level measures' bootstrap intervals and the spatial clusters (default yes; the
+        sensitivity runs switch them off, as they compare point values).
+    sensitivity
+        Run the study again under low and high values of the assumptions that matter
+        (:mod:`equity.sensitivity`) and mark each unit's class robust or uncertain (default yes).
     privacy
         ``public`` (the default): outputs carry camera-level figures and unit-level aggregates only, never a
         home's geometry or id. ``internal``: the result also holds each home and the cameras that see it, and
@@ -95,6 +103,8 @@ class Study:
     land: str | Path | None = None
     home_column: str | None = None
     privacy: str = "public"
+    sensitivity: bool = True
+    statistics: bool = True
     settings: Settings = field(default_factory=Settings)
     name: str = "study"
 
@@ -240,6 +250,13 @@ class Study:
         for col in HOME_UNIT_COLUMNS:
             if col in table:
                 result_table[col] = table[col]
+        result_table = result_table.join(need_gap(result_table, s.need_crime_weight))
+        if self.dem is not None:
+            result_table = result_table.join(self._terrain(units, meta))
+        if self.statistics:
+            result_table = result_table.join(_clusters(gpd.GeoDataFrame(result_table, geometry=units.geometry), counts))
+        result_table["data_gaps"] = _data_gaps(result_table, units, cam_read.meta)
+        counts["units_with_data_gaps"] = int(result_table["data_gaps"].notna().sum())
         out_units = gpd.GeoDataFrame(result_table, geometry=units.geometry, crs=crs)
         if self.privacy == "public" and self.buildings is not None:
             # building ids can be homes' ids: the public outputs list the rejected buildings without them
@@ -252,7 +269,7 @@ class Study:
             else pd.DataFrame(columns=REJECTED_COLUMNS)
         )
         counts["rejected_rows"] = len(rej)
-        return StudyResult(
+        result = StudyResult(
             study=self,
             units=out_units,
             views=views,
@@ -263,7 +280,14 @@ class Study:
             meta=meta,
             crs=crs,
             homes=homes if self.privacy == "internal" else None,
+            city=city_measures(result_table, samples=BOOTSTRAP_SAMPLES if self.statistics else 0),
         )
+        if self.sensitivity:
+            result.sensitivity = sensitivity(self, result)
+            robustness = result.sensitivity.robust
+            result.units["robustness"] = result.units["unit_id"].map(robustness).to_numpy()
+            counts["units_uncertain"] = int((robustness == "uncertain").sum())
+        return result
 
     def _visibility(
         self,
@@ -392,6 +416,20 @@ class Study:
         homes["seen_by"] = found.per_home["seen_by"].to_numpy()
         return homes
 
+    def _terrain(self, units: gpd.GeoDataFrame, meta: dict) -> pd.DataFrame:
+        """Mean elevation, slope and terrain class per unit from the DEM, on a grid of
+        ``settings.terrain_cell_m`` cells over the units."""
+        from equity.io.dem import dem_on_grid
+        from equity.terrain import terrain_by_unit
+        from equity.visibility import grid_for
+
+        transform, shape = grid_for(tuple(units.total_bounds), self.settings.terrain_cell_m)
+        ground, dem_meta = dem_on_grid(self.dem, units.crs, transform, shape)
+        meta.setdefault(
+            "terrain", {"cell_size_m": self.settings.terrain_cell_m, "missing_share": dem_meta["missing_share"]}
+        )
+        return terrain_by_unit(ground, transform, units, hillside_pct=self.settings.hillside_slope_pct)
+
     def _population(self, units: gpd.GeoDataFrame, meta: dict, counts: dict, rejected: list) -> pd.Series:
         if self.population is None:
             meta["population"] = {"source": None}
@@ -462,6 +500,42 @@ def _grid_bounds(views: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> tuple[floa
     )
 
 
+def _clusters(units: gpd.GeoDataFrame, counts: dict) -> pd.DataFrame:
+    """Bivariate local Moran clusters of crime rate and coverage, when PySAL's esda is installed."""
+    try:
+        from equity.clusters import bivariate_clusters
+
+        return bivariate_clusters(units)[["cluster"]]
+    except ImportError:
+        counts["clusters"] = "not computed: install equity[stats] (PySAL esda and libpysal)"
+        return pd.DataFrame({"cluster": "not computed"}, index=units.index)
+
+
+def _data_gaps(table: pd.DataFrame, units: gpd.GeoDataFrame, camera_meta: dict) -> pd.Series:
+    """What is unknown about each unit, in words; None when nothing is. A unit with no crime data, no residents
+    or outside the area the camera data covers is reported as such, never as zero."""
+    gaps = []
+    extent = camera_meta.get("bounds")
+    outside = None
+    if extent is not None:
+        from shapely import box
+
+        area = gpd.GeoSeries([box(*extent)], crs="EPSG:4326").to_crs(units.crs).iloc[0]
+        outside = ~units.geometry.intersects(area)
+    for i, (_, row) in enumerate(table.iterrows()):
+        items = []
+        if pd.isna(row["crimes"]):
+            items.append("no crime data")
+        if pd.isna(row["population"]):
+            items.append("no population data")
+        elif row["population"] == 0:
+            items.append("no residents")
+        if outside is not None and bool(outside.iloc[i]):
+            items.append("outside the area of the camera data")
+        gaps.append("; ".join(items) or None)
+    return pd.Series(gaps, index=table.index, dtype=object)
+
+
 def _is_osm(path: str | Path | None) -> bool:
     if path is None:
         return False
@@ -525,6 +599,10 @@ class StudyResult:
         Facts about the inputs (formats, columns used, OSM timestamp, date range of the crime data).
     crs : pyproj.CRS
         The metric CRS of the analysis.
+    city : list of equity.inequality.Estimate
+        City-level measures with their bootstrap intervals.
+    sensitivity : equity.sensitivity.Sensitivity or None
+        The findings under the low and high assumptions, when the study asked for them.
     homes : geopandas.GeoDataFrame or None
         Each home with ``seen_by`` (the views that see it): personal data, kept only in an internal analysis
         (``privacy="internal"``); None in a public one.
@@ -540,6 +618,8 @@ class StudyResult:
     meta: dict[str, Any]
     crs: Any
     homes: gpd.GeoDataFrame | None = None
+    city: list[Any] = field(default_factory=list)
+    sensitivity: Any = None
 
     @property
     def personal_data(self) -> bool:

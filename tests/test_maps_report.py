@@ -22,7 +22,7 @@ PAYLOADS = [
 
 @pytest.fixture(scope="module")
 def sf_html():
-    result = demo_study().run()
+    result = demo_study(sensitivity=False).run()
     return render_map(build_map(result)), build_report(result)
 
 
@@ -79,6 +79,7 @@ def hostile_study(tmp_path):
     )
     (tmp_path / "crime.csv").write_text("lon,lat,category\n-122.41,37.781,<script>x</script>\n-122.38,37.78,A\n")
     return Study(
+        sensitivity=False,
         cameras=tmp_path / "cams.csv",
         units=tmp_path / "units.geojson",
         unit_id="name",

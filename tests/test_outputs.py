@@ -18,7 +18,7 @@ from equity.report import build_report
 
 @pytest.fixture(scope="module")
 def sf_result():
-    return demo_study().run()
+    return demo_study(sensitivity=False).run()
 
 
 def _write(result, out: Path, **kw):
@@ -49,7 +49,7 @@ def test_folder_contents(sf_result, tmp_path):
 
 def test_same_inputs_same_bytes(sf_result, tmp_path):
     a = _write(sf_result, tmp_path / "a")
-    b = _write(demo_study().run(), tmp_path / "b")
+    b = _write(demo_study(sensitivity=False).run(), tmp_path / "b")
     for name in ("units.csv", "cameras.csv", "map.html", "report.html", "rejected.csv"):
         assert a[name].read_bytes() == b[name].read_bytes(), name
 
@@ -99,6 +99,6 @@ def test_rerun_of_same_study_replaces(sf_result, tmp_path):
 
 def test_inputs_untouched(tmp_path, sf_dir):
     before = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in sf_dir.iterdir()}
-    _write(demo_study().run(), tmp_path / "out")
+    _write(demo_study(sensitivity=False).run(), tmp_path / "out")
     after = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in sf_dir.iterdir()}
     assert after == before

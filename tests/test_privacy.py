@@ -38,6 +38,7 @@ def _run(request, tmp_path, privacy):
     tmp_path.mkdir(parents=True, exist_ok=True)
     pbf = request.config.rootpath / "data" / "helsinki" / "Helsinki.osm.pbf"
     study = Study(
+        sensitivity=False,
         cameras=pbf,
         units=_units(tmp_path / "units.geojson"),
         buildings=pbf,
@@ -149,4 +150,4 @@ def test_public_run_after_internal_removes_the_homes(request, tmp_path):
 
 def test_privacy_mode_is_checked(tmp_path):
     with pytest.raises(ValueError, match="privacy must be 'public' or 'internal'"):
-        Study(cameras=tmp_path / "x", units=tmp_path / "y", privacy="open").run()
+        Study(sensitivity=False, cameras=tmp_path / "x", units=tmp_path / "y", privacy="open").run()

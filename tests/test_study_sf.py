@@ -9,7 +9,7 @@ from equity.demo import demo_study
 
 @pytest.fixture(scope="module")
 def sf_result():
-    return demo_study().run()
+    return demo_study(sensitivity=False).run()
 
 
 def test_one_row_per_neighbourhood(sf_result):

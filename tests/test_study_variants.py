@@ -18,6 +18,7 @@ COUNT_COLUMNS = ["Vandalism", "Robbery", "Drugs", "CarTheft"]
 def block_group_result(request):
     sf = request.config.rootpath / "data" / "sf"
     return Study(
+        sensitivity=False,
         cameras=sf / "cameras.osm",
         units=sf / "block_groups.geojson",
         unit_id="GEO_ID",
@@ -39,6 +40,7 @@ def test_counts_per_unit_from_columns(block_group_result, sf_dir):
 
 def test_category_and_date_filters(sf_dir):
     result = Study(
+        sensitivity=False,
         cameras=sf_dir / "cameras.osm",
         units=sf_dir / "neighborhoods.geojson",
         crime=sf_dir / "crime_incidents_2012H2.csv",
@@ -57,6 +59,7 @@ def test_category_and_date_filters(sf_dir):
 def test_both_crime_sources_is_an_error(sf_dir):
     with pytest.raises(InputError, match="not both"):
         Study(
+            sensitivity=False,
             cameras=sf_dir / "cameras.osm",
             units=sf_dir / "block_groups.geojson",
             crime=sf_dir / "crime_incidents_2012H2.csv",
@@ -66,12 +69,22 @@ def test_both_crime_sources_is_an_error(sf_dir):
 
 def test_missing_population_column_names_the_columns(sf_dir):
     with pytest.raises(InputFormatError, match="no population column 'Pop2020'"):
-        Study(cameras=sf_dir / "cameras.osm", units=sf_dir / "neighborhoods.geojson", population="Pop2020").run()
+        Study(
+            sensitivity=False,
+            cameras=sf_dir / "cameras.osm",
+            units=sf_dir / "neighborhoods.geojson",
+            population="Pop2020",
+        ).run()
 
 
 def test_missing_crime_column(sf_dir):
     with pytest.raises(InputFormatError, match="no crime count column 'Assault'"):
-        Study(cameras=sf_dir / "cameras.osm", units=sf_dir / "block_groups.geojson", crime_columns=["Assault"]).run()
+        Study(
+            sensitivity=False,
+            cameras=sf_dir / "cameras.osm",
+            units=sf_dir / "block_groups.geojson",
+            crime_columns=["Assault"],
+        ).run()
 
 
 def test_manifest_ready_counts_are_json(block_group_result):
@@ -83,4 +96,4 @@ def test_unreadable_crime_count_is_an_error(tmp_path, sf_dir):
     text = (sf_dir / "block_groups.geojson").read_text()
     units.write_text(text.replace('"Robbery": 1,', '"Robbery": "x",', 1))
     with pytest.raises(InputFormatError, match="crime count column 'Robbery' holds 'x'"):
-        Study(cameras=sf_dir / "cameras.osm", units=units, crime_columns=["Robbery"]).run()
+        Study(sensitivity=False, cameras=sf_dir / "cameras.osm", units=units, crime_columns=["Robbery"]).run()

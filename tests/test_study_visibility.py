@@ -71,8 +71,8 @@ def scene(tmp_path):
 
 def test_a_building_in_front_cuts_the_view(scene):
     tmp, units, cams = scene
-    open_ground = Study(cameras=cams, units=units).run()
-    blocked = Study(cameras=cams, units=units, buildings=tmp / "buildings.geojson").run()
+    open_ground = Study(sensitivity=False, cameras=cams, units=units).run()
+    blocked = Study(sensitivity=False, cameras=cams, units=units, buildings=tmp / "buildings.geojson").run()
     flat_area = open_ground.units["covered_km2"].iloc[0] * 1e6
     seen = blocked.units["covered_km2"].iloc[0] * 1e6
     # open ground: a 60 degree sector of 66.5 m, about 2,316 m2; the building hides everything beyond 20 m
@@ -89,8 +89,8 @@ def test_flat_surface_without_buildings_matches_the_sector(scene):
     tmp, units, cams = scene
     dem = tmp / "flat.tif"
     _write_dem(dem, np.full((200, 200), 12.0), lon0=LON0 - 0.005, lat1=LAT0 + 0.003, step=0.00005)
-    vis = Study(cameras=cams, units=units, dem=dem).run()
-    sector = Study(cameras=cams, units=units).run()
+    vis = Study(sensitivity=False, cameras=cams, units=units, dem=dem).run()
+    sector = Study(sensitivity=False, cameras=cams, units=units).run()
     a = vis.units["covered_km2"].iloc[0]
     b = sector.units["covered_km2"].iloc[0]
     assert a == pytest.approx(b, rel=0.05)  # cells against polygons: a cell's rounding along the edges
@@ -118,8 +118,8 @@ def test_dem_that_does_not_cover_the_area(scene):
     dem = tmp / "small.tif"
     _write_dem(dem, np.full((40, 40), 5.0), lon0=LON0 - 0.0005, lat1=LAT0 + 0.0005, step=0.00005)
     with pytest.raises(InputFormatError, match=r"small\.tif: the DEM has no elevation for \d+\.\d% of the study"):
-        Study(cameras=cams, units=units, dem=dem).run()
-    filled = Study(cameras=cams, units=units, dem=dem, dem_fill="flat").run()
+        Study(sensitivity=False, cameras=cams, units=units, dem=dem).run()
+    filled = Study(sensitivity=False, cameras=cams, units=units, dem=dem, dem_fill="flat").run()
     assert filled.meta["dem"]["filled_with_m"] == 5.0
     assert 0 < filled.counts["dem_cells_missing_share"] < 1
 
@@ -129,7 +129,7 @@ def test_dem_of_nodata_only(scene):
     dem = tmp / "nodata.tif"
     _write_dem(dem, np.full((200, 200), -9999.0), lon0=LON0 - 0.005, lat1=LAT0 + 0.003, step=0.00005, nodata=-9999)
     with pytest.raises(InputFormatError, match="no elevation anywhere"):
-        Study(cameras=cams, units=units, dem=dem).run()
+        Study(sensitivity=False, cameras=cams, units=units, dem=dem).run()
 
 
 def test_hill_between_camera_and_slope(scene):
@@ -143,16 +143,19 @@ def test_hill_between_camera_and_slope(scene):
     data = np.repeat(ridge[:, None], 300, axis=1)
     dem = tmp / "ridge.tif"
     _write_dem(dem, data, lon0=lon0, lat1=lat1, step=step)
-    flat = Study(cameras=cams, units=units).run().units["covered_km2"].iloc[0]
-    hill = Study(cameras=cams, units=units, dem=dem).run().units["covered_km2"].iloc[0]
+    flat = Study(sensitivity=False, cameras=cams, units=units).run().units["covered_km2"].iloc[0]
+    hill_result = Study(sensitivity=False, cameras=cams, units=units, dem=dem).run()
+    hill = hill_result.units["covered_km2"].iloc[0]
     assert hill < 0.3 * flat
+    assert hill_result.units["terrain"].iloc[0] in ("flat", "hillside")
+    assert hill_result.units["slope_pct"].iloc[0] > 0
 
 
 def test_building_heights_defaults_counted(tmp_path, scene):
     tmp, units, cams = scene
     text = (tmp / "buildings.geojson").read_text().replace('"height": "25"', '"height": "very high"')
     (tmp / "b2.geojson").write_text(text)
-    result = Study(cameras=cams, units=units, buildings=tmp / "b2.geojson").run()
+    result = Study(sensitivity=False, cameras=cams, units=units, buildings=tmp / "b2.geojson").run()
     assert result.counts["buildings_height_default"] == 1
     assert result.counts["buildings_with_tag_issues"] == 1
 
@@ -163,7 +166,9 @@ def test_helsinki_end_to_end(tmp_path, request):
         tmp_path / "u.geojson",
         {"west": (24.9352, 60.1642, 24.9443, 60.1791), "east": (24.9443, 60.1642, 24.9534, 60.1791)},
     )
-    result = Study(cameras=pbf, units=units, buildings=pbf, settings=Settings(unknown_direction="disc")).run()
+    result = Study(
+        sensitivity=False, cameras=pbf, units=units, buildings=pbf, settings=Settings(unknown_direction="disc")
+    ).run()
     assert result.counts["cameras"] == 221
     assert result.counts["buildings"] == 446
     u = result.units
