@@ -62,6 +62,20 @@ def bivariate_clusters(units: gpd.GeoDataFrame, x: str = "crimes_per_1k", y: str
     return out
 
 
+def _draw_without_replacement(rng: np.random.Generator, n: int, k: int, rows: int) -> np.ndarray:
+    """``rows`` draws of ``k`` distinct integers below ``n``: drawn with replacement, and the rows with a
+    repeat drawn again (few when k is much smaller than n); a full shuffle when k is close to n."""
+    if k * 3 > n:
+        return np.argsort(rng.random((rows, n)), axis=1)[:, :k]
+    out = rng.integers(0, n, (rows, k))
+    while True:
+        s = np.sort(out, axis=1)
+        bad = (s[:, 1:] == s[:, :-1]).any(axis=1)
+        if not bad.any():
+            return out
+        out[bad] = rng.integers(0, n, (int(bad.sum()), k))
+
+
 def conditional_permutation_p(
     zx: np.ndarray,
     zy: np.ndarray,
@@ -82,9 +96,8 @@ def conditional_permutation_p(
     p = np.empty(n)
     for i in range(n):
         k = len(neighbours[i])
-        others = np.delete(np.arange(n), i)
-        keys = rng.random((permutations, n - 1))
-        drawn = others[np.argpartition(keys, k - 1, axis=1)[:, :k]] if k < n - 1 else np.tile(others, (permutations, 1))
+        drawn = _draw_without_replacement(rng, n - 1, k, permutations)
+        drawn = drawn + (drawn >= i)  # skip unit i itself
         sims = (n - 1) / n * zx[i] * zy[drawn].mean(axis=1)
         larger = int(np.sum(sims >= observed[i]))
         larger = min(larger, permutations - larger)
