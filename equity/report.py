@@ -44,6 +44,15 @@ def _num(value: Any, digits: int = 1) -> str:
     return f"{value:,.{digits}f}" if isinstance(value, float) else f"{value:,}"
 
 
+def _signed(value: float) -> str:
+    """A signed measure with three decimals, or n/a when it could not be computed (too few units with data)."""
+    return "n/a" if value is None or value != value else f"{value:+.3f}"
+
+
+def _interval(low: float, high: float) -> str:
+    return "n/a" if low != low or high != high else f"{low:+.3f} to {high:+.3f}"
+
+
 def _plural(n: Any, word: str) -> str:
     return f"{_num(float(n), 0)} {word}{'' if n == 1 else 's'}"
 
@@ -54,8 +63,10 @@ def key_findings(result: Any, n: int = 3) -> list[str]:
     c = result.counts
     out = [
         f"{c['cameras']:,} cameras were read; {c['cameras_in_units']:,} of them stand inside the "
-        f"{c['units']} units of analysis, and {c['views_in_coverage']:,} camera views have a known direction "
-        "and count toward coverage."
+        f"{c['units']} units of analysis; {c['views_in_coverage']:,} camera views count toward coverage "
+        f"({c['views_direction_tagged']:,} with a tagged direction, {c['views_direction_default_omni']:,} dome or "
+        f"panning cameras seeing all around, {c['views_drawn_as_low_confidence_disc']:,} drawn as low-confidence "
+        "discs for want of a direction)."
     ]
     if u["crime_share"].notna().any():
         for cls, lead in (("under_covered", "High crime, low coverage"), ("over_covered", "Low crime, high coverage")):
@@ -196,7 +207,7 @@ def _city_section(result: Any) -> list[str]:
     if not result.city:
         return []
     rows = "".join(
-        f"<tr><td>{esc(e.name)}</td><td>{e.value:+.3f}</td><td>{e.low:+.3f} to {e.high:+.3f}</td><td>{e.n}</td>"
+        f"<tr><td>{esc(e.name)}</td><td>{_signed(e.value)}</td><td>{_interval(e.low, e.high)}</td><td>{e.n}</td>"
         f"<td>{e.excluded}</td><td>{esc(e.interpretation)}</td></tr>"
         for e in result.city
     )
@@ -301,7 +312,7 @@ def _sensitivity_section(result: Any) -> list[str]:
     m = sens.measures
     head = "".join(f"<th>{esc(c)}</th>" for c in m.columns)
     rows = "".join(
-        f"<tr><td>{esc(idx)}</td>" + "".join(f"<td>{v:+.3f}</td>" for v in row.to_numpy()) + "</tr>"
+        f"<tr><td>{esc(idx)}</td>" + "".join(f"<td>{_signed(v)}</td>" for v in row.to_numpy()) + "</tr>"
         for idx, row in m.iterrows()
     )
     parts.append(
