@@ -129,6 +129,14 @@ def manifest_dict(result: Any, extra: dict[str, Any] | None = None) -> dict[str,
         "osm_timestamp": result.meta.get("cameras", {}).get("osm_timestamp"),
         "sources": result.meta,
         "counts": result.counts,
+        "city_measures": [e.to_dict() for e in result.city],
+        "sensitivity": None
+        if result.sensitivity is None
+        else {
+            "variants": [c for c in result.sensitivity.classes.columns if c != "baseline"],
+            "not_run": result.sensitivity.skipped,
+            "uncertain_units": result.sensitivity.robust[result.sensitivity.robust == "uncertain"].index.tolist(),
+        },
         "versions": versions(),
         "outputs": outputs,
         **(extra or {}),
