@@ -181,6 +181,21 @@ def build_map(result: Any, *, title: str = "Camera coverage and crime") -> foliu
             style_function=lambda f: {"fillColor": "#ffffff", "color": "#7f0000"},
             tooltip=folium.GeoJsonTooltip(fields=list(_TOOLTIP_FIELDS), aliases=list(_TOOLTIP_FIELDS.values())),
         ).add_to(m)
+    if "anomaly_flag" in views and views["anomaly_flag"].astype(bool).any():
+        odd = views[views["anomaly_flag"].astype(bool)].drop_duplicates("camera_id")
+        props = _camera_props(odd)
+        props["why"] = odd["anomaly_explanation"].map(esc).to_numpy()
+        props["score"] = odd["anomaly_score"].map(lambda v: f"{v:.2f}").to_numpy()
+        layer = gpd.GeoDataFrame(props, geometry=odd.geometry.to_numpy(), crs=odd.crs)
+        fields = {"camera_id": "Camera", "operator": "Operator", "score": "Anomaly score", "why": "Why"}
+        folium.GeoJson(
+            _geojson(to_wgs84(layer)),
+            name="Placement anomalies",
+            marker=folium.CircleMarker(radius=8, weight=3, fill=True, fill_opacity=0.8),
+            style_function=lambda f: {"fillColor": "#ffd92f", "color": "#762a83"},
+            tooltip=folium.GeoJsonTooltip(fields=list(fields), aliases=list(fields.values())),
+            show=False,
+        ).add_to(m)
     if getattr(result, "personal_data", False):
         from equity.io.outputs import PERSONAL_DATA_NOTE
 

@@ -146,6 +146,8 @@ def build_report(result: Any, *, title: str = "Surveillance camera coverage and 
     parts.extend(_sensitivity_section(result))
     parts.extend(_gaps_section(result))
     parts.extend(_homes_section(result))
+    parts.extend(_operators_section(result))
+    parts.extend(_anomalies_section(result))
     parts.extend(_methodology(result))
     parts.extend(_sources(result))
     parts.extend(_limitations(result))
@@ -382,6 +384,83 @@ def _homes_section(result: Any) -> list[str]:
                 f"<td>{row['probable_homes_in_view']}</td></tr>"
             )
         parts.append("</tbody></table>")
+    return parts
+
+
+def _svg_bars(items: list[tuple[str, float]], *, unit: str, width: int = 640) -> str:
+    """A horizontal bar chart as inline SVG (labels escaped, no script)."""
+    if not items:
+        return ""
+    top = max(v for _, v in items) or 1.0
+    row, label_w = 22, 260
+    out = [f"<svg width='{width}' height='{row * len(items) + 10}' role='img' aria-label='{esc(unit)}'>"]
+    for i, (label, value) in enumerate(items):
+        y = 5 + i * row
+        w = (width - label_w - 60) * value / top
+        out.append(f"<text x='{label_w - 6}' y='{y + 14}' text-anchor='end' font-size='11'>{esc(label[:40])}</text>")
+        out.append(f"<rect x='{label_w}' y='{y + 3}' width='{w:.1f}' height='{row - 8}' fill='#4575b4'/>")
+        out.append(f"<text x='{label_w + w + 4:.1f}' y='{y + 14}' font-size='11'>{value:,.0f}</text>")
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _operators_section(result: Any) -> list[str]:
+    ops = result.operators
+    if ops is None or ops.empty:
+        return []
+    has_homes = "share_looking_into_homes" in ops
+    head = (
+        "<tr><th>Operator</th><th>Cameras</th><th>Area in view (km²)</th><th>Public</th><th>Private outdoor</th>"
+        "<th>Indoor</th><th>Unknown</th>" + ("<th>Looking mostly into homes</th>" if has_homes else "") + "</tr>"
+    )
+    rows = "".join(
+        f"<tr><td>{esc(r['operator'])}</td><td>{r['cameras']}</td><td>{r['covered_km2']:.3f}</td><td>{r['public']}</td>"
+        f"<td>{r['outdoor']}</td><td>{r['indoor']}</td><td>{r['unknown_ownership']}</td>"
+        + (f"<td>{_pct(r['share_looking_into_homes'])}</td>" if has_homes else "")
+        + "</tr>"
+        for _, r in ops.iterrows()
+    )
+    return [
+        "<h2>Who watches: operators</h2>",
+        "<p class='note'>Operators as tagged in OpenStreetMap (<code>operator</code>), counted together when they "
+        "share an <code>operator:wikidata</code> id or the same name up to case and spacing; cameras without an "
+        "operator tag are counted as unknown. Ownership from <code>surveillance</code>. operators_by_unit.csv "
+        "breaks this down by unit.</p>",
+        f"<table><thead>{head}</thead><tbody>{rows}</tbody></table>",
+        _svg_bars([(r["operator"], float(r["cameras"])) for _, r in ops.head(12).iterrows()], unit="cameras"),
+    ]
+
+
+def _anomalies_section(result: Any) -> list[str]:
+    from equity.anomalies import AnomalySettings
+
+    views = result.views
+    if "anomaly_score" not in views:
+        return []
+    a = AnomalySettings()
+    cams = views.drop_duplicates("camera_id").sort_values(["anomaly_rank", "camera_id"])
+    flagged = cams[cams["anomaly_flag"].astype(bool)]
+    parts = [
+        "<h2>Cameras placed against the pattern</h2>",
+        "<p>Each camera gets three scores between 0 and 1, each its rank among the city's cameras: isolation (the "
+        "distance to its nearest other camera), low need (how few incidents lie within "
+        f"{a.radius_m:g} m of it; residents per km² where there is no crime data) and intrusion (the share of private "
+        "residential land in its view, when buildings were given). The anomaly score is the mean of the known "
+        f"scores; a camera is flagged from {a.flag_score:g}. A flag is robust when it holds with a radius of 75 m and "
+        f"300 m and a threshold of {a.flag_score + 0.05:g}. {len(flagged)} cameras are flagged. These figures are "
+        "about cameras, which are public infrastructure; they name no home and no person.</p>",
+    ]
+    if not flagged.empty:
+        rows = "".join(
+            f"<tr><td>{int(r['anomaly_rank'])}</td><td>{esc(r['camera_id'])}</td><td>{esc(r['operator_normalised'])}</td>"
+            f"<td>{esc(r['unit_id'])}</td><td>{r['anomaly_score']:.2f}</td><td>{esc(r['anomaly_flag_robustness'])}</td>"
+            f"<td>{esc(r['anomaly_explanation'])}</td></tr>"
+            for _, r in flagged.head(20).iterrows()
+        )
+        parts.append(
+            "<table><thead><tr><th>Rank</th><th>Camera</th><th>Operator</th><th>Unit</th><th>Score</th>"
+            f"<th>Flag</th><th>Why</th></tr></thead><tbody>{rows}</tbody></table>"
+        )
     return parts
 
 

@@ -257,6 +257,7 @@ class Study:
             result_table = result_table.join(_clusters(gpd.GeoDataFrame(result_table, geometry=units.geometry), counts))
         result_table["data_gaps"] = _data_gaps(result_table, units, cam_read.meta)
         counts["units_with_data_gaps"] = int(result_table["data_gaps"].notna().sum())
+        operators, operators_units = self._who_watches(views, sectors, units, result_table, crime_points, meta, counts)
         out_units = gpd.GeoDataFrame(result_table, geometry=units.geometry, crs=crs)
         if self.privacy == "public" and self.buildings is not None:
             # building ids can be homes' ids: the public outputs list the rejected buildings without them
@@ -281,6 +282,8 @@ class Study:
             crs=crs,
             homes=homes if self.privacy == "internal" else None,
             city=city_measures(result_table, samples=BOOTSTRAP_SAMPLES if self.statistics else 0),
+            operators=operators,
+            operators_by_unit=operators_units,
         )
         if self.sensitivity:
             result.sensitivity = sensitivity(self, result)
@@ -416,6 +419,50 @@ class Study:
         homes["seen_by"] = found.per_home["seen_by"].to_numpy()
         return homes
 
+    def _who_watches(
+        self,
+        views: gpd.GeoDataFrame,
+        fields: gpd.GeoSeries,
+        units: gpd.GeoDataFrame,
+        table: pd.DataFrame,
+        crime: gpd.GeoDataFrame | None,
+        meta: dict,
+        counts: dict,
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Operators and ownership (:mod:`equity.operators`) and placement anomalies (:mod:`equity.anomalies`);
+        adds their columns to the views and the units' table."""
+        from equity import anomalies, operators
+
+        views["operator_normalised"] = operators.normalise_operators(views)
+        counts["cameras_without_operator"] = int(
+            (views.drop_duplicates("camera_id")["operator_normalised"] == operators.UNKNOWN).sum()
+        )
+        for col, values in operators.ownership_by_unit(views, units).items():
+            table[col] = values.to_numpy()
+        city_table = operators.operators_table(views, fields)
+        per_unit = operators.by_unit(views, fields, units)
+        cams = views.drop_duplicates("camera_id")
+        intrusion = (
+            views.groupby("camera_id")["intrusion_score"].max().reindex(cams["camera_id"]).set_axis(cams.index)
+            if "intrusion_score" in views
+            else None
+        )
+        density = (table["population"] / table["area_km2"]).set_axis(units["unit_id"].to_numpy())
+        cam_density = cams["unit_id"].map(density)
+        crime_meta = meta.get("crime") or {}
+        period = f"{crime_meta['date_min']} and {crime_meta['date_max']}" if crime_meta.get("date_min") else None
+        scores = anomalies.anomaly_scores(
+            cams, crime, intrusion=intrusion, density=cam_density if crime is None else None, period=period
+        )
+        scores["anomaly_flag_robustness"] = anomalies.flag_sensitivity(
+            cams, crime, scores, intrusion=intrusion, density=cam_density if crime is None else None, period=period
+        )
+        per_camera = scores.set_axis(cams["camera_id"].to_numpy())
+        for col in per_camera.columns:
+            views[col] = views["camera_id"].map(per_camera[col]).to_numpy()
+        counts["cameras_flagged_as_anomalies"] = int(scores["anomaly_flag"].sum())
+        return city_table, per_unit
+
     def _terrain(self, units: gpd.GeoDataFrame, meta: dict) -> pd.DataFrame:
         """Mean elevation, slope and terrain class per unit from the DEM, on a grid of
         ``settings.terrain_cell_m`` cells over the units."""
@@ -544,7 +591,17 @@ def _is_osm(path: str | Path | None) -> bool:
 
 
 #: Per-unit home columns (see :func:`equity.homes.homes_by_unit`), added to the units table when buildings are given.
-HOME_UNIT_COLUMNS = ("homes", "probable_homes", "homes_in_view", "probable_homes_in_view", "homes_in_view_share")
+HOME_UNIT_COLUMNS = (
+    "cameras_public",
+    "cameras_outdoor",
+    "cameras_indoor",
+    "cameras_unknown",
+    "homes",
+    "probable_homes",
+    "homes_in_view",
+    "probable_homes_in_view",
+    "homes_in_view_share",
+)
 
 
 def _is_file_like(value: str | Path) -> bool:
@@ -603,6 +660,10 @@ class StudyResult:
         City-level measures with their bootstrap intervals.
     sensitivity : equity.sensitivity.Sensitivity or None
         The findings under the low and high assumptions, when the study asked for them.
+    operators : pandas.DataFrame
+        City-wide table of operators (:func:`equity.operators.operators_table`).
+    operators_by_unit : pandas.DataFrame
+        Cameras and area in view per unit and operator (:func:`equity.operators.by_unit`).
     homes : geopandas.GeoDataFrame or None
         Each home with ``seen_by`` (the views that see it): personal data, kept only in an internal analysis
         (``privacy="internal"``); None in a public one.
@@ -620,6 +681,8 @@ class StudyResult:
     homes: gpd.GeoDataFrame | None = None
     city: list[Any] = field(default_factory=list)
     sensitivity: Any = None
+    operators: pd.DataFrame | None = None
+    operators_by_unit: pd.DataFrame | None = None
 
     @property
     def personal_data(self) -> bool:

@@ -20,6 +20,8 @@ from equity.cli import cli
 
 READERS = Path(__file__).parent / "data" / "readers"
 OUTPUT_FILES = {
+    "operators.csv",
+    "operators_by_unit.csv",
     "units.gpkg",
     "units.csv",
     "cameras.gpkg",

@@ -29,6 +29,8 @@ PERSONAL_DATA_NOTE = (
     "Do not publish them; the public mode (--privacy public) aggregates homes by camera and by unit."
 )
 OUTPUT_FILES = (
+    "operators.csv",
+    "operators_by_unit.csv",
     "units.gpkg",
     "units.csv",
     "cameras.gpkg",
@@ -199,12 +201,13 @@ def sectors_for_output(result: Any) -> gpd.GeoDataFrame:
     return to_wgs84(gdf)
 
 
-def _round_floats(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    gdf = gdf.copy()
-    for col in gdf.columns:
-        if col != gdf.geometry.name and pd.api.types.is_float_dtype(gdf[col]):
-            gdf[col] = gdf[col].round(6)
-    return gdf
+def _round_floats(frame: pd.DataFrame) -> pd.DataFrame:
+    """Floats rounded to 6 decimals, so that the files do not change with the last bits of a computation."""
+    frame = frame.copy()
+    for col in frame.columns:
+        if pd.api.types.is_float_dtype(frame[col]):
+            frame[col] = frame[col].round(6)
+    return frame
 
 
 def _write_gpkg(gdf: gpd.GeoDataFrame, path: Path, layer: str, append: bool = False) -> None:
@@ -254,6 +257,10 @@ def write_outputs(
             "map.html": lambda p: p.write_text(map_html, encoding="utf-8"),
             "report.html": lambda p: p.write_text(report_html, encoding="utf-8"),
             "rejected.csv": lambda p: result.rejected.to_csv(p, index=False, lineterminator="\n"),
+            "operators.csv": lambda p: _round_floats(result.operators).to_csv(p, index=False, lineterminator="\n"),
+            "operators_by_unit.csv": lambda p: _round_floats(result.operators_by_unit).to_csv(
+                p, index=False, lineterminator="\n"
+            ),
             **(
                 {"homes.gpkg": lambda p: _write_gpkg(homes_for_output(result), p, "homes")}
                 if result.personal_data

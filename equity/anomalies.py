@@ -1,0 +1,161 @@
+"""Cameras placed against the pattern: far from other cameras, far from crime, looking into homes.
+
+Each camera (its first view stands for it) gets three component scores in [0, 1], each its rank in the city's
+distribution, so that they can be compared and averaged:
+
+- isolation ``s_iso = F_d(d)``: ``d`` the distance to the nearest other camera, ``F_d`` the share of the city's
+  cameras whose nearest other camera is at most as far (1: the most isolated camera);
+- low need ``s_need = 1 - G_k(k)``: ``k`` the incidents within ``radius_m`` of the camera, ``G_k`` the share
+  of the city's cameras with strictly fewer (1: no camera has less crime around it); without crime data, the
+  residents per km² of the camera's unit stand in for ``k``;
+- intrusion ``s_int``: the intrusion score of :mod:`equity.homes` (the share of private residential land in
+  the part of its view that is private or public); unknown when no buildings were given.
+
+The anomaly score is the mean of the known components, ``A = mean(s_iso, s_need, s_int)``, and a camera is
+flagged when ``A >= flag_score``. Public mode: the explanation of a flag gives distances, counts and shares;
+never a home or a person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+
+@dataclass(frozen=True)
+class AnomalySettings:
+    """Thresholds of the anomaly scores (documented defaults).
+
+    Attributes
+    ----------
+    radius_m
+        Radius around a camera within which incidents count as its local need (150 m, about the reach of a
+        camera at the "detection" level).
+    flag_score
+        Anomaly score from which a camera is flagged (0.9: with all three components known, about the top
+        tenth of the city's cameras on each at once).
+    lonely_m
+        Distance to the nearest other camera from which the explanation says "no other camera within" it
+        (400 m).
+    """
+
+    radius_m: float = 150.0
+    flag_score: float = 0.9
+    lonely_m: float = 400.0
+
+
+def _rank(values: np.ndarray) -> np.ndarray:
+    """Empirical CDF at each value: the share of values at most as large (ties share the larger rank)."""
+    s = pd.Series(values)
+    return (s.rank(method="max") / s.notna().sum()).to_numpy()
+
+
+def _share_below(values: np.ndarray) -> np.ndarray:
+    """The share of values strictly smaller than each value."""
+    s = pd.Series(values)
+    return ((s.rank(method="min") - 1) / s.notna().sum()).to_numpy()
+
+
+def anomaly_scores(
+    cameras: gpd.GeoDataFrame,
+    crime: gpd.GeoDataFrame | None,
+    *,
+    intrusion: pd.Series | None = None,
+    density: pd.Series | None = None,
+    settings: AnomalySettings | None = None,
+    period: str | None = None,
+) -> pd.DataFrame:
+    """Component scores, anomaly score, rank, flag and a one-sentence explanation per camera.
+
+    Parameters
+    ----------
+    cameras : geopandas.GeoDataFrame
+        One row per camera (metric CRS) with ``camera_id``.
+    crime : geopandas.GeoDataFrame or None
+        Incident points (same CRS), or None when there is no crime data.
+    intrusion : pandas.Series, optional
+        Intrusion score per camera (aligned to ``cameras``; NaN where unknown).
+    density : pandas.Series, optional
+        Residents per km² of each camera's unit: the stand-in for need without crime data.
+    period : str, optional
+        The crime data's period in words ("2012-07-01 to 2012-12-31"), for the explanations.
+    """
+    a = settings or AnomalySettings()
+    n = len(cameras)
+    pts = cameras.geometry.to_numpy()
+    nearest = np.full(n, np.nan)
+    if n > 1:
+        tree = shapely.STRtree(pts)
+        idx, dist = tree.query_nearest(pts, exclusive=True, return_distance=True, all_matches=False)
+        nearest[idx[0]] = dist
+    out = pd.DataFrame({"nearest_camera_m": nearest}, index=cameras.index)
+    out["isolation_score"] = _rank(nearest) if n > 1 else np.nan
+    if crime is not None and len(crime):
+        ctree = shapely.STRtree(crime.geometry.to_numpy())
+        hits = ctree.query(shapely.buffer(pts, a.radius_m), predicate="intersects")
+        counts = np.bincount(hits[0], minlength=n) if n else np.zeros(0, int)
+        out["incidents_nearby"] = counts
+        out["need_score"] = 1.0 - _share_below(counts.astype(float))
+        out["need_basis"] = f"incidents within {a.radius_m:g} m"
+    elif density is not None:
+        out["incidents_nearby"] = np.nan
+        out["need_score"] = 1.0 - _share_below(density.to_numpy(float))
+        out["need_basis"] = "residents per km² of its unit"
+    else:
+        out["incidents_nearby"] = np.nan
+        out["need_score"] = np.nan
+        out["need_basis"] = "unknown"
+    out["intrusion_component"] = intrusion.to_numpy(float) if intrusion is not None else np.nan
+    comps = out[["isolation_score", "need_score", "intrusion_component"]]
+    out["anomaly_score"] = comps.mean(axis=1, skipna=True)
+    out["anomaly_components"] = comps.notna().sum(axis=1)
+    out["anomaly_rank"] = out["anomaly_score"].rank(ascending=False, method="min").astype("Int64")
+    out["anomaly_flag"] = out["anomaly_score"] >= a.flag_score
+    out["anomaly_explanation"] = [
+        _explain(row, a, period) if row["anomaly_flag"] else None for _, row in out.iterrows()
+    ]
+    return out
+
+
+def _explain(row: pd.Series, a: AnomalySettings, period: str | None) -> str:
+    parts = []
+    d = row["nearest_camera_m"]
+    if d == d:
+        parts.append(
+            f"no other camera within {a.lonely_m:g} m" if d >= a.lonely_m else f"nearest other camera {d:.0f} m away"
+        )
+    k = row["incidents_nearby"]
+    if k == k:
+        when = f" between {period}" if period else ""
+        parts.append(f"{int(k)} incident{'s' if k != 1 else ''} within {a.radius_m:g} m{when}")
+    elif row["need_basis"] != "unknown":
+        parts.append(f"few residents around (need ranked {100 * (1 - row['need_score']):.0f}th percentile)")
+    i = row["intrusion_component"]
+    if i == i:
+        parts.append(f"{100 * i:.0f}% of its view is private homes and their yards")
+    return "; ".join(parts)
+
+
+def flag_sensitivity(
+    cameras: gpd.GeoDataFrame, crime: gpd.GeoDataFrame | None, base: pd.DataFrame, **kwargs: object
+) -> pd.Series:
+    """Whether each flag survives plausible changes of the thresholds: a radius of 75 m and of 300 m, and a
+    flag score 0.05 lower and higher. ``robust`` when flagged under all of them, ``fragile`` when flagged in
+    the baseline but not under one of them; None for cameras not flagged."""
+    base_settings = kwargs.pop("settings", None) or AnomalySettings()
+    variants = [
+        AnomalySettings(radius_m=75.0, flag_score=base_settings.flag_score, lonely_m=base_settings.lonely_m),
+        AnomalySettings(radius_m=300.0, flag_score=base_settings.flag_score, lonely_m=base_settings.lonely_m),
+        AnomalySettings(radius_m=base_settings.radius_m, flag_score=base_settings.flag_score + 0.05),
+        AnomalySettings(radius_m=base_settings.radius_m, flag_score=base_settings.flag_score - 0.05),
+    ]
+    survive = base["anomaly_flag"].copy()
+    for v in variants[:3]:  # a lower threshold can only add flags: it does not test survival
+        survive &= anomaly_scores(cameras, crime, settings=v, **kwargs)["anomaly_flag"]
+    out = pd.Series(None, index=base.index, dtype=object)
+    out[base["anomaly_flag"]] = np.where(survive[base["anomaly_flag"]], "robust", "fragile")
+    return out
