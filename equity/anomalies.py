@@ -136,7 +136,7 @@ def _explain(row: pd.Series, a: AnomalySettings, period: str | None) -> str:
         parts.append(f"few residents around (need ranked {100 * (1 - row['need_score']):.0f}th percentile)")
     i = row["intrusion_component"]
     if i == i:
-        parts.append(f"{100 * i:.0f}% of its view is private homes and their yards")
+        parts.append(f"{100 * i:.0f}% of the private and public land in its view is homes and their yards")
     return "; ".join(parts)
 
 

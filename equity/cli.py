@@ -339,6 +339,10 @@ def cameras_cmd(ctx: click.Context, source: Path, output: Path | None, **setting
     from equity.io import cameras_from_file
     from equity.io.outputs import write_views
 
+    if output is not None and output.resolve() == source.resolve():
+        raise click.BadParameter(
+            f"{output} is the input file; write the normalised cameras elsewhere.", param_hint="-o"
+        )
     read = cameras_from_file(source)
     views = normalise_cameras(read.data, _settings(**settings))
     first = views.drop_duplicates("camera_id")

@@ -199,6 +199,7 @@ def homes_in_view(
     settings: Settings | None = None,
     home_settings: HomeSettings | None = None,
     yards: np.ndarray | None = None,
+    public_known: bool = True,
 ) -> HomesInView:
     r"""Homes seen by each view, and the split of its view between private and public land.
 
@@ -212,7 +213,8 @@ def homes_in_view(
     one home. A home is seen when a cell of its façade strip is visible at one of the window heights, or a
     cell of its yard (:func:`yard_labels`, passed as ``yards``; computed when None) at the person height.
     ``observer`` gives each view's observer cell and height, as computed by
-    :func:`equity.visibility.viewsheds`.
+    :func:`equity.visibility.viewsheds`. With ``public_known`` False (no street network and no public spaces
+    were given) the public area is unknown, and the score is left empty rather than read as 1.
     """
     s = settings or Settings()
     hs = home_settings or HomeSettings()
@@ -302,6 +304,8 @@ def homes_in_view(
         per_view[col] = per_view[col].astype("int64")
     classified = per_view["private_m2"] + per_view["public_m2"]
     per_view["intrusion_score"] = (per_view["private_m2"] / classified.where(classified > 0)).astype(float)
+    if not public_known:  # without streets or public spaces, Q is unknown, not zero: no score, no flag
+        per_view["intrusion_score"] = np.nan
     per_view["looks_into_homes"] = (per_view["intrusion_score"] >= hs.flag_share) & (
         per_view["homes_in_view"] + per_view["probable_homes_in_view"] > 0
     )

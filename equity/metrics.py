@@ -80,7 +80,8 @@ def equity_table(units: pd.DataFrame, settings: Settings | None = None) -> pd.Da
       view (empty when no street network was given);
     - ``crimes_in_view_share = K^view_u / K_u``;
     - ``crime_share = K_u / sum K``; ``coverage_share = V_u / sum V`` (the unit's share of all the city's
-      area in view);
+      area in view), both sums over the units whose crime is known (over all units when none is); empty when
+      no camera view could be drawn at all;
     - ``gap = coverage_share - crime_share``: negative when a unit gets less of the city's camera coverage
       than its share of the city's crime, positive when it gets more;
     - ``class``: ``under_covered`` ("high crime, low coverage") when ``crime_share`` is at or above the
@@ -88,7 +89,7 @@ def equity_table(units: pd.DataFrame, settings: Settings | None = None) -> pd.Da
       crime_share``; ``over_covered`` ("low crime, high coverage") when ``crime_share`` is at or below the
       ``low_crime_quantile`` and ``coverage_share > high_coverage_ratio * crime_share`` and
       ``coverage_share`` at or above the ``high_coverage_quantile`` of all units' coverage shares
-      (by default the median); ``no_data`` when the unit's crime is unknown; else ``other``.
+      (by default the median); ``no_data`` when the unit's crime or coverage share is unknown; else ``other``.
 
     Examples
     --------
@@ -128,9 +129,11 @@ def equity_table(units: pd.DataFrame, settings: Settings | None = None) -> pd.Da
     out["crimes_in_view"] = units["crimes_in_view"].astype(float).where(crimes.notna())
     out["crimes_in_view_share"] = _ratio(out["crimes_in_view"], crimes)
     total_crime = crimes.sum(min_count=1)
-    total_cover = covered_km2.sum()
     out["crime_share"] = crimes / total_crime if total_crime and total_crime > 0 else np.nan
-    out["coverage_share"] = covered_km2 / total_cover if total_cover > 0 else 0.0
+    # the two shares are taken over the same units: those whose crime is known (all units without crime data)
+    pool = crimes.notna() if crimes.notna().any() else pd.Series(True, index=units.index)
+    total_cover = covered_km2[pool].sum()
+    out["coverage_share"] = (covered_km2 / total_cover).where(pool) if total_cover > 0 else np.nan
     out["gap"] = out["coverage_share"] - out["crime_share"]
     out["class"] = classify(out["crime_share"], out["coverage_share"], s)
     return out[EQUITY_COLUMNS]
@@ -156,4 +159,5 @@ def classify(crime_share: pd.Series, coverage_share: pd.Series, settings: Settin
     result[known] = "other"
     result[under] = "under_covered"
     result[over] = "over_covered"
+    result[coverage_share.isna()] = "no_data"
     return result

@@ -36,8 +36,8 @@ def interpolate_population(source: gpd.GeoDataFrame, units: gpd.GeoDataFrame) ->
     Returns
     -------
     (pandas.Series, float)
-        Population per unit aligned to ``units.index``, and the population of source polygons outside all
-        units.
+        Population per unit aligned to ``units.index`` (NaN for a unit that no source polygon touches), and the
+        population of source polygons outside all units.
     """
     require_metric(source, "population layer")
     require_metric(units, "unit layer")
@@ -50,7 +50,7 @@ def interpolate_population(source: gpd.GeoDataFrame, units: gpd.GeoDataFrame) ->
     pieces = pieces[pieces["_src"].map(inside) > 0]
     weight = pieces["_area"] / pieces["_src"].map(inside)
     per_unit = (pieces["population"] * weight).groupby(pieces["_unit"]).sum()
-    result = pd.Series(0.0, index=units.index)
+    result = pd.Series(np.nan, index=units.index)  # a unit that no source polygon touches: unknown, not zero
     result.iloc[per_unit.index.to_numpy()] = per_unit.to_numpy()
     outside = float(src.loc[~src["_src"].isin(inside[inside > 0].index), "population"].sum())
     return result, outside

@@ -12,20 +12,37 @@ import pandas as pd
 
 from equity.inequality import city_measures
 
-#: The variants: a name and the settings it changes. Ranges: the recognition level (62.5 px/m) gives a fixed
-#: 60 degree camera about 27 m instead of 67 m; the detection level (12.5 px/m) about 133 m.
-VARIANTS: dict[str, dict[str, Any]] = {
-    "shorter range (recognition level)": {"detail_level": "recognition"},
-    "longer range (detection level)": {"detail_level": "detection"},
-    "narrower fixed lens (45 degrees)": {"fixed_fov_deg": 45.0},
-    "wider fixed lens (90 degrees)": {"fixed_fov_deg": 90.0},
-    "unknown directions as discs": {"unknown_direction": "disc"},
-    "cameras 1 m lower": {"camera_height_offset_m": -1.0},
-    "cameras 2 m higher": {"camera_height_offset_m": 2.0},
-}
+#: Detail levels from the shortest range to the longest.
+_LEVELS = ["identification", "recognition", "observation", "detection"]
 
 #: Variants that change nothing without a surface model (height matters only for viewsheds).
-NEEDS_SURFACE = {"cameras 1 m lower", "cameras 2 m higher"}
+NEEDS_SURFACE = ("cameras 1 m lower", "cameras 2 m higher")
+
+
+def variants_for(settings: Any) -> dict[str, dict[str, Any]]:
+    """The low and high variants of a study's own settings.
+
+    Range: the next detail level on either side of the study's (observation gives recognition, about 27 m for
+    a 60 degree lens, and detection, about 133 m); the fixed lens: 0.75 and 1.5 times its width (at most 360);
+    the other unknown-direction policy; cameras 1 m lower and 2 m higher. A variant that would not change
+    anything (a detail level at the end of the scale) is left out.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    i = _LEVELS.index(settings.detail_level)
+    if i > 0:
+        out[f"shorter range ({_LEVELS[i - 1]} level)"] = {"detail_level": _LEVELS[i - 1]}
+    if i < len(_LEVELS) - 1:
+        out[f"longer range ({_LEVELS[i + 1]} level)"] = {"detail_level": _LEVELS[i + 1]}
+    fov = settings.fixed_fov_deg
+    out[f"narrower fixed lens ({0.75 * fov:g} degrees)"] = {"fixed_fov_deg": 0.75 * fov}
+    if fov < 360:
+        out[f"wider fixed lens ({min(360.0, 1.5 * fov):g} degrees)"] = {"fixed_fov_deg": min(360.0, 1.5 * fov)}
+    other = "disc" if settings.unknown_direction == "skip" else "skip"
+    out[f"unknown directions: {other}"] = {"unknown_direction": other}
+    offset = settings.camera_height_offset_m
+    out[NEEDS_SURFACE[0]] = {"camera_height_offset_m": offset - 1.0}
+    out[NEEDS_SURFACE[1]] = {"camera_height_offset_m": offset + 2.0}
+    return out
 
 
 @dataclass
@@ -52,7 +69,7 @@ class Sensitivity:
 
 def sensitivity(study: Any, baseline: Any, variants: dict[str, dict[str, Any]] | None = None) -> Sensitivity:
     """Run ``study`` again under each variant of its settings and compare with ``baseline`` (its result)."""
-    variants = VARIANTS if variants is None else variants
+    variants = variants_for(study.settings) if variants is None else variants
     has_surface = study.buildings is not None or study.dem is not None
     classes = {"baseline": baseline.units.set_index("unit_id")["class"]}
     measures = {"baseline": _points(baseline.units)}

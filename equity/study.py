@@ -259,11 +259,6 @@ class Study:
         counts["units_with_data_gaps"] = int(result_table["data_gaps"].notna().sum())
         operators, operators_units = self._who_watches(views, sectors, units, result_table, crime_points, meta, counts)
         out_units = gpd.GeoDataFrame(result_table, geometry=units.geometry, crs=crs)
-        if self.privacy == "public" and self.buildings is not None:
-            # building ids can be homes' ids: the public outputs list the rejected buildings without them
-            for frame in rejected:
-                is_building = frame["reason"].astype(str).str.startswith("building")
-                frame.loc[is_building, "record"] = "(building id withheld in public mode)"
         rej = (
             pd.concat([r for r in rejected if not r.empty], ignore_index=True)
             if any(not r.empty for r in rejected)
@@ -313,6 +308,9 @@ class Study:
         footprints = None
         if self.buildings is not None:
             read = buildings_from_file(self.buildings)
+            if self.privacy == "public" and len(read.rejected):
+                # a building's id can be a home's: public outputs list the rejected buildings without ids
+                read.rejected["record"] = "(building id withheld in public mode)"
             rejected.append(read.rejected)
             meta["buildings"] = read.meta
             footprints = to_metric(buildings_with_heights(read.data), crs)
@@ -407,7 +405,12 @@ class Study:
             streets=None if streets is None else streets.geometry,
         )
         rings = home_analysis.facade_rings(surface, homes)
-        found = home_analysis.homes_in_view(views, surface, homes, land, rings, observer, self.settings)
+        public_known = streets is not None or (public is not None and len(public) > 0)
+        if not public_known:
+            counts["intrusion_score"] = "not computed: no streets or public spaces were given (--streets, --land)"
+        found = home_analysis.homes_in_view(
+            views, surface, homes, land, rings, observer, self.settings, public_known=public_known
+        )
         for col in found.per_view.columns:
             views[col] = found.per_view[col]
         counts["views_looking_into_homes"] = int(found.per_view["looks_into_homes"].sum())

@@ -62,6 +62,8 @@ def hillside_comparison(units: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for terrain, group in units.groupby("terrain"):
         pop = group["population"].sum(min_count=1)
+        crime_known = group["crimes"].notna() & group["population"].notna()
+        pop_with_crime = group.loc[crime_known, "population"].sum()
         area = group["area_km2"].sum()
         rows.append(
             {
@@ -72,7 +74,10 @@ def hillside_comparison(units: pd.DataFrame) -> pd.DataFrame:
                 "covered_share": group["covered_km2"].sum() / group["open_km2"].sum()
                 if group["open_km2"].sum() > 0
                 else np.nan,
-                "crimes_per_1k": group["crimes"].sum(min_count=1) / pop * 1000 if pop and pop > 0 else np.nan,
+                # crimes and residents summed over the same units: those whose crime and population are known
+                "crimes_per_1k": group.loc[crime_known, "crimes"].sum() / pop_with_crime * 1000
+                if pop_with_crime > 0
+                else np.nan,
             }
         )
     return pd.DataFrame(rows)

@@ -96,10 +96,17 @@ def test_population_total_preserved(squares):
     )
     values, outside = interpolate_population(source, units)
     assert values.sum() + outside == pytest.approx(source["population"].sum(), rel=1e-9, abs=1e-6)
-    assert (values >= 0).all()
+    assert (values.dropna() >= 0).all()
 
 
 def test_points_in_view_empty_inputs():
     pts = gpd.GeoDataFrame(geometry=[Point(0, 0)], crs=UTM)
     assert coverage.points_in_view(pts, gpd.GeoSeries([], crs=UTM)).tolist() == [False]
     assert math.isclose(np.sum(coverage.points_in_view(pts, gpd.GeoSeries([Point(0, 0).buffer(1)], crs=UTM))), 1)
+
+
+def test_unit_without_any_source_polygon_has_unknown_population(units):
+    source = gpd.GeoDataFrame({"population": [100.0]}, geometry=[box(10, 10, 20, 20)], crs=UTM)
+    values, _ = interpolate_population(source, units)
+    assert values.iloc[0] == pytest.approx(100.0)
+    assert np.isnan(values.iloc[1])  # east: no data, not zero

@@ -793,3 +793,39 @@ def test_real_sf_crime(sf_dir):
     assert len(result.data) == 10_140
     assert result.meta["date_min"] == "2012-07-01"
     assert result.meta["date_max"] == "2012-12-31"
+
+
+def test_duplicate_camera_ids_are_an_error(tmp_path):
+    from equity.io import cameras_from_file
+
+    path = tmp_path / "dup.csv"
+    path.write_text("id,lon,lat,man_made\nd1,-122.41,37.78,surveillance\nd1,-122.40,37.79,surveillance\n")
+    with pytest.raises(InputFormatError, match="camera id 'd1' appears on 2 rows"):
+        cameras_from_file(path)
+
+
+def test_polygon_cameras_say_why(tmp_path):
+    from equity.io import cameras_from_file
+
+    path = tmp_path / "poly.geojson"
+    path.write_text(
+        '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"man_made":"surveillance"},'
+        '"geometry":{"type":"Polygon","coordinates":[[[0,0],[0,1],[1,1],[0,0]]]}}]}'
+    )
+    with pytest.raises(InputFormatError, match="expected a point"):
+        cameras_from_file(path)
+
+
+def test_null_incident_numbers_are_not_duplicates(tmp_path):
+    from equity.io import crime_from_file
+
+    path = tmp_path / "c.geojson"
+    point = (
+        '{{"type":"Feature","properties":{{"incident_id":null}},'
+        '"geometry":{{"type":"Point","coordinates":[{},37.78]}}}}'
+    )
+    feats = ",".join(point.format(-122.4 + i / 1000) for i in range(5))
+    path.write_text(f'{{"type":"FeatureCollection","features":[{feats}]}}')
+    read = crime_from_file(path)
+    assert read.counts["incidents"] == 5
+    assert read.counts.get("duplicate_incident_rows", 0) == 0

@@ -108,8 +108,17 @@ def test_one_unit_without_crime_count(four_units):
 def test_no_coverage_anywhere(four_units):
     four_units["covered_m2"] = 0.0
     t = equity_table(four_units)
-    assert (t["coverage_share"] == 0).all()
-    assert not (t["class"] == "over_covered").any()
+    assert t["coverage_share"].isna().all()  # no view could be drawn: unknown, not zero
+    assert (t["class"] == "no_data").all()
+
+
+def test_shares_over_the_same_units(four_units):
+    four_units.loc[3, "crimes"] = np.nan  # D: no crime data, but some coverage
+    four_units.loc[3, "covered_m2"] = 0.5e6
+    t = equity_table(four_units).set_index("unit_id")
+    assert np.isnan(t.loc["D", "coverage_share"])
+    assert t["coverage_share"].sum() == pytest.approx(1.0)
+    assert t.loc["C", "coverage_share"] == pytest.approx(0.9)
 
 
 @given(

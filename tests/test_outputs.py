@@ -102,3 +102,19 @@ def test_inputs_untouched(tmp_path, sf_dir):
     _write(demo_study(sensitivity=False).run(), tmp_path / "out")
     after = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in sf_dir.iterdir()}
     assert after == before
+
+
+def test_outputs_never_replace_an_input(tmp_path, sf_dir):
+    import shutil
+
+    for name in ("cameras.osm", "neighborhoods.geojson"):
+        shutil.copy(sf_dir / name, tmp_path / name)
+    cams = tmp_path / "cameras.csv"
+    cams.write_text("id,lon,lat,man_made\nc1,-122.41,37.78,surveillance\n")
+    from equity.study import Study
+
+    result = Study(cameras=cams, units=tmp_path / "neighborhoods.geojson", sensitivity=False).run()
+    before = cams.read_bytes()
+    with pytest.raises(OutputError, match="would replace the input"):
+        write_outputs(result, tmp_path, map_html="", report_html="", force=True)
+    assert cams.read_bytes() == before

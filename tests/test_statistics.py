@@ -195,14 +195,15 @@ def test_sf_statistics_and_sensitivity(request):
     assert {"need_gap", "need_rank", "cluster", "robustness", "data_gaps"} <= set(result.units.columns)
     assert u.loc["Tenderloin", "robustness"] == "robust"
     assert u.loc["Presidio", "robustness"] == "robust"
-    assert u.loc["Treasure Island", "data_gaps"] == "no residents"
+    assert u.loc["Treasure Island", "data_gaps"] == "no population data"  # no block group overlaps it
     names = [e.name for e in result.city]
     assert names[0] == "concentration index of coverage by crime rate"
     first = result.city[0]
     assert first.low <= first.value <= first.high
     assert first.n == 40
     sens = result.sensitivity
-    assert "unknown directions as discs" in sens.classes.columns
+    assert "unknown directions: disc" in sens.classes.columns
+    assert "wider fixed lens (90 degrees)" in sens.classes.columns
     assert sens.skipped == ["cameras 1 m lower", "cameras 2 m higher"]  # no surface model in the demo
     again = dataclasses.replace(demo_study(), sensitivity=False).run()
     assert [e.to_dict() for e in again.city] == [e.to_dict() for e in result.city]  # seeded: the same intervals
@@ -226,3 +227,15 @@ def test_permutation_p_values_agree_with_esda():
     neighbours = [graph.adjacency.loc[i].index.to_numpy() for i in range(len(u))]
     ours = conditional_permutation_p(reference.zx, reference.zy, neighbours, reference.Is, permutations=9999)
     assert np.abs(ours - reference.p_sim).max() < 0.02
+
+
+def test_variants_follow_the_study_settings():
+    from equity.sensitivity import variants_for
+    from equity.settings import Settings
+
+    narrow = variants_for(Settings(fixed_fov_deg=30.0, detail_level="identification", unknown_direction="disc"))
+    assert "narrower fixed lens (22.5 degrees)" in narrow
+    assert "wider fixed lens (45 degrees)" in narrow
+    assert not any(name.startswith("shorter range") for name in narrow)  # nothing shorter than identification
+    assert narrow["longer range (recognition level)"] == {"detail_level": "recognition"}
+    assert "unknown directions: skip" in narrow

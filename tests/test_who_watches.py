@@ -108,9 +108,8 @@ def test_lone_camera_at_a_house_ranks_first(city):
     assert lone["anomaly_flag"]
     assert lone["incidents_nearby"] == 0
     assert lone["anomaly_explanation"] == (
-        "no other camera within 400 m; 0 incidents within 150 m between 2024-01-01 and 2024-12-31; 90% of its view "
-        "is private homes "
-        "and their yards"
+        "no other camera within 400 m; 0 incidents within 150 m between 2024-01-01 and 2024-12-31; 90% of the "
+        "private and public land in its view is homes and their yards"
     )
     cluster = scores[cams["camera_id"].str.startswith("cluster")]
     assert (cluster["anomaly_rank"] > len(cams) / 2).all()  # the clustered cameras on the high-crime street rank low

@@ -51,7 +51,19 @@ def cameras_from_file(path: str | Path) -> ReadResult:
         result = cameras_from_vector(p)
     result.meta.setdefault("format", fmt)
     if result.data.empty:
-        msg = f"{p}: no cameras found (no point tagged man_made=surveillance)."
+        if len(result.rejected):
+            reason = result.rejected["reason"].value_counts().index[0]
+            msg = f"{p}: no usable cameras: all {len(result.rejected)} tagged features were set aside ({reason})."
+        else:
+            msg = f"{p}: no cameras found (no point tagged man_made=surveillance)."
+        raise InputFormatError(msg)
+    dup = result.data["camera_id"][result.data["camera_id"].duplicated()]
+    if not dup.empty:
+        n = int((result.data["camera_id"] == dup.iloc[0]).sum())
+        msg = (
+            f"{p}: camera id {dup.iloc[0]!r} appears on {n} rows; every camera needs its own id "
+            "(or leave the id column out and rows are numbered)."
+        )
         raise InputFormatError(msg)
     return result
 

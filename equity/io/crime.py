@@ -167,7 +167,8 @@ def crime_from_file(
 
     out = gpd.GeoDataFrame(
         {
-            "incident_id": gdf[id_col].astype(str).str.strip()
+            # a missing incident number stays missing (not the text "None"), so that it is never a duplicate
+            "incident_id": gdf[id_col].map(lambda v: None if pd.isna(v) else str(v).strip()).astype(object)
             if id_col
             else pd.Series(None, index=gdf.index, dtype=object),
             "category": gdf[cat_col].astype(str).str.strip()
@@ -208,7 +209,8 @@ def crime_from_file(
         counts["rows_filtered_date"] = int((~keep & ~undated).sum())
         out = out[keep]
     if dedupe and id_col is not None:
-        dup = out["incident_id"].duplicated(keep="first") & out["incident_id"].ne("")
+        known = out["incident_id"].notna() & out["incident_id"].ne("")
+        dup = out["incident_id"].where(known).duplicated(keep="first") & known
         for rec, iid in zip(out.loc[dup, "record"], out.loc[dup, "incident_id"], strict=True):
             more_rejected.append(
                 (p.name, rec, "another row of an incident already counted (same incident number)", iid)

@@ -69,6 +69,11 @@ def check_output_dir(out: Path, inputs: dict[str, Path], *, force: bool) -> None
     A folder is the same study's when its ``manifest.json`` names the same input files (by role and path).
     An existing folder without a manifest but with files in it is someone else's. ``force`` overrides.
     """
+    written = {(out / name).resolve() for name in (*OUTPUT_FILES, "homes.gpkg")}
+    clash = sorted(str(p) for p in inputs.values() if p.resolve() in written)
+    if clash:
+        msg = f"{out}: writing the outputs there would replace the input {clash[0]}; choose another --out."
+        raise OutputError(msg)
     if force or not out.exists():
         return
     if not out.is_dir():
