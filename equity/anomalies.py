@@ -143,18 +143,18 @@ def _explain(row: pd.Series, a: AnomalySettings, period: str | None) -> str:
 def flag_sensitivity(
     cameras: gpd.GeoDataFrame, crime: gpd.GeoDataFrame | None, base: pd.DataFrame, **kwargs: object
 ) -> pd.Series:
-    """Whether each flag survives plausible changes of the thresholds: a radius of 75 m and of 300 m, and a
-    flag score 0.05 lower and higher. ``robust`` when flagged under all of them, ``fragile`` when flagged in
-    the baseline but not under one of them; None for cameras not flagged."""
+    """Whether each flag survives plausible changes of the thresholds: half and twice the radius, and a flag
+    score 0.05 higher. ``robust`` when flagged under all of them, ``fragile`` when flagged in the baseline but
+    not under one of them; None for cameras not flagged."""
     base_settings = kwargs.pop("settings", None) or AnomalySettings()
-    variants = [
-        AnomalySettings(radius_m=75.0, flag_score=base_settings.flag_score, lonely_m=base_settings.lonely_m),
-        AnomalySettings(radius_m=300.0, flag_score=base_settings.flag_score, lonely_m=base_settings.lonely_m),
-        AnomalySettings(radius_m=base_settings.radius_m, flag_score=base_settings.flag_score + 0.05),
-        AnomalySettings(radius_m=base_settings.radius_m, flag_score=base_settings.flag_score - 0.05),
+    b = base_settings
+    variants = [  # half and twice the radius, and a threshold 0.05 higher (a lower one only adds flags)
+        AnomalySettings(radius_m=b.radius_m / 2, flag_score=b.flag_score, lonely_m=b.lonely_m),
+        AnomalySettings(radius_m=b.radius_m * 2, flag_score=b.flag_score, lonely_m=b.lonely_m),
+        AnomalySettings(radius_m=b.radius_m, flag_score=min(1.0, b.flag_score + 0.05), lonely_m=b.lonely_m),
     ]
     survive = base["anomaly_flag"].copy()
-    for v in variants[:3]:  # a lower threshold can only add flags: it does not test survival
+    for v in variants:
         survive &= anomaly_scores(cameras, crime, settings=v, **kwargs)["anomaly_flag"]
     out = pd.Series(None, index=base.index, dtype=object)
     out[base["anomaly_flag"]] = np.where(survive[base["anomaly_flag"]], "robust", "fragile")

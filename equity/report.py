@@ -437,7 +437,8 @@ def _anomalies_section(result: Any) -> list[str]:
     views = result.views
     if "anomaly_score" not in views:
         return []
-    a = AnomalySettings()
+    s = result.study.settings
+    a = AnomalySettings(radius_m=s.anomaly_radius_m, flag_score=s.anomaly_flag_score, lonely_m=s.anomaly_lonely_m)
     cams = views.drop_duplicates("camera_id").sort_values(["anomaly_rank", "camera_id"])
     flagged = cams[cams["anomaly_flag"].astype(bool)]
     parts = [
@@ -446,8 +447,9 @@ def _anomalies_section(result: Any) -> list[str]:
         "distance to its nearest other camera), low need (how few incidents lie within "
         f"{a.radius_m:g} m of it; residents per km² where there is no crime data) and intrusion (the share of private "
         "residential land in its view, when buildings were given). The anomaly score is the mean of the known "
-        f"scores; a camera is flagged from {a.flag_score:g}. A flag is robust when it holds with a radius of 75 m and "
-        f"300 m and a threshold of {a.flag_score + 0.05:g}. {len(flagged)} cameras are flagged. These figures are "
+        f"scores; a camera is flagged from {a.flag_score:g}. A flag is robust when it holds with a radius of "
+        f"{a.radius_m / 2:g} m and {a.radius_m * 2:g} m and a threshold of {min(1.0, a.flag_score + 0.05):g}. "
+        f"{len(flagged)} cameras are flagged. These figures are "
         "about cameras, which are public infrastructure; they name no home and no person.</p>",
     ]
     if not flagged.empty:

@@ -88,6 +88,10 @@ class Settings:
     need_crime_weight
         Weight of crime in a unit's need (``need = a * crime_share + (1 - a) * population_share``): 1 (the
         default) measures need by crime only, 0 by residents only.
+    anomaly_radius_m, anomaly_flag_score, anomaly_lonely_m
+        Thresholds of the placement anomalies (:class:`equity.anomalies.AnomalySettings`): the radius within
+        which incidents count as a camera's local need (150 m), the anomaly score from which a camera is
+        flagged (0.9), and the distance from which "no other camera within" it is said (400 m).
     terrain_cell_m
         Cell size of the DEM grid for each unit's mean elevation and slope (10 m).
     hillside_slope_pct
@@ -115,6 +119,9 @@ class Settings:
     high_coverage_quantile: float = 0.5
     dedupe_incidents: bool = True
     need_crime_weight: float = 1.0
+    anomaly_radius_m: float = 150.0
+    anomaly_flag_score: float = 0.9
+    anomaly_lonely_m: float = 400.0
     terrain_cell_m: float = 10.0
     hillside_slope_pct: float = 10.0
     target_height_m: float = 1.7

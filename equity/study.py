@@ -454,11 +454,16 @@ class Study:
         cam_density = cams["unit_id"].map(density)
         crime_meta = meta.get("crime") or {}
         period = f"{crime_meta['date_min']} and {crime_meta['date_max']}" if crime_meta.get("date_min") else None
+        s = self.settings
+        thresholds = anomalies.AnomalySettings(
+            radius_m=s.anomaly_radius_m, flag_score=s.anomaly_flag_score, lonely_m=s.anomaly_lonely_m
+        )
+        density = cam_density if crime is None else None
         scores = anomalies.anomaly_scores(
-            cams, crime, intrusion=intrusion, density=cam_density if crime is None else None, period=period
+            cams, crime, intrusion=intrusion, density=density, period=period, settings=thresholds
         )
         scores["anomaly_flag_robustness"] = anomalies.flag_sensitivity(
-            cams, crime, scores, intrusion=intrusion, density=cam_density if crime is None else None, period=period
+            cams, crime, scores, intrusion=intrusion, density=density, period=period, settings=thresholds
         )
         per_camera = scores.set_axis(cams["camera_id"].to_numpy())
         for col in per_camera.columns:
