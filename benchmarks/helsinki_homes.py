@@ -1,7 +1,8 @@
 """The homes-in-view analysis end to end on the real Helsinki extract (data/helsinki/Helsinki.osm.pbf):
 cameras, buildings, land use and streets all from the .osm.pbf; units are a 2 x 2 grid over the extract (it has
 no districts). Prints the counts, the median wall time of three runs per setting (without the sensitivity
-reruns) and the time of one run with them, and writes them to benchmarks/results/helsinki_homes.json. Usage: ``python benchmarks/helsinki_homes.py``.
+reruns) and the time of one run with them, and writes them to benchmarks/results/helsinki_homes.json.
+Usage: ``python benchmarks/helsinki_homes.py``.
 """
 
 from __future__ import annotations
