@@ -17,20 +17,10 @@ from click.testing import CliRunner
 
 from equity._errors import InputFileError
 from equity.cli import cli
+from equity.io import outputs
 
 READERS = Path(__file__).parent / "data" / "readers"
-OUTPUT_FILES = {
-    "operators.csv",
-    "operators_by_unit.csv",
-    "units.gpkg",
-    "units.csv",
-    "cameras.gpkg",
-    "cameras.csv",
-    "map.html",
-    "report.html",
-    "manifest.json",
-    "rejected.csv",
-}
+OUTPUT_FILES = set(outputs.OUTPUT_FILES)
 
 
 def _fixture(name: str) -> str:
