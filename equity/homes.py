@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from rasterio import features
 
+from equity._progress import progress
 from equity.cameras import grid_north_offset
 from equity.settings import Settings
 from equity.visibility import Surface, vertical_fov
@@ -228,7 +229,7 @@ def homes_in_view(
     cols = {k: np.zeros(n) for k in ("homes_in_view", "probable_homes_in_view", "private_m2", "public_m2", "other_m2")}
     offsets = grid_north_offset(views.geometry) if n else np.zeros(0)
     nrows, ncols = surface.shape
-    for i in range(n):
+    for i in progress(range(n), total=n, desc="homes in view of cameras"):
         status = observer["status"].iloc[i]
         if status not in ("ok", "moved off a building"):
             continue

@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from equity._progress import progress
 from equity.inequality import city_measures
 
 #: Detail levels from the shortest range to the longest.
@@ -74,7 +75,7 @@ def sensitivity(study: Any, baseline: Any, variants: dict[str, dict[str, Any]] |
     classes = {"baseline": baseline.units.set_index("unit_id")["class"]}
     measures = {"baseline": _points(baseline.units)}
     skipped = []
-    for name, changes in variants.items():
+    for name, changes in progress(variants.items(), total=len(variants), desc="sensitivity runs"):
         if name in NEEDS_SURFACE and not has_surface:
             skipped.append(name)
             continue

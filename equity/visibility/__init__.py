@@ -23,6 +23,7 @@ import shapely
 from affine import Affine
 from rasterio import features
 
+from equity._progress import progress
 from equity.cameras import grid_north_offset
 from equity.projection import require_metric
 from equity.settings import Settings
@@ -126,17 +127,18 @@ def viewsheds(
     )
     polys: list[object] = [None] * len(views)
     cell = surface.cell
+    records = zip(
+        views["in_coverage"],
+        views["fov_deg"],
+        views["range_m"],
+        views["direction_deg"],
+        views["tilt_deg"],
+        views["height_m"],
+        views["mount"],
+        strict=True,
+    )
     for i, (use, fov, rng, direction, tilt, height, mount) in enumerate(
-        zip(
-            views["in_coverage"],
-            views["fov_deg"],
-            views["range_m"],
-            views["direction_deg"],
-            views["tilt_deg"],
-            views["height_m"],
-            views["mount"],
-            strict=True,
-        )
+        progress(records, total=len(views), desc="viewsheds of cameras")
     ):
         if not use or pd.isna(fov) or pd.isna(rng):
             continue
