@@ -269,7 +269,8 @@ def read_vector(path: Path, what: str) -> gpd.GeoDataFrame:
             gdf = pyogrio.read_dataframe(path, layer=layer, datetime_as_string=True)
         for w in caught:  # GDAL's remarks (a column of mixed types kept as text, ...): worth a log line only
             log.info("%s: %s", path, w.message)
-    except (DataSourceError, DataLayerError) as err:
+    except (DataSourceError, DataLayerError, UnicodeDecodeError, RuntimeError, ValueError) as err:
+        # GDAL's own failures, and the ones it meets decoding a damaged file's text: all about the file
         msg = f"{path}: cannot read it as a {what} layer ({_first_line(err)})."
         raise InputFileError(msg) from err
     if gdf.empty:
