@@ -3,6 +3,7 @@ exception and never a hang."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 
@@ -27,10 +28,8 @@ SEEDS = sorted(
 
 def _read(reader, path: Path) -> None:
     start = time.perf_counter()
-    try:
+    with contextlib.suppress(InputError):  # a clean error is a good outcome; any other exception fails the test
         reader(path)
-    except InputError:
-        pass
     assert time.perf_counter() - start < 10, f"{reader.__name__} took too long on {path.name}"
 
 
