@@ -123,7 +123,7 @@ def test_shares_over_the_same_units(four_units):
 
 @given(
     st.lists(st.tuples(st.integers(0, 1000), st.floats(0, 1e6), st.integers(0, 50)), min_size=2, max_size=30).filter(
-        lambda rows: sum(r[0] for r in rows) > 0 and sum(r[1] for r in rows) > 0
+        lambda rows: sum(r[0] for r in rows) > 0 and sum(r[1] for r in rows) > 1.0  # at least 1 m2 in view
     )
 )
 def test_shares_sum_to_one_and_gaps_to_zero(rows):
