@@ -50,8 +50,23 @@ def test_folder_contents(sf_result, tmp_path):
 def test_same_inputs_same_bytes(sf_result, tmp_path):
     a = _write(sf_result, tmp_path / "a")
     b = _write(demo_study(sensitivity=False).run(), tmp_path / "b")
-    for name in ("units.csv", "cameras.csv", "map.html", "report.html", "rejected.csv"):
+    for name in (
+        "units.csv",
+        "cameras.csv",
+        "map.html",
+        "report.html",
+        "rejected.csv",
+        "operators.csv",
+        "operators_by_unit.csv",
+        "manifest.json",
+    ):
         assert a[name].read_bytes() == b[name].read_bytes(), name
+    for name in ("units.gpkg", "cameras.gpkg"):  # GeoPackages carry write times: compare their content
+        for layer, _ in pyogrio.list_layers(a[name]):
+            left = pyogrio.read_dataframe(a[name], layer=layer)
+            right = pyogrio.read_dataframe(b[name], layer=layer)
+            pd.testing.assert_frame_equal(left.drop(columns="geometry"), right.drop(columns="geometry"))
+            assert left.geometry.to_wkb().tolist() == right.geometry.to_wkb().tolist(), (name, layer)
 
 
 def test_failure_leaves_earlier_outputs_whole(sf_result, tmp_path, monkeypatch):
