@@ -20,6 +20,18 @@ log = logging.getLogger(__name__)
 
 REJECTED_COLUMNS = ["source", "record", "reason", "value"]
 
+#: The OSM file formats :func:`sniff_format` tells apart, and pyosmium's name for each.
+OSM_FORMATS = {"osm-xml": "osm", "osm-bz2": "osm.bz2", "osm-pbf": "pbf"}
+
+
+def osm_read_errors() -> tuple[type[BaseException], ...]:
+    """What pyosmium raises on a damaged OSM file: parse errors (RuntimeError), bad ids (ValueError) and bad
+    coordinates (its InvalidLocationError, not a RuntimeError)."""
+    import osmium
+
+    return (RuntimeError, ValueError, osmium.InvalidLocationError)
+
+
 #: Column names, lower-cased, that hold longitudes and latitudes, in order of preference.
 LON_NAMES = ("longitude", "lon", "lng", "long", "x", "@lon", "point_x")
 LAT_NAMES = ("latitude", "lat", "y", "@lat", "point_y")

@@ -17,23 +17,23 @@ import shapely
 
 from equity._errors import InputFormatError
 from equity.io._common import (
+    OSM_FORMATS,
     ReadResult,
     _first_line,
     check_file,
     find_column,
+    osm_read_errors,
     read_vector,
     rejected_frame,
     sniff_format,
 )
-
-_OSM_FORMAT = {"osm-xml": "osm", "osm-bz2": "osm.bz2", "osm-pbf": "pbf"}
 
 
 def buildings_from_file(path: str | Path) -> ReadResult:
     """Read building footprints from any supported file, telling its format from its content."""
     p = check_file(path)
     fmt = sniff_format(p)
-    if fmt in _OSM_FORMAT:
+    if fmt in OSM_FORMATS:
         result = buildings_from_osm(p, fmt=fmt)
     elif fmt == "overpass-json":
         result = buildings_from_overpass(p)
@@ -73,7 +73,7 @@ def buildings_from_osm(path: str | Path, *, fmt: str | None = None) -> ReadResul
 
     p = check_file(path)
     fmt = fmt or sniff_format(p)
-    osmium_format = _OSM_FORMAT.get(fmt)
+    osmium_format = OSM_FORMATS.get(fmt)
     if osmium_format is None:
         msg = f"{p}: not an OSM file (it looks like {fmt})."
         raise InputFormatError(msg)
@@ -103,7 +103,7 @@ def buildings_from_osm(path: str | Path, *, fmt: str | None = None) -> ReadResul
                 {tag.k: tag.v for tag in obj.tags}
             ):
                 tagged.add(f"{'way' if obj.is_way() else 'relation'}/{obj.id}")
-    except RuntimeError as err:
+    except osm_read_errors() as err:
         msg = f"{p}: not a readable OSM file ({_first_line(err)})."
         raise InputFormatError(msg) from err
     missing = sorted(tagged - set(ids))

@@ -21,10 +21,12 @@ from equity._errors import InputFormatError
 from equity.io._common import (
     LAT_NAMES,
     LON_NAMES,
+    OSM_FORMATS,
     ReadResult,
     _first_line,
     check_file,
     find_column,
+    osm_read_errors,
     points_from_table,
     read_csv_table,
     read_vector,
@@ -86,7 +88,7 @@ def cameras_from_osm(path: str | Path, *, fmt: str | None = None) -> ReadResult:
 
     p = check_file(path)
     fmt = fmt or sniff_format(p)
-    osmium_format = {"osm-xml": "osm", "osm-bz2": "osm.bz2", "osm-pbf": "pbf"}.get(fmt)
+    osmium_format = OSM_FORMATS.get(fmt)
     if osmium_format is None:
         msg = f"{p}: not an OSM file (it looks like {fmt})."
         raise InputFormatError(msg)
@@ -116,7 +118,7 @@ def cameras_from_osm(path: str | Path, *, fmt: str | None = None) -> ReadResult:
             tags.append({t.k: t.v for t in obj.tags})
             lons.append(obj.location.lon)
             lats.append(obj.location.lat)
-    except RuntimeError as err:
+    except osm_read_errors() as err:
         msg = f"{p}: not a readable OSM file ({_first_line(err)})."
         raise InputFormatError(msg) from err
     return ReadResult(_frame(ids, tags, lons, lats), rejected_frame(rejected), {}, meta)

@@ -10,7 +10,16 @@ import pandas as pd
 import shapely
 
 from equity._errors import InputFormatError
-from equity.io._common import ReadResult, _first_line, check_file, read_vector, rejected_frame, sniff_format
+from equity.io._common import (
+    OSM_FORMATS,
+    ReadResult,
+    _first_line,
+    check_file,
+    osm_read_errors,
+    read_vector,
+    rejected_frame,
+    sniff_format,
+)
 
 #: OSM tags of land where people live (private residential land: houses and their yards).
 RESIDENTIAL_TAGS = {"landuse": {"residential"}}
@@ -23,8 +32,6 @@ PUBLIC_TAGS = {
     "amenity": {"marketplace"},
     "landuse": {"recreation_ground", "village_green"},
 }
-
-_OSM_FORMAT = {"osm-xml": "osm", "osm-bz2": "osm.bz2", "osm-pbf": "pbf"}
 
 
 def _kind(tags: dict[str, str]) -> tuple[str, str] | None:
@@ -42,8 +49,8 @@ def land_from_file(path: str | Path) -> ReadResult:
     ``tag`` (the OSM tag that made it so)."""
     p = check_file(path)
     fmt = sniff_format(p)
-    if fmt in _OSM_FORMAT:
-        return _land_from_osm(p, _OSM_FORMAT[fmt])
+    if fmt in OSM_FORMATS:
+        return _land_from_osm(p, OSM_FORMATS[fmt])
     if fmt in ("geojson", "gpkg", "vector"):
         gdf = read_vector(p, "land use")
         if "kind" not in gdf.columns:
@@ -84,7 +91,7 @@ def _land_from_osm(p: Path, osmium_format: str) -> ReadResult:
             kinds.append(found[0])
             tags.append(found[1])
             geoms.append(geom)
-    except RuntimeError as err:
+    except osm_read_errors() as err:
         msg = f"{p}: not a readable OSM file ({_first_line(err)})."
         raise InputFormatError(msg) from err
     data = gpd.GeoDataFrame(

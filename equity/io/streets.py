@@ -10,7 +10,16 @@ import pandas as pd
 import shapely
 
 from equity._errors import InputFormatError
-from equity.io._common import ReadResult, _first_line, check_file, read_vector, rejected_frame, sniff_format
+from equity.io._common import (
+    OSM_FORMATS,
+    ReadResult,
+    _first_line,
+    check_file,
+    osm_read_errors,
+    read_vector,
+    rejected_frame,
+    sniff_format,
+)
 
 #: ``highway`` values read as public streets and paths: the ways people walk or drive in public space.
 #: Motorways and their links are left out (no one stands there), and so are private service roads
@@ -39,16 +48,14 @@ STREET_HIGHWAYS = frozenset(
     }
 )
 
-_OSM_FORMAT = {"osm-xml": "osm", "osm-bz2": "osm.bz2", "osm-pbf": "pbf"}
-
 
 def streets_from_file(path: str | Path) -> ReadResult:
     """Read streets as lines: from an OSM file (ways tagged with a ``highway`` of :data:`STREET_HIGHWAYS`), or
     from a line layer (every line is a street)."""
     p = check_file(path)
     fmt = sniff_format(p)
-    if fmt in _OSM_FORMAT:
-        result = _streets_from_osm(p, _OSM_FORMAT[fmt])
+    if fmt in OSM_FORMATS:
+        result = _streets_from_osm(p, OSM_FORMATS[fmt])
     elif fmt in ("geojson", "gpkg", "vector"):
         result = _streets_from_vector(p)
     else:
@@ -86,7 +93,7 @@ def _streets_from_osm(p: Path, osmium_format: str) -> ReadResult:
             ids.append(f"way/{obj.id}")
             kinds.append(kind)
             geoms.append(geom)
-    except RuntimeError as err:
+    except osm_read_errors() as err:
         msg = f"{p}: not a readable OSM file ({_first_line(err)})."
         raise InputFormatError(msg) from err
     data = gpd.GeoDataFrame(
