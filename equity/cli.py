@@ -180,17 +180,48 @@ def _summary(result: Any, written: dict[str, Path], seconds: float, quiet: bool)
             click.echo(f"  {n:,}: {reason}")
 
 
-def _run_and_write(study: Any, out: Path, force: bool, quiet: bool) -> None:
+def map_options(f: Any) -> Any:
+    """The options of how the map is written (shared by ``demo`` and ``analyze``)."""
+    return click.option(
+        "--map-assets",
+        type=click.Choice(["auto", "inline", "cdn"]),
+        default="auto",
+        show_default=True,
+        help="inline: Leaflet is written into map.html, which then opens without network (Leaflet is fetched "
+        "once from the npm registry and cached); cdn: linked from a CDN; auto: inline when Leaflet can be had, "
+        "else cdn with a warning.",
+    )(f)
+
+
+def _map_assets(choice: str, quiet: bool) -> Any:
+    """The assets to inline into the map, or None for CDN links (``auto`` falls back with a warning)."""
+    if choice == "cdn":
+        return None
+    from equity.io.assets import AssetError, map_assets
+
+    try:
+        return map_assets()
+    except AssetError as exc:
+        if choice == "inline":
+            raise
+        if not quiet:
+            click.echo(f"Warning: map.html links Leaflet from a CDN and needs network to open: {exc}", err=True)
+        return None
+
+
+def _run_and_write(study: Any, out: Path, force: bool, quiet: bool, map_assets: str = "auto") -> None:
     from equity.io.outputs import write_outputs
     from equity.maps import build_map, render_map
     from equity.report import build_report
 
     t0 = time.perf_counter()
     result = study.run()
+    assets = _map_assets(map_assets, quiet)
+    result.meta["map_assets"] = "inline" if assets is not None else "cdn"
     written = write_outputs(
         result,
         out,
-        map_html=render_map(build_map(result, title=study.name)),
+        map_html=render_map(build_map(result, title=study.name), assets=assets),
         report_html=build_report(result, title=f"{study.name}: surveillance camera coverage and crime"),
         force=force,
     )
@@ -206,15 +237,16 @@ def _run_and_write(study: Any, out: Path, force: bool, quiet: bool) -> None:
     help="Folder of the analysis outputs.",
 )
 @click.option("--force", is_flag=True, help="Replace the outputs of a different study in --out.")
+@map_options
 @settings_options
 @click.pass_context
-def demo(ctx: click.Context, out: Path, force: bool, **settings: Any) -> None:
+def demo(ctx: click.Context, out: Path, force: bool, map_assets: str, **settings: Any) -> None:
     """Run the analysis on the bundled San Francisco data."""
     from equity.demo import demo_study
 
     study = demo_study(sensitivity=settings["sensitivity"])
     study.settings = _settings(**settings)
-    _run_and_write(study, out, force, ctx.obj["quiet"])
+    _run_and_write(study, out, force, ctx.obj["quiet"], map_assets)
 
 
 @cli.command()
@@ -269,6 +301,7 @@ def demo(ctx: click.Context, out: Path, force: bool, **settings: Any) -> None:
 @click.option("--name", default="Analysis", show_default=True, help="Title of the study in the map and report.")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
 @click.option("--force", is_flag=True, help="Replace the outputs of a different study in --out.")
+@map_options
 @settings_options
 @click.pass_context
 def analyze(
@@ -293,6 +326,7 @@ def analyze(
     name: str,
     out: Path,
     force: bool,
+    map_assets: str,
     **settings: Any,
 ) -> None:
     """Run the analysis on your own files."""
@@ -320,7 +354,7 @@ def analyze(
         settings=_settings(**settings),
         name=name,
     )
-    _run_and_write(study, out, force, ctx.obj["quiet"])
+    _run_and_write(study, out, force, ctx.obj["quiet"], map_assets)
 
 
 @cli.command("cameras")

@@ -11,6 +11,20 @@ from equity.study import Study
 DEMO_FILES = ("cameras.osm", "neighborhoods.geojson", "crime_incidents_2012H2.csv", "block_groups.geojson")
 
 
+#: Provenance and licence of each file of the bundle (from data/sf/README.md).
+DEMO_SOURCES = {
+    "cameras": "OpenStreetMap man_made=surveillance nodes inside San Francisco, Overpass export of 2025-10-04 "
+    "(repository masonzbirkett/alpr-sync-usa, commit 84568483); ODbL 1.0, © OpenStreetMap contributors",
+    "units": "San Francisco's 41 Analysis Neighborhoods, DataSF via repository sfchronicle/sf-shapefiles "
+    "(commit 93e4ef66); public data of the City and County of San Francisco",
+    "crime": "SFPD Crime Incident Reporting System via DataSF, July-December 2012 (robbery, drugs/narcotics, "
+    "vehicle theft, vandalism), as packaged by the GeoDa Center (repository stuartlynn/data-and-lab, commit "
+    "bf07c98f); CC0 1.0",
+    "population": "US Census 2010 block groups, as packaged by the GeoDa Center (repository "
+    "stuartlynn/data-and-lab, commit b75fcef1); public domain",
+}
+
+
 def demo_data_dir() -> Path:
     """The folder of the San Francisco demo data: inside the installed package, or ``data/sf`` of a checkout."""
     candidates = [Path(str(files("equity"))) / "data" / "sf", Path(__file__).resolve().parents[1] / "data" / "sf"]
@@ -34,5 +48,6 @@ def demo_study(**options: object) -> Study:
         population=d / "block_groups.geojson",
         population_column="Population",
         name="San Francisco demo",
+        sources=DEMO_SOURCES,
         **options,  # type: ignore[arg-type]
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import re
 from typing import Any
 
 import branca.colormap as cm
@@ -18,6 +19,7 @@ import geopandas as gpd
 import pandas as pd
 from folium.plugins import HeatMap
 
+from equity.io.assets import LEAFLET_VERSION, MapAssets
 from equity.metrics import CLASS_LABELS
 from equity.projection import to_wgs84
 
@@ -29,6 +31,11 @@ CLASS_OUTLINE = {"under_covered": "#67001f", "over_covered": "#053061"}
 
 #: Decimal places kept in map coordinates (5 places is about 1 m), to keep the file small.
 COORD_DECIMALS = 5
+#: Tolerance in metres of the simplification of fields of view and viewsheds drawn on the map (the tables are
+#: computed from the exact geometry).
+SIMPLIFY_M = 0.5
+LEAFLET_JS = f"https://cdn.jsdelivr.net/npm/leaflet@{LEAFLET_VERSION}/dist/leaflet.js"
+LEAFLET_CSS = f"https://cdn.jsdelivr.net/npm/leaflet@{LEAFLET_VERSION}/dist/leaflet.css"
 
 
 def esc(value: Any) -> str:
@@ -71,7 +78,17 @@ def build_map(result: Any, *, title: str = "Camera coverage and crime") -> foliu
     """Build the folium map of a :class:`equity.study.StudyResult` (nothing is written)."""
     units = to_wgs84(result.units)
     minx, miny, maxx, maxy = units.total_bounds
-    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=12, tiles=None, control_scale=True)
+    m = folium.Map(
+        location=[(miny + maxy) / 2, (minx + maxx) / 2],
+        zoom_start=12,
+        tiles=None,
+        control_scale=True,
+        prefer_canvas=True,
+    )
+    # Only Leaflet itself: the map uses no icon fonts, Bootstrap or jQuery, and each would be one more request
+    # (and one more thing to inline for an offline map).
+    m.default_js = [("leaflet", LEAFLET_JS)]
+    m.default_css = [("leaflet_css", LEAFLET_CSS)]
     folium.TileLayer("OpenStreetMap", name="OpenStreetMap", control=True).add_to(m)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
 
@@ -136,18 +153,26 @@ def build_map(result: Any, *, title: str = "Camera coverage and crime") -> foliu
             sticky=True,
         ),
     ).add_to(m)
-    colormap.add_to(m)
+    m.get_root().html.add_child(folium.Element(_legend(span, result)))
 
     if result.crime is not None and len(result.crime):
         pts = to_wgs84(result.crime).geometry
         heat = [[round(y, COORD_DECIMALS), round(x, COORD_DECIMALS)] for x, y in zip(pts.x, pts.y, strict=True)]
-        HeatMap(heat, name="Crime incidents (heat)", radius=12, blur=15, min_opacity=0.3, show=True).add_to(m)
+        HeatMap(heat, name="Crime incidents (heat)", radius=12, blur=15, min_opacity=0.3, show=False).add_to(m)
 
     views = result.views
     keep = result.sectors.notna()
     if keep.any():
+        # The sectors carry only their style and the camera id: the attributes are on the camera points, once.
+        sel = views[keep]
         fov = gpd.GeoDataFrame(
-            _camera_props(views[keep]), geometry=result.sectors[keep].simplify(0.5).to_numpy(), crs=result.crs
+            {
+                "camera_id": sel["camera_id"].map(esc).to_numpy(),
+                "fill": sel["kind"].map(lambda k: KIND_COLOURS.get(k, "#666666")).to_numpy(),
+                "outline": sel["ownership"].map(lambda o: OWNERSHIP_COLOURS.get(o, "#999999")).to_numpy(),
+            },
+            geometry=result.sectors[keep].simplify(SIMPLIFY_M).to_numpy(),
+            crs=result.crs,
         )
         fov = to_wgs84(fov)
         folium.GeoJson(
@@ -159,7 +184,7 @@ def build_map(result: Any, *, title: str = "Camera coverage and crime") -> foliu
                 "weight": 1,
                 "fillOpacity": 0.35,
             },
-            tooltip=folium.GeoJsonTooltip(fields=list(_TOOLTIP_FIELDS), aliases=list(_TOOLTIP_FIELDS.values())),
+            tooltip=folium.GeoJsonTooltip(fields=["camera_id"], aliases=["Field of view of camera"]),
         ).add_to(m)
     first = views.drop_duplicates("camera_id")
     pts = gpd.GeoDataFrame(_camera_props(first), geometry=first.geometry.to_numpy(), crs=first.crs)
@@ -168,7 +193,8 @@ def build_map(result: Any, *, title: str = "Camera coverage and crime") -> foliu
         name="Cameras",
         marker=folium.CircleMarker(radius=4, weight=1, fill=True, fill_opacity=0.9),
         style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": f["properties"]["outline"]},
-        tooltip=folium.GeoJsonTooltip(fields=list(_TOOLTIP_FIELDS), aliases=list(_TOOLTIP_FIELDS.values())),
+        tooltip=folium.GeoJsonTooltip(fields=list(_SHORT_FIELDS), aliases=list(_SHORT_FIELDS.values())),
+        popup=folium.GeoJsonPopup(fields=list(_TOOLTIP_FIELDS), aliases=list(_TOOLTIP_FIELDS.values())),
     ).add_to(m)
 
     if "looks_into_homes" in views and views["looks_into_homes"].any():
@@ -209,6 +235,9 @@ def build_map(result: Any, *, title: str = "Camera coverage and crime") -> foliu
     _stable_ids(m)
     return m
 
+
+#: What a camera's tooltip shows on hover; the popup (on a click) shows all of :data:`_TOOLTIP_FIELDS`.
+_SHORT_FIELDS = {"camera_id": "Camera", "kind": "Kind", "operator": "Operator", "direction": "Direction"}
 
 _TOOLTIP_FIELDS = {
     "camera_id": "Camera",
@@ -278,6 +307,76 @@ def _stable_ids(root: Any) -> None:
     walk(root.get_root())
 
 
-def render_map(m: folium.Map) -> str:
-    """The map as one HTML document."""
-    return m.get_root().render()
+def _legend(span: float, result: Any) -> str:
+    """The map's legend: the gap's colour scale, the class outlines, camera kinds and ownership (static HTML)."""
+    gradient = "linear-gradient(to right,#b2182b,#f7f7f7,#2166ac)"
+    kinds = sorted(set(result.views["kind"].dropna()) & set(KIND_COLOURS)) if len(result.views) else []
+    owners = sorted(set(result.views["ownership"].dropna()) & set(OWNERSHIP_COLOURS)) if len(result.views) else []
+    rows = [
+        "<div id='equity-legend' style='position:fixed;bottom:24px;right:10px;z-index:1000;background:#fff;"
+        "padding:8px 10px;font:12px/1.4 sans-serif;border:1px solid #999;border-radius:4px;max-width:260px'>",
+        "<b>Gap</b>: share of the area in view minus share of crime",
+        f"<div style='height:10px;background:{gradient};margin:3px 0'></div>",
+        f"<div style='display:flex;justify-content:space-between'><span>{-100 * span:+.1f} pts</span><span>0</span>"
+        f"<span>{100 * span:+.1f} pts</span></div>",
+        "<div>red: less coverage than crime; grey: no data</div>",
+    ]
+    for cls, colour in CLASS_OUTLINE.items():
+        rows.append(
+            f"<div><span style='display:inline-block;width:14px;height:10px;border:3px solid {colour}'></span> "
+            f"{esc(CLASS_LABELS[cls])}</div>"
+        )
+    if kinds:
+        rows.append("<b>Cameras</b> (fill: kind)")
+        rows.extend(
+            f"<div><span style='display:inline-block;width:10px;height:10px;border-radius:50%;"
+            f"background:{KIND_COLOURS[k]}'></span> {esc(k)}</div>"
+            for k in kinds
+        )
+    if owners:
+        rows.append("<b>Outline</b>: ownership")
+        rows.extend(
+            f"<div><span style='display:inline-block;width:10px;height:10px;border-radius:50%;"
+            f"border:2px solid {OWNERSHIP_COLOURS[o]}'></span> {esc(o)}</div>"
+            for o in owners
+        )
+    rows.append("</div>")
+    return "".join(rows)
+
+
+_SCRIPT_TAG = re.compile(r'<script src="([^"]+)"></script>')
+_STYLE_TAG = re.compile(r'<link rel="stylesheet" href="([^"]+)"/>')
+
+
+def _asset_name(url: str) -> str | None:
+    name = url.rsplit("/", 1)[-1]
+    return {"leaflet.js": "leaflet", "leaflet_heat.min.js": "leaflet-heat.js", "leaflet.css": "leaflet_css"}.get(name)
+
+
+def render_map(m: folium.Map, *, assets: MapAssets | None = None) -> str:
+    """The map as one HTML document.
+
+    With ``assets`` (see :func:`equity.io.assets.map_assets`) every script and style sheet is inlined, so the
+    page makes no request but for the background tiles; without, they are linked from a CDN.
+
+    Raises
+    ------
+    AssetError
+        With ``assets``, when the page links a script or style sheet that is not among them (a folium upgrade
+        that brought a new dependency), rather than writing a map that silently needs the network.
+    """
+    page = m.get_root().render()
+    if assets is None:
+        return page
+    from equity.io.assets import AssetError
+
+    def inline(match: re.Match[str], table: dict[str, str], tag: str) -> str:
+        name = _asset_name(match.group(1))
+        if name not in table:
+            msg = f"The map links {match.group(1)}, which equity cannot inline; use the CDN assets instead."
+            raise AssetError(msg)
+        body = table[name].replace("</script", "<\\/script").replace("</style", "<\\/style")
+        return f"<{tag}>{body}</{tag}>"
+
+    page = _SCRIPT_TAG.sub(lambda mt: inline(mt, assets.scripts, "script"), page)
+    return _STYLE_TAG.sub(lambda mt: inline(mt, assets.styles, "style"), page)

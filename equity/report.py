@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from equity.cameras import camera_range
+from equity.charts import bar_chart, gap_legend, line_chart, unit_map
 from equity.io.outputs import PERSONAL_DATA_NOTE
 from equity.maps import esc
 from equity.metrics import CLASS_LABELS
@@ -25,7 +26,11 @@ text-align:right}th{background:#f4f4f4;position:sticky;top:0}td:first-child,th:f
 .under_covered td{background:#fbe3e3}.over_covered td{background:#e1ecf7}.note{color:#555;font-size:.9rem}
 .findings li{margin:.4rem 0}
 .personal{background:#7f0000;color:#fff;padding:.5rem;font-weight:bold}code{background:#f4f4f4;padding:0 .2rem}
-@media print{th{position:static}a{color:#222}body{margin:0}}
+.charts{display:flex;flex-wrap:wrap;gap:1rem;align-items:flex-start}figure{margin:1rem 0}svg{max-width:100%;height:auto}
+.legend{font-size:.85rem}.swatch{display:inline-block;width:14px;height:10px;vertical-align:middle}
+@page{margin:1.5cm}
+@media print{body{margin:0;max-width:none;font-size:10pt}th{position:static}a{color:#222}h2,h3{break-after:avoid}
+tr,svg,figure,li{break-inside:avoid}}
 """
 
 
@@ -143,9 +148,10 @@ def build_report(result: Any, *, title: str = "Surveillance camera coverage and 
     parts.append("</tbody></table>")
     parts.extend(_city_section(result))
     parts.extend(_terrain_section(result))
+    parts.extend(_homes_section(result))
+    parts.extend(_map_section(result))
     parts.extend(_sensitivity_section(result))
     parts.extend(_gaps_section(result))
-    parts.extend(_homes_section(result))
     parts.extend(_operators_section(result))
     parts.extend(_anomalies_section(result))
     parts.extend(_methodology(result))
@@ -153,53 +159,6 @@ def build_report(result: Any, *, title: str = "Surveillance camera coverage and 
     parts.extend(_limitations(result))
     parts.append("</body></html>\n")
     return "\n".join(parts)
-
-
-def _svg_chart(
-    series: list[tuple[str, list[tuple[float, float]], str, bool]],
-    *,
-    x_label: str,
-    y_label: str,
-    diagonal: bool = False,
-    size: int = 320,
-) -> str:
-    """A small inline SVG chart: lines (or points) in [0, max] x [0, max]; no script, no external resource."""
-    pad = 40
-    xs = [x for _, pts, _, _ in series for x, _ in pts] or [1.0]
-    ys = [y for _, pts, _, _ in series for _, y in pts] or [1.0]
-    xmax, ymax = max(max(xs), 1e-9), max(max(ys), 1e-9)
-
-    def px(x: float, y: float) -> str:
-        return f"{pad + x / xmax * (size - 2 * pad):.1f},{size - pad - y / ymax * (size - 2 * pad):.1f}"
-
-    out = [
-        f"<svg width='{size}' height='{size}' role='img' aria-label='{esc(y_label)} against {esc(x_label)}'>",
-        f"<rect x='{pad}' y='{pad}' width='{size - 2 * pad}' height='{size - 2 * pad}' fill='none' stroke='#999'/>",
-    ]
-    if diagonal:
-        out.append(
-            f"<line x1='{pad}' y1='{size - pad}' x2='{size - pad}' y2='{pad}' stroke='#bbb' stroke-dasharray='4'/>"
-        )
-    for label, pts, colour, as_line in series:
-        if as_line:
-            out.append(
-                f"<polyline fill='none' stroke='{colour}' stroke-width='2' points='"
-                + " ".join(px(x, y) for x, y in pts)
-                + f"'><title>{esc(label)}</title></polyline>"
-            )
-        else:
-            out.extend(
-                f"<circle cx='{px(x, y).split(',')[0]}' cy='{px(x, y).split(',')[1]}' r='3' fill='{colour}'>"
-                f"<title>{esc(label)}</title></circle>"
-                for x, y in pts
-            )
-    out.append(f"<text x='{size / 2}' y='{size - 8}' text-anchor='middle' font-size='11'>{esc(x_label)}</text>")
-    out.append(
-        f"<text x='12' y='{size / 2}' text-anchor='middle' font-size='11' "
-        f"transform='rotate(-90 12 {size / 2})'>{esc(y_label)}</text>"
-    )
-    out.append("</svg>")
-    return "".join(out)
 
 
 def _city_section(result: Any) -> list[str]:
@@ -232,7 +191,7 @@ def _city_section(result: Any) -> list[str]:
             "and of cameras (orange). Below the diagonal: more goes to the high-crime units.</p>"
         )
         parts.append(
-            _svg_chart(
+            line_chart(
                 [
                     ("coverage", list(zip(cover["x"], cover["y"], strict=True)), "#2166ac", True),
                     ("cameras", list(zip(cams["x"], cams["y"], strict=True)), "#e66101", True),
@@ -242,17 +201,33 @@ def _city_section(result: Any) -> list[str]:
                 diagonal=True,
             )
         )
-        pts = list(zip(rate.to_numpy(), (100 * u.loc[both, "covered_share"]).to_numpy(), strict=True))
+        names = u.loc[both, "unit_id"].astype(str).to_numpy()
+        cov = (100 * u.loc[both, "covered_share"]).to_numpy()
+        points = [
+            (f"{n}: {r:,.1f} crimes per 1,000, {c:.2f}% in view", [(r, c)], "#b2182b", False)
+            for n, r, c in zip(names, rate.to_numpy(), cov, strict=True)
+        ]
         parts.append(
             "<h3>Crime rate against coverage</h3><p class='note'>One point per unit: crimes per 1,000 "
             "residents (x) and share of its area in camera view, % (y).</p>"
         )
-        parts.append(
-            _svg_chart(
-                [("units", pts, "#b2182b", False)], x_label="crimes per 1,000 residents", y_label="area in view (%)"
-            )
-        )
+        parts.append(line_chart(points, x_label="crimes per 1,000 residents", y_label="area in view (%)"))
     return parts
+
+
+def _map_section(result: Any) -> list[str]:
+    """The static map: units coloured by the gap, cameras as dots (no home is drawn)."""
+    u = result.units
+    gap = u["gap"].astype(float)
+    span = float(gap.abs().max()) if gap.notna().any() and gap.abs().max() > 0 else 1.0
+    cams = result.views.drop_duplicates("camera_id") if len(result.views) else None
+    return [
+        "<h2>Map</h2>",
+        "<p class='note'>Units coloured by the gap between their share of the area in camera view and their share "
+        "of recorded crime; cameras as dots. Hover a unit for its name and gap. map.html beside this report is "
+        "the interactive map, with fields of view, crime and every camera's tags.</p>",
+        f"<figure>{unit_map(u, cams)}<figcaption>{gap_legend(span)}</figcaption></figure>",
+    ]
 
 
 def _terrain_section(result: Any) -> list[str]:
@@ -274,6 +249,17 @@ def _terrain_section(result: Any) -> list[str]:
         "<table><thead><tr><th>Terrain</th><th>Units</th><th>Residents</th><th>Cameras per km²</th>"
         "<th>Area in view</th>"
         f"<th>Crimes per 1,000</th></tr></thead><tbody>{rows}</tbody></table>",
+        "<div class='charts'>",
+        bar_chart(
+            [(r["terrain"], float(r["cameras_per_km2"])) for _, r in table.iterrows()], unit="cameras/km²", digits=1
+        ),
+        bar_chart(
+            [(r["terrain"], 100 * float(r["covered_share"])) for _, r in table.iterrows()], unit="% in view", digits=1
+        ),
+        bar_chart(
+            [(r["terrain"], float(r["crimes_per_1k"])) for _, r in table.iterrows()], unit="crimes per 1,000", digits=1
+        ),
+        "</div>",
     ]
 
 
@@ -387,23 +373,6 @@ def _homes_section(result: Any) -> list[str]:
     return parts
 
 
-def _svg_bars(items: list[tuple[str, float]], *, unit: str, width: int = 640) -> str:
-    """A horizontal bar chart as inline SVG (labels escaped, no script)."""
-    if not items:
-        return ""
-    top = max(v for _, v in items) or 1.0
-    row, label_w = 22, 260
-    out = [f"<svg width='{width}' height='{row * len(items) + 10}' role='img' aria-label='{esc(unit)}'>"]
-    for i, (label, value) in enumerate(items):
-        y = 5 + i * row
-        w = (width - label_w - 60) * value / top
-        out.append(f"<text x='{label_w - 6}' y='{y + 14}' text-anchor='end' font-size='11'>{esc(label[:40])}</text>")
-        out.append(f"<rect x='{label_w}' y='{y + 3}' width='{w:.1f}' height='{row - 8}' fill='#4575b4'/>")
-        out.append(f"<text x='{label_w + w + 4:.1f}' y='{y + 14}' font-size='11'>{value:,.0f}</text>")
-    out.append("</svg>")
-    return "".join(out)
-
-
 def _operators_section(result: Any) -> list[str]:
     ops = result.operators
     if ops is None or ops.empty:
@@ -427,7 +396,7 @@ def _operators_section(result: Any) -> list[str]:
         "operator tag are counted as unknown. Ownership from <code>surveillance</code>. operators_by_unit.csv "
         "breaks this down by unit.</p>",
         f"<table><thead>{head}</thead><tbody>{rows}</tbody></table>",
-        _svg_bars([(r["operator"], float(r["cameras"])) for _, r in ops.head(12).iterrows()], unit="cameras"),
+        bar_chart([(r["operator"], float(r["cameras"])) for _, r in ops.head(12).iterrows()], unit="cameras"),
     ]
 
 
@@ -516,6 +485,7 @@ def _methodology(result: Any) -> list[str]:
 
 
 def _sources(result: Any) -> list[str]:
+    given = result.study.sources or {}
     items = []
     for role, path in result.study.inputs().items():
         meta = result.meta.get(role, {}) or {}
@@ -524,13 +494,17 @@ def _sources(result: Any) -> list[str]:
             extra.append(f"OSM data as of {esc(meta['osm_timestamp'])}")
         if meta.get("date_min"):
             extra.append(f"incidents dated {esc(meta['date_min'])} to {esc(meta['date_max'])}")
-        items.append(f"<li><b>{esc(role)}</b>: {esc(path.name)}{' (' + '; '.join(extra) + ')' if extra else ''}</li>")
+        origin = f"<br><span class='note'>{esc(given[role])}</span>" if role in given else ""
+        items.append(
+            f"<li><b>{esc(role)}</b>: {esc(path.name)}{' (' + '; '.join(extra) + ')' if extra else ''}{origin}</li>"
+        )
     return [
         "<h2>Data sources</h2><ul>",
         *items,
         "</ul>",
         "<p>Camera data from OpenStreetMap: © OpenStreetMap contributors, available under the Open Database "
-        "Licence (ODbL 1.0), https://www.openstreetmap.org/copyright. Map tiles © OpenStreetMap contributors.</p>",
+        "Licence (ODbL 1.0), https://www.openstreetmap.org/copyright. Map tiles © OpenStreetMap contributors. "
+        "The interactive map uses Leaflet (BSD 2-clause licence) and folium (MIT licence).</p>",
     ]
 
 

@@ -84,6 +84,11 @@ class Study:
         every output says that it holds personal data.
     settings
         The documented defaults (:class:`equity.settings.Settings`).
+    name
+        The study's title in the map and report.
+    sources
+        Where each input comes from, with its date and licence, by role (``cameras``, ``crime``, ...): shown in
+        the report's data sources. OpenStreetMap's attribution is always shown for OSM camera data.
     """
 
     cameras: str | Path
@@ -107,6 +112,7 @@ class Study:
     statistics: bool = True
     settings: Settings = field(default_factory=Settings)
     name: str = "study"
+    sources: dict[str, str] | None = None
 
     def inputs(self) -> dict[str, Path]:
         """The input files of the study by role."""
@@ -320,66 +326,93 @@ class Study:
                 counts[f"buildings_height_{source}"] = int(n)
             counts["buildings_with_tag_issues"] = int(footprints["issues"].notna().sum())
         bounds = _grid_bounds(views, units)
-        transform, shape = grid_for(bounds, s.cell_size_m)
-        ground = None
+        grid = grid_over(bounds, s.cell_size_m)
+        shape = grid.shape
+        dem_fill = None
         if self.dem is not None:
-            ground, dem_meta = dem_on_grid(self.dem, crs, transform, shape)
-            meta["dem"] = dem_meta
-            missing = dem_meta["missing_share"]
-            counts["dem_cells_missing_share"] = round(missing, 6)
-            if missing > 0:
-                if self.dem_fill != "flat":
-                    msg = (
-                        f"{self.dem}: the DEM has no elevation for {100 * missing:.1f}% of the study area's grid; "
-                        "give a DEM that covers it, or add --dem-fill flat to use flat ground there."
-                    )
-                    raise InputFormatError(msg)
-                fill = float(np.nanmedian(ground))
-                ground = np.where(np.isfinite(ground), ground, fill).astype(np.float32)
-                meta["dem"]["filled_with_m"] = fill
-        surface = build_surface(bounds, s.cell_size_m, crs, ground=ground, buildings=footprints)
-        result = viewsheds(views, surface, s, polygons=True)
-        cell_area = surface.cell**2
-        views["visible_m2"] = result.visible_cells * cell_area
-        views["observer_status"] = result.observer["status"]
-        for status, n in result.observer["status"].value_counts().sort_index().items():
-            counts[f"views_observer_{status.replace(' ', '_')}"] = int(n)
-        # area of each unit in view: open (not building) cells seen by at least one view
-        labels = features.rasterize(
-            ((geom, i + 1) for i, geom in enumerate(units.geometry)),
-            out_shape=shape,
-            transform=transform,
-            fill=0,
-            dtype="int32",
+            dem_fill = self._dem_check(grid, crs, meta)
+        home_inputs = None
+        if footprints is not None:
+            home_inputs = self._home_inputs(units, footprints, streets, counts)
+        tiled = run_tiles(
+            engine=self.engine or Engine(),
+            grid=grid,
+            views=views,
+            units=units,
+            buildings=footprints,
+            dem=None if self.dem is None else str(self.dem),
+            dem_fill=dem_fill,
+            settings=s,
+            homes=home_inputs,
         )
-        open_cells = surface.building <= 0
-        seen_cells = (result.count > 0) & open_cells
-        covered = np.bincount(labels[seen_cells], minlength=len(units) + 1)[1:]
-        table["covered_m2"] = covered * cell_area
+        if self.dem is not None:
+            missing = tiled.missing_cells / float(shape[0] * shape[1])
+            meta["dem"]["missing_share"] = missing
+            counts["dem_cells_missing_share"] = round(missing, 6)
+            if missing > 0 and self.dem_fill != "flat":
+                msg = (
+                    f"{self.dem}: the DEM has no elevation for {100 * missing:.1f}% of the study area's grid; "
+                    "give a DEM that covers it, or add --dem-fill flat to use flat ground there."
+                )
+                raise InputFormatError(msg)
+        cell_area = grid.cell**2
+        views["visible_m2"] = tiled.visible_cells * cell_area
+        views["observer_status"] = tiled.status
+        for status, n in tiled.status.value_counts().sort_index().items():
+            counts[f"views_observer_{status.replace(' ', '_')}"] = int(n)
+        # area of each unit in view: open (not building) cells seen by at least one view, counted tile by tile
+        table["covered_m2"] = tiled.covered_cells.to_numpy() * cell_area
         if footprints is not None and not footprints.empty:
             built = shapely.union_all(footprints.geometry.to_numpy())
             table["open_m2"] = table["area_m2"] - shapely.area(shapely.intersection(units.geometry.to_numpy(), built))
         else:
             table["open_m2"] = table["area_m2"]
-        meta["surface"] = {"cell_size_m": surface.cell, "shape": list(shape), "bounds": list(bounds)}
+        meta["surface"] = {
+            "cell_size_m": grid.cell,
+            "shape": list(shape),
+            "bounds": list(bounds),
+            "tiles": tiled.tiles,
+            "tile_cells": tiled.tile_cells,
+        }
         homes = None
-        if footprints is not None:
-            homes = self._homes(views, units, table, footprints, surface, result.observer, streets, meta, counts)
-        return SeenArea(seen_cells, surface, result.polygons, homes)
+        if home_inputs is not None:
+            homes = self._homes_merge(views, units, table, home_inputs, tiled, meta, counts)
+        return SeenArea(tiled.mosaic, tiled.polygons, homes)
 
-    def _homes(
+    def _dem_check(self, grid: Any, crs: Any, meta: dict) -> float | None:
+        """Check the DEM once over the whole study area on a coarse grid (at most 2,048 cells a side): that
+        rasterio reads it, that it has elevations there, and, with ``dem_fill="flat"``, the elevation used
+        where it has none: the median of that coarse grid. Returns that elevation, or None."""
+        from equity.io.dem import dem_on_grid
+
+        rows, cols = grid.shape
+        step = max(1, math.ceil(max(rows, cols) / 2048))
+        shape = (math.ceil(rows / step), math.ceil(cols / step))
+        transform = grid.transform * Affine.scale(step)
+        ground, dem_meta = dem_on_grid(self.dem, crs, transform, shape)
+        meta["dem"] = dem_meta
+        missing = dem_meta["missing_share"]
+        if missing > 0 and self.dem_fill != "flat":
+            msg = (
+                f"{self.dem}: the DEM has no elevation for {100 * missing:.1f}% of the study area's grid "
+                f"(checked at {grid.cell * step:g} m cells); give a DEM that covers it, or add --dem-fill flat "
+                "to use flat ground there."
+            )
+            raise InputFormatError(msg)
+        if self.dem_fill != "flat":
+            return None
+        fill = float(np.nanmedian(ground))
+        meta["dem"]["filled_with_m"] = fill
+        return fill
+
+    def _home_inputs(
         self,
-        views: gpd.GeoDataFrame,
         units: gpd.GeoDataFrame,
-        table: pd.DataFrame,
         footprints: gpd.GeoDataFrame,
-        surface: Any,
-        observer: pd.DataFrame,
         streets: gpd.GeoDataFrame | None,
-        meta: dict,
         counts: dict,
-    ) -> gpd.GeoDataFrame:
-        """Homes in view of every camera (see :mod:`equity.homes`); fills the views and the units' home counts."""
+    ) -> HomeInputs:
+        """The homes and the land layers of the homes-in-view analysis (see :mod:`equity.homes`)."""
         from equity import homes as home_analysis
         from equity.io.landuse import land_from_file
 
@@ -397,29 +430,40 @@ class Study:
         homes = footprints[footprints["home"].notna()]
         counts["homes"] = int((homes["home"] == "home").sum())
         counts["probable_homes"] = int((homes["home"] == "probable").sum())
-        land = home_analysis.land_classes(
-            surface,
-            homes,
-            residential=residential,
-            public=public,
-            streets=None if streets is None else streets.geometry,
-        )
-        rings = home_analysis.facade_rings(surface, homes)
         public_known = streets is not None or (public is not None and len(public) > 0)
         if not public_known:
             counts["intrusion_score"] = "not computed: no streets or public spaces were given (--streets, --land)"
-        found = home_analysis.homes_in_view(
-            views, surface, homes, land, rings, observer, self.settings, public_known=public_known
+        return HomeInputs(
+            homes=homes,
+            residential=residential,
+            public=public,
+            streets=None if streets is None else streets.geometry,
+            public_known=public_known,
         )
-        for col in found.per_view.columns:
-            views[col] = found.per_view[col]
-        counts["views_looking_into_homes"] = int(found.per_view["looks_into_homes"].sum())
-        per_unit = home_analysis.homes_by_unit(homes, found.per_home["seen_by"], units)
+
+    def _homes_merge(
+        self,
+        views: gpd.GeoDataFrame,
+        units: gpd.GeoDataFrame,
+        table: pd.DataFrame,
+        inputs: HomeInputs,
+        tiled: Any,
+        meta: dict,
+        counts: dict,
+    ) -> gpd.GeoDataFrame:
+        """Homes in view of every camera, from the tiles; fills the views and the units' home counts."""
+        from equity import homes as home_analysis
+
+        per_view = tiled.homes_views
+        for col in per_view.columns:
+            views[col] = per_view[col]
+        counts["views_looking_into_homes"] = int(per_view["looks_into_homes"].sum())
+        homes = inputs.homes.copy()
+        homes["seen_by"] = tiled.homes_seen.reindex(homes.index, fill_value=0).astype("int64").to_numpy()
+        per_unit = home_analysis.homes_by_unit(homes, homes["seen_by"], units)
         for col in per_unit.columns:
             table[col] = per_unit[col].to_numpy()
         meta["homes"] = {"source": "home column " + self.home_column if self.home_column else "OSM building types"}
-        homes = homes.copy()
-        homes["seen_by"] = found.per_home["seen_by"].to_numpy()
         return homes
 
     def _who_watches(

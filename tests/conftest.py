@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -13,6 +14,15 @@ from hypothesis import settings
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+#: Classic script-injection payloads, fed through every displayed tag and column.
+PAYLOADS = [
+    "<img src=x onerror=alert(1)>",
+    "</script><script>alert(1)</script>",
+    '"><svg onload=alert(1)>',
+    "javascript:alert(1)",
+    "' onmouseover='alert(1)",
+]
 
 DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).resolve().parents[1]
@@ -46,3 +56,34 @@ def data_dir() -> Path:
 def sf_dir() -> Path:
     """Folder of the bundled San Francisco demo data."""
     return REPO / "data" / "sf"
+
+
+@pytest.fixture
+def hostile_study(tmp_path):
+    rows = ["id,lon,lat,man_made,operator,name,surveillance,camera:type,direction,camera:mount"]
+    for i, payload in enumerate(PAYLOADS):
+        p = payload.replace('"', '""')
+        rows.append(f'node/{i + 1},{-122.41 + i * 0.001},37.78,surveillance,"{p}","{p}",public,fixed,"{p}",wall')
+    rows.append("node/99,-122.405,37.781,surveillance,ok,ok,public,dome,,pole")
+    (tmp_path / "cams.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    unit_name = json.dumps(PAYLOADS[1])
+    (tmp_path / "units.geojson").write_text(
+        '{"type":"FeatureCollection","features":['
+        f'{{"type":"Feature","properties":{{"name":{unit_name},"pop":10}},"geometry":{{"type":"Polygon",'
+        '"coordinates":[[[-122.42,37.77],[-122.39,37.77],[-122.39,37.79],[-122.42,37.79],[-122.42,37.77]]]}},'
+        '{"type":"Feature","properties":{"name":"<b>bold</b>","pop":5},"geometry":{"type":"Polygon",'
+        '"coordinates":[[[-122.39,37.77],[-122.37,37.77],[-122.37,37.79],[-122.39,37.79],[-122.39,37.77]]]}}]}',
+        encoding="utf-8",
+    )
+    (tmp_path / "crime.csv").write_text("lon,lat,category\n-122.41,37.781,<script>x</script>\n-122.38,37.78,A\n")
+    from equity.study import Study
+
+    return Study(
+        sensitivity=False,
+        cameras=tmp_path / "cams.csv",
+        units=tmp_path / "units.geojson",
+        unit_id="name",
+        crime=tmp_path / "crime.csv",
+        population="pop",
+        name="<i>study</i>",
+    )

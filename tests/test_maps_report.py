@@ -9,15 +9,7 @@ import pytest
 from equity.demo import demo_study
 from equity.maps import build_map, esc, render_map
 from equity.report import build_report
-from equity.study import Study
-
-PAYLOADS = [
-    "<img src=x onerror=alert(1)>",
-    "</script><script>alert(1)</script>",
-    '"><svg onload=alert(1)>',
-    "javascript:alert(1)",
-    "' onmouseover='alert(1)",
-]
+from tests.conftest import PAYLOADS
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +28,8 @@ def test_map_has_layers_legend_and_heat(sf_html):
     ):
         assert json.dumps(name)[1:-1] in html
     assert "L.control.layers" in html
-    assert "Gap: share of coverage minus share of crime" in html  # the legend's caption
+    assert "id='equity-legend'" in html
+    assert "<b>Gap</b>: share of the area in view minus share of crime" in html
     assert "heatLayer" in html
     assert "Tenderloin" in html
 
@@ -58,35 +51,6 @@ def test_esc():
     assert esc("<b>&'\"") == "&lt;b&gt;&amp;&#x27;&quot;"
     assert esc(None) == ""
     assert esc(float("nan")) == ""
-
-
-@pytest.fixture
-def hostile_study(tmp_path):
-    rows = ["id,lon,lat,man_made,operator,name,surveillance,camera:type,direction,camera:mount"]
-    for i, payload in enumerate(PAYLOADS):
-        p = payload.replace('"', '""')
-        rows.append(f'node/{i + 1},{-122.41 + i * 0.001},37.78,surveillance,"{p}","{p}",public,fixed,"{p}",wall')
-    rows.append("node/99,-122.405,37.781,surveillance,ok,ok,public,dome,,pole")
-    (tmp_path / "cams.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    unit_name = json.dumps(PAYLOADS[1])
-    (tmp_path / "units.geojson").write_text(
-        '{"type":"FeatureCollection","features":['
-        f'{{"type":"Feature","properties":{{"name":{unit_name},"pop":10}},"geometry":{{"type":"Polygon",'
-        '"coordinates":[[[-122.42,37.77],[-122.39,37.77],[-122.39,37.79],[-122.42,37.79],[-122.42,37.77]]]}},'
-        '{"type":"Feature","properties":{"name":"<b>bold</b>","pop":5},"geometry":{"type":"Polygon",'
-        '"coordinates":[[[-122.39,37.77],[-122.37,37.77],[-122.37,37.79],[-122.39,37.79],[-122.39,37.77]]]}}]}',
-        encoding="utf-8",
-    )
-    (tmp_path / "crime.csv").write_text("lon,lat,category\n-122.41,37.781,<script>x</script>\n-122.38,37.78,A\n")
-    return Study(
-        sensitivity=False,
-        cameras=tmp_path / "cams.csv",
-        units=tmp_path / "units.geojson",
-        unit_id="name",
-        crime=tmp_path / "crime.csv",
-        population="pop",
-        name="<i>study</i>",
-    )
 
 
 def test_hostile_text_is_escaped_everywhere(hostile_study):
