@@ -8,6 +8,7 @@ the outputs is :func:`equity.io.outputs.write_outputs`'s job.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from rasterio import features
+from affine import Affine
 
 from equity import coverage
 from equity._errors import InputError, InputFormatError
@@ -84,6 +85,9 @@ class Study:
         every output says that it holds personal data.
     settings
         The documented defaults (:class:`equity.settings.Settings`).
+    engine
+        Where the tiles of the viewshed work run (:class:`equity.engine.Engine`): in the process (the default),
+        in a local process pool or on a Dask cluster. It never changes the results.
     name
         The study's title in the map and report.
     sources
@@ -112,6 +116,7 @@ class Study:
     statistics: bool = True
     settings: Settings = field(default_factory=Settings)
     name: str = "study"
+    engine: Any = None
     sources: dict[str, str] | None = None
 
     def inputs(self) -> dict[str, Path]:
@@ -305,9 +310,8 @@ class Study:
     ) -> SeenArea:
         """Viewsheds on the surface model (buildings and/or DEM); fills the table's covered and open areas."""
         from equity.buildings import buildings_with_heights
+        from equity.engine import Engine, grid_over, run_tiles
         from equity.io.buildings import buildings_from_file
-        from equity.io.dem import dem_on_grid
-        from equity.visibility import build_surface, grid_for, viewsheds
 
         s = self.settings
         crs = units.crs
@@ -388,7 +392,7 @@ class Study:
         rows, cols = grid.shape
         step = max(1, math.ceil(max(rows, cols) / 2048))
         shape = (math.ceil(rows / step), math.ceil(cols / step))
-        transform = grid.transform * Affine.scale(step)
+        transform = grid.transform @ Affine.scale(step)
         ground, dem_meta = dem_on_grid(self.dem, crs, transform, shape)
         meta["dem"] = dem_meta
         missing = dem_meta["missing_share"]
@@ -566,20 +570,28 @@ class Study:
 
 @dataclass
 class SeenArea:
-    """The open cells seen by at least one view, on the surface's grid, and each view's viewshed polygon."""
+    """The open cells seen by at least one view (:class:`equity.engine.SeenMosaic`, kept tile by tile), and
+    each view's viewshed polygon."""
 
-    seen: np.ndarray
-    surface: Any
+    seen: Any
     polygons: gpd.GeoSeries
     homes: gpd.GeoDataFrame | None = None
 
     def points_seen(self, points: gpd.GeoDataFrame) -> np.ndarray:
         """Is each point on a seen cell (False outside the grid)."""
-        rows, cols = self.surface.cell_of(points.geometry.x.to_numpy(), points.geometry.y.to_numpy())
-        ok = (rows >= 0) & (rows < self.seen.shape[0]) & (cols >= 0) & (cols < self.seen.shape[1])
-        out = np.zeros(len(points), bool)
-        out[ok] = self.seen[rows[ok], cols[ok]]
-        return out
+        return self.seen.points_seen(points)
+
+
+@dataclass
+class HomeInputs:
+    """The homes (buildings of a residential type, with ``home``: home or probable) and the land layers of the
+    homes-in-view analysis, as the tiles need them."""
+
+    homes: gpd.GeoDataFrame
+    residential: gpd.GeoSeries | None
+    public: gpd.GeoSeries | None
+    streets: gpd.GeoSeries | None
+    public_known: bool
 
 
 def _grid_bounds(views: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> tuple[float, float, float, float]:

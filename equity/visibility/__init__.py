@@ -105,14 +105,21 @@ def _observer_cell(surface: Surface, row: int, col: int, bearing: float, mount: 
 
 
 def viewsheds(
-    views: gpd.GeoDataFrame, surface: Surface, settings: Settings | None = None, *, polygons: bool = False
+    views: gpd.GeoDataFrame,
+    surface: Surface,
+    settings: Settings | None = None,
+    *,
+    polygons: bool = False,
+    cells: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> ViewshedResult:
     """Run the viewshed kernel for every view that counts toward coverage.
 
     Each view looks from its camera's cell at ``ground + height_m`` (a camera on a wall is not on the roof),
     over its sector (direction turned to grid north), out to ``range_m``, and, where ``tilt_deg`` is known,
     within its vertical field of view (:func:`vertical_fov`); the target is ``settings.target_height_m``
-    above the surface.
+    above the surface. ``cells`` gives the row and column of each camera's cell on ``surface`` when the caller
+    knows them already (a tile of a larger grid, :mod:`equity.engine`); by default they are computed from the
+    camera points.
     """
     s = settings or Settings()
     require_metric(views, "camera layer")
@@ -120,11 +127,14 @@ def viewsheds(
     count = np.zeros(surface.shape, np.uint16)
     visible = np.zeros(len(views), np.int64)
     offsets = grid_north_offset(views.geometry) if len(views) else np.zeros(0)
-    rows, cols = surface.cell_of(views.geometry.x.to_numpy(), views.geometry.y.to_numpy())
-    obs = pd.DataFrame(
-        {"row": rows, "col": cols, "ground_m": np.nan, "observer_m": np.nan, "status": "not in coverage"},
-        index=views.index,
-    )
+    if cells is None:
+        rows, cols = surface.cell_of(views.geometry.x.to_numpy(), views.geometry.y.to_numpy())
+    else:
+        rows, cols = (np.asarray(a, np.int64) for a in cells)
+    obs_row, obs_col = rows.copy(), cols.copy()
+    ground_m = np.full(len(views), np.nan)
+    observer_m = np.full(len(views), np.nan)
+    status_of = np.full(len(views), "not in coverage", dtype=object)
     polys: list[object] = [None] * len(views)
     cell = surface.cell
     records = zip(
@@ -145,16 +155,16 @@ def viewsheds(
         mount = mount.lower() if isinstance(mount, str) else ""
         r, c = int(rows[i]), int(cols[i])
         if not (0 <= r < nrows and 0 <= c < ncols):
-            obs.iloc[i, obs.columns.get_loc("status")] = "outside surface"
+            status_of[i] = "outside surface"
             continue
         bearing = (0.0 if pd.isna(direction) else float(direction)) + float(offsets[i])
         r, c, status = _observer_cell(surface, r, c, bearing, mount)
         if status == "inside a building":  # more than 2 cells inside a footprint: where it looks from is unknown
-            obs.iloc[i, obs.columns.get_loc("status")] = status
+            status_of[i] = status
             continue
         ground = float(surface.ground[r, c])
         if not math.isfinite(ground):
-            obs.iloc[i, obs.columns.get_loc("status")] = "no ground height"
+            status_of[i] = "no ground height"
             continue
         zo = ground + float(height)
         if mount == "roof":
@@ -181,10 +191,14 @@ def viewsheds(
             c0,
         )
         count[r0 : r1 + 1, c0 : c1 + 1] += window
-        obs.iloc[i, [2, 3, 4]] = [ground, zo, status]
-        obs.iloc[i, 0:2] = [r, c]
+        ground_m[i], observer_m[i], status_of[i] = ground, zo, status
+        obs_row[i], obs_col[i] = r, c
         if polygons and visible[i]:
             polys[i] = _polygon(window, surface.transform @ Affine.translation(c0, r0), cell)
+    obs = pd.DataFrame(
+        {"row": obs_row, "col": obs_col, "ground_m": ground_m, "observer_m": observer_m, "status": status_of},
+        index=views.index,
+    )
     return ViewshedResult(
         count=count,
         visible_cells=pd.Series(visible, index=views.index),

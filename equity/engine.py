@@ -1,0 +1,666 @@
+"""Where per-tile work runs: in the process, in a local process pool, or on a Dask cluster.
+
+The study area's grid is cut into square tiles of :attr:`Engine.tile_cells` cells a side. A camera belongs to
+the one tile that holds its cell. A tile's work is independent of every other tile's: it builds the surface
+model of its window (the tile widened by a margin of the longest range, plus the 2 cells by which a camera
+may be moved off a wall, plus a safety cell), runs the viewshed kernel for the cameras within reach of the
+tile, and counts, for the cells of the tile itself (not its margin), which are seen, and how many of them
+fall in each unit. Its own cameras' figures (visible cells, observer status, viewshed polygon, homes in
+view) come from its own tile only.
+
+Why the merge is exact: every cell of the grid is counted by exactly one tile, the tile that holds it; a
+camera that sees a cell lies within its range of it, so within the margin of that cell's tile; the kernel's
+sweep reads only cells between the camera and the cell it decides (see :mod:`equity.visibility.viewshed`),
+all inside the tile's window; and the tiles' windows are aligned to the cells of the one grid, so that the
+buildings, units and terrain under a cell are the same in every window that holds it. The coverage of a unit
+is therefore the same sum of whole cells, ``covered(u) = cell² · Σ_tiles #{c ∈ tile : seen(c), open(c),
+unit(c) = u}``, as on the single grid, and not an approximation of it.
+
+Executors: :class:`Engine` with neither ``workers`` nor ``scheduler`` runs the tiles one after the other in
+the process; ``workers=N`` in a :class:`concurrent.futures.ProcessPoolExecutor`; ``scheduler="local"`` on a
+``dask.distributed.LocalCluster`` and ``scheduler="tcp://host:port"`` on an existing Dask cluster, through
+the Dask client's futures (``Client.submit`` and ``as_completed``). Dask retries a tile whose worker dies. The
+results of the tiles are merged in the order of the tiles, so they are the same whatever ran them and
+whatever order they finished in.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from affine import Affine
+from pyproj import CRS
+from rasterio import features
+
+from equity._errors import InputError, InputFormatError
+from equity.settings import Settings
+
+log = logging.getLogger(__name__)
+
+#: Default side of a tile in cells (4,096 m at 1 m cells): big enough that the margin adds little work (a 155
+#: cell margin adds 16 % of cameras seen twice), small enough that a tile's surface fits a worker's memory
+#: (about 0.6 GB at 4,406 x 4,406 cells with homes).
+TILE_CELLS = 4096
+
+#: Cells added around a tile's reach: a camera inside a footprint is moved up to 2 cells off it, plus one.
+EXTRA_CELLS = 3
+
+
+@dataclass
+class Engine:
+    """Where the tiles of a study run.
+
+    Parameters
+    ----------
+    workers
+        Size of a local process pool (``concurrent.futures.ProcessPoolExecutor``); with ``scheduler="local"``,
+        the number of worker processes of the ``LocalCluster`` (default 2).
+    scheduler
+        ``"local"`` for a Dask ``LocalCluster`` on this machine, or the address of a Dask scheduler
+        (``"tcp://host:8786"``). Needs the ``dask`` extra (``pip install equity[dask]``).
+    tile_cells
+        Side of a tile in grid cells. Changes how the work is cut, never the results.
+    in_flight
+        Tiles submitted ahead of the results merged, per worker: bounds the memory held by pending tiles.
+    """
+
+    workers: int | None = None
+    scheduler: str | None = None
+    tile_cells: int = TILE_CELLS
+    in_flight: int = 2
+    _pool: Any = field(default=None, init=False, repr=False)
+    _client: Any = field(default=None, init=False, repr=False)
+    _cluster: Any = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.workers is not None and self.workers < 1:
+            problems.append(f"workers must be at least 1, not {self.workers!r}")
+        if self.tile_cells < 16:
+            problems.append(f"tile_cells must be at least 16, not {self.tile_cells!r}")
+        if self.scheduler is not None and self.scheduler != "local" and "://" not in self.scheduler:
+            problems.append(f"scheduler must be 'local' or an address like tcp://host:8786, not {self.scheduler!r}")
+        if problems:
+            raise InputError("; ".join(problems) + ".")
+
+    @property
+    def kind(self) -> str:
+        """``in-process``, ``process-pool`` or ``dask``."""
+        if self.scheduler is not None:
+            return "dask"
+        return "process-pool" if self.workers and self.workers > 1 else "in-process"
+
+    def describe(self) -> dict[str, Any]:
+        """The engine as recorded in the manifest (it never changes the results)."""
+        out: dict[str, Any] = {"kind": self.kind, "tile_cells": self.tile_cells}
+        if self.workers:
+            out["workers"] = self.workers
+        if self.scheduler:
+            out["scheduler"] = self.scheduler
+        return out
+
+    def map(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[tuple[int, Any]]:
+        """Run ``fn`` on every task; yield ``(position, result)`` pairs as they finish.
+
+        Tasks are made lazily from ``tasks`` and at most ``in_flight`` per worker are pending at once.
+        """
+        if self.kind == "in-process":
+            for i, task in enumerate(tasks):
+                yield i, fn(task)
+        elif self.kind == "process-pool":
+            yield from self._map_pool(fn, tasks)
+        else:
+            yield from self._map_dask(fn, tasks)
+
+    def _map_pool(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[tuple[int, Any]]:
+        import concurrent.futures as cf
+        import multiprocessing
+
+        if self._pool is None:
+            # spawn, not fork: the parent may hold threads (numba, GDAL) that a forked child would inherit locked
+            self._pool = cf.ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
+            )
+        limit = max(1, (self.workers or 1) * self.in_flight)
+        pending: dict[cf.Future, int] = {}
+        source = enumerate(tasks)
+        exhausted = False
+        while True:
+            while not exhausted and len(pending) < limit:
+                item = next(source, None)
+                if item is None:
+                    exhausted = True
+                    break
+                pending[self._pool.submit(fn, item[1])] = item[0]
+            if not pending:
+                return
+            done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+            for fut in done:
+                yield pending.pop(fut), fut.result()
+
+    def client(self) -> Any:
+        """The Dask client of this engine (started on first use)."""
+        if self._client is None:
+            try:
+                from distributed import Client, LocalCluster
+            except ImportError as err:
+                msg = "Running on a Dask cluster needs the dask extra: pip install 'equity[dask]'."
+                raise InputError(msg) from err
+            if self.scheduler == "local":
+                self._cluster = LocalCluster(
+                    n_workers=self.workers or 2,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                )
+                self._client = Client(self._cluster)
+            else:
+                try:
+                    self._client = Client(self.scheduler, timeout="20s")
+                except OSError as err:
+                    msg = f"Could not reach the Dask scheduler at {self.scheduler} ({err})."
+                    raise InputError(msg) from err
+        return self._client
+
+    def _map_dask(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[tuple[int, Any]]:
+        from distributed import as_completed
+
+        client = self.client()
+        n_workers = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})) or (self.workers or 1))
+        limit = max(1, n_workers * self.in_flight)
+        position: dict[str, int] = {}
+        source = enumerate(tasks)
+        first = []
+        for _ in range(limit):
+            item = next(source, None)
+            if item is None:
+                break
+            fut = client.submit(fn, item[1], pure=False)
+            position[fut.key] = item[0]
+            first.append(fut)
+        if not first:
+            return
+        queue = as_completed(first)
+        for fut in queue:
+            result = fut.result()
+            i = position.pop(fut.key)
+            fut.release()
+            item = next(source, None)
+            if item is not None:
+                new = client.submit(fn, item[1], pure=False)
+                position[new.key] = item[0]
+                queue.add(new)
+            yield i, result
+
+    def close(self) -> None:
+        """Shut down the pool or the Dask client (and the LocalCluster it started)."""
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __getstate__(self) -> dict[str, Any]:  # a study (and its engine) may be copied; pools are not
+        state = dict(self.__dict__)
+        state.update(_pool=None, _client=None, _cluster=None)
+        return state
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The study's one grid: north up, square cells; cell ``(r, c)`` has its upper-left corner at
+    ``transform * (c, r)``."""
+
+    transform: Affine
+    shape: tuple[int, int]
+
+    @property
+    def cell(self) -> float:
+        """Cell size in metres."""
+        return float(self.transform.a)
+
+    def cell_of(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Row and column of the cells holding map points (may fall outside the grid)."""
+        col = np.floor((np.asarray(x) - self.transform.c) / self.transform.a).astype(np.int64)
+        row = np.floor((self.transform.f - np.asarray(y)) / -self.transform.e).astype(np.int64)
+        return row, col
+
+
+def grid_over(bounds: tuple[float, float, float, float], cell: float) -> Grid:
+    """The grid of :func:`equity.visibility.grid_for` over ``bounds``, of any size (tiles are built one by
+    one, so the limit on one surface's size applies to a tile's window, not to the study area)."""
+    if not cell > 0:
+        msg = f"The cell size must be positive, not {cell!r}."
+        raise InputError(msg)
+    minx, miny, maxx, maxy = bounds
+    x0 = math.floor(minx / cell) * cell
+    y1 = math.ceil(maxy / cell) * cell
+    cols = max(1, math.ceil((maxx - x0) / cell))
+    rows = max(1, math.ceil((y1 - miny) / cell))
+    return Grid(Affine(cell, 0.0, x0, 0.0, -cell, y1), (rows, cols))
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One tile: its core (the cells it counts) and its window (core plus margin), as global grid rows and
+    columns, ``[r0, r1)`` and ``[c0, c1)``."""
+
+    index: int
+    core: tuple[int, int, int, int]
+    window: tuple[int, int, int, int]
+
+    def window_transform(self, grid: Grid) -> Affine:
+        """Transform of the window's grid."""
+        return grid.transform @ Affine.translation(self.window[2], self.window[0])
+
+    @property
+    def window_shape(self) -> tuple[int, int]:
+        """Rows and columns of the window."""
+        return (self.window[1] - self.window[0], self.window[3] - self.window[2])
+
+
+def plan_tiles(grid: Grid, tile_cells: int, margin_cells: int) -> list[Tile]:
+    """The tiles of ``grid``: cores of ``tile_cells`` cells a side, row by row from the north-west, each with
+    a window widened by ``margin_cells`` on every side (clipped to the grid)."""
+    nrows, ncols = grid.shape
+    tiles = []
+    for r0 in range(0, nrows, tile_cells):
+        for c0 in range(0, ncols, tile_cells):
+            r1, c1 = min(nrows, r0 + tile_cells), min(ncols, c0 + tile_cells)
+            window = (
+                max(0, r0 - margin_cells),
+                min(nrows, r1 + margin_cells),
+                max(0, c0 - margin_cells),
+                min(ncols, c1 + margin_cells),
+            )
+            tiles.append(Tile(len(tiles), (r0, r1, c0, c1), window))
+    return tiles
+
+
+@dataclass
+class TileTask:
+    """Everything one tile's work needs, small enough to send to a worker: the tile, its grid, the views
+    within reach (``owned`` marks the tile's own cameras; ``row``, ``col`` their cells on the window), and the
+    subsets of the layers that touch its window, each keeping the position it has in the whole layer."""
+
+    tile: Tile
+    transform: Affine
+    crs: str
+    settings: Settings
+    views: gpd.GeoDataFrame
+    units: gpd.GeoDataFrame
+    buildings: gpd.GeoDataFrame | None
+    dem: str | None
+    dem_fill: float | None
+    polygons: bool = True
+    homes: gpd.GeoDataFrame | None = None
+    residential: gpd.GeoSeries | None = None
+    public: gpd.GeoSeries | None = None
+    streets: gpd.GeoSeries | None = None
+    public_known: bool = True
+
+
+@dataclass
+class TileResult:
+    """What one tile gives back: its own views' figures, its cells' coverage per unit, its seen cells
+    (packed bits, core only), and, with homes, its views' homes figures and the homes they see."""
+
+    index: int
+    views: pd.DataFrame
+    polygons: pd.Series
+    covered: pd.Series
+    seen_bits: np.ndarray
+    core_shape: tuple[int, int]
+    missing_cells: int
+    homes_views: pd.DataFrame | None = None
+    homes_seen: pd.Series | None = None
+
+
+def run_tile(task: TileTask) -> TileResult:
+    """The work of one tile (see the module's docstring). A pure function of its task: the same task gives
+    the same result on any worker, so a task whose worker died can simply run again."""
+    from equity.visibility import Surface, burn_buildings, viewsheds
+
+    tile = task.tile
+    shape = tile.window_shape
+    transform = task.transform
+    crs = CRS.from_user_input(task.crs)
+    s = task.settings
+    wr0, _, wc0, _ = tile.window
+    cr0, cr1, cc0, cc1 = (tile.core[0] - wr0, tile.core[1] - wr0, tile.core[2] - wc0, tile.core[3] - wc0)
+    if task.dem is None:
+        ground = np.zeros(shape, np.float32)
+        missing = 0
+    else:
+        ground = _dem_window(task.dem, crs, transform, shape)
+        nan = ~np.isfinite(ground)
+        missing = int(nan[cr0:cr1, cc0:cc1].sum())
+        if missing and task.dem_fill is not None:
+            ground = np.where(nan, np.float32(task.dem_fill), ground).astype(np.float32)
+    surface = Surface(ground, burn_buildings(task.buildings, transform, shape), transform, crs)
+    views = task.views
+    owned = views["owned"].to_numpy(bool)
+    cells = (views["row"].to_numpy(np.int64), views["col"].to_numpy(np.int64))
+    mine = viewsheds(views[owned], surface, s, polygons=task.polygons, cells=(cells[0][owned], cells[1][owned]))
+    others = viewsheds(views[~owned], surface, s, cells=(cells[0][~owned], cells[1][~owned]))
+    seen = (mine.count[cr0:cr1, cc0:cc1] > 0) | (others.count[cr0:cr1, cc0:cc1] > 0)
+    seen &= surface.building[cr0:cr1, cc0:cc1] <= 0
+    core_shape = (cr1 - cr0, cc1 - cc0)
+    core_transform = transform @ Affine.translation(cc0, cr0)
+    covered = pd.Series(dtype="int64")
+    if len(task.units):
+        labels = features.rasterize(
+            ((geom, int(pos) + 1) for pos, geom in zip(task.units["pos"], task.units.geometry, strict=True)),
+            out_shape=core_shape,
+            transform=core_transform,
+            fill=0,
+            dtype="int32",
+        )
+        values = labels[seen]
+        values = values[values > 0]
+        found, n = np.unique(values, return_counts=True)
+        covered = pd.Series(n.astype("int64"), index=found - 1)
+    own_views = pd.DataFrame(
+        {"visible_cells": mine.visible_cells.to_numpy(), "observer_status": mine.observer["status"].to_numpy()},
+        index=views.index[owned],
+    )
+    polygons = mine.polygons if mine.polygons is not None else pd.Series(None, index=views.index[owned], dtype=object)
+    result = TileResult(
+        index=tile.index,
+        views=own_views,
+        polygons=pd.Series(polygons.to_numpy(), index=views.index[owned], dtype=object),
+        covered=covered,
+        seen_bits=np.packbits(seen, axis=None),
+        core_shape=core_shape,
+        missing_cells=missing,
+    )
+    if task.homes is not None:
+        from equity import homes as home_analysis
+
+        homes = task.homes
+        land = home_analysis.land_classes(
+            surface, homes, residential=task.residential, public=task.public, streets=task.streets
+        )
+        rings = home_analysis.facade_rings(surface, homes)
+        found_homes = home_analysis.homes_in_view(
+            views[owned], surface, homes, land, rings, mine.observer, s, public_known=task.public_known
+        )
+        result.homes_views = found_homes.per_view
+        seen_by = found_homes.per_home["seen_by"]
+        result.homes_seen = seen_by[seen_by > 0]
+    return result
+
+
+def _dem_window(path: str, crs: CRS, transform: Affine, shape: tuple[int, int]) -> np.ndarray:
+    """The DEM on a window's grid; all NaN where it has no data there (the study checked the file before)."""
+    from equity.io.dem import dem_on_grid
+
+    try:
+        ground, _ = dem_on_grid(path, crs, transform, shape)
+    except InputFormatError:  # no elevation anywhere in this window: the study decides what that means
+        return np.full(shape, np.nan, np.float32)
+    return ground
+
+
+@dataclass
+class SeenMosaic:
+    """The seen open cells of the whole grid, kept as each tile's packed bits (one bit a cell)."""
+
+    grid: Grid
+    tile_cells: int
+    tiles: dict[int, tuple[Tile, np.ndarray, tuple[int, int]]]
+    _per_row: int = 0
+
+    def __post_init__(self) -> None:
+        self._per_row = max(1, math.ceil(self.grid.shape[1] / self.tile_cells))
+
+    def points_seen(self, points: gpd.GeoDataFrame) -> np.ndarray:
+        """Is each point on a seen cell (False outside the grid)."""
+        rows, cols = self.grid.cell_of(points.geometry.x.to_numpy(), points.geometry.y.to_numpy())
+        out = np.zeros(len(points), bool)
+        ok = (rows >= 0) & (rows < self.grid.shape[0]) & (cols >= 0) & (cols < self.grid.shape[1])
+        which = np.full(len(points), -1, np.int64)
+        which[ok] = (rows[ok] // self.tile_cells) * self._per_row + cols[ok] // self.tile_cells
+        for index in np.unique(which[ok]):
+            if int(index) not in self.tiles:
+                continue
+            tile, bits, shape = self.tiles[int(index)]
+            sel = np.flatnonzero(which == index)
+            mask = np.unpackbits(bits, count=shape[0] * shape[1]).reshape(shape)
+            out[sel] = mask[rows[sel] - tile.core[0], cols[sel] - tile.core[2]].astype(bool)
+        return out
+
+    @property
+    def seen_cells(self) -> int:
+        """Number of seen open cells."""
+        return int(sum(int(np.unpackbits(b, count=s[0] * s[1]).sum()) for _, b, s in self.tiles.values()))
+
+
+def default_workers() -> int:
+    """The machine's cores (what ``--workers`` defaults to when asked for a pool without a number)."""
+    return max(1, os.cpu_count() or 1)
+
+
+@dataclass
+class TiledResult:
+    """The tiles' results merged: per view (aligned to the views), per unit (aligned to the units), the seen
+    cells, and the homes figures when the tiles computed them."""
+
+    visible_cells: pd.Series
+    status: pd.Series
+    polygons: gpd.GeoSeries
+    covered_cells: pd.Series
+    mosaic: SeenMosaic
+    missing_cells: int
+    tiles: int
+    tile_cells: int
+    homes_views: pd.DataFrame | None = None
+    homes_seen: pd.Series | None = None
+
+
+#: Columns of a view that a tile's work reads.
+VIEW_COLUMNS = ("in_coverage", "fov_deg", "range_m", "direction_deg", "tilt_deg", "height_m", "mount")
+
+
+def run_tiles(
+    *,
+    engine: Engine,
+    grid: Grid,
+    views: gpd.GeoDataFrame,
+    units: gpd.GeoDataFrame,
+    buildings: gpd.GeoDataFrame | None,
+    dem: str | None,
+    dem_fill: float | None,
+    settings: Settings,
+    homes: Any = None,
+    polygons: bool = True,
+) -> TiledResult:
+    """Cut ``grid`` into tiles, run :func:`run_tile` for each on ``engine``, and merge the results.
+
+    ``homes`` (an object with ``homes``, ``residential``, ``public``, ``streets`` and ``public_known``, as
+    :class:`equity.study.HomeInputs`) adds the homes-in-view analysis to every tile.
+    """
+    cell = grid.cell
+    nrows, ncols = grid.shape
+    use = (views["in_coverage"].astype(bool) & views["fov_deg"].notna() & views["range_m"].notna()).to_numpy()
+    longest = float(views.loc[use, "range_m"].max()) if use.any() else 0.0
+    reach = math.floor(longest / cell)
+    margin = reach + 2 + EXTRA_CELLS  # a margin camera (within reach + 2 cells) and its 2-cell neighbourhood
+    tiles = plan_tiles(grid, engine.tile_cells, margin)
+    per_row = max(1, math.ceil(ncols / engine.tile_cells))
+    rows, cols = grid.cell_of(views.geometry.x.to_numpy(), views.geometry.y.to_numpy())
+    inside = (rows >= 0) & (rows < nrows) & (cols >= 0) & (cols < ncols)
+    status = pd.Series("not in coverage", index=views.index, dtype=object)
+    status[use & ~inside] = "outside surface"
+    active = use & inside
+    owner = np.full(len(views), -1, np.int64)
+    owner[active] = (rows[active] // engine.tile_cells) * per_row + cols[active] // engine.tile_cells
+    view_data = gpd.GeoDataFrame(
+        {c: views[c].to_numpy() for c in VIEW_COLUMNS}, geometry=views.geometry.to_numpy(), crs=views.crs
+    )
+    view_data.index = views.index
+    layers = _Layers(units, buildings, homes)
+    crs = CRS.from_user_input(views.crs).to_wkt()
+    from equity.homes import HomeSettings
+
+    def tasks() -> Iterator[TileTask]:
+        for tile in tiles:
+            r0, r1, c0, c1 = tile.core
+            near = (
+                active
+                & (rows >= r0 - reach - 2)
+                & (rows < r1 + reach + 2)
+                & (cols >= c0 - reach - 2)
+                & (cols < c1 + reach + 2)
+            )
+            sel = np.flatnonzero(near)
+            part = view_data.iloc[sel].copy()
+            part["owned"] = owner[sel] == tile.index
+            part["row"] = rows[sel] - tile.window[0]
+            part["col"] = cols[sel] - tile.window[2]
+            transform = tile.window_transform(grid)
+            task = TileTask(
+                tile=tile,
+                transform=transform,
+                crs=crs,
+                settings=settings,
+                views=part,
+                units=layers.units_in(_box(grid, tile.core)),
+                buildings=layers.buildings_in(_box(grid, tile.window)),
+                dem=dem,
+                dem_fill=dem_fill,
+                polygons=polygons,
+            )
+            if homes is not None:
+                # a street counts as public space out to its half width: take the streets that near the window
+                window = _box(grid, tile.window).buffer(HomeSettings().street_half_width_m + cell, join_style="mitre")
+                task.homes = layers.homes_in(window)
+                task.residential = _subset(homes.residential, window)
+                task.public = _subset(homes.public, window)
+                task.streets = _subset(homes.streets, window)
+                task.public_known = homes.public_known
+            yield task
+
+    results: dict[int, TileResult] = {}
+    for _, result in engine.map(run_tile, tasks()):
+        results[result.index] = result
+    visible = pd.Series(0, index=views.index, dtype="int64")
+    polys = pd.Series(None, index=views.index, dtype=object)
+    covered = pd.Series(0, index=np.arange(len(units)), dtype="int64")
+    mosaic_tiles = {}
+    missing = 0
+    homes_views = _empty_home_views(views.index) if homes is not None else None
+    homes_seen = pd.Series(0, index=homes.homes.index, dtype="int64") if homes is not None else None
+    for tile in tiles:  # in the tiles' order, whatever order they finished in
+        result = results[tile.index]
+        visible.loc[result.views.index] = result.views["visible_cells"].to_numpy()
+        status.loc[result.views.index] = result.views["observer_status"].to_numpy()
+        polys.loc[result.polygons.index] = result.polygons.to_numpy()
+        covered = covered.add(result.covered, fill_value=0).astype("int64")
+        mosaic_tiles[tile.index] = (tile, result.seen_bits, result.core_shape)
+        missing += result.missing_cells
+        if homes_views is not None and result.homes_views is not None:
+            for col in homes_views.columns:
+                homes_views.loc[result.homes_views.index, col] = result.homes_views[col].to_numpy()
+            homes_seen = homes_seen.add(result.homes_seen, fill_value=0).astype("int64")
+    return TiledResult(
+        visible_cells=visible,
+        status=status,
+        polygons=gpd.GeoSeries(polys, index=views.index, crs=views.crs),
+        covered_cells=pd.Series(covered.reindex(np.arange(len(units)), fill_value=0).to_numpy(), index=units.index),
+        mosaic=SeenMosaic(grid, engine.tile_cells, mosaic_tiles),
+        missing_cells=missing,
+        tiles=len(tiles),
+        tile_cells=engine.tile_cells,
+        homes_views=homes_views,
+        homes_seen=homes_seen,
+    )
+
+
+def _empty_home_views(index: pd.Index) -> pd.DataFrame:
+    """The homes figures of views that saw nothing (as :func:`equity.homes.homes_in_view` gives them)."""
+    out = pd.DataFrame(index=index)
+    for col in ("homes_in_view", "probable_homes_in_view"):
+        out[col] = np.zeros(len(index), np.int64)
+    for col in ("private_m2", "public_m2", "other_m2"):
+        out[col] = np.zeros(len(index))
+    out["intrusion_score"] = np.full(len(index), np.nan)
+    out["looks_into_homes"] = np.zeros(len(index), bool)
+    return out
+
+
+def _box(grid: Grid, rc: tuple[int, int, int, int]) -> Any:
+    """The map rectangle of grid rows ``[r0, r1)`` and columns ``[c0, c1)``."""
+    import shapely
+
+    r0, r1, c0, c1 = rc
+    x0, y0 = grid.transform.c + c0 * grid.cell, grid.transform.f - r1 * grid.cell
+    x1, y1 = grid.transform.c + c1 * grid.cell, grid.transform.f - r0 * grid.cell
+    return shapely.box(x0, y0, x1, y1)
+
+
+def _subset(layer: gpd.GeoSeries | None, area: Any) -> gpd.GeoSeries | None:
+    if layer is None:
+        return None
+    geoms = layer.to_numpy()
+    import shapely
+
+    hit = shapely.intersects(geoms, area)
+    return layer[hit]
+
+
+class _Layers:
+    """Spatial indexes of the layers that tiles take subsets of; subsets keep the layers' order."""
+
+    def __init__(self, units: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None, homes: Any) -> None:
+        import shapely
+
+        self.units = gpd.GeoDataFrame({"pos": np.arange(len(units))}, geometry=units.geometry.to_numpy(), crs=units.crs)
+        self.unit_tree = shapely.STRtree(self.units.geometry.to_numpy())
+        self.buildings = None
+        if buildings is not None and not buildings.empty:
+            self.buildings = gpd.GeoDataFrame(
+                {"height_m": buildings["height_m"].to_numpy()},
+                geometry=buildings.geometry.to_numpy(),
+                crs=buildings.crs,
+            )
+            self.building_tree = shapely.STRtree(self.buildings.geometry.to_numpy())
+        self.homes = None
+        if homes is not None:
+            from equity.homes import HomeSettings
+
+            reach = max(HomeSettings().yard_m, HomeSettings().ring_m)
+            self.homes = homes.homes[["home", "geometry"]]
+            self.home_tree = shapely.STRtree(self.homes.geometry.buffer(reach).to_numpy())
+
+    def units_in(self, area: Any) -> gpd.GeoDataFrame:
+        hit = np.sort(self.unit_tree.query(area, predicate="intersects"))
+        return self.units.iloc[hit]
+
+    def buildings_in(self, area: Any) -> gpd.GeoDataFrame | None:
+        if self.buildings is None:
+            return None
+        hit = np.sort(self.building_tree.query(area, predicate="intersects"))
+        return self.buildings.iloc[hit]
+
+    def homes_in(self, area: Any) -> gpd.GeoDataFrame:
+        hit = np.sort(self.home_tree.query(area, predicate="intersects"))
+        return self.homes.iloc[hit]
