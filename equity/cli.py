@@ -302,6 +302,21 @@ def demo(ctx: click.Context, out: Path, force: bool, map_assets: str, **settings
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
 @click.option("--force", is_flag=True, help="Replace the outputs of a different study in --out.")
 @map_options
+@click.option(
+    "--workers",
+    type=click.IntRange(1),
+    help="Run the viewshed tiles in a local pool of N processes (with --scheduler local: N Dask workers).",
+)
+@click.option(
+    "--scheduler",
+    help="Run the viewshed tiles on Dask: 'local' for a LocalCluster, or a scheduler's address (tcp://host:8786).",
+)
+@click.option(
+    "--tile-cells",
+    type=click.IntRange(16),
+    help="Side of a tile of the viewshed work in grid cells (default 4096); changes how the work is cut, "
+    "never the results.",
+)
 @settings_options
 @click.pass_context
 def analyze(
@@ -327,10 +342,16 @@ def analyze(
     out: Path,
     force: bool,
     map_assets: str,
+    workers: int | None,
+    scheduler: str | None,
+    tile_cells: int | None,
     **settings: Any,
 ) -> None:
     """Run the analysis on your own files."""
+    from equity.engine import TILE_CELLS, Engine
     from equity.study import Study
+
+    engine = Engine(workers=workers, scheduler=scheduler, tile_cells=tile_cells or TILE_CELLS)
 
     study = Study(
         cameras=cameras,
@@ -353,8 +374,10 @@ def analyze(
         sensitivity=settings["sensitivity"],
         settings=_settings(**settings),
         name=name,
+        engine=engine,
     )
-    _run_and_write(study, out, force, ctx.obj["quiet"], map_assets)
+    with engine:
+        _run_and_write(study, out, force, ctx.obj["quiet"], map_assets)
 
 
 @cli.command("cameras")
