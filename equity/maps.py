@@ -8,7 +8,6 @@ tag values are written by anyone, and folium puts tooltip text into the page as 
 from __future__ import annotations
 
 import html
-import json
 import math
 import re
 from typing import Any
@@ -16,10 +15,12 @@ from typing import Any
 import branca.colormap as cm
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from folium.plugins import HeatMap
 
 from equity.io.assets import LEAFLET_VERSION, MapAssets
+from equity.maplayer import COORD_DECIMALS, FeatureLayer
 from equity.metrics import CLASS_LABELS
 from equity.projection import to_wgs84
 
@@ -29,8 +30,6 @@ KIND_COLOURS = {"camera": "#1f78b4", "ALPR": "#e66101", "guard": "#6a3d9a", "gun
 OWNERSHIP_COLOURS = {"public": "#b2182b", "outdoor": "#4d4d4d", "indoor": "#878787", "unknown": "#999999"}
 CLASS_OUTLINE = {"under_covered": "#67001f", "over_covered": "#053061"}
 
-#: Decimal places kept in map coordinates (5 places is about 1 m), to keep the file small.
-COORD_DECIMALS = 5
 #: Tolerance in metres of the simplification of fields of view and viewsheds drawn on the map (the tables are
 #: computed from the exact geometry).
 SIMPLIFY_M = 0.5
@@ -53,27 +52,6 @@ def _fmt(value: Any, digits: int = 2) -> str:
     return esc(value)
 
 
-def _round_coords(geojson: dict[str, Any]) -> dict[str, Any]:
-    def walk(obj: Any) -> Any:
-        if isinstance(obj, list):
-            if obj and isinstance(obj[0], (int, float)):
-                return [round(float(v), COORD_DECIMALS) for v in obj]
-            return [walk(v) for v in obj]
-        return obj
-
-    for feat in geojson["features"]:
-        if feat.get("geometry"):
-            feat["geometry"]["coordinates"] = walk(feat["geometry"]["coordinates"])
-        feat.pop("bbox", None)
-        feat.pop("id", None)
-    geojson.pop("bbox", None)
-    return geojson
-
-
-def _geojson(gdf: gpd.GeoDataFrame) -> dict[str, Any]:
-    return _round_coords(json.loads(gdf.to_json(drop_id=True)))
-
-
 def build_map(result: Any, *, title: str = "Camera coverage and crime") -> folium.Map:
     """Build the folium map of a :class:`equity.study.StudyResult` (nothing is written)."""
     units = to_wgs84(result.units)
@@ -94,22 +72,17 @@ def build_map(result: Any, *, title: str = "Camera coverage and crime") -> foliu
 
     gap = units["gap"].astype(float)
     span = float(gap.abs().max()) if gap.notna().any() and gap.abs().max() > 0 else 1.0
-    colormap = cm.LinearColormap(
-        ["#b2182b", "#f7f7f7", "#2166ac"],
-        vmin=-span,
-        vmax=span,
-        caption="Gap: share of coverage minus share of crime (red: less coverage than crime)",
-    )
+    colormap = cm.LinearColormap(["#b2182b", "#f7f7f7", "#2166ac"], vmin=-span, vmax=span)
     props = pd.DataFrame(
         {
-            "name": units["unit_id"].map(esc),
-            "class_label": units["class"].map(lambda c: esc(CLASS_LABELS.get(c, c))),
+            "name": units["unit_id"].astype(str),
+            "class_label": units["class"].map(lambda c: CLASS_LABELS.get(c, c)),
             "cameras": units["cameras"].map(_fmt),
             "crimes": units["crimes"].map(lambda v: _fmt(v, 0)),
             "population": units["population"].map(lambda v: _fmt(v, 0)),
-            "covered": units["covered_share"].map(lambda v: "n/a" if pd.isna(v) else f"{100 * v:.2f}%"),
-            "crime_share": units["crime_share"].map(lambda v: "n/a" if pd.isna(v) else f"{100 * v:.2f}%"),
-            "coverage_share": units["coverage_share"].map(lambda v: "n/a" if pd.isna(v) else f"{100 * v:.2f}%"),
+            "covered": _percent(units["covered_share"]),
+            "crime_share": _percent(units["crime_share"]),
+            "coverage_share": _percent(units["coverage_share"]),
             "gap_text": gap.map(lambda v: "n/a" if pd.isna(v) else f"{100 * v:+.2f} points"),
             "colour": gap.map(lambda v: "#cccccc" if pd.isna(v) else colormap(v)),
             "outline": units["class"].map(lambda c: CLASS_OUTLINE.get(c, "#555555")),
@@ -117,47 +90,18 @@ def build_map(result: Any, *, title: str = "Camera coverage and crime") -> foliu
         }
     )
     unit_layer = gpd.GeoDataFrame(props, geometry=units.geometry.simplify(1e-5).to_numpy(), crs=units.crs)
-    folium.GeoJson(
-        _geojson(unit_layer),
+    FeatureLayer(
+        unit_layer,
         name="Units: gap between coverage and crime",
-        style_function=lambda f: {
-            "fillColor": f["properties"]["colour"],
-            "color": f["properties"]["outline"],
-            "weight": f["properties"]["weight"],
-            "fillOpacity": 0.6,
-        },
-        highlight_function=lambda f: {"weight": 4, "fillOpacity": 0.8},
-        tooltip=folium.GeoJsonTooltip(
-            fields=[
-                "name",
-                "class_label",
-                "cameras",
-                "crimes",
-                "population",
-                "covered",
-                "crime_share",
-                "coverage_share",
-                "gap_text",
-            ],
-            aliases=[
-                "Unit",
-                "Class",
-                "Cameras",
-                "Crimes",
-                "Residents",
-                "Area in view",
-                "Share of crime",
-                "Share of coverage",
-                "Gap",
-            ],
-            sticky=True,
-        ),
+        style={"fillOpacity": 0.6},
+        style_columns={"fillColor": "colour", "color": "outline", "weight": "weight"},
+        tooltip=_UNIT_FIELDS,
     ).add_to(m)
     m.get_root().html.add_child(folium.Element(_legend(span, result)))
 
     if result.crime is not None and len(result.crime):
         pts = to_wgs84(result.crime).geometry
-        heat = [[round(y, COORD_DECIMALS), round(x, COORD_DECIMALS)] for x, y in zip(pts.x, pts.y, strict=True)]
+        heat = np.round(np.column_stack([pts.y.to_numpy(), pts.x.to_numpy()]), COORD_DECIMALS).tolist()
         HeatMap(heat, name="Crime incidents (heat)", radius=12, blur=15, min_opacity=0.3, show=False).add_to(m)
 
     views = result.views
@@ -167,59 +111,68 @@ def build_map(result: Any, *, title: str = "Camera coverage and crime") -> foliu
         sel = views[keep]
         fov = gpd.GeoDataFrame(
             {
-                "camera_id": sel["camera_id"].map(esc).to_numpy(),
+                "camera_id": sel["camera_id"].astype(str).to_numpy(),
                 "fill": sel["kind"].map(lambda k: KIND_COLOURS.get(k, "#666666")).to_numpy(),
                 "outline": sel["ownership"].map(lambda o: OWNERSHIP_COLOURS.get(o, "#999999")).to_numpy(),
             },
             geometry=result.sectors[keep].simplify(SIMPLIFY_M).to_numpy(),
             crs=result.crs,
         )
-        fov = to_wgs84(fov)
-        folium.GeoJson(
-            _geojson(fov),
+        FeatureLayer(
+            to_wgs84(fov),
             name="Cameras: what they see (viewsheds)" if "surface" in result.meta else "Cameras: fields of view",
-            style_function=lambda f: {
-                "fillColor": f["properties"]["fill"],
-                "color": f["properties"]["outline"],
-                "weight": 1,
-                "fillOpacity": 0.35,
-            },
-            tooltip=folium.GeoJsonTooltip(fields=["camera_id"], aliases=["Field of view of camera"]),
+            style={"weight": 1, "fillOpacity": 0.35},
+            style_columns={"fillColor": "fill", "color": "outline"},
+            tooltip={"camera_id": "Field of view of camera"},
         ).add_to(m)
     first = views.drop_duplicates("camera_id")
     pts = gpd.GeoDataFrame(_camera_props(first), geometry=first.geometry.to_numpy(), crs=first.crs)
-    folium.GeoJson(
-        _geojson(to_wgs84(pts)),
+    FeatureLayer(
+        to_wgs84(pts),
         name="Cameras",
-        marker=folium.CircleMarker(radius=4, weight=1, fill=True, fill_opacity=0.9),
-        style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": f["properties"]["outline"]},
-        tooltip=folium.GeoJsonTooltip(fields=list(_SHORT_FIELDS), aliases=list(_SHORT_FIELDS.values())),
-        popup=folium.GeoJsonPopup(fields=list(_TOOLTIP_FIELDS), aliases=list(_TOOLTIP_FIELDS.values())),
+        style={"radius": 4, "weight": 1, "fill": True, "fillOpacity": 0.9},
+        style_columns={"fillColor": "fill", "color": "outline"},
+        tooltip=_SHORT_FIELDS,
+        popup=_TOOLTIP_FIELDS,
     ).add_to(m)
 
     if "looks_into_homes" in views and views["looks_into_homes"].any():
         flagged = views[views["looks_into_homes"]].drop_duplicates("camera_id")
         layer = gpd.GeoDataFrame(_camera_props(flagged), geometry=flagged.geometry.to_numpy(), crs=flagged.crs)
-        folium.GeoJson(
-            _geojson(to_wgs84(layer)),
+        FeatureLayer(
+            to_wgs84(layer),
             name="Cameras looking mostly into homes",
-            marker=folium.CircleMarker(radius=9, weight=3, fill=True, fill_opacity=0.9),
-            style_function=lambda f: {"fillColor": "#ffffff", "color": "#7f0000"},
-            tooltip=folium.GeoJsonTooltip(fields=list(_TOOLTIP_FIELDS), aliases=list(_TOOLTIP_FIELDS.values())),
+            style={
+                "radius": 9,
+                "weight": 3,
+                "fill": True,
+                "fillOpacity": 0.9,
+                "fillColor": "#ffffff",
+                "color": "#7f0000",
+            },
+            tooltip=_TOOLTIP_FIELDS,
+            popup=_TOOLTIP_FIELDS,
         ).add_to(m)
     if "anomaly_flag" in views and views["anomaly_flag"].astype(bool).any():
         odd = views[views["anomaly_flag"].astype(bool)].drop_duplicates("camera_id")
         props = _camera_props(odd)
-        props["why"] = odd["anomaly_explanation"].map(esc).to_numpy()
+        props["why"] = odd["anomaly_explanation"].astype(str).to_numpy()
         props["score"] = odd["anomaly_score"].map(lambda v: f"{v:.2f}").to_numpy()
         layer = gpd.GeoDataFrame(props, geometry=odd.geometry.to_numpy(), crs=odd.crs)
         fields = {"camera_id": "Camera", "operator": "Operator", "score": "Anomaly score", "why": "Why"}
-        folium.GeoJson(
-            _geojson(to_wgs84(layer)),
+        FeatureLayer(
+            to_wgs84(layer),
             name="Placement anomalies",
-            marker=folium.CircleMarker(radius=8, weight=3, fill=True, fill_opacity=0.8),
-            style_function=lambda f: {"fillColor": "#ffd92f", "color": "#762a83"},
-            tooltip=folium.GeoJsonTooltip(fields=list(fields), aliases=list(fields.values())),
+            style={
+                "radius": 8,
+                "weight": 3,
+                "fill": True,
+                "fillOpacity": 0.8,
+                "fillColor": "#ffd92f",
+                "color": "#762a83",
+            },
+            tooltip=fields,
+            popup=fields,
             show=False,
         ).add_to(m)
     if getattr(result, "personal_data", False):
@@ -235,6 +188,18 @@ def build_map(result: Any, *, title: str = "Camera coverage and crime") -> foliu
     _stable_ids(m)
     return m
 
+
+_UNIT_FIELDS = {
+    "name": "Unit",
+    "class_label": "Class",
+    "cameras": "Cameras",
+    "crimes": "Crimes",
+    "population": "Residents",
+    "covered": "Area in view",
+    "crime_share": "Share of crime",
+    "coverage_share": "Share of coverage",
+    "gap_text": "Gap",
+}
 
 #: What a camera's tooltip shows on hover; the popup (on a click) shows all of :data:`_TOOLTIP_FIELDS`.
 _SHORT_FIELDS = {"camera_id": "Camera", "kind": "Kind", "operator": "Operator", "direction": "Direction"}
@@ -257,21 +222,33 @@ _TOOLTIP_FIELDS = {
 }
 
 
+def _text(values: pd.Series) -> np.ndarray:
+    """Values as display text, missing as an empty string (the map layer shows text, never HTML)."""
+    return values.map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)).to_numpy()
+
+
+def _percent(values: pd.Series) -> pd.Series:
+    return values.map(lambda v: "n/a" if pd.isna(v) else f"{100 * v:.2f}%")
+
+
 def _camera_props(views: pd.DataFrame) -> pd.DataFrame:
+    def unit(col: str, fmt: str) -> np.ndarray:
+        return views[col].map(lambda v: "n/a" if pd.isna(v) else fmt.format(v)).to_numpy()
+
     return pd.DataFrame(
         {
-            "camera_id": views["camera_id"].map(esc).to_numpy(),
-            "kind": views["kind"].map(esc).to_numpy(),
-            "ownership": views["ownership"].map(esc).to_numpy(),
-            "camera_type": views["camera_type"].map(esc).to_numpy(),
-            "operator": views["operator"].map(esc).to_numpy(),
-            "name": views["name"].map(esc).to_numpy(),
-            "direction": views["direction_deg"].map(lambda v: "n/a" if pd.isna(v) else f"{v:.0f}°").to_numpy(),
-            "fov": views["fov_deg"].map(lambda v: "n/a" if pd.isna(v) else f"{v:.0f}°").to_numpy(),
-            "range": views["range_m"].map(lambda v: "n/a" if pd.isna(v) else f"{v:.0f} m").to_numpy(),
-            "height": views["height_m"].map(lambda v: "n/a" if pd.isna(v) else f"{v:.1f} m").to_numpy(),
-            "direction_source": views["direction_source"].map(esc).to_numpy(),
-            "issues": views["issues"].map(esc).to_numpy(),
+            "camera_id": _text(views["camera_id"]),
+            "kind": _text(views["kind"]),
+            "ownership": _text(views["ownership"]),
+            "camera_type": _text(views["camera_type"]),
+            "operator": _text(views["operator"]),
+            "name": _text(views["name"]),
+            "direction": unit("direction_deg", "{:.0f}°"),
+            "fov": unit("fov_deg", "{:.0f}°"),
+            "range": unit("range_m", "{:.0f} m"),
+            "height": unit("height_m", "{:.1f} m"),
+            "direction_source": _text(views["direction_source"]),
+            "issues": _text(views["issues"]),
             "homes": (
                 (
                     views["homes_in_view"].astype(int).astype(str)
@@ -282,11 +259,7 @@ def _camera_props(views: pd.DataFrame) -> pd.DataFrame:
                 if "homes_in_view" in views
                 else "n/a"
             ),
-            "intrusion": (
-                views["intrusion_score"].map(lambda v: "n/a" if pd.isna(v) else f"{v:.2f}").to_numpy()
-                if "intrusion_score" in views
-                else "n/a"
-            ),
+            "intrusion": unit("intrusion_score", "{:.2f}") if "intrusion_score" in views else "n/a",
             "fill": views["kind"].map(lambda k: KIND_COLOURS.get(k, "#666666")).to_numpy(),
             "outline": views["ownership"].map(lambda o: OWNERSHIP_COLOURS.get(o, "#999999")).to_numpy(),
         }

@@ -60,8 +60,8 @@ def test_hostile_text_is_escaped_everywhere(hostile_study):
     for payload in [*PAYLOADS[:3], "<b>bold</b>", "<i>study</i>"]:
         assert payload not in html, payload
         assert payload not in report, payload
-    # escaped for HTML, then JSON-encoded by folium (& is \u0026): the tooltip shows it as text
-    assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in html
+    # in the map's data with < and > escaped for the script; the page shows it with textContent, as text
+    assert "\\u003cimg src=x onerror=alert(1)\\u003e" in html
     assert "&lt;b&gt;bold&lt;/b&gt;" in report
     # the direction payload is recorded as a tag problem, escaped
     assert result.views["issues"].str.contains("not a direction", regex=False).sum() >= 4
