@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import re
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,14 @@ REJECTED_COLUMNS = ["source", "record", "reason", "value"]
 
 #: The OSM file formats :func:`sniff_format` tells apart, and pyosmium's name for each.
 OSM_FORMATS = {"osm-xml": "osm", "osm-bz2": "osm.bz2", "osm-pbf": "pbf"}
+
+
+def osm_error(path: Path, err: BaseException) -> str:
+    """The sentence for pyosmium's error on a damaged or unusual OSM file."""
+    text = _first_line(err)
+    if "too long" in text:  # pyosmium refuses what OSM's own API refuses
+        text += "; OSM allows at most 255 characters in a key or value"
+    return f"{path}: not a readable OSM file ({text})."
 
 
 def osm_read_errors() -> tuple[type[BaseException], ...]:
@@ -92,6 +102,9 @@ def sniff_format(path: Path) -> str:
         head = fh.read(4096)
     name = path.name.lower()
     text = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    if not text and path.stat().st_size <= len(head):
+        msg = f"{path}: the file holds only blank space (spaces, tabs or empty lines), no data."
+        raise InputFileError(msg)
     if head.startswith(b"BZh"):
         return "osm-bz2"
     if b"OSMHeader" in head[:32]:
@@ -156,32 +169,190 @@ def _looks_like_text(head: bytes) -> bool:
     return True
 
 
-def read_csv_table(path: Path) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Read a delimited text file into a table of strings.
+#: Characters that are never part of a value: C0 and C1 controls (tab and line breaks included) and DEL.
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
-    The encoding is UTF-8 (a byte-order mark is dropped), else Windows-1252; the separator is sniffed among
-    comma, semicolon, tab and pipe. Every value is kept as text, so that the caller decides how to parse it.
+
+def clean_text(value: str) -> str:
+    r"""``value`` with every control character (terminal escapes, bells, tabs, line breaks) replaced by a space,
+    runs of spaces this leaves collapsed, and the ends stripped.
+
+    Examples
+    --------
+    >>> clean_text("Cam\x1b[31mera\tone\nline")
+    'Cam [31mera one line'
     """
-    counts: dict[str, int] = {}
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
-        counts["csv_read_as_cp1252"] = 1
-    sample = text[:65536]
-    try:
-        sep = csv.Sniffer().sniff(sample.split("\n", 20)[0] if "\n" in sample else sample, ",;\t|").delimiter
-    except csv.Error:
-        sep = ","
-    try:
-        table = pd.read_csv(
-            io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_values=[], skipinitialspace=True
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        msg = f"{path}: not a readable CSV table ({_first_line(err)})."
-        raise InputFormatError(msg) from err
-    table.columns = [str(c).strip() for c in table.columns]
+    if not _CONTROL_RE.search(value):
+        return value
+    return re.sub(r" {2,}", " ", _CONTROL_RE.sub(" ", value)).strip()
+
+
+class DecodedText(io.TextIOBase):
+    """A binary file read as text, block by block: UTF-8 (a leading byte-order mark dropped), and any line that
+    is not UTF-8 decoded as Windows-1252 (a superset of latin-1), so that one latin-1 line inside a UTF-8 file
+    (two exports pasted together) costs neither the whole file's UTF-8 nor the file.
+
+    Attributes
+    ----------
+    cp1252_lines : int
+        How many lines were decoded as Windows-1252.
+    bytes_read : int
+        How far into the file the reader is (for a progress bar).
+    """
+
+    def __init__(self, fh: io.BufferedIOBase, block_size: int = 1 << 20) -> None:
+        self._fh = fh
+        self._block_size = block_size
+        self._pending = b""
+        self._buf = ""
+        self._first = True
+        self.cp1252_lines = 0
+        self.bytes_read = 0
+
+    def readable(self) -> bool:
+        """It is."""
+        return True
+
+    def _decode_block(self) -> bool:
+        raw = self._fh.read(self._block_size)
+        self.bytes_read += len(raw)
+        data = self._pending + raw
+        if raw:
+            cut = data.rfind(b"\n") + 1
+            if cut == 0:  # no line end in the block: keep reading
+                self._pending = data
+                return True
+            data, self._pending = data[:cut], data[cut:]
+        else:
+            self._pending = b""
+        if not data:
+            return False
+        if self._first:
+            data = data.removeprefix(b"\xef\xbb\xbf")
+            self._first = False
+        try:
+            self._buf += data.decode("utf-8")
+        except UnicodeDecodeError:
+            parts = []
+            for line in data.splitlines(keepends=True):
+                try:
+                    parts.append(line.decode("utf-8"))
+                except UnicodeDecodeError:
+                    parts.append(line.decode("cp1252", errors="replace"))
+                    self.cp1252_lines += 1
+            self._buf += "".join(parts)
+        return True
+
+    def read(self, size: int | None = -1) -> str:
+        """Up to ``size`` characters (all that is left when ``size`` is negative or None)."""
+        want = -1 if size is None else size
+        while (want < 0 or len(self._buf) < want) and self._decode_block():
+            pass
+        if want < 0:
+            out, self._buf = self._buf, ""
+        else:
+            out, self._buf = self._buf[:want], self._buf[want:]
+        return out
+
+    def readline(self, size: int | None = -1) -> str:
+        """One line, with its line end."""
+        while "\n" not in self._buf and self._decode_block():
+            pass
+        end = self._buf.find("\n") + 1 or len(self._buf)
+        out, self._buf = self._buf[:end], self._buf[end:]
+        return out
+
+
+@dataclass
+class CsvSource:
+    """A delimited text file whose header has been read, to be read in chunks of rows (see :func:`open_csv`).
+
+    Attributes
+    ----------
+    path : Path
+        The file.
+    columns : list of str
+        Its header, each name stripped (repeated names numbered by pandas: ``a``, ``a.1``).
+    sep : str
+        The separator found in the header line.
+    cp1252_lines : int
+        How many lines were not UTF-8 and were read as Windows-1252 (known once the rows are read).
+    bytes_read : int
+        How far into the file the rows have been read (for a progress bar).
+    """
+
+    path: Path
+    columns: list[str]
+    sep: str
+    cp1252_lines: int = 0
+    bytes_read: int = 0
+
+    def chunks(self, *, usecols: list[str] | None = None, chunksize: int = 100_000) -> Iterator[pd.DataFrame]:
+        """The rows as tables of text, ``chunksize`` rows at a time; the index counts rows from 0 over the file.
+
+        Raises :class:`InputFormatError` naming the line when a row cannot be parsed (more fields than the
+        header, an unclosed quote).
+        """
+        wanted = None if usecols is None else set(usecols)
+        with self.path.open("rb") as handle:
+            text = DecodedText(handle)
+            try:
+                reader = pd.read_csv(
+                    text,
+                    sep=self.sep,
+                    header=0,
+                    usecols=None if wanted is None else (lambda c: str(c).strip() in wanted),
+                    dtype=str,
+                    keep_default_na=False,
+                    na_values=[],
+                    skipinitialspace=True,
+                    chunksize=chunksize,
+                    engine="c",
+                )
+                for chunk in reader:
+                    if not isinstance(chunk.index, pd.RangeIndex):  # pandas took the extra fields as an index
+                        msg = (
+                            f"{self.path}: not a readable CSV table (its first row has more fields than the "
+                            f"{len(self.columns)} of the header)."
+                        )
+                        raise InputFormatError(msg)
+                    chunk.columns = [str(c).strip() for c in chunk.columns]
+                    self.cp1252_lines, self.bytes_read = text.cp1252_lines, text.bytes_read
+                    yield chunk
+            except (pd.errors.ParserError, UnicodeDecodeError) as err:
+                msg = f"{self.path}: not a readable CSV table ({_first_line(err)})."
+                raise InputFormatError(msg) from err
+
+
+def open_csv(path: Path) -> CsvSource:
+    """Read the header of a delimited text file.
+
+    The encoding is UTF-8 (a byte-order mark is dropped), and any line that is not UTF-8 is read as
+    Windows-1252; the separator is sniffed among comma, semicolon, tab and pipe in the header line. Values
+    stay text, so that the caller decides how to parse them.
+    """
+    with path.open("rb") as handle:
+        text = DecodedText(handle, block_size=65536)
+        header = text.readline()
+        try:
+            sep = csv.Sniffer().sniff(header, ",;\t|").delimiter
+        except csv.Error:
+            sep = ","
+    with path.open("rb") as handle:
+        try:
+            columns = pd.read_csv(DecodedText(handle, block_size=65536), sep=sep, nrows=0, skipinitialspace=True)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+            msg = f"{path}: not a readable CSV table ({_first_line(err)})."
+            raise InputFormatError(msg) from err
+    return CsvSource(path, [str(c).strip() for c in columns.columns], sep)
+
+
+def read_csv_table(path: Path) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Read a whole delimited text file into a table of strings (see :func:`open_csv`); for small tables."""
+    source = open_csv(path)
+    chunks = list(source.chunks())
+    table = pd.concat(chunks) if chunks else pd.DataFrame(columns=source.columns)
+    counts = {"csv_read_as_cp1252": source.cp1252_lines} if source.cp1252_lines else {}
     if table.empty:
         msg = f"{path}: the table has a header but no rows."
         raise InputFormatError(msg)
@@ -209,16 +380,11 @@ def parse_number(values: pd.Series) -> pd.Series:
     return pd.to_numeric(text, errors="coerce")
 
 
-def points_from_table(
-    table: pd.DataFrame, path: Path, *, lon_col: str | None = None, lat_col: str | None = None
-) -> tuple[gpd.GeoDataFrame, pd.DataFrame, dict[str, int]]:
-    """Make WGS84 points from the longitude and latitude columns of a table.
-
-    Rows with a missing, non-numeric or out-of-range coordinate are dropped and listed; a file whose
-    coordinates look swapped (latitudes beyond +/-90 while longitudes all fit) is an error.
-    Row numbers in the rejected list are the file's line numbers (the header is line 1).
-    """
-    columns = list(table.columns)
+def coordinate_columns(
+    columns: list[str], path: Path, *, lon_col: str | None = None, lat_col: str | None = None
+) -> tuple[str, str]:
+    """The longitude and latitude columns of a table (given, or found by :data:`LON_NAMES`/:data:`LAT_NAMES`);
+    an :class:`InputFormatError` that lists the columns when either is missing."""
     lon_col = lon_col or find_column(columns, LON_NAMES)
     lat_col = lat_col or find_column(columns, LAT_NAMES)
     missing = [what for what, col in (("longitude", lon_col), ("latitude", lat_col)) if col is None]
@@ -229,48 +395,129 @@ def points_from_table(
         )
         raise InputFormatError(msg)
     for col in (lon_col, lat_col):
-        if col not in table.columns:
+        if col not in columns:
             msg = f"{path}: no column {col!r} (found: {', '.join(columns[:12])})."
             raise InputFormatError(msg)
+    return str(lon_col), str(lat_col)
+
+
+@dataclass
+class CoordinateCheck:
+    """Checks on the coordinates of a whole file, gathered chunk by chunk (see :func:`parse_coordinates`): that
+    they are not swapped, and that some are usable.
+    """
+
+    rows: int = 0
+    numeric: int = 0
+    lat_beyond_90: int = 0
+    lon_beyond_90: int = 0
+    beyond_180: int = 0
+    usable: int = 0
+    lat_example: float | None = None
+    example: tuple[float, float] | None = None
+
+    def add(self, lon: pd.Series, lat: pd.Series, in_range: np.ndarray) -> None:
+        """Count one chunk's parsed coordinates."""
+        valid = (lon.notna() & lat.notna()).to_numpy()
+        vlon, vlat = lon.to_numpy()[valid], lat.to_numpy()[valid]
+        self.rows += len(lon)
+        self.numeric += int(valid.sum())
+        beyond = np.abs(vlat) > 90
+        self.lat_beyond_90 += int(beyond.sum())
+        self.lon_beyond_90 += int((np.abs(vlon) > 90).sum())
+        self.beyond_180 += int(((np.abs(vlon) > 180) | (np.abs(vlat) > 180)).sum())
+        self.usable += int(in_range.sum())
+        if self.lat_example is None and beyond.any():
+            self.lat_example = float(vlat[beyond][0])
+        if self.example is None and len(vlon):
+            self.example = (float(vlon[0]), float(vlat[0]))
+
+    def check(self, path: Path, lon_col: str, lat_col: str) -> None:
+        """Raise :class:`InputFormatError` when the coordinates look swapped, or when no row has usable ones."""
+        if self.numeric and self.lat_beyond_90 > self.numeric / 2 and self.lon_beyond_90 == 0:
+            msg = (
+                f"{path}: the coordinates look swapped: column {lat_col!r} holds values beyond +/-90 "
+                f"(such as {self.lat_example!r}), which cannot be latitudes; "
+                f"expected {lon_col!r} to hold longitudes and {lat_col!r} latitudes."
+            )
+            raise InputFormatError(msg)
+        if self.usable == 0:
+            msg = f"{path}: none of its {self.rows} rows has usable coordinates in {lon_col!r}/{lat_col!r}"
+            if self.numeric and self.beyond_180 == self.numeric and self.example is not None:
+                x, y = self.example
+                msg += (
+                    f"; values such as {x:g}, {y:g} look like projected coordinates (metres), not degrees: "
+                    "expected longitudes and latitudes in WGS84 (EPSG:4326)"
+                )
+            raise InputFormatError(msg + ".")
+
+
+def parse_coordinates(
+    table: pd.DataFrame, lon_col: str, lat_col: str, source: str
+) -> tuple[pd.Series, pd.Series, np.ndarray, list[tuple[str, str, str, str]]]:
+    """Longitudes and latitudes of a table of text, a mask of the rows whose coordinates are usable, and one
+    rejected row ``(source, "line N", reason, value)`` for every other row.
+
+    Line numbers are the table's index + 2 (the index counts rows from 0; the header is line 1).
+    """
     lon = parse_number(table[lon_col])
     lat = parse_number(table[lat_col])
     valid = lon.notna() & lat.notna()
-    n_valid = int(valid.sum())
-    if n_valid and (lat[valid].abs() > 90).mean() > 0.5 and (lon[valid].abs() <= 90).all():
-        msg = (
-            f"{path}: the coordinates look swapped: column {lat_col!r} holds values beyond +/-90 "
-            f"(such as {float(lat[valid & (lat.abs() > 90)].iloc[0])!r}), which cannot be latitudes; "
-            f"expected {lon_col!r} to hold longitudes and {lat_col!r} latitudes."
-        )
-        raise InputFormatError(msg)
-    in_range = valid & lon.between(-180, 180) & lat.between(-90, 90)
+    in_range = (valid & lon.between(-180, 180) & lat.between(-90, 90)).to_numpy()
     rows = []
-    source = path.name
-    for idx in np.flatnonzero(~in_range.to_numpy()):
+    lines = table.index.to_numpy() + 2
+    for idx in np.flatnonzero(~in_range):
         raw_lon, raw_lat = table[lon_col].iloc[idx], table[lat_col].iloc[idx]
-        if not str(raw_lon).strip() or not str(raw_lat).strip():
+        if not _filled(raw_lon) or not _filled(raw_lat):
             reason = "missing coordinate"
         elif pd.isna(lon.iloc[idx]) or pd.isna(lat.iloc[idx]):
             reason = "coordinate is not a number"
         else:
             reason = "coordinate out of range (longitude -180..180, latitude -90..90)"
-        rows.append((source, f"line {idx + 2}", reason, f"{lon_col}={raw_lon!s}, {lat_col}={raw_lat!s}"))
-    kept = table[in_range.to_numpy()].copy()
-    kept["_line"] = np.flatnonzero(in_range.to_numpy()) + 2
+        rows.append((source, f"line {lines[idx]}", reason, f"{lon_col}={raw_lon!s}, {lat_col}={raw_lat!s}"))
+    return lon, lat, in_range, rows
+
+
+def _filled(value: object) -> bool:
+    return not (value is None or (isinstance(value, float) and np.isnan(value)) or not str(value).strip())
+
+
+def points_from_table(
+    table: pd.DataFrame, path: Path, *, lon_col: str | None = None, lat_col: str | None = None
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame, dict[str, int]]:
+    """Make WGS84 points from the longitude and latitude columns of a table.
+
+    Rows with a missing, non-numeric or out-of-range coordinate are dropped and listed; a file whose
+    coordinates look swapped (latitudes beyond +/-90 while longitudes all fit) is an error, and so is one
+    without any usable row (with a hint when its values look like projected metres).
+    Row numbers in the rejected list are the file's line numbers (the header is line 1).
+    """
+    lon_col, lat_col = coordinate_columns(list(table.columns), path, lon_col=lon_col, lat_col=lat_col)
+    table = table.reset_index(drop=True)
+    lon, lat, in_range, rows = parse_coordinates(table, lon_col, lat_col, path.name)
+    check = CoordinateCheck()
+    check.add(lon, lat, in_range)
+    check.check(path, lon_col, lat_col)
+    kept = table[in_range].copy()
+    kept["_line"] = np.flatnonzero(in_range) + 2
     gdf = gpd.GeoDataFrame(kept, geometry=gpd.points_from_xy(lon[in_range], lat[in_range]), crs="EPSG:4326")
-    if gdf.empty:
-        msg = f"{path}: none of its {len(table)} rows has usable coordinates in {lon_col!r}/{lat_col!r}."
-        raise InputFormatError(msg)
     return gdf, rejected_frame(rows), {"rows_without_coordinates": len(rows)}
 
 
 def read_vector(path: Path, what: str) -> gpd.GeoDataFrame:
     """Read a vector layer (GeoJSON, GeoPackage, Shapefile, ...) with pyogrio; the first layer if several."""
     import pyogrio
+    import shapely
     from pyogrio.errors import DataLayerError, DataSourceError
 
+    source = str(path)
     try:
-        layers = pyogrio.list_layers(path)
+        if sniff_format(path) == "geojson":  # GDAL tells formats by the name first: say it is GeoJSON
+            source = f"GeoJSON:{path}"
+    except InputFileError:
+        pass  # not a format equity knows: GDAL may still read it
+    try:
+        layers = pyogrio.list_layers(source)
         layer = None
         if len(layers) > 1:
             layer = layers[0][0]
@@ -278,9 +525,12 @@ def read_vector(path: Path, what: str) -> gpd.GeoDataFrame:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             # dates stay text: a tag such as survey:date=2023-04-18 is a value to keep, not to reinterpret
-            gdf = pyogrio.read_dataframe(path, layer=layer, datetime_as_string=True)
+            gdf = pyogrio.read_dataframe(source, layer=layer, datetime_as_string=True)
         for w in caught:  # GDAL's remarks (a column of mixed types kept as text, ...): worth a log line only
             log.info("%s: %s", path, w.message)
+    except shapely.errors.GEOSException as err:  # a geometry GEOS cannot build (a ring that is not closed, ...)
+        msg = f"{path}: cannot read it as a {what} layer ({_bad_geometry(source, layer, err)})."
+        raise InputFileError(msg) from err
     except (DataSourceError, DataLayerError, UnicodeDecodeError, RuntimeError, ValueError) as err:
         # GDAL's own failures, and the ones it meets decoding a damaged file's text: all about the file
         msg = f"{path}: cannot read it as a {what} layer ({_first_line(err)})."
@@ -294,4 +544,48 @@ def read_vector(path: Path, what: str) -> gpd.GeoDataFrame:
     if gdf.crs is None:
         msg = f"{path}: the {what} layer has no CRS; save it with one (for example EPSG:4326)."
         raise CRSError(msg)
+    if gdf.crs.is_geographic:
+        _check_degrees(gdf, path, what)
     return gdf
+
+
+def _bad_geometry(source: str, layer: str | None, err: Exception) -> str:
+    """Which feature's geometry GEOS refused, found by reading the layer's geometries one by one."""
+    import pyogrio.raw
+    import shapely
+
+    reason = _first_line(err).split(": ", 1)[-1]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # GDAL's remark on the same ring
+            geometries = pyogrio.raw.read(source, layer=layer, read_geometry=True, columns=[])[2]
+    except Exception:  # only to find the feature; the error is reported either way
+        return f"a geometry is not valid: {reason}"
+    for i, wkb in enumerate(geometries):
+        try:
+            shapely.from_wkb(wkb)
+        except shapely.errors.GEOSException:
+            return f"feature {i + 1} has a geometry that is not valid: {reason}"
+    return f"a geometry is not valid: {reason}"
+
+
+def _check_degrees(gdf: gpd.GeoDataFrame, path: Path, what: str) -> None:
+    """A layer in a geographic CRS must hold longitudes and latitudes: GeoJSON without a ``crs`` member is read
+    as WGS84 whatever it holds, so projected metres there are a mistake to name, not to reproject."""
+    import shapely
+
+    geoms = gdf.geometry.to_numpy()
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if not present.any():
+        return
+    bounds = shapely.bounds(geoms[present])
+    beyond = (np.abs(bounds[:, [0, 2]]) > 180).any(axis=1) | (np.abs(bounds[:, [1, 3]]) > 90).any(axis=1)
+    if beyond.any():
+        i = int(np.flatnonzero(present)[np.flatnonzero(beyond)[0]])
+        x, y = bounds[np.flatnonzero(beyond)[0], :2]
+        msg = (
+            f"{path}: feature {i + 1} of the {what} layer has coordinates ({x:.1f}, {y:.1f}) that are not "
+            f"longitudes and latitudes, although the layer's CRS is {gdf.crs.name}; a GeoJSON file without a "
+            "'crs' member is read as WGS84: save it in WGS84 (EPSG:4326), or in a format that records its CRS."
+        )
+        raise CRSError(msg)

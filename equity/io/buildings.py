@@ -22,6 +22,7 @@ from equity.io._common import (
     _first_line,
     check_file,
     find_column,
+    osm_error,
     osm_read_errors,
     read_vector,
     rejected_frame,
@@ -104,7 +105,7 @@ def buildings_from_osm(path: str | Path, *, fmt: str | None = None) -> ReadResul
             ):
                 tagged.add(f"{'way' if obj.is_way() else 'relation'}/{obj.id}")
     except osm_read_errors() as err:
-        msg = f"{p}: not a readable OSM file ({_first_line(err)})."
+        msg = osm_error(p, err)
         raise InputFormatError(msg) from err
     missing = sorted(tagged - set(ids))
     rejected = [(p.name, oid, "building outline incomplete in the file (not a closed ring)", "") for oid in missing]

@@ -25,7 +25,9 @@ from equity.io._common import (
     ReadResult,
     _first_line,
     check_file,
+    clean_text,
     find_column,
+    osm_error,
     osm_read_errors,
     points_from_table,
     read_csv_table,
@@ -52,7 +54,11 @@ def cameras_from_file(path: str | Path) -> ReadResult:
     else:
         result = cameras_from_vector(p)
     result.meta.setdefault("format", fmt)
+    _clean_controls(result)
     if result.data.empty:
+        if result.meta.get("overpass_remark"):
+            msg = f"{p}: no cameras; the Overpass server answered with an error: {result.meta['overpass_remark']}"
+            raise InputFormatError(msg.rstrip(".") + ".")
         if len(result.rejected):
             reason = result.rejected["reason"].value_counts().index[0]
             msg = f"{p}: no usable cameras: all {len(result.rejected)} tagged features were set aside ({reason})."
@@ -68,6 +74,22 @@ def cameras_from_file(path: str | Path) -> ReadResult:
         )
         raise InputFormatError(msg)
     return result
+
+
+def _clean_controls(result: ReadResult) -> None:
+    """Replace control characters (terminal escapes, bells, tabs, line breaks) in camera ids and tag values by
+    spaces, counted in ``meta["tag_values_with_control_characters"]``: they are never part of a value, and
+    would reach terminals, CSV and HTML outputs as they are."""
+    n = 0
+    tags = []
+    for t in result.data["tags"]:
+        cleaned = {clean_text(str(k)): clean_text(v) if isinstance(v, str) else v for k, v in t.items()}
+        n += sum(1 for k, v in t.items() if isinstance(v, str) and cleaned.get(clean_text(str(k))) != v)
+        tags.append(cleaned)
+    if n:
+        result.data["tags"] = pd.Series(tags, index=result.data.index, dtype=object)
+        result.meta["tag_values_with_control_characters"] = n
+    result.data["camera_id"] = result.data["camera_id"].map(clean_text)
 
 
 def _frame(ids: list[str], tags: list[dict[str, Any]], lons: list[float], lats: list[float]) -> gpd.GeoDataFrame:
@@ -119,7 +141,7 @@ def cameras_from_osm(path: str | Path, *, fmt: str | None = None) -> ReadResult:
             lons.append(obj.location.lon)
             lats.append(obj.location.lat)
     except osm_read_errors() as err:
-        msg = f"{p}: not a readable OSM file ({_first_line(err)})."
+        msg = osm_error(p, err)
         raise InputFormatError(msg) from err
     return ReadResult(_frame(ids, tags, lons, lats), rejected_frame(rejected), {}, meta)
 
@@ -148,6 +170,8 @@ def cameras_from_overpass(path: str | Path) -> ReadResult:
         raise InputFormatError(msg)
     result = cameras_from_overpass_elements(data["elements"], source=p.name)
     result.meta["osm_timestamp"] = (data.get("osm3s") or {}).get("timestamp_osm_base")
+    if isinstance(data.get("remark"), str) and data["remark"].strip():  # how Overpass reports a failed query
+        result.meta["overpass_remark"] = clean_text(data["remark"])
     return result
 
 

@@ -5,19 +5,25 @@ layer are read by :func:`equity.io.units.units_from_file` and summed by the stud
 
 from __future__ import annotations
 
+import warnings
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from equity._errors import InputError, InputFormatError
+from equity._progress import byte_progress
 from equity.io._common import (
+    CoordinateCheck,
     ReadResult,
     check_file,
+    coordinate_columns,
     find_column,
-    points_from_table,
-    read_csv_table,
+    open_csv,
+    parse_coordinates,
     read_vector,
     rejected_frame,
     sniff_format,
@@ -86,8 +92,29 @@ def _parse_dates(values: pd.Series) -> pd.Series:
     """Incident dates as naive timestamps in the local time written in the file; unreadable dates are NaT.
 
     A UTC offset (``Z``, ``-07:00``) is dropped, not applied, so that an incident keeps the day written in the
-    file and dates with different offsets can be read and compared with ``since`` and ``until``.
+    file and dates with different offsets can be read and compared with ``since`` and ``until``. The format of
+    the first date is tried on all at once (fast); the dates it does not fit are read one by one.
     """
+    text = values.astype(object).where(values.notna(), "").astype(str).str.strip()
+    fast = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "could not infer format": the slow path below
+        try:
+            fast = pd.to_datetime(text, errors="coerce")
+        except (ValueError, TypeError):
+            fast = None
+    if fast is not None and isinstance(fast.dtype, pd.DatetimeTZDtype):
+        fast = fast.dt.tz_localize(None)
+    if fast is None or not pd.api.types.is_datetime64_dtype(fast.dtype):
+        return _parse_dates_one_by_one(text)
+    fast = fast.astype("datetime64[ns]")
+    retry = (fast.isna() & text.ne("")).to_numpy()
+    if retry.any():
+        fast[retry] = _parse_dates_one_by_one(text[retry]).astype("datetime64[ns]").to_numpy()
+    return fast
+
+
+def _parse_dates_one_by_one(values: pd.Series) -> pd.Series:
     try:
         dates = pd.to_datetime(values, errors="coerce", format="mixed")
     except ValueError:  # several UTC offsets in one column
@@ -104,6 +131,107 @@ def _safe_wall_time(value: object) -> pd.Timestamp:
         return pd.NaT
 
 
+@dataclass
+class _Selection:
+    """The filters of :func:`crime_from_file`, applied chunk by chunk: category, date range, one row per incident.
+
+    The rows dropped by the date filter (no readable date) and the repeated rows of an incident are listed in
+    ``rejected``; the others are counted.
+    """
+
+    source: str
+    categories: set[str] | None
+    lo: pd.Timestamp | None
+    hi: pd.Timestamp | None
+    dedupe: bool
+    seen: set[str] = field(default_factory=set)
+    rejected: list[tuple[str, str, str, str]] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def apply(self, frame: pd.DataFrame, labels: np.ndarray) -> np.ndarray:
+        """The mask of the rows of ``frame`` (columns incident_id, category, date) to keep."""
+        keep = np.ones(len(frame), dtype=bool)
+        if self.categories is not None:
+            ok = frame["category"].str.lower().isin(self.categories).to_numpy()
+            self._count("rows_filtered_category", int((~ok).sum()))
+            keep &= ok
+        if self.lo is not None or self.hi is not None:
+            undated = frame["date"].isna().to_numpy() & keep
+            self.rejected += [
+                (self.source, label, "date missing or unreadable (a date filter is set)", "")
+                for label in labels[undated]
+            ]
+            day = frame["date"].dt.normalize()
+            ok = ~frame["date"].isna().to_numpy()
+            if self.lo is not None:
+                ok &= (day >= self.lo.normalize()).to_numpy()
+            if self.hi is not None:
+                ok &= (day <= self.hi.normalize()).to_numpy()
+            self._count("rows_filtered_date", int((keep & ~ok & ~undated).sum()))
+            keep &= ok
+        if self.dedupe and frame["incident_id"].notna().any():
+            ids = frame["incident_id"].to_numpy()
+            for i in np.flatnonzero(keep):
+                iid = ids[i]
+                if iid is None or iid == "":
+                    continue
+                if iid in self.seen:
+                    keep[i] = False
+                    self.rejected.append(
+                        (
+                            self.source,
+                            labels[i],
+                            "another row of an incident already counted (same incident number)",
+                            iid,
+                        )
+                    )
+                    self._count("duplicate_incident_rows", 1)
+                else:
+                    self.seen.add(iid)
+        return keep
+
+    def _count(self, key: str, n: int) -> None:
+        self.counts[key] = self.counts.get(key, 0) + n
+
+
+def _columns_of(frame: pd.DataFrame, cols: dict[str, str | None], n: int) -> pd.DataFrame:
+    """The incident_id, category and date columns of a chunk of text (or of a layer's attributes)."""
+    id_col, cat_col, date_col = cols["id"], cols["category"], cols["date"]
+    index = frame.index
+    return pd.DataFrame(
+        {
+            # a missing incident number stays missing (not the text "None"), so that it is never a duplicate
+            "incident_id": frame[id_col].map(lambda v: None if pd.isna(v) else str(v).strip()).astype(object)
+            if id_col
+            else pd.Series(None, index=index, dtype=object),
+            "category": frame[cat_col].astype(str).str.strip()
+            if cat_col
+            else pd.Series(None, index=index, dtype=object),
+            "date": _parse_dates(frame[date_col])
+            if date_col
+            else pd.Series(pd.NaT, index=index, dtype="datetime64[ns]"),
+        },
+        index=index,
+    )
+
+
+def _find_columns(columns: list[str], p: Path, categories: list[str] | None, dated: bool) -> dict[str, str | None]:
+    cols = {
+        "category": find_column(columns, CATEGORY_NAMES),
+        "date": find_column(columns, DATE_NAMES),
+        "id": find_column(columns, ID_NAMES),
+    }
+    if categories and cols["category"] is None:
+        expected = ", ".join(CATEGORY_NAMES[:5])
+        msg = f"{p}: a category filter was given but no category column was found (expected one of {expected})."
+        raise InputFormatError(msg)
+    if dated and cols["date"] is None:
+        expected = ", ".join(DATE_NAMES[:5])
+        msg = f"{p}: a date filter was given but no date column was found (expected one of {expected})."
+        raise InputFormatError(msg)
+    return cols
+
+
 def crime_from_file(
     path: str | Path,
     *,
@@ -111,8 +239,13 @@ def crime_from_file(
     since: str | date | datetime | None = None,
     until: str | date | datetime | None = None,
     dedupe: bool = True,
+    chunksize: int = 100_000,
 ) -> ReadResult:
     """Read crime incidents as WGS84 points, filtered by category and date.
+
+    A CSV is read in chunks of ``chunksize`` rows, each parsed, checked and filtered before the next is read,
+    and only the columns the analysis uses are kept, so that a file of millions of incidents is read in
+    memory bounded by the incidents kept (a progress bar shows on a terminal).
 
     Parameters
     ----------
@@ -126,104 +259,131 @@ def crime_from_file(
     dedupe
         Count an incident once when several rows share its incident number (one report, several
         offences); the extra rows are listed in the rejected rows.
+    chunksize
+        Rows of a CSV read at a time.
 
     Returns
     -------
     ReadResult
-        Data columns ``incident_id``, ``category``, ``date`` and the point; counts ``rows_read``,
-        ``rows_filtered_category``, ``rows_filtered_date``, ``duplicate_incident_rows``.
+        Data columns ``incident_id``, ``category``, ``date``, ``record`` and the point; counts ``rows_read``,
+        ``rows_without_coordinates``, ``rows_filtered_category``, ``rows_filtered_date``,
+        ``duplicate_incident_rows``.
     """
     p = check_file(path)
     fmt = sniff_format(p)
-    counts: dict[str, int] = {}
+    lo, hi = _parse_bound(since, "since"), _parse_bound(until, "until")
+    wanted = {c.strip().lower() for c in categories} if categories else None
+    selection = _Selection(p.name, wanted, lo, hi, dedupe)
     if fmt == "csv":
-        table, counts = read_csv_table(p)
-        gdf, rejected, more = points_from_table(table, p)
-        counts.update(more)
-        labels = [f"line {n}" for n in gdf["_line"]]
+        out, rejected, counts, cols = _crime_from_csv(p, selection, categories, chunksize)
     elif fmt in ("geojson", "gpkg", "vector"):
-        gdf = read_vector(p, "crime").to_crs("EPSG:4326")
-        labels = [f"feature {i + 1}" for i in range(len(gdf))]
-        bad = gdf.geometry.isna() | gdf.geometry.is_empty | (gdf.geom_type != "Point")
-        rejected = rejected_frame(
-            [
-                (p.name, labels[i], "not a point geometry", str(gdf.geom_type.iloc[i]))
-                for i in bad.to_numpy().nonzero()[0]
-            ]
-        )
-        gdf = gdf[~bad.to_numpy()]
-        labels = [lab for lab, b in zip(labels, bad, strict=True) if not b]
-        if gdf.empty:
-            msg = f"{p}: the crime layer has no point features."
-            raise InputFormatError(msg)
+        out, rejected, counts, cols = _crime_from_layer(p, selection, categories)
     else:
         msg = f"{p}: crime must be a CSV with coordinate columns or a point layer, not {fmt}."
         raise InputFormatError(msg)
-    counts["rows_read"] = len(gdf) + len(rejected)
-    columns = [c for c in gdf.columns if c != gdf.geometry.name]
-    cat_col = find_column(columns, CATEGORY_NAMES)
-    date_col = find_column(columns, DATE_NAMES)
-    id_col = find_column(columns, ID_NAMES)
-
-    out = gpd.GeoDataFrame(
-        {
-            # a missing incident number stays missing (not the text "None"), so that it is never a duplicate
-            "incident_id": gdf[id_col].map(lambda v: None if pd.isna(v) else str(v).strip()).astype(object)
-            if id_col
-            else pd.Series(None, index=gdf.index, dtype=object),
-            "category": gdf[cat_col].astype(str).str.strip()
-            if cat_col
-            else pd.Series(None, index=gdf.index, dtype=object),
-            "date": _parse_dates(gdf[date_col]) if date_col else pd.NaT,
-            "record": labels,
-        },
-        geometry=gdf.geometry.to_numpy(),
-        crs="EPSG:4326",
-        index=gdf.index,
-    )
-    more_rejected = []
-    if categories:
-        if cat_col is None:
-            expected = ", ".join(CATEGORY_NAMES[:5])
-            msg = f"{p}: a category filter was given but no category column was found (expected one of {expected})."
-            raise InputFormatError(msg)
-        wanted = {c.strip().lower() for c in categories}
-        keep = out["category"].str.lower().isin(wanted)
-        counts["rows_filtered_category"] = int((~keep).sum())
-        out = out[keep]
-    lo, hi = _parse_bound(since, "since"), _parse_bound(until, "until")
+    counts.update(selection.counts)
+    if wanted:
+        counts.setdefault("rows_filtered_category", 0)
     if lo is not None or hi is not None:
-        if date_col is None:
-            expected = ", ".join(DATE_NAMES[:5])
-            msg = f"{p}: a date filter was given but no date column was found (expected one of {expected})."
-            raise InputFormatError(msg)
-        undated = out["date"].isna()
-        for rec in out.loc[undated, "record"]:
-            more_rejected.append((p.name, rec, "date missing or unreadable (a date filter is set)", ""))
-        day = out["date"].dt.normalize()
-        keep = ~undated
-        if lo is not None:
-            keep &= day >= lo.normalize()
-        if hi is not None:
-            keep &= day <= hi.normalize()
-        counts["rows_filtered_date"] = int((~keep & ~undated).sum())
-        out = out[keep]
-    if dedupe and id_col is not None:
-        known = out["incident_id"].notna() & out["incident_id"].ne("")
-        dup = out["incident_id"].where(known).duplicated(keep="first") & known
-        for rec, iid in zip(out.loc[dup, "record"], out.loc[dup, "incident_id"], strict=True):
-            more_rejected.append(
-                (p.name, rec, "another row of an incident already counted (same incident number)", iid)
-            )
-        counts["duplicate_incident_rows"] = int(dup.sum())
-        out = out[~dup]
+        counts.setdefault("rows_filtered_date", 0)
+    if dedupe and cols["id"] is not None:
+        counts.setdefault("duplicate_incident_rows", 0)
     if out.empty:
         msg = f"{p}: no incidents left after the filters (categories={categories!r}, since={since!r}, until={until!r})."
         raise InputFormatError(msg)
-    rejected = pd.concat([rejected, rejected_frame(more_rejected)], ignore_index=True) if more_rejected else rejected
-    meta = {"format": fmt, "id_column": id_col, "category_column": cat_col, "date_column": date_col}
-    if date_col is not None and out["date"].notna().any():
+    more = rejected_frame(selection.rejected)
+    rejected = pd.concat([rejected, more], ignore_index=True) if len(more) else rejected
+    meta = {"format": fmt, "id_column": cols["id"], "category_column": cols["category"], "date_column": cols["date"]}
+    if cols["date"] is not None and out["date"].notna().any():
         meta["date_min"] = out["date"].min().date().isoformat()
         meta["date_max"] = out["date"].max().date().isoformat()
     counts["incidents"] = len(out)
     return ReadResult(out.reset_index(drop=True), rejected, counts, meta)
+
+
+def _crime_from_csv(
+    p: Path, selection: _Selection, categories: list[str] | None, chunksize: int
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame, dict[str, int], dict[str, str | None]]:
+    source = open_csv(p)
+    lon_col, lat_col = coordinate_columns(source.columns, p)
+    cols = _find_columns(source.columns, p, categories, selection.lo is not None or selection.hi is not None)
+    usecols = [c for c in (lon_col, lat_col, cols["id"], cols["category"], cols["date"]) if c is not None]
+    check = CoordinateCheck()
+    kept: list[pd.DataFrame] = []
+    bad_rows: list[tuple[str, str, str, str]] = []
+    bar = byte_progress(p.stat().st_size, desc=f"reading {p.name}")
+    try:
+        for chunk in source.chunks(usecols=usecols, chunksize=chunksize):
+            lon, lat, in_range, rows = parse_coordinates(chunk, lon_col, lat_col, p.name)
+            check.add(lon, lat, in_range)
+            bad_rows += rows
+            good = chunk[in_range]
+            frame = _columns_of(good, cols, len(good))
+            lines = good.index.to_numpy() + 2
+            keep = selection.apply(frame, np.array([f"line {n}" for n in lines], dtype=object))
+            frame = frame[keep]
+            frame["line"] = lines[keep]
+            frame["lon"] = lon.to_numpy()[in_range][keep]
+            frame["lat"] = lat.to_numpy()[in_range][keep]
+            kept.append(frame)
+            bar.update_to(source.bytes_read)
+    finally:
+        bar.close()
+    if check.rows == 0:
+        msg = f"{p}: the table has a header but no rows."
+        raise InputFormatError(msg)
+    check.check(p, lon_col, lat_col)
+    table = pd.concat(kept, ignore_index=True)
+    out = gpd.GeoDataFrame(
+        {
+            "incident_id": table["incident_id"].astype(object),
+            "category": table["category"].astype(object),
+            "date": table["date"].astype("datetime64[ns]"),
+            "record": [f"line {n}" for n in table["line"]],
+        },
+        geometry=gpd.points_from_xy(table["lon"], table["lat"]),
+        crs="EPSG:4326",
+    )
+    counts = {"rows_read": check.rows, "rows_without_coordinates": len(bad_rows)}
+    if source.cp1252_lines:
+        counts["csv_read_as_cp1252"] = source.cp1252_lines
+    return out, rejected_frame(bad_rows), counts, cols
+
+
+def _crime_from_layer(
+    p: Path, selection: _Selection, categories: list[str] | None
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame, dict[str, int], dict[str, str | None]]:
+    gdf = read_vector(p, "crime").to_crs("EPSG:4326")
+    labels = np.array([f"feature {i + 1}" for i in range(len(gdf))], dtype=object)
+    missing = (gdf.geometry.isna() | gdf.geometry.is_empty).to_numpy()
+    bad = missing | (gdf.geom_type != "Point").to_numpy()
+    rejected = rejected_frame(
+        [
+            (
+                p.name,
+                labels[i],
+                "no geometry" if missing[i] else "not a point geometry",
+                "" if missing[i] else str(gdf.geom_type.iloc[i]),
+            )
+            for i in np.flatnonzero(bad)
+        ]
+    )
+    gdf, labels = gdf[~bad], labels[~bad]
+    if gdf.empty:
+        msg = f"{p}: the crime layer has no point features."
+        raise InputFormatError(msg)
+    columns = [c for c in gdf.columns if c != gdf.geometry.name]
+    cols = _find_columns(columns, p, categories, selection.lo is not None or selection.hi is not None)
+    frame = _columns_of(gdf, cols, len(gdf))
+    keep = selection.apply(frame, labels)
+    out = gpd.GeoDataFrame(
+        {
+            "incident_id": frame["incident_id"][keep].to_numpy(),
+            "category": frame["category"][keep].to_numpy(),
+            "date": frame["date"][keep].to_numpy(),
+            "record": labels[keep],
+        },
+        geometry=gdf.geometry[keep].to_numpy(),
+        crs="EPSG:4326",
+    )
+    return out, rejected, {"rows_read": len(bad)}, cols

@@ -15,7 +15,7 @@ from affine import Affine
 from pyproj import CRS
 
 from equity._errors import CRSError, InputFileError, InputFormatError
-from equity.io._common import check_file
+from equity.io._common import _first_line, check_file
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ def dem_on_grid(
     """
     import rasterio
     from rasterio.enums import Resampling
-    from rasterio.errors import RasterioIOError
+    from rasterio.errors import RasterioError, RasterioIOError
     from rasterio.vrt import WarpedVRT
 
     p = check_file(path)
@@ -54,18 +54,23 @@ def dem_on_grid(
         }
         if src.crs.is_geographic:
             log.info("%s is in a geographic CRS (%s); it is reprojected to %s", p, src.crs, crs)
-        with WarpedVRT(
-            src,
-            crs=crs.to_wkt(),
-            transform=transform,
-            width=shape[1],
-            height=shape[0],
-            resampling=Resampling.bilinear,
-            src_nodata=src.nodata,
-            nodata=np.nan,
-            dtype="float32",
-        ) as vrt:
-            data = vrt.read(1, masked=True)
+        try:
+            with WarpedVRT(
+                src,
+                crs=crs.to_wkt(),
+                transform=transform,
+                width=shape[1],
+                height=shape[0],
+                resampling=Resampling.bilinear,
+                src_nodata=src.nodata,
+                nodata=np.nan,
+                dtype="float32",
+            ) as vrt:
+                data = vrt.read(1, masked=True)
+        except RasterioError as err:  # a damaged file: its header reads, its cells do not
+            cause = err.__cause__ or err.__context__ or err
+            msg = f"{p}: the DEM's cells cannot be read: the file is damaged or cut short ({_first_line(cause)})."
+            raise InputFileError(msg) from err
     ground = np.asarray(data.filled(np.nan), dtype=np.float32)
     missing = ~np.isfinite(ground)
     meta["missing_share"] = float(missing.mean())

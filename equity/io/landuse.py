@@ -13,8 +13,8 @@ from equity._errors import InputFormatError
 from equity.io._common import (
     OSM_FORMATS,
     ReadResult,
-    _first_line,
     check_file,
+    osm_error,
     osm_read_errors,
     read_vector,
     rejected_frame,
@@ -92,7 +92,7 @@ def _land_from_osm(p: Path, osmium_format: str) -> ReadResult:
             tags.append(found[1])
             geoms.append(geom)
     except osm_read_errors() as err:
-        msg = f"{p}: not a readable OSM file ({_first_line(err)})."
+        msg = osm_error(p, err)
         raise InputFormatError(msg) from err
     data = gpd.GeoDataFrame(
         {"kind": pd.Series(kinds, dtype=object), "tag": pd.Series(tags, dtype=object)},

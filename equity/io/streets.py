@@ -13,8 +13,8 @@ from equity._errors import InputFormatError
 from equity.io._common import (
     OSM_FORMATS,
     ReadResult,
-    _first_line,
     check_file,
+    osm_error,
     osm_read_errors,
     read_vector,
     rejected_frame,
@@ -94,7 +94,7 @@ def _streets_from_osm(p: Path, osmium_format: str) -> ReadResult:
             kinds.append(kind)
             geoms.append(geom)
     except osm_read_errors() as err:
-        msg = f"{p}: not a readable OSM file ({_first_line(err)})."
+        msg = osm_error(p, err)
         raise InputFormatError(msg) from err
     data = gpd.GeoDataFrame(
         {"street_id": pd.Series(ids, dtype=object), "highway": pd.Series(kinds, dtype=object)},
