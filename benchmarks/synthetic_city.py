@@ -257,7 +257,7 @@ def generate(n_cameras: int, out: Path, *, seed: int = 1) -> dict[str, object]:
 
     # the DEM: the hillside at 10 m cells over the city and 500 m around it
     pad = 500.0
-    ncell = int(math.ceil((side + 2 * pad) / DEM_CELL_M))
+    ncell = math.ceil((side + 2 * pad) / DEM_CELL_M)
     centres = -pad + (np.arange(ncell) + 0.5) * DEM_CELL_M
     gx = centres[None, :]
     gy = centres[::-1][:, None]
