@@ -27,6 +27,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from branca.element import Element
 from jinja2 import Template
 
 #: Coordinates are written in units of 10^-COORD_DECIMALS degrees (5: about 1.1 m at the equator).
@@ -56,7 +57,8 @@ def encode_columns(frame: pd.DataFrame) -> dict[str, dict[str, list]]:
     """Each column as its distinct values (text; missing values as "") and one code per row."""
     out = {}
     for col in frame.columns:
-        values = frame[col].map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
+        column = frame[col]
+        values = column.astype(object).where(column.notna(), "").astype(str)
         codes, uniques = pd.factorize(values, sort=False)
         out[col] = {"values": [str(u) for u in uniques], "codes": codes.tolist()}
     return out
@@ -86,6 +88,81 @@ def encode_geometry(geoms: gpd.GeoSeries) -> dict[str, Any]:
     }
 
 
+#: The decoder, defined once per page: builds a Leaflet feature group from one layer's data.
+_DECODER_JS = """
+function equityFeatureLayer(d) {
+    const group = L.featureGroup();
+    const renderer = L.canvas({padding: 0.5});
+    const g = d.geometry, n = d.n;
+    const xs = new Float64Array(g.x.length), ys = new Float64Array(g.y.length);
+    let ax = 0, ay = 0;
+    for (let i = 0; i < g.x.length; i++) {
+        ax += g.x[i];
+        ay += g.y[i];
+        xs[i] = ax / g.scale;
+        ys[i] = ay / g.scale;
+    }
+    const value = (col, i) => d.columns[col].values[d.columns[col].codes[i]];
+    const table = (fields, i) => {
+        const t = document.createElement("table");
+        for (const [col, label] of fields) {
+            const row = t.insertRow();
+            const th = document.createElement("th");
+            th.textContent = label;
+            th.style.textAlign = "left";
+            th.style.paddingRight = "6px";
+            row.appendChild(th);
+            row.insertCell().textContent = value(col, i);
+        }
+        return t;
+    };
+    const ring = (start, end) => {
+        const out = [];
+        for (let k = start; k < end; k++) out.push([ys[k], xs[k]]);
+        return out;
+    };
+    for (let i = 0; i < n; i++) {
+        const style = Object.assign({renderer: renderer}, d.style);
+        for (const [option, col] of d.styleColumns) {
+            const v = value(col, i);
+            style[option] = isNaN(Number(v)) || v === "" ? v : Number(v);
+        }
+        let layer;
+        if (g.kind === "point") {
+            layer = L.circleMarker([ys[i], xs[i]], style);
+        } else {
+            const rings = g.offsets[0], polys = g.offsets[1];
+            const parts = [];
+            const range = g.kind === "multipolygon" ? [g.offsets[2][i], g.offsets[2][i + 1]] : [i, i + 1];
+            for (let p = range[0]; p < range[1]; p++) {
+                const rs = [];
+                for (let r = polys[p]; r < polys[p + 1]; r++) rs.push(ring(rings[r], rings[r + 1]));
+                parts.push(rs);
+            }
+            layer = L.polygon(parts, style);
+        }
+        if (d.tooltip.length) layer.bindTooltip(() => table(d.tooltip, i), {sticky: true});
+        if (d.popup.length) layer.bindPopup(() => table(d.popup, i), {maxWidth: 420});
+        layer.feature = {index: i, layer: d.name};
+        group.addLayer(layer);
+    }
+    return group;
+}
+"""
+
+
+class _Raw(Element):
+    """Text put into the page as it is, not through a template: folium would otherwise compile each layer's
+    rendered script, data included, as a Jinja template (about a second for 6 MB)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self.text
+
+
 class FeatureLayer(folium.map.Layer):
     """A layer of points (circle markers) or polygons with per-feature style, tooltip and popup.
 
@@ -105,65 +182,7 @@ class FeatureLayer(folium.map.Layer):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = (function () {
-            const d = {{ this.payload }};
-            const group = L.featureGroup();
-            const renderer = L.canvas({padding: 0.5});
-            const g = d.geometry, n = d.n;
-            const xs = new Float64Array(g.x.length), ys = new Float64Array(g.y.length);
-            let ax = 0, ay = 0;
-            for (let i = 0; i < g.x.length; i++) {
-                ax += g.x[i];
-                ay += g.y[i];
-                xs[i] = ax / g.scale;
-                ys[i] = ay / g.scale;
-            }
-            const value = (col, i) => d.columns[col].values[d.columns[col].codes[i]];
-            const table = (fields, i) => {
-                const t = document.createElement("table");
-                for (const [col, label] of fields) {
-                    const row = t.insertRow();
-                    const th = document.createElement("th");
-                    th.textContent = label;
-                    th.style.textAlign = "left";
-                    th.style.paddingRight = "6px";
-                    row.appendChild(th);
-                    row.insertCell().textContent = value(col, i);
-                }
-                return t;
-            };
-            const ring = (start, end) => {
-                const out = [];
-                for (let k = start; k < end; k++) out.push([ys[k], xs[k]]);
-                return out;
-            };
-            for (let i = 0; i < n; i++) {
-                const style = Object.assign({renderer: renderer}, d.style);
-                for (const [option, col] of d.styleColumns) {
-                    const v = value(col, i);
-                    style[option] = isNaN(Number(v)) || v === "" ? v : Number(v);
-                }
-                let layer;
-                if (g.kind === "point") {
-                    layer = L.circleMarker([ys[i], xs[i]], style);
-                } else {
-                    const rings = g.offsets[0], polys = g.offsets[1];
-                    const parts = [];
-                    const polyRange = g.kind === "multipolygon" ? [g.offsets[2][i], g.offsets[2][i + 1]] : [i, i + 1];
-                    for (let p = polyRange[0]; p < polyRange[1]; p++) {
-                        const rs = [];
-                        for (let r = polys[p]; r < polys[p + 1]; r++) rs.push(ring(rings[r], rings[r + 1]));
-                        parts.push(rs);
-                    }
-                    layer = L.polygon(parts, style);
-                }
-                if (d.tooltip.length) layer.bindTooltip(() => table(d.tooltip, i), {sticky: true});
-                if (d.popup.length) layer.bindPopup(() => table(d.popup, i), {maxWidth: 420});
-                layer.feature = {index: i, layer: d.name};
-                group.addLayer(layer);
-            }
-            return group;
-        })();
+        var {{ this.get_name() }} = equityFeatureLayer({{ this.get_name() }}_data);
         {% endmacro %}
         """
     )
@@ -200,3 +219,10 @@ class FeatureLayer(folium.map.Layer):
             "popup": list(popup.items()),
         }
         self.payload = safe_json(payload)
+
+    def render(self, **kwargs: Any) -> None:
+        """Put the decoder (once) and this layer's data into the page's script, then the layer itself."""
+        script = self.get_root().script
+        script.add_child(_Raw(_DECODER_JS), name="equity_feature_layer_decoder")
+        script.add_child(_Raw(f"const {self.get_name()}_data = {self.payload};"), name=f"{self.get_name()}_data")
+        super().render(**kwargs)

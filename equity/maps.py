@@ -17,6 +17,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from folium.plugins import HeatMap
 
 from equity.io.assets import LEAFLET_VERSION, MapAssets
@@ -112,10 +113,10 @@ def build_map(result: Any, *, title: str = "Camera coverage and crime") -> foliu
         fov = gpd.GeoDataFrame(
             {
                 "camera_id": sel["camera_id"].astype(str).to_numpy(),
-                "fill": sel["kind"].map(lambda k: KIND_COLOURS.get(k, "#666666")).to_numpy(),
-                "outline": sel["ownership"].map(lambda o: OWNERSHIP_COLOURS.get(o, "#999999")).to_numpy(),
+                "fill": sel["kind"].map(KIND_COLOURS).fillna("#666666").to_numpy(),
+                "outline": sel["ownership"].map(OWNERSHIP_COLOURS).fillna("#999999").to_numpy(),
             },
-            geometry=result.sectors[keep].simplify(SIMPLIFY_M).to_numpy(),
+            geometry=_for_display(result.sectors[keep], simplified="surface" in result.meta),
             crs=result.crs,
         )
         FeatureLayer(
@@ -222,9 +223,23 @@ _TOOLTIP_FIELDS = {
 }
 
 
+def _for_display(geoms: gpd.GeoSeries, *, simplified: bool) -> np.ndarray:
+    """Fields of view simplified by :data:`SIMPLIFY_M` for the map, without the (slow) topology preservation
+    as they are only drawn; viewsheds arrive simplified to half a cell already and are kept as they are."""
+    arr = geoms.to_numpy()
+    return arr if simplified else shapely.simplify(arr, SIMPLIFY_M, preserve_topology=False)
+
+
 def _text(values: pd.Series) -> np.ndarray:
     """Values as display text, missing as an empty string (the map layer shows text, never HTML)."""
-    return values.map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)).to_numpy()
+    return values.astype(object).where(values.notna(), "").astype(str).to_numpy()
+
+
+def _number(values: pd.Series, digits: int, suffix: str) -> np.ndarray:
+    """Numbers rounded to ``digits`` with a unit, "n/a" when missing (vectorised: 10,000 cameras)."""
+    v = pd.to_numeric(values, errors="coerce").astype(float)
+    text = v.round(digits).map(f"{{:.{digits}f}}{suffix}".format, na_action="ignore")
+    return text.astype(object).where(v.notna(), "n/a").to_numpy()
 
 
 def _percent(values: pd.Series) -> pd.Series:
@@ -232,9 +247,6 @@ def _percent(values: pd.Series) -> pd.Series:
 
 
 def _camera_props(views: pd.DataFrame) -> pd.DataFrame:
-    def unit(col: str, fmt: str) -> np.ndarray:
-        return views[col].map(lambda v: "n/a" if pd.isna(v) else fmt.format(v)).to_numpy()
-
     return pd.DataFrame(
         {
             "camera_id": _text(views["camera_id"]),
@@ -243,10 +255,10 @@ def _camera_props(views: pd.DataFrame) -> pd.DataFrame:
             "camera_type": _text(views["camera_type"]),
             "operator": _text(views["operator"]),
             "name": _text(views["name"]),
-            "direction": unit("direction_deg", "{:.0f}°"),
-            "fov": unit("fov_deg", "{:.0f}°"),
-            "range": unit("range_m", "{:.0f} m"),
-            "height": unit("height_m", "{:.1f} m"),
+            "direction": _number(views["direction_deg"], 0, "°"),
+            "fov": _number(views["fov_deg"], 0, "°"),
+            "range": _number(views["range_m"], 0, " m"),
+            "height": _number(views["height_m"], 1, " m"),
             "direction_source": _text(views["direction_source"]),
             "issues": _text(views["issues"]),
             "homes": (
@@ -259,9 +271,9 @@ def _camera_props(views: pd.DataFrame) -> pd.DataFrame:
                 if "homes_in_view" in views
                 else "n/a"
             ),
-            "intrusion": unit("intrusion_score", "{:.2f}") if "intrusion_score" in views else "n/a",
-            "fill": views["kind"].map(lambda k: KIND_COLOURS.get(k, "#666666")).to_numpy(),
-            "outline": views["ownership"].map(lambda o: OWNERSHIP_COLOURS.get(o, "#999999")).to_numpy(),
+            "intrusion": _number(views["intrusion_score"], 2, "") if "intrusion_score" in views else "n/a",
+            "fill": views["kind"].map(KIND_COLOURS).fillna("#666666").to_numpy(),
+            "outline": views["ownership"].map(OWNERSHIP_COLOURS).fillna("#999999").to_numpy(),
         }
     )
 
