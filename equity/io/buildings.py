@@ -16,6 +16,7 @@ import pandas as pd
 import shapely
 
 from equity._errors import InputFormatError
+from equity._progress import progress
 from equity.io._common import (
     OSM_FORMATS,
     ReadResult,
@@ -87,7 +88,7 @@ def buildings_from_osm(path: str | Path, *, fmt: str | None = None) -> ReadResul
             .with_areas()
             .with_filter(osmium.filter.KeyFilter("building"))
         )
-        for obj in processor:
+        for obj in progress(processor, desc=f"reading {p.name}", unit="object"):
             if obj.is_area():
                 t = {tag.k: tag.v for tag in obj.tags}
                 if not _is_building(t):

@@ -18,6 +18,7 @@ import geopandas as gpd
 import pandas as pd
 
 from equity._errors import InputFormatError
+from equity._progress import progress
 from equity.io._common import (
     LAT_NAMES,
     LON_NAMES,
@@ -126,7 +127,7 @@ def cameras_from_osm(path: str | Path, *, fmt: str | None = None) -> ReadResult:
         processor = osmium.FileProcessor(osmium.io.File(str(p), osmium_format)).with_filter(
             osmium.filter.KeyFilter("man_made")
         )
-        for obj in processor:
+        for obj in progress(processor, desc=f"reading {p.name}", unit="object"):
             if obj.tags.get("man_made") != "surveillance":
                 continue
             oid = f"{_OSM_TYPES[obj.type_str()]}/{obj.id}"

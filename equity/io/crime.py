@@ -145,8 +145,14 @@ class _Selection:
     hi: pd.Timestamp | None
     dedupe: bool
     seen: set[str] = field(default_factory=set)
-    rejected: list[tuple[str, str, str, str]] = field(default_factory=list)
+    undated: list[tuple[str, str, str, str]] = field(default_factory=list)
+    repeated: list[tuple[str, str, str, str]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rejected(self) -> list[tuple[str, str, str, str]]:
+        """The rows without a date (when a date filter is set), then the repeated rows of incidents."""
+        return self.undated + self.repeated
 
     def apply(self, frame: pd.DataFrame, labels: np.ndarray) -> np.ndarray:
         """The mask of the rows of ``frame`` (columns incident_id, category, date) to keep."""
@@ -157,7 +163,7 @@ class _Selection:
             keep &= ok
         if self.lo is not None or self.hi is not None:
             undated = frame["date"].isna().to_numpy() & keep
-            self.rejected += [
+            self.undated += [
                 (self.source, label, "date missing or unreadable (a date filter is set)", "")
                 for label in labels[undated]
             ]
@@ -177,7 +183,7 @@ class _Selection:
                     continue
                 if iid in self.seen:
                     keep[i] = False
-                    self.rejected.append(
+                    self.repeated.append(
                         (
                             self.source,
                             labels[i],

@@ -10,6 +10,7 @@ import pandas as pd
 import shapely
 
 from equity._errors import InputFormatError
+from equity._progress import progress
 from equity.io._common import (
     OSM_FORMATS,
     ReadResult,
@@ -78,7 +79,7 @@ def _land_from_osm(p: Path, osmium_format: str) -> ReadResult:
             .with_areas()
             .with_filter(osmium.filter.KeyFilter(*keys))
         )
-        for obj in processor:
+        for obj in progress(processor, desc=f"reading {p.name}", unit="object"):
             if not obj.is_area():
                 continue
             found = _kind({t.k: t.v for t in obj.tags})

@@ -10,6 +10,7 @@ import pandas as pd
 import shapely
 
 from equity._errors import InputFormatError
+from equity._progress import progress
 from equity.io._common import (
     OSM_FORMATS,
     ReadResult,
@@ -79,7 +80,7 @@ def _streets_from_osm(p: Path, osmium_format: str) -> ReadResult:
             .with_locations()
             .with_filter(osmium.filter.KeyFilter("highway"))
         )
-        for obj in processor:
+        for obj in progress(processor, desc=f"reading {p.name}", unit="object"):
             if not obj.is_way():
                 continue
             kind = obj.tags.get("highway")
