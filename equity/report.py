@@ -30,7 +30,7 @@ text-align:right}th{background:#f4f4f4;position:sticky;top:0}td:first-child,th:f
 .legend{font-size:.85rem}.swatch{display:inline-block;width:14px;height:10px;vertical-align:middle}
 @page{margin:1.5cm}
 @media print{body{margin:0;max-width:none;font-size:10pt}th{position:static}a{color:#222}h2,h3{break-after:avoid}
-tr,svg,figure,li{break-inside:avoid}}
+tr,svg,figure,li{break-inside:avoid}table{font-size:7pt}th,td{padding:.1rem .2rem}}
 """
 
 
@@ -81,7 +81,7 @@ def key_findings(result: Any, n: int = 3) -> list[str]:
                 continue
             items = [
                 f"{esc(r['unit_id'])} ({_pct(r['crime_share'])} of recorded crime, {_plural(r['crimes'], 'incident')}; "
-                f"{_pct(r['coverage_share'])} of the area in camera view, {_plural(r['cameras'], 'camera')})"
+                f"{_pct(r['coverage_share'])} of the city's area in camera view, {_plural(r['cameras'], 'camera')})"
                 for _, r in rows.iterrows()
             ]
             out.append(f"{lead} ({len(rows)} of {len(u)} units): " + "; ".join(items) + ".")
@@ -132,7 +132,7 @@ def build_report(result: Any, *, title: str = "Surveillance camera coverage and 
         "<p class='note'>Gap = the unit's share of the city's area in camera view minus its share of the city's "
         "recorded crime, in percentage points. Negative: less coverage than its share of crime.</p>",
         "<table><thead><tr><th>Unit</th><th>Class</th><th>Gap (points)</th><th>Cameras</th><th>Cameras per km²</th>"
-        "<th>Area in view</th><th>Crimes</th><th>Crimes per 1,000</th><th>Residents</th><th>Share of crime</th>"
+        "<th>Own area in view</th><th>Crimes</th><th>Crimes per 1,000</th><th>Residents</th><th>Share of crime</th>"
         "<th>Share of coverage</th><th>Robustness</th></tr></thead><tbody>",
     ]
     for _, row in u.iterrows():
@@ -550,6 +550,11 @@ def _limitations(result: Any) -> list[str]:
         ),
         "Recorded crime reflects reporting and policing as well as crime.",
     ]
+    if "terrain" not in result.units:
+        notes.append(
+            "No elevation model was given, so hillside and flat units are not compared and the terrain does not "
+            "block any view."
+        )
     cam_date = (result.meta.get("cameras") or {}).get("osm_timestamp")
     crime = result.meta.get("crime") or {}
     if cam_date and crime.get("date_max"):

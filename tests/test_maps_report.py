@@ -38,7 +38,10 @@ def test_report_has_sections_and_numbers(sf_html):
     _, report = sf_html
     for heading in ("Key findings", "Units ranked by gap", "Methodology", "Data sources", "Limitations"):
         assert f"<h2>{heading}</h2>" in report
-    assert "Tenderloin (10.4% of recorded crime, 1,056 incidents; 0.9% of the area in camera view, 3 cameras)" in report
+    assert (
+        "Tenderloin (10.4% of recorded crime, 1,056 incidents; 0.9% of the city's area in camera view, 3 cameras)"
+        in report
+    )
     assert "Presidio (0.01% of recorded crime, 1 incident;" in report
     assert "ODbL" in report
     assert "2012-12-31" in report  # the date gap is stated
