@@ -102,8 +102,11 @@ def build_map(result: Any, *, title: str = "Camera coverage and crime") -> foliu
 
     if result.crime is not None and len(result.crime):
         pts = to_wgs84(result.crime).geometry
-        heat = np.round(np.column_stack([pts.y.to_numpy(), pts.x.to_numpy()]), COORD_DECIMALS).tolist()
-        HeatMap(heat, name="Crime incidents (heat)", radius=12, blur=15, min_opacity=0.3, show=False).add_to(m)
+        heat, decimals = heat_points(pts.y.to_numpy(), pts.x.to_numpy())
+        name = "Crime incidents (heat)"
+        if decimals < COORD_DECIMALS:
+            name = f"Crime incidents (heat, binned to about {111_000 / 10**decimals:,.0f} m)"
+        HeatMap(heat, name=name, radius=12, blur=15, min_opacity=0.3, show=False).add_to(m)
 
     views = result.views
     keep = result.sectors.notna()
@@ -290,6 +293,36 @@ def _stable_ids(root: Any) -> None:
             walk(child)
 
     walk(root.get_root())
+
+
+#: Most points the heat layer draws; beyond, incidents are binned to a grid of 10^-d degrees with their count.
+MAX_HEAT_POINTS = 50_000
+
+
+def heat_points(lat: np.ndarray, lon: np.ndarray, max_points: int = MAX_HEAT_POINTS) -> tuple[list, int]:
+    """Points of the crime heat layer, and the decimals of the degrees they were rounded to.
+
+    Up to ``max_points`` incidents are drawn one by one (rounded to 5 decimals, about 1 m). A city's million
+    incidents would make the page tens of megabytes and slow to draw, so beyond that they are binned to
+    4 decimals (about 11 m), or 3 or 2 when still too many, as ``[lat, lon, w]`` with
+    ``w = min(1, count / q99)``, ``q99`` the 99th percentile of the counts per bin (leaflet.heat saturates at
+    a weight of 1).
+
+    Examples
+    --------
+    >>> pts, d = heat_points(np.array([1.0, 1.00001, 2.0]), np.array([3.0, 3.0, 4.0]), max_points=2)
+    >>> d, len(pts)
+    (4, 2)
+    """
+    lat, lon = np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)
+    if len(lat) <= max_points:
+        return np.round(np.column_stack([lat, lon]), COORD_DECIMALS).tolist(), COORD_DECIMALS
+    for decimals in (4, 3, 2):
+        cells, counts = np.unique(np.round(np.column_stack([lat, lon]), decimals), axis=0, return_counts=True)
+        if len(cells) <= max_points or decimals == 2:
+            break
+    weight = np.minimum(1.0, counts / max(float(np.quantile(counts, 0.99)), 1.0))
+    return np.column_stack([cells, np.round(weight, 3)]).tolist(), decimals
 
 
 def _legend(span: float, result: Any) -> str:

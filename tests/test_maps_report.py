@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from equity.demo import demo_study
@@ -73,3 +74,19 @@ def test_hostile_text_is_escaped_everywhere(hostile_study):
 def test_map_is_deterministic(hostile_study):
     result = hostile_study.run()
     assert render_map(build_map(result)) == render_map(build_map(result))
+
+
+def test_heat_layer_bins_a_million_incidents():
+    from equity.maps import heat_points
+
+    rng = np.random.default_rng(0)
+    lat = 37.7 + rng.random(1_000_000) * 0.1
+    lon = -122.5 + rng.random(1_000_000) * 0.1
+    pts, decimals = heat_points(lat, lon)
+    assert decimals == 3  # 4 decimals would leave ~10^6 cells, 3 leave 10^4
+    assert len(pts) <= 50_000
+    assert all(0 < p[2] <= 1 for p in pts)
+    few, d = heat_points(lat[:10], lon[:10])
+    assert d == 5
+    assert len(few) == 10
+    assert len(few[0]) == 2
