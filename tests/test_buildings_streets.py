@@ -12,6 +12,7 @@ from shapely import LineString, box
 from equity import coverage
 from equity._errors import InputFormatError
 from equity.buildings import DEFAULT_HEIGHT_M, STOREY_HEIGHT_M, building_height, buildings_with_heights
+from equity.engine import Grid, SeenMosaic, Tile
 from equity.io.buildings import buildings_from_file
 from equity.io.streets import STREET_HIGHWAYS, streets_from_file
 from equity.study import SeenArea
@@ -168,5 +169,10 @@ def test_street_share_in_view_on_a_raster(two_units):
     surface = build_surface((0, 0, 200, 100), 1.0, UTM)
     seen_cells = np.zeros(surface.shape, bool)
     seen_cells[:, 50:150] = True  # x from 50 to 150 m
-    seen = coverage.street_length_in_view(street, two_units, seen=SeenArea(seen_cells, surface, None), step=0.5)
+    # the seen cells as the engine keeps them: one tile's packed bits (here one tile covers the grid)
+    grid = Grid(surface.transform, surface.shape)
+    whole = (0, surface.shape[0], 0, surface.shape[1])
+    tile = (Tile(0, whole, whole), np.packbits(seen_cells, axis=None), surface.shape)
+    mosaic = SeenMosaic(grid, max(surface.shape), {0: tile})
+    seen = coverage.street_length_in_view(street, two_units, seen=SeenArea(mosaic, None), step=0.5)
     assert seen.tolist() == pytest.approx([50, 50], abs=1.0)
