@@ -23,7 +23,8 @@ GAP_COLOURS = ((0xB2, 0x18, 0x2B), (0xF7, 0xF7, 0xF7), (0x21, 0x66, 0xAC))
 
 
 def nice_ticks(high: float, n: int = 4) -> list[float]:
-    """Round tick values from 0 to at least ``high``: steps of 1, 2 or 5 times a power of ten.
+    """Round tick values from 0 to at least ``high``: steps of 1, 2 or 5 times a power of ten, about ``n`` of
+    them.
 
     Examples
     --------
@@ -36,7 +37,8 @@ def nice_ticks(high: float, n: int = 4) -> list[float]:
         return [0.0, 1.0]
     raw = high / n
     power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    # the round step whose number of intervals is nearest to n (ties: the coarser step)
+    step = float(min((m * power for m in (10, 5, 2, 1)), key=lambda st: abs(math.ceil(high / st - 1e-9) - n)))
     count = math.ceil(high / step - 1e-9)
     return [round(i * step, 10) for i in range(count + 1)]
 
