@@ -90,3 +90,26 @@ def test_heat_layer_bins_a_million_incidents():
     assert d == 5
     assert len(few) == 10
     assert len(few[0]) == 2
+
+
+def test_chart_helpers_known_answers():
+    from equity.charts import bar_chart, gap_colour, nice_ticks
+
+    assert gap_colour(-0.1, 0.1) == "#b2182b"
+    assert gap_colour(0.0, 0.1) == "#f7f7f7"
+    assert gap_colour(0.1, 0.1) == "#2166ac"
+    assert gap_colour(0.5, 0.1) == "#2166ac"  # clipped to the scale
+    assert gap_colour(float("nan"), 0.1) == "#cccccc"
+    assert nice_ticks(0.0) == [0.0, 1.0]
+    assert nice_ticks(7)[-1] >= 7
+    svg = bar_chart([("<script>x</script>", 3.0), ("b", float("nan"))], unit="cameras")
+    assert "<script>" not in svg
+    assert "&lt;script&gt;" in svg
+    assert "n/a" in svg
+
+
+def test_report_map_draws_every_unit(sf_html):
+    _, report = sf_html
+    svg = report.split("<svg class='map'", 1)[1].split("</svg>", 1)[0]
+    assert svg.count("<path ") == 41
+    assert "<title>Tenderloin: -9.51 points</title>" in svg
