@@ -228,3 +228,30 @@ def test_many_observers_counted_in_parallel_match_one_by_one():
         assert k == visible[i]
         expected += out
     assert (total == expected).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 10_000), density=st.floats(0.2, 0.9), shape=st.tuples(st.integers(1, 30), st.integers(1, 30))
+)
+def test_outline_is_the_cells_as_gdal_polygonizes_them(seed, density, shape):
+    """The traced outline covers exactly the cells that ``rasterio.features.shapes`` (4-connectivity) gives,
+    with as many parts, and is valid: holes, cells touching at a corner and parts at the edges included."""
+    import shapely
+    from affine import Affine
+    from rasterio import features
+
+    from equity.visibility.outline import outline
+
+    mask = (np.random.default_rng(seed).random(shape) < density).astype(np.uint8)
+    transform = Affine(2.0, 0.0, 500_000.0, 0.0, -2.0, 4_000_000.0)
+    geom = outline(mask, transform)
+    if not mask.any():
+        assert geom is None
+        return
+    parts = [shapely.geometry.shape(g) for g, _ in features.shapes(mask, mask=mask > 0, transform=transform)]
+    reference = shapely.union_all(parts)
+    assert geom.is_valid
+    assert geom.area == pytest.approx(4.0 * mask.sum())
+    assert shapely.symmetric_difference(geom, reference).area == pytest.approx(0.0, abs=1e-6)
+    assert shapely.get_num_geometries(geom) == len(parts)

@@ -21,12 +21,12 @@ import numpy as np
 import pandas as pd
 import shapely
 from affine import Affine
-from rasterio import features
 
 from equity._progress import progress
 from equity.cameras import grid_north_offset
 from equity.projection import require_metric
 from equity.settings import Settings
+from equity.visibility.outline import outline
 from equity.visibility.surface import Surface, build_surface, burn_buildings, grid_for
 from equity.visibility.viewshed import viewshed_window
 
@@ -208,6 +208,7 @@ def viewsheds(
 
 
 def _polygon(mask: np.ndarray, transform: Affine, cell: float) -> object:
-    """The visible cells of one view as one polygon, simplified to half a cell."""
-    parts = [shapely.geometry.shape(geom) for geom, value in features.shapes(mask, mask=mask > 0, transform=transform)]
-    return shapely.union_all(parts).simplify(cell / 2)
+    """The visible cells of one view as one polygon (or multipolygon, a part per 4-connected group of cells;
+    :func:`equity.visibility.outline.outline`), simplified to half a cell (topology preserved)."""
+    geom = outline(mask, transform)
+    return None if geom is None else shapely.simplify(geom, cell / 2, preserve_topology=True)
