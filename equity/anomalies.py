@@ -24,6 +24,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from scipy.spatial import cKDTree
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,29 @@ def _share_below(values: np.ndarray) -> np.ndarray:
     """The share of values strictly smaller than each value."""
     s = pd.Series(values)
     return ((s.rank(method="min") - 1) / s.notna().sum()).to_numpy()
+
+
+def incidents_within(cameras: gpd.GeoDataFrame, crime: gpd.GeoDataFrame, radius_m: float) -> np.ndarray:
+    """The number of incidents within ``radius_m`` of each camera: ``#{j : |c_i - p_j| <= r}``.
+
+    Counted with a k-d tree (scipy's ``cKDTree.query_ball_point`` with ``return_length``), which returns the
+    counts without listing the pairs: a million incidents around a few thousand cameras are millions of pairs,
+    which a spatial index query would hold in memory.
+
+    Examples
+    --------
+    >>> cams = gpd.GeoDataFrame(geometry=gpd.points_from_xy([0, 1000], [0, 0]), crs=3857)
+    >>> pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy([0, 100, 150, 151, 1000], [0] * 5), crs=3857)
+    >>> incidents_within(cams, pts, 150).tolist()
+    [3, 1]
+    """
+    if not len(cameras) or not len(crime):
+        return np.zeros(len(cameras), dtype=int)
+    tree = cKDTree(shapely.get_coordinates(crime.geometry.to_numpy()))
+    return np.asarray(
+        tree.query_ball_point(shapely.get_coordinates(cameras.geometry.to_numpy()), radius_m, return_length=True),
+        dtype=int,
+    )
 
 
 def anomaly_scores(
@@ -95,9 +119,7 @@ def anomaly_scores(
     out = pd.DataFrame({"nearest_camera_m": nearest}, index=cameras.index)
     out["isolation_score"] = _rank(nearest) if n > 1 else np.nan
     if crime is not None and len(crime):
-        ctree = shapely.STRtree(crime.geometry.to_numpy())
-        hits = ctree.query(shapely.buffer(pts, a.radius_m), predicate="intersects")
-        counts = np.bincount(hits[0], minlength=n) if n else np.zeros(0, int)
+        counts = incidents_within(cameras, crime, a.radius_m)
         out["incidents_nearby"] = counts
         out["need_score"] = 1.0 - _share_below(counts.astype(float))
         out["need_basis"] = f"incidents within {a.radius_m:g} m"
