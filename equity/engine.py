@@ -316,6 +316,7 @@ class TileTask:
     public: gpd.GeoSeries | None = None
     streets: gpd.GeoSeries | None = None
     public_known: bool = True
+    groups: bool = False
 
 
 @dataclass
@@ -332,6 +333,61 @@ class TileResult:
     missing_cells: int
     homes_views: pd.DataFrame | None = None
     homes_seen: pd.Series | None = None
+    group_cells: pd.DataFrame | None = None
+
+
+class _GroupCells:
+    """The seen open cells of a tile's core per group of views (an operator) and unit, counted as the
+    viewsheds come in, grouped: each view's window is OR-ed into one core-sized buffer, and when the group
+    changes the buffer's touched rectangle is counted (cells seen by at least one view of the group, not
+    building, by unit label; label 0 is outside every unit) and cleared."""
+
+    def __init__(self, groups: np.ndarray, core: tuple[int, int, int, int], open_: np.ndarray, labels: np.ndarray):
+        self.groups = groups
+        self.r0, self.r1, self.c0, self.c1 = core
+        self.open = open_
+        self.labels = labels
+        self.buffer = np.zeros(open_.shape, np.uint8)
+        self.group = -1
+        self.box = [0, 0, 0, 0]
+        self.rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def __call__(self, i: int, r0: int, c0: int, window: np.ndarray) -> None:
+        g = int(self.groups[i])
+        if g != self.group:
+            self.flush()
+            self.group = g
+            self.box = [self.r1, self.r0, self.c1, self.c0]
+        a, b = max(r0, self.r0), min(r0 + window.shape[0], self.r1)
+        c, d = max(c0, self.c0), min(c0 + window.shape[1], self.c1)
+        if a >= b or c >= d:
+            return
+        part = window[a - r0 : b - r0, c - c0 : d - c0]
+        self.buffer[a - self.r0 : b - self.r0, c - self.c0 : d - self.c0] |= part
+        box = self.box
+        box[0], box[1], box[2], box[3] = min(box[0], a), max(box[1], b), min(box[2], c), max(box[3], d)
+
+    def flush(self) -> None:
+        """Count the current group's cells and clear the buffer."""
+        if self.group < 0:
+            return
+        a, b, c, d = self.box
+        if a < b and c < d:
+            rect = (slice(a - self.r0, b - self.r0), slice(c - self.c0, d - self.c0))
+            seen = (self.buffer[rect] > 0) & self.open[rect]
+            n = np.bincount(self.labels[rect][seen])
+            units = np.flatnonzero(n)
+            self.rows.append((np.full(len(units), self.group, np.int64), units - 1, n[units].astype(np.int64)))
+            self.buffer[rect] = 0
+        self.group = -1
+
+    def table(self) -> pd.DataFrame:
+        """``group``, ``unit`` (position in the units, -1 outside them) and ``cells``."""
+        self.flush()
+        cols = [np.concatenate(x) if self.rows else np.zeros(0, np.int64) for x in zip(*self.rows, strict=True)]
+        if not cols:
+            cols = [np.zeros(0, np.int64)] * 3
+        return pd.DataFrame({"group": cols[0], "unit": cols[1], "cells": cols[2]})
 
 
 def run_tile(task: TileTask) -> TileResult:
@@ -357,15 +413,9 @@ def run_tile(task: TileTask) -> TileResult:
             ground = np.where(nan, np.float32(task.dem_fill), ground).astype(np.float32)
     surface = Surface(ground, burn_buildings(task.buildings, transform, shape), transform, crs)
     views = task.views
-    owned = views["owned"].to_numpy(bool)
-    cells = (views["row"].to_numpy(np.int64), views["col"].to_numpy(np.int64))
-    mine = viewsheds(views[owned], surface, s, polygons=task.polygons, cells=(cells[0][owned], cells[1][owned]))
-    others = viewsheds(views[~owned], surface, s, cells=(cells[0][~owned], cells[1][~owned]))
-    seen = (mine.count[cr0:cr1, cc0:cc1] > 0) | (others.count[cr0:cr1, cc0:cc1] > 0)
-    seen &= surface.building[cr0:cr1, cc0:cc1] <= 0
     core_shape = (cr1 - cr0, cc1 - cc0)
     core_transform = transform @ Affine.translation(cc0, cr0)
-    covered = pd.Series(dtype="int64")
+    labels = np.zeros(core_shape, np.int32)
     if len(task.units):
         labels = features.rasterize(
             ((geom, int(pos) + 1) for pos, geom in zip(task.units["pos"], task.units.geometry, strict=True)),
@@ -374,23 +424,45 @@ def run_tile(task: TileTask) -> TileResult:
             fill=0,
             dtype="int32",
         )
-        values = labels[seen]
-        values = values[values > 0]
-        found, n = np.unique(values, return_counts=True)
-        covered = pd.Series(n.astype("int64"), index=found - 1)
+    open_core = surface.building[cr0:cr1, cc0:cc1] <= 0
+    # all the views within reach in one sweep, grouped (by operator) when the groups' areas are asked for
+    groups = views["group"].to_numpy(np.int64) if task.groups else np.zeros(len(views), np.int64)
+    order = np.argsort(groups, kind="stable")
+    owned = views["owned"].to_numpy(bool)
+    cells = (views["row"].to_numpy(np.int64)[order], views["col"].to_numpy(np.int64)[order])
+    by_group = _GroupCells(groups[order], (cr0, cr1, cc0, cc1), open_core, labels) if task.groups else None
+    swept = viewsheds(
+        views.iloc[order],
+        surface,
+        s,
+        polygons=owned[order] if task.polygons else False,
+        cells=cells,
+        on_window=by_group,
+    )
+    mine_at = np.argsort(order, kind="stable")[np.flatnonzero(owned)]  # the own views' places in the sweep
+    mine_observer = swept.observer.iloc[mine_at]
+    seen = (swept.count[cr0:cr1, cc0:cc1] > 0) & open_core
+    values = labels[seen]
+    values = values[values > 0]
+    found, n = np.unique(values, return_counts=True)
+    covered = pd.Series(n.astype("int64"), index=found - 1)
     own_views = pd.DataFrame(
-        {"visible_cells": mine.visible_cells.to_numpy(), "observer_status": mine.observer["status"].to_numpy()},
+        {
+            "visible_cells": swept.visible_cells.to_numpy()[mine_at],
+            "observer_status": mine_observer["status"].to_numpy(),
+        },
         index=views.index[owned],
     )
-    polygons = mine.polygons if mine.polygons is not None else pd.Series(None, index=views.index[owned], dtype=object)
+    polygons = swept.polygons.to_numpy()[mine_at] if swept.polygons is not None else None
     result = TileResult(
         index=tile.index,
         views=own_views,
-        polygons=pd.Series(polygons.to_numpy(), index=views.index[owned], dtype=object),
+        polygons=pd.Series(polygons, index=views.index[owned], dtype=object),
         covered=covered,
         seen_bits=np.packbits(seen, axis=None),
         core_shape=core_shape,
         missing_cells=missing,
+        group_cells=by_group.table() if by_group is not None else None,
     )
     if task.homes is not None:
         from equity import homes as home_analysis
@@ -401,7 +473,7 @@ def run_tile(task: TileTask) -> TileResult:
         )
         rings = home_analysis.facade_rings(surface, homes)
         found_homes = home_analysis.homes_in_view(
-            views[owned], surface, homes, land, rings, mine.observer, s, public_known=task.public_known
+            views[owned], surface, homes, land, rings, mine_observer, s, public_known=task.public_known
         )
         result.homes_views = found_homes.per_view
         seen_by = found_homes.per_home["seen_by"]
@@ -474,6 +546,7 @@ class TiledResult:
     tile_cells: int
     homes_views: pd.DataFrame | None = None
     homes_seen: pd.Series | None = None
+    group_cells: pd.DataFrame | None = None
 
 
 #: Columns of a view that a tile's work reads.
@@ -492,11 +565,21 @@ def run_tiles(
     settings: Settings,
     homes: Any = None,
     polygons: bool = True,
+    groups: np.ndarray | None = None,
 ) -> TiledResult:
-    """Cut ``grid`` into tiles, run :func:`run_tile` for each on ``engine``, and merge the results.
+    r"""Cut ``grid`` into tiles, run :func:`run_tile` for each on ``engine``, and merge the results.
 
     ``homes`` (an object with ``homes``, ``residential``, ``public``, ``streets`` and ``public_known``, as
     :class:`equity.study.HomeInputs`) adds the homes-in-view analysis to every tile.
+
+    ``groups`` (an integer code per view, such as its operator's) adds each group's cells in view per unit,
+    ``group_cells`` (columns ``group``, ``unit``: the unit's position, -1 outside the units, and ``cells``),
+    counted like the coverage, each cell by the tile that holds it:
+
+    .. math:: n(g, u) = \sum_{tiles} \#\{c \in tile : open(c), unit(c) = u,
+              \exists v \in g : seen_v(c)\}
+
+    so that a group's area in view, ``cell² · n(g, u)`` m², counts a cell seen by several of its views once.
     """
     cell = grid.cell
     nrows, ncols = grid.shape
@@ -517,6 +600,8 @@ def run_tiles(
         {c: views[c].to_numpy() for c in VIEW_COLUMNS}, geometry=views.geometry.to_numpy(), crs=views.crs
     )
     view_data.index = views.index
+    if groups is not None:
+        view_data["group"] = np.asarray(groups, np.int64)
     layers = _Layers(units, buildings, homes)
     crs = CRS.from_user_input(views.crs).to_wkt()
     from equity.homes import HomeSettings
@@ -548,6 +633,7 @@ def run_tiles(
                 dem=dem,
                 dem_fill=dem_fill,
                 polygons=polygons,
+                groups=groups is not None,
             )
             if homes is not None:
                 # a street counts as public space out to its half width: take the streets that near the window
@@ -567,6 +653,7 @@ def run_tiles(
     covered = pd.Series(0, index=np.arange(len(units)), dtype="int64")
     mosaic_tiles = {}
     missing = 0
+    group_parts = []
     homes_views = _empty_home_views(views.index) if homes is not None else None
     homes_seen = pd.Series(0, index=homes.homes.index, dtype="int64") if homes is not None else None
     for tile in tiles:  # in the tiles' order, whatever order they finished in
@@ -577,6 +664,8 @@ def run_tiles(
         covered = covered.add(result.covered, fill_value=0).astype("int64")
         mosaic_tiles[tile.index] = (tile, result.seen_bits, result.core_shape)
         missing += result.missing_cells
+        if result.group_cells is not None:
+            group_parts.append(result.group_cells)
         if homes_views is not None and result.homes_views is not None:
             for col in homes_views.columns:
                 homes_views.loc[result.homes_views.index, col] = result.homes_views[col].to_numpy()
@@ -592,7 +681,15 @@ def run_tiles(
         tile_cells=engine.tile_cells,
         homes_views=homes_views,
         homes_seen=homes_seen,
+        group_cells=_sum_group_cells(group_parts) if groups is not None else None,
     )
+
+
+def _sum_group_cells(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The tiles' cells per group and unit, summed (every cell was counted by one tile only)."""
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({"group": [], "unit": [], "cells": []})
+    frame = frame.astype("int64")
+    return frame.groupby(["group", "unit"], as_index=False)["cells"].sum().sort_values(["group", "unit"])
 
 
 def _empty_home_views(index: pd.Index) -> pd.DataFrame:

@@ -50,16 +50,29 @@ def normalise_operators(views: pd.DataFrame) -> pd.Series:
     )
 
 
-def operators_table(views: gpd.GeoDataFrame, fields: gpd.GeoSeries) -> pd.DataFrame:
-    """City-wide: each operator's cameras, views, area in view (km², overlaps counted once) and, when the homes
-    analysis ran, the share of its cameras that look mostly into homes. Sorted by cameras, most first."""
+def operators_table(
+    views: gpd.GeoDataFrame, fields: gpd.GeoSeries | None, *, seen: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    r"""City-wide: each operator's cameras, views, area in view (km², overlaps counted once) and, when the homes
+    analysis ran, the share of its cameras that look mostly into homes. Sorted by cameras, most first.
+
+    The area in view of operator ``o`` is either the area of the union of its views' polygons ``fields``
+    (open ground), ``A(o) = |∪_{v ∈ o} F_v| / 10⁶`` km², or, with ``seen`` (the viewshed grid's cells, a table
+    with ``operator``, ``unit`` and ``m2``, see :func:`equity.engine.run_tiles`), the sum of its seen open
+    cells over the whole grid, units or not, ``A(o) = cell² · #{c : open(c), ∃ v ∈ o : seen_v(c)} / 10⁶``
+    km², exact on the grid and computed in time linear in the number of views.
+    """
     op = views["operator_normalised"]
+    totals = seen.groupby("operator")["m2"].sum() if seen is not None else None
     rows = []
     for name, idx in op.groupby(op).groups.items():
         sel = views.loc[idx]
-        polys = fields.loc[idx].dropna()
-        polys = polys[~polys.is_empty]
-        area = float(shapely.union_all(polys.to_numpy()).area) / 1e6 if len(polys) else 0.0
+        if totals is not None:
+            area = float(totals.get(name, 0.0)) / 1e6
+        else:
+            polys = fields.loc[idx].dropna()
+            polys = polys[~polys.is_empty]
+            area = float(shapely.union_all(polys.to_numpy()).area) / 1e6 if len(polys) else 0.0
         row = {
             "operator": name,
             "cameras": int(sel["camera_id"].nunique()),
@@ -78,21 +91,41 @@ def operators_table(views: gpd.GeoDataFrame, fields: gpd.GeoSeries) -> pd.DataFr
     return table.sort_values(["cameras", "operator"], ascending=[False, True]).reset_index(drop=True)
 
 
-def by_unit(views: gpd.GeoDataFrame, fields: gpd.GeoSeries, units: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Per unit and operator: cameras located in the unit, and the area of the unit in that operator's view.
+def by_unit(
+    views: gpd.GeoDataFrame,
+    fields: gpd.GeoSeries | None,
+    units: gpd.GeoDataFrame,
+    *,
+    seen: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    r"""Per unit and operator: cameras located in the unit, and the area of the unit in that operator's view.
 
     A long table with columns ``unit_id``, ``operator``, ``cameras`` and ``covered_km2`` (rows only where an
-    operator has a camera or a view in the unit).
+    operator has a camera or a view in the unit). The area of unit ``u`` in view of operator ``o`` is the area
+    of ``u ∩ ∪_{v ∈ o} F_v`` on open ground (``fields``), or, with ``seen`` (:func:`operators_table`), its
+    seen open cells, ``cell² · #{c : open(c), unit(c) = u, ∃ v ∈ o : seen_v(c)} / 10⁶`` km².
     """
     rows = []
     geoms = units.geometry.to_numpy()
+    per_unit = None
+    if seen is not None:
+        inside = seen[seen["unit"] >= 0]
+        per_unit = dict(list(inside.groupby("operator")))
     for name, idx in views.groupby("operator_normalised").groups.items():
         sel = views.loc[idx]
-        polys = fields.loc[idx].dropna()
-        polys = polys[~polys.is_empty]
-        seen = shapely.union_all(polys.to_numpy()) if len(polys) else None
         cams = sel.dropna(subset=["unit_id"]).groupby("unit_id")["camera_id"].nunique()
-        areas = shapely.area(shapely.intersection(geoms, seen)) / 1e6 if seen is not None else np.zeros(len(units))
+        if per_unit is not None:
+            areas = np.zeros(len(units))
+            part = per_unit.get(name)
+            if part is not None:
+                np.add.at(areas, part["unit"].to_numpy(np.int64), part["m2"].to_numpy(float) / 1e6)
+        else:
+            polys = fields.loc[idx].dropna()
+            polys = polys[~polys.is_empty]
+            union = shapely.union_all(polys.to_numpy()) if len(polys) else None
+            areas = (
+                shapely.area(shapely.intersection(geoms, union)) / 1e6 if union is not None else np.zeros(len(units))
+            )
         for unit_id, area in zip(units["unit_id"], areas, strict=True):
             n = int(cams.get(unit_id, 0))
             if n or area > 0:

@@ -26,6 +26,7 @@ from equity.inequality import BOOTSTRAP_SAMPLES, city_measures, need_gap
 from equity.io import cameras_from_file, crime_from_file, population_layer_from_file, units_from_file
 from equity.io._common import REJECTED_COLUMNS
 from equity.metrics import equity_table
+from equity.operators import normalise_operators
 from equity.population import interpolate_population
 from equity.projection import metric_crs, to_metric
 from equity.sensitivity import sensitivity
@@ -162,6 +163,7 @@ class Study:
         meta["cameras"] = cam_read.meta
         views = to_metric(normalise_cameras(cam_read.data, s), crs)
         views["unit_id"] = coverage.assign_units(views, units).to_numpy()
+        operator_of = normalise_operators(views)  # the tiles count each operator's cells in view
         n_cams = views["camera_id"].nunique()
         inside = views["unit_id"].notna()
         if not inside.any():
@@ -210,10 +212,12 @@ class Study:
         seen = None
         homes = None
         if self.buildings is not None or self.dem is not None:
-            seen = self._visibility(views, units, table, meta, counts, rejected, streets)
+            seen = self._visibility(views, units, table, meta, counts, rejected, streets, operator_of)
             sectors = seen.polygons
             homes = seen.homes
+            operator_cells = seen.operators
         else:
+            operator_cells = None
             sectors = fov_sectors(views, s)
             table["covered_m2"] = coverage.covered_area_by_unit(sectors, units)
             table["open_m2"] = table["area_m2"]
@@ -268,7 +272,9 @@ class Study:
             result_table = result_table.join(_clusters(gpd.GeoDataFrame(result_table, geometry=units.geometry), counts))
         result_table["data_gaps"] = _data_gaps(result_table, units, cam_read.meta)
         counts["units_with_data_gaps"] = int(result_table["data_gaps"].notna().sum())
-        operators, operators_units = self._who_watches(views, sectors, units, result_table, crime_points, meta, counts)
+        operators, operators_units = self._who_watches(
+            views, sectors, units, result_table, crime_points, meta, counts, operator_cells, operator_of
+        )
         out_units = gpd.GeoDataFrame(result_table, geometry=units.geometry, crs=crs)
         rej = (
             pd.concat([r for r in rejected if not r.empty], ignore_index=True)
@@ -307,6 +313,7 @@ class Study:
         counts: dict,
         rejected: list,
         streets: gpd.GeoDataFrame | None = None,
+        operator_of: pd.Series | None = None,
     ) -> SeenArea:
         """Viewsheds on the surface model (buildings and/or DEM); fills the table's covered and open areas."""
         from equity.buildings import buildings_with_heights
@@ -338,6 +345,9 @@ class Study:
         home_inputs = None
         if footprints is not None:
             home_inputs = self._home_inputs(units, footprints, streets, counts)
+        if operator_of is None:
+            operator_of = normalise_operators(views)
+        operator_codes, operator_names = pd.factorize(operator_of)
         tiled = run_tiles(
             engine=self.engine or Engine(),
             grid=grid,
@@ -348,6 +358,7 @@ class Study:
             dem_fill=dem_fill,
             settings=s,
             homes=home_inputs,
+            groups=operator_codes,
         )
         if self.dem is not None:
             missing = tiled.missing_cells / float(shape[0] * shape[1])
@@ -381,7 +392,15 @@ class Study:
         homes = None
         if home_inputs is not None:
             homes = self._homes_merge(views, units, table, home_inputs, tiled, meta, counts)
-        return SeenArea(tiled.mosaic, tiled.polygons, homes)
+        cells = tiled.group_cells
+        operators = pd.DataFrame(
+            {
+                "operator": np.asarray(operator_names, dtype=object)[cells["group"].to_numpy()],
+                "unit": cells["unit"].to_numpy(),
+                "m2": cells["cells"].to_numpy() * cell_area,
+            }
+        )
+        return SeenArea(tiled.mosaic, tiled.polygons, homes, operators)
 
     def _dem_check(self, grid: Any, crs: Any, meta: dict) -> float | None:
         """Check the DEM once over the whole study area on a coarse grid (at most 2,048 cells a side): that
@@ -479,19 +498,22 @@ class Study:
         crime: gpd.GeoDataFrame | None,
         meta: dict,
         counts: dict,
+        operator_cells: pd.DataFrame | None = None,
+        operator_of: pd.Series | None = None,
     ) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Operators and ownership (:mod:`equity.operators`) and placement anomalies (:mod:`equity.anomalies`);
-        adds their columns to the views and the units' table."""
+        adds their columns to the views and the units' table. ``operator_cells``: each operator's seen open
+        cells per unit from the viewshed grid (:attr:`SeenArea.operators`), used instead of ``fields``."""
         from equity import anomalies, operators
 
-        views["operator_normalised"] = operators.normalise_operators(views)
+        views["operator_normalised"] = operators.normalise_operators(views) if operator_of is None else operator_of
         counts["cameras_without_operator"] = int(
             (views.drop_duplicates("camera_id")["operator_normalised"] == operators.UNKNOWN).sum()
         )
         for col, values in operators.ownership_by_unit(views, units).items():
             table[col] = values.to_numpy()
-        city_table = operators.operators_table(views, fields)
-        per_unit = operators.by_unit(views, fields, units)
+        city_table = operators.operators_table(views, fields, seen=operator_cells)
+        per_unit = operators.by_unit(views, fields, units, seen=operator_cells)
         cams = views.drop_duplicates("camera_id")
         intrusion = (
             views.groupby("camera_id")["intrusion_score"].max().reindex(cams["camera_id"]).set_axis(cams.index)
@@ -570,12 +592,14 @@ class Study:
 
 @dataclass
 class SeenArea:
-    """The open cells seen by at least one view (:class:`equity.engine.SeenMosaic`, kept tile by tile), and
-    each view's viewshed polygon."""
+    """The open cells seen by at least one view (:class:`equity.engine.SeenMosaic`, kept tile by tile), each
+    view's viewshed polygon, the homes (internal analyses), and each operator's seen open cells per unit
+    (``operator``, ``unit``: position in the units or -1 outside them, ``m2``)."""
 
     seen: Any
     polygons: gpd.GeoSeries
     homes: gpd.GeoDataFrame | None = None
+    operators: pd.DataFrame | None = None
 
     def points_seen(self, points: gpd.GeoDataFrame) -> np.ndarray:
         """Is each point on a seen cell (False outside the grid)."""

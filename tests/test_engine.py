@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import rasterio
 from affine import Affine
@@ -70,6 +71,8 @@ def _same(a, b) -> None:
     assert a.sectors[both].geom_equals_exact(b.sectors[both], tolerance=0).all()
     crime_a, crime_b = a.units["crimes_in_view"], b.units["crimes_in_view"]
     assert crime_a.equals(crime_b)
+    pd.testing.assert_frame_equal(a.operators, b.operators)
+    pd.testing.assert_frame_equal(a.operators_by_unit, b.operators_by_unit)
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +100,26 @@ def test_tiled_run_is_identical_to_one_grid(city, untiled):
     assert untiled.units["covered_km2"].sum() > 0
     assert untiled.views["homes_in_view"].sum() > 0
     _same(untiled, tiled)
+
+
+def test_operators_area_in_view_from_the_cells(untiled):
+    """Each operator's area in view is its seen open cells, each counted once: at most the sum of its views',
+    and within a unit at most the unit's area in view; together at least the units' area in view."""
+    ops = untiled.operators.set_index("operator")
+    views = untiled.views
+    for name, group in views.groupby("operator_normalised"):
+        m2 = ops.loc[name, "covered_km2"] * 1e6
+        assert m2 <= group["visible_m2"].sum() + 1e-6
+        assert (m2 > 0) == (group["visible_m2"].sum() > 0)
+    assert ops["covered_km2"].sum() >= untiled.units["covered_km2"].sum() - 1e-9
+    per_unit = untiled.operators_by_unit.merge(untiled.units[["unit_id", "covered_km2"]], on="unit_id")
+    assert (per_unit["covered_km2_x"] <= per_unit["covered_km2_y"] + 1e-9).all()
+    assert (
+        per_unit.groupby("unit_id")["covered_km2_x"]
+        .sum()
+        .ge(untiled.units.set_index("unit_id")["covered_km2"].reindex(per_unit["unit_id"].unique()) - 1e-9)
+        .all()
+    )
 
 
 def test_process_pool_is_identical(city, untiled):

@@ -14,6 +14,7 @@ sector's area, as the 2D shadows' would with the number of footprints in range.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -109,8 +110,9 @@ def viewsheds(
     surface: Surface,
     settings: Settings | None = None,
     *,
-    polygons: bool = False,
+    polygons: bool | np.ndarray = False,
     cells: tuple[np.ndarray, np.ndarray] | None = None,
+    on_window: Callable[[int, int, int, np.ndarray], None] | None = None,
 ) -> ViewshedResult:
     """Run the viewshed kernel for every view that counts toward coverage.
 
@@ -119,7 +121,10 @@ def viewsheds(
     within its vertical field of view (:func:`vertical_fov`); the target is ``settings.target_height_m``
     above the surface. ``cells`` gives the row and column of each camera's cell on ``surface`` when the caller
     knows them already (a tile of a larger grid, :mod:`equity.engine`); by default they are computed from the
-    camera points.
+    camera points. ``polygons`` asks for every view's polygon (True) or for those of the views marked in a
+    boolean array aligned to the views. ``on_window(i, r0, c0, window)``, when given, is called with each
+    computed view's position ``i``, the surface row and column of its window's upper-left cell and the window
+    (uint8, 1 where seen; reused, so copy what is kept), in the views' order.
     """
     s = settings or Settings()
     require_metric(views, "camera layer")
@@ -136,6 +141,8 @@ def viewsheds(
     observer_m = np.full(len(views), np.nan)
     status_of = np.full(len(views), "not in coverage", dtype=object)
     polys: list[object] = [None] * len(views)
+    want = np.broadcast_to(np.asarray(polygons, bool), (len(views),))
+    asked = bool(want.any()) if isinstance(polygons, np.ndarray) else bool(polygons)
     cell = surface.cell
     records = zip(
         views["in_coverage"],
@@ -193,7 +200,9 @@ def viewsheds(
         count[r0 : r1 + 1, c0 : c1 + 1] += window
         ground_m[i], observer_m[i], status_of[i] = ground, zo, status
         obs_row[i], obs_col[i] = r, c
-        if polygons and visible[i]:
+        if on_window is not None:
+            on_window(i, r0, c0, window)
+        if want[i] and visible[i]:
             polys[i] = _polygon(window, surface.transform @ Affine.translation(c0, r0), cell)
     obs = pd.DataFrame(
         {"row": obs_row, "col": obs_col, "ground_m": ground_m, "observer_m": observer_m, "status": status_of},
@@ -203,7 +212,7 @@ def viewsheds(
         count=count,
         visible_cells=pd.Series(visible, index=views.index),
         observer=obs,
-        polygons=gpd.GeoSeries(polys, index=views.index, crs=surface.crs) if polygons else None,
+        polygons=gpd.GeoSeries(polys, index=views.index, crs=surface.crs) if asked else None,
     )
 
 
