@@ -137,9 +137,11 @@ def anomaly_scores(
     out["anomaly_components"] = comps.notna().sum(axis=1)
     out["anomaly_rank"] = out["anomaly_score"].rank(ascending=False, method="min").astype("Int64")
     out["anomaly_flag"] = out["anomaly_score"] >= a.flag_score
-    out["anomaly_explanation"] = [
-        _explain(row, a, period) if row["anomaly_flag"] else None for _, row in out.iterrows()
-    ]
+    explanation = np.full(n, None, dtype=object)
+    flagged = np.flatnonzero(out["anomaly_flag"].to_numpy(bool))
+    # one sentence per flagged camera only (walking the rows of a frame is slow)
+    explanation[flagged] = [_explain(row, a, period) for _, row in out.iloc[flagged].iterrows()]
+    out["anomaly_explanation"] = explanation
     return out
 
 
