@@ -19,12 +19,12 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from rasterio import features
 
 from equity._progress import progress
 from equity.cameras import grid_north_offset
 from equity.settings import Settings
 from equity.visibility import Surface, vertical_fov
+from equity.visibility.surface import burn_polygons
 from equity.visibility.viewshed import viewshed_window
 
 #: OSM ``building`` values of homes (https://wiki.openstreetmap.org/wiki/Key:building, "Accommodation").
@@ -133,14 +133,14 @@ def land_classes(
         private.extend(g for g in residential if g is not None)
     private.extend(homes.geometry.buffer(hs.yard_m))
     if private:
-        features.rasterize(((g, LAND_PRIVATE) for g in private), out=land, transform=surface.transform)
+        burn_polygons(np.array(private, dtype=object), np.full(len(private), LAND_PRIVATE), land, surface.transform)
     shared = []
     if public is not None:
         shared.extend(g for g in public if g is not None)
     if streets is not None and len(streets):
         shared.extend(streets.buffer(hs.street_half_width_m))
     if shared:
-        features.rasterize(((g, LAND_PUBLIC) for g in shared), out=land, transform=surface.transform)
+        burn_polygons(np.array(shared, dtype=object), np.full(len(shared), LAND_PUBLIC), land, surface.transform)
     land[surface.building > 0] = LAND_BUILDING
     return land
 
@@ -168,7 +168,7 @@ def _home_labels(surface: Surface, homes: gpd.GeoDataFrame, distance: float) -> 
         # larger homes first, so that where two strips meet the smaller home keeps its own
         order = np.argsort(-homes.geometry.area.to_numpy(), kind="stable")
         geoms = homes.geometry.buffer(distance).to_numpy()
-        features.rasterize(((geoms[i], int(i) + 1) for i in order), out=labels, transform=surface.transform)
+        burn_polygons(geoms[order], order + 1, labels, surface.transform)
     labels[surface.building > 0] = 0
     return labels
 
