@@ -352,7 +352,7 @@ class _GroupCells:
         self.box = [0, 0, 0, 0]
         self.rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
-    def __call__(self, i: int, r0: int, c0: int, window: np.ndarray) -> None:
+    def __call__(self, i: int, r0: int, c0: int, window: np.ndarray, *_: object) -> None:
         g = int(self.groups[i])
         if g != self.group:
             self.flush()
@@ -431,13 +431,33 @@ def run_tile(task: TileTask) -> TileResult:
     owned = views["owned"].to_numpy(bool)
     cells = (views["row"].to_numpy(np.int64)[order], views["col"].to_numpy(np.int64)[order])
     by_group = _GroupCells(groups[order], (cr0, cr1, cc0, cc1), open_core, labels) if task.groups else None
+    homes_sweep = None
+    if task.homes is not None:
+        from equity import homes as home_analysis
+
+        homes = task.homes
+        land = home_analysis.land_classes(
+            surface, homes, residential=task.residential, public=task.public, streets=task.streets
+        )
+        rings = home_analysis.facade_rings(surface, homes)
+        homes_sweep = home_analysis.HomesSweep(views[owned], surface, homes, land, rings, s)
+    # the own views' positions among the own views, by their place in the sweep (-1: a view of the margin)
+    own_of = np.full(len(views), -1, np.int64)
+    own_of[np.argsort(order, kind="stable")[np.flatnonzero(owned)]] = np.arange(int(owned.sum()))
+
+    def on_window(i: int, r0: int, c0: int, window: np.ndarray, r: int, c: int, zo: float) -> None:
+        if by_group is not None:
+            by_group(i, r0, c0, window)
+        if homes_sweep is not None and own_of[i] >= 0:  # homes from the coverage sweep's window, not a new one
+            homes_sweep.view(int(own_of[i]), r0, c0, window, r, c, zo)
+
     swept = viewsheds(
         views.iloc[order],
         surface,
         s,
         polygons=owned[order] if task.polygons else False,
         cells=cells,
-        on_window=by_group,
+        on_window=on_window if by_group is not None or homes_sweep is not None else None,
     )
     mine_at = np.argsort(order, kind="stable")[np.flatnonzero(owned)]  # the own views' places in the sweep
     mine_observer = swept.observer.iloc[mine_at]
@@ -464,17 +484,8 @@ def run_tile(task: TileTask) -> TileResult:
         missing_cells=missing,
         group_cells=by_group.table() if by_group is not None else None,
     )
-    if task.homes is not None:
-        from equity import homes as home_analysis
-
-        homes = task.homes
-        land = home_analysis.land_classes(
-            surface, homes, residential=task.residential, public=task.public, streets=task.streets
-        )
-        rings = home_analysis.facade_rings(surface, homes)
-        found_homes = home_analysis.homes_in_view(
-            views[owned], surface, homes, land, rings, mine_observer, s, public_known=task.public_known
-        )
+    if homes_sweep is not None:
+        found_homes = homes_sweep.result(public_known=task.public_known)
         result.homes_views = found_homes.per_view
         seen_by = found_homes.per_home["seen_by"]
         result.homes_seen = seen_by[seen_by > 0]

@@ -218,99 +218,126 @@ def homes_in_view(
     were given) the public area is unknown, and the score is left empty rather than read as 1.
     """
     s = settings or Settings()
-    hs = home_settings or HomeSettings()
-    if yards is None:
-        yards = yard_labels(surface, homes, land, hs)
-    n = len(views)
-    cell = surface.cell
-    kinds = homes["home"].to_numpy() if len(homes) else np.array([], dtype=object)
-    probable = np.array([k == "probable" for k in kinds], bool)
-    seen_by = np.zeros(len(homes), np.int64)
-    cols = {k: np.zeros(n) for k in ("homes_in_view", "probable_homes_in_view", "private_m2", "public_m2", "other_m2")}
-    offsets = grid_north_offset(views.geometry) if n else np.zeros(0)
+    sweep = HomesSweep(views, surface, homes, land, rings, s, home_settings, yards)
+    status = observer["status"].to_numpy()
+    rows, cols = observer["row"].to_numpy(np.int64), observer["col"].to_numpy(np.int64)
+    heights = observer["observer_m"].to_numpy(float)
     nrows, ncols = surface.shape
-    for i in progress(range(n), total=n, desc="homes in view of cameras"):
-        status = observer["status"].iloc[i]
-        if status not in ("ok", "moved off a building"):
+    for i in progress(range(len(views)), total=len(views), desc="homes in view of cameras"):
+        if status[i] not in ("ok", "moved off a building"):
             continue
-        r, c = int(observer["row"].iloc[i]), int(observer["col"].iloc[i])
-        zo = float(observer["observer_m"].iloc[i])
-        fov = float(views["fov_deg"].iloc[i])
-        rng = float(views["range_m"].iloc[i])
-        direction = views["direction_deg"].iloc[i]
-        bearing = (0.0 if pd.isna(direction) else float(direction)) + float(offsets[i])
-        tilt = views["tilt_deg"].iloc[i]
-        tilt = np.nan if pd.isna(tilt) else float(tilt)
-        vfov = vertical_fov(fov, s.lens_fov_cap_deg)
-        reach = math.floor(rng / cell)
+        r, c, zo = int(rows[i]), int(cols[i]), float(heights[i])
+        reach = math.floor(sweep.rng[i] / surface.cell)
         r0, r1 = max(0, r - reach), min(nrows - 1, r + reach)
         c0, c1 = max(0, c - reach), min(ncols - 1, c + reach)
         window = np.zeros((r1 - r0 + 1, c1 - c0 + 1), np.uint8)
-        viewshed_window(
-            surface.dsm,
+        sweep.kernel(window, i, r, c, zo, s.target_height_m, r0, c0)
+        sweep.view(i, r0, c0, window, r, c, zo)
+    return sweep.result(public_known=public_known)
+
+
+class HomesSweep:
+    """The homes-in-view analysis one view at a time, from the view's window at the person height (the
+    coverage sweep's, so that it is not swept twice; :func:`equity.visibility.viewsheds` hands it over) and
+    its own sweeps at the window heights. See :func:`homes_in_view` for what it computes."""
+
+    def __init__(
+        self,
+        views: gpd.GeoDataFrame,
+        surface: Surface,
+        homes: gpd.GeoDataFrame,
+        land: np.ndarray,
+        rings: np.ndarray,
+        settings: Settings | None = None,
+        home_settings: HomeSettings | None = None,
+        yards: np.ndarray | None = None,
+    ) -> None:
+        self.s = settings or Settings()
+        self.hs = home_settings or HomeSettings()
+        self.surface, self.land, self.rings = surface, land, rings
+        self.yards = yard_labels(surface, homes, land, self.hs) if yards is None else yards
+        n = len(views)
+        self.index = views.index
+        self.homes_index = homes.index
+        kinds = homes["home"].to_numpy() if len(homes) else np.array([], dtype=object)
+        self.probable = np.array([k == "probable" for k in kinds], bool)
+        self.seen_by = np.zeros(len(homes), np.int64)
+        self.cols = {
+            k: np.zeros(n) for k in ("homes_in_view", "probable_homes_in_view", "private_m2", "public_m2", "other_m2")
+        }
+        offsets = grid_north_offset(views.geometry) if n else np.zeros(0)
+        direction = views["direction_deg"].to_numpy(float)
+        self.bearing = np.where(np.isnan(direction), 0.0, direction) + offsets
+        self.fov = views["fov_deg"].to_numpy(float)
+        self.rng = views["range_m"].to_numpy(float)
+        self.tilt = views["tilt_deg"].to_numpy(float)
+        self.vfov = np.array([vertical_fov(f, self.s.lens_fov_cap_deg) if f == f else 0.0 for f in self.fov])
+
+    def kernel(self, out: np.ndarray, i: int, r: int, c: int, zo: float, target: float, r0: int, c0: int) -> int:
+        """Sweep view ``i`` from cell ``(r, c)`` at height ``zo`` for targets ``target`` m above the surface,
+        into ``out`` (the window whose upper-left cell is ``(r0, c0)``)."""
+        return viewshed_window(
+            self.surface.dsm,
             r,
             c,
             zo,
-            s.target_height_m,
-            cell,
-            rng,
-            bearing,
-            fov,
-            tilt,
-            vfov,
-            s.curvature_coeff,
-            window,
+            target,
+            self.surface.cell,
+            float(self.rng[i]),
+            float(self.bearing[i]),
+            float(self.fov[i]),
+            float(self.tilt[i]),
+            float(self.vfov[i]),
+            self.s.curvature_coeff,
+            out,
             r0,
             c0,
         )
-        land_w = land[r0 : r1 + 1, c0 : c1 + 1][window > 0]
-        cols["private_m2"][i] = np.count_nonzero(land_w == LAND_PRIVATE) * cell * cell
-        cols["public_m2"][i] = np.count_nonzero(land_w == LAND_PUBLIC) * cell * cell
-        cols["other_m2"][i] = np.count_nonzero(land_w == LAND_OTHER) * cell * cell
-        yard_w = yards[r0 : r1 + 1, c0 : c1 + 1]
-        yard_cells = yard_w[(window > 0) & (yard_w > 0)]
+
+    def view(self, i: int, r0: int, c0: int, window: np.ndarray, r: int, c: int, zo: float) -> None:
+        """Add view ``i``, whose window at the person height (upper-left cell ``(r0, c0)``) is ``window``, and
+        whose observer stands on cell ``(r, c)`` at height ``zo``."""
+        cell = self.surface.cell
+        rr = slice(r0, r0 + window.shape[0])
+        cc = slice(c0, c0 + window.shape[1])
+        visible = window > 0
+        land_w = self.land[rr, cc][visible]
+        counts = np.bincount(land_w, minlength=LAND_BUILDING + 1)
+        self.cols["private_m2"][i] = counts[LAND_PRIVATE] * cell * cell
+        self.cols["public_m2"][i] = counts[LAND_PUBLIC] * cell * cell
+        self.cols["other_m2"][i] = counts[LAND_OTHER] * cell * cell
+        yard_w = self.yards[rr, cc]
+        yard_cells = yard_w[visible & (yard_w > 0)]
         labels, n_cells = np.unique(yard_cells, return_counts=True)
-        seen_yards = labels[n_cells * cell * cell >= hs.yard_min_m2]
-        ring_w = rings[r0 : r1 + 1, c0 : c1 + 1]
+        seen_yards = labels[n_cells * cell * cell >= self.hs.yard_min_m2]
+        ring_w = self.rings[rr, cc]
         seen_facades = np.zeros(0, np.int32)
         if ring_w.any():
             facade = np.zeros_like(window)
-            for height in hs.window_heights_m:
-                viewshed_window(
-                    surface.dsm,
-                    r,
-                    c,
-                    zo,
-                    height,
-                    cell,
-                    rng,
-                    bearing,
-                    fov,
-                    tilt,
-                    vfov,
-                    s.curvature_coeff,
-                    facade,
-                    r0,
-                    c0,
-                )
+            for height in self.hs.window_heights_m:
+                self.kernel(facade, i, r, c, zo, height, r0, c0)
             seen_facades = ring_w[(facade > 0) & (ring_w > 0)]
         seen = np.unique(np.concatenate([seen_facades, seen_yards])) - 1
         if len(seen) == 0:
-            continue
-        seen_by[seen] += 1
-        cols["probable_homes_in_view"][i] = int(probable[seen].sum())
-        cols["homes_in_view"][i] = len(seen) - cols["probable_homes_in_view"][i]
-    per_view = pd.DataFrame(cols, index=views.index)
-    for col in ("homes_in_view", "probable_homes_in_view"):
-        per_view[col] = per_view[col].astype("int64")
-    classified = per_view["private_m2"] + per_view["public_m2"]
-    per_view["intrusion_score"] = (per_view["private_m2"] / classified.where(classified > 0)).astype(float)
-    if not public_known:  # without streets or public spaces, Q is unknown, not zero: no score, no flag
-        per_view["intrusion_score"] = np.nan
-    per_view["looks_into_homes"] = (per_view["intrusion_score"] >= hs.flag_share) & (
-        per_view["homes_in_view"] + per_view["probable_homes_in_view"] > 0
-    )
-    return HomesInView(per_view=per_view, per_home=pd.DataFrame({"seen_by": seen_by}, index=homes.index))
+            return
+        self.seen_by[seen] += 1
+        probable = int(self.probable[seen].sum())
+        self.cols["probable_homes_in_view"][i] = probable
+        self.cols["homes_in_view"][i] = len(seen) - probable
+
+    def result(self, *, public_known: bool = True) -> HomesInView:
+        """The figures of the views added, aligned to the views (zeros for the others)."""
+        per_view = pd.DataFrame(self.cols, index=self.index)
+        for col in ("homes_in_view", "probable_homes_in_view"):
+            per_view[col] = per_view[col].astype("int64")
+        classified = per_view["private_m2"] + per_view["public_m2"]
+        per_view["intrusion_score"] = (per_view["private_m2"] / classified.where(classified > 0)).astype(float)
+        if not public_known:  # without streets or public spaces, Q is unknown, not zero: no score, no flag
+            per_view["intrusion_score"] = np.nan
+        per_view["looks_into_homes"] = (per_view["intrusion_score"] >= self.hs.flag_share) & (
+            per_view["homes_in_view"] + per_view["probable_homes_in_view"] > 0
+        )
+        return HomesInView(per_view=per_view, per_home=pd.DataFrame({"seen_by": self.seen_by}, index=self.homes_index))
 
 
 def homes_by_unit(homes: gpd.GeoDataFrame, seen_by: pd.Series, units: gpd.GeoDataFrame) -> pd.DataFrame:

@@ -112,7 +112,7 @@ def viewsheds(
     *,
     polygons: bool | np.ndarray = False,
     cells: tuple[np.ndarray, np.ndarray] | None = None,
-    on_window: Callable[[int, int, int, np.ndarray], None] | None = None,
+    on_window: Callable[[int, int, int, np.ndarray, int, int, float], None] | None = None,
 ) -> ViewshedResult:
     """Run the viewshed kernel for every view that counts toward coverage.
 
@@ -122,9 +122,10 @@ def viewsheds(
     above the surface. ``cells`` gives the row and column of each camera's cell on ``surface`` when the caller
     knows them already (a tile of a larger grid, :mod:`equity.engine`); by default they are computed from the
     camera points. ``polygons`` asks for every view's polygon (True) or for those of the views marked in a
-    boolean array aligned to the views. ``on_window(i, r0, c0, window)``, when given, is called with each
-    computed view's position ``i``, the surface row and column of its window's upper-left cell and the window
-    (uint8, 1 where seen; reused, so copy what is kept), in the views' order.
+    boolean array aligned to the views. ``on_window(i, r0, c0, window, row, col, observer_m)``, when given, is
+    called with each computed view's position ``i``, the surface row and column of its window's upper-left
+    cell, the window (uint8, 1 where seen; copy what is kept), and the observer's cell and height, in the
+    views' order.
     """
     s = settings or Settings()
     require_metric(views, "camera layer")
@@ -201,7 +202,7 @@ def viewsheds(
         ground_m[i], observer_m[i], status_of[i] = ground, zo, status
         obs_row[i], obs_col[i] = r, c
         if on_window is not None:
-            on_window(i, r0, c0, window)
+            on_window(i, r0, c0, window, r, c, zo)
         if want[i] and visible[i]:
             polys[i] = _polygon(window, surface.transform @ Affine.translation(c0, r0), cell)
     obs = pd.DataFrame(
