@@ -54,6 +54,34 @@ def covered_area_by_unit(sectors: gpd.GeoSeries, units: gpd.GeoDataFrame) -> pd.
     return pd.Series(shapely.area(shapely.intersection(units.geometry.to_numpy(), seen)), index=units.index)
 
 
+def built_area_by_unit(footprints: gpd.GeoSeries, units: gpd.GeoDataFrame) -> pd.Series:
+    r"""Area (m²) of each unit covered by building footprints, overlapping footprints counted once:
+    ``B(u) = |u ∩ ∪_b b|``.
+
+    Computed as ``Σ_p |u ∩ p|`` over disjoint pieces ``p``: the footprints that overlap no other one (touching
+    walls share no area) as they are, and the union of those that do overlap, so that the union is built only
+    where it changes the area (a city's buildings rarely overlap; their union costs seconds at 30,000).
+    """
+    geoms = np.asarray(footprints.to_numpy(), dtype=object)
+    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    if not len(geoms):
+        return pd.Series(0.0, index=units.index)
+    i, j = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    pair = i < j
+    i, j = i[pair], j[pair]
+    overlap = shapely.area(shapely.intersection(geoms[i], geoms[j])) > 0
+    tangled = np.zeros(len(geoms), bool)
+    tangled[i[overlap]] = True
+    tangled[j[overlap]] = True
+    pieces = geoms[~tangled]
+    if tangled.any():
+        pieces = np.concatenate([pieces, shapely.get_parts(shapely.union_all(geoms[tangled]))])
+    unit_geoms = units.geometry.to_numpy()
+    u, p = shapely.STRtree(pieces).query(unit_geoms, predicate="intersects")
+    areas = shapely.area(shapely.intersection(unit_geoms[u], pieces[p]))
+    return pd.Series(np.bincount(u, weights=areas, minlength=len(units)), index=units.index)
+
+
 def points_in_view(points: gpd.GeoDataFrame, sectors: gpd.GeoSeries) -> np.ndarray:
     """Boolean array: is each point inside at least one view."""
     views = sectors.dropna()

@@ -16,7 +16,6 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 from affine import Affine
 
 from equity import coverage
@@ -378,8 +377,7 @@ class Study:
         # area of each unit in view: open (not building) cells seen by at least one view, counted tile by tile
         table["covered_m2"] = tiled.covered_cells.to_numpy() * cell_area
         if footprints is not None and not footprints.empty:
-            built = shapely.union_all(footprints.geometry.to_numpy())
-            table["open_m2"] = table["area_m2"] - shapely.area(shapely.intersection(units.geometry.to_numpy(), built))
+            table["open_m2"] = table["area_m2"] - coverage.built_area_by_unit(footprints.geometry, units).to_numpy()
         else:
             table["open_m2"] = table["area_m2"]
         meta["surface"] = {

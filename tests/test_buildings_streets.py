@@ -176,3 +176,11 @@ def test_street_share_in_view_on_a_raster(two_units):
     mosaic = SeenMosaic(grid, max(surface.shape), {0: tile})
     seen = coverage.street_length_in_view(street, two_units, seen=SeenArea(mosaic, None), step=0.5)
     assert seen.tolist() == pytest.approx([50, 50], abs=1.0)
+
+
+def test_built_area_counts_overlapping_footprints_once(two_units):
+    footprints = gpd.GeoSeries(
+        [box(10, 10, 20, 20), box(15, 10, 25, 20), box(25, 10, 30, 20), box(95, 0, 105, 10), None], crs=UTM
+    )  # two overlapping (150 m² together), one touching them, one across the units' edge
+    built = coverage.built_area_by_unit(footprints, two_units)
+    assert built.tolist() == pytest.approx([150 + 50 + 50, 50])
