@@ -219,6 +219,12 @@ def viewsheds(
 
 def _polygon(mask: np.ndarray, transform: Affine, cell: float) -> object:
     """The visible cells of one view as one polygon (or multipolygon, a part per 4-connected group of cells;
-    :func:`equity.visibility.outline.outline`), simplified to half a cell (topology preserved)."""
+    :func:`equity.visibility.outline.outline`), simplified to half a cell (Douglas-Peucker, or, where that
+    gives an invalid or empty geometry, the topology-preserving simplification)."""
     geom = outline(mask, transform)
-    return None if geom is None else shapely.simplify(geom, cell / 2, preserve_topology=True)
+    if geom is None:
+        return None
+    simple = shapely.simplify(geom, cell / 2, preserve_topology=False)  # Douglas-Peucker: half the cost
+    if shapely.is_valid(simple) and not shapely.is_empty(simple):
+        return simple
+    return shapely.simplify(geom, cell / 2, preserve_topology=True)

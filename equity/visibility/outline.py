@@ -145,9 +145,13 @@ def outline(mask: np.ndarray, transform: Affine) -> object:
     x = transform.a * cols + transform.b * rows + transform.c
     y = transform.d * cols + transform.e * rows + transform.f
     signed = _signed_areas(cols.astype(float), -rows.astype(float), offsets)
-    labels = _label(visible)
-    part = labels.ravel()[cells]
     hole = signed < 0
+    if (~hole).sum() > 1 and hole.any():  # which part holds each hole: the 4-connected part of its left cell
+        part = _label(visible).ravel()[cells]
+    elif hole.any():  # one part, holding every hole
+        part = np.zeros(len(hole), np.int64)
+    else:  # no holes: every ring is a part
+        part = np.arange(len(hole))
     order = np.lexsort((hole, part))  # by part, its outer ring first
     counts = np.diff(offsets)[order]
     starts = offsets[:-1][order]
