@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass
 
 import geopandas as gpd
+import numba
 import numpy as np
 import pandas as pd
 
@@ -298,25 +299,18 @@ class HomesSweep:
         """Add view ``i``, whose window at the person height (upper-left cell ``(r0, c0)``) is ``window``, and
         whose observer stands on cell ``(r, c)`` at height ``zo``."""
         cell = self.surface.cell
-        rr = slice(r0, r0 + window.shape[0])
-        cc = slice(c0, c0 + window.shape[1])
-        visible = window > 0
-        land_w = self.land[rr, cc][visible]
-        counts = np.bincount(land_w, minlength=LAND_BUILDING + 1)
+        counts, yard_cells, has_rings = _view_cells(window, self.land, self.yards, self.rings, r0, c0)
         self.cols["private_m2"][i] = counts[LAND_PRIVATE] * cell * cell
         self.cols["public_m2"][i] = counts[LAND_PUBLIC] * cell * cell
         self.cols["other_m2"][i] = counts[LAND_OTHER] * cell * cell
-        yard_w = self.yards[rr, cc]
-        yard_cells = yard_w[visible & (yard_w > 0)]
         labels, n_cells = np.unique(yard_cells, return_counts=True)
         seen_yards = labels[n_cells * cell * cell >= self.hs.yard_min_m2]
-        ring_w = self.rings[rr, cc]
         seen_facades = np.zeros(0, np.int32)
-        if ring_w.any():
+        if has_rings:
             facade = np.zeros_like(window)
             for height in self.hs.window_heights_m:
                 self.kernel(facade, i, r, c, zo, height, r0, c0)
-            seen_facades = ring_w[(facade > 0) & (ring_w > 0)]
+            _, seen_facades, _ = _view_cells(facade, self.land, self.rings, self.rings, r0, c0)
         seen = np.unique(np.concatenate([seen_facades, seen_yards])) - 1
         if len(seen) == 0:
             return
@@ -338,6 +332,28 @@ class HomesSweep:
             per_view["homes_in_view"] + per_view["probable_homes_in_view"] > 0
         )
         return HomesInView(per_view=per_view, per_home=pd.DataFrame({"seen_by": self.seen_by}, index=self.homes_index))
+
+
+@numba.njit(cache=True, nogil=True)
+def _view_cells(
+    window: np.ndarray, land: np.ndarray, labels: np.ndarray, rings: np.ndarray, r0: int, c0: int
+) -> tuple[np.ndarray, np.ndarray, bool]:  # pragma: no cover - compiled
+    """For the seen cells of ``window`` (upper-left cell ``(r0, c0)`` of the rasters): the count of each land
+    class, the non-zero ``labels`` (one per cell), and whether any cell of the window is in a façade ring."""
+    counts = np.zeros(LAND_BUILDING + 1, np.int64)
+    found = np.empty(window.size, labels.dtype)
+    n = 0
+    has_rings = False
+    for i in range(window.shape[0]):
+        for j in range(window.shape[1]):
+            if rings[r0 + i, c0 + j] > 0:
+                has_rings = True
+            if window[i, j]:
+                counts[land[r0 + i, c0 + j]] += 1
+                if labels[r0 + i, c0 + j] > 0:
+                    found[n] = labels[r0 + i, c0 + j]
+                    n += 1
+    return counts, found[:n], has_rings
 
 
 def homes_by_unit(homes: gpd.GeoDataFrame, seen_by: pd.Series, units: gpd.GeoDataFrame) -> pd.DataFrame:
