@@ -4,9 +4,11 @@ The study area's grid is cut into square tiles of :attr:`Engine.tile_cells` cell
 the one tile that holds its cell. A tile's work is independent of every other tile's: it builds the surface
 model of its window (the tile widened by a margin of the longest range, plus the 2 cells by which a camera
 may be moved off a wall, plus a safety cell), runs the viewshed kernel for the cameras within reach of the
-tile, and counts, for the cells of the tile itself (not its margin), which are seen, and how many of them
-fall in each unit. Its own cameras' figures (visible cells, observer status, viewshed polygon, homes in
-view) come from its own tile only.
+tile (all of them in one sweep), and counts, for the cells of the tile itself (not its margin), which are
+seen, how many of them fall in each unit, and, per operator, how many are seen by that operator's views (the
+views sorted by operator, each operator's windows OR-ed into one buffer of the tile's size in turn). Its own
+cameras' figures (visible cells, observer status, viewshed polygon, homes in view, the last from the same
+sweep's windows) come from its own tile only.
 
 Why the merge is exact: every cell of the grid is counted by exactly one tile, the tile that holds it; a
 camera that sees a cell lies within its range of it, so within the margin of that cell's tile; the kernel's
@@ -14,7 +16,8 @@ sweep reads only cells between the camera and the cell it decides (see :mod:`equ
 all inside the tile's window; and the tiles' windows are aligned to the cells of the one grid, so that the
 buildings, units and terrain under a cell are the same in every window that holds it. The coverage of a unit
 is therefore the same sum of whole cells, ``covered(u) = cell² · Σ_tiles #{c ∈ tile : seen(c), open(c),
-unit(c) = u}``, as on the single grid, and not an approximation of it.
+unit(c) = u}``, as on the single grid, and not an approximation of it; so is an operator's area in view
+(:func:`run_tiles`).
 
 Executors: :class:`Engine` with neither ``workers`` nor ``scheduler`` runs the tiles one after the other in
 the process; ``workers=N`` in a :class:`concurrent.futures.ProcessPoolExecutor`; ``scheduler="local"`` on a
