@@ -758,9 +758,11 @@ class _Layers:
         if homes is not None:
             from equity.homes import HomeSettings
 
-            reach = max(HomeSettings().yard_m, HomeSettings().ring_m)
+            # a home matters to a window when its yard or façade strip reaches it: within ``reach`` of it (a
+            # distance query on the footprints, rather than a tree of buffered copies of every home)
+            self.home_reach = max(HomeSettings().yard_m, HomeSettings().ring_m)
             self.homes = homes.homes[["home", "geometry"]]
-            self.home_tree = shapely.STRtree(self.homes.geometry.buffer(reach).to_numpy())
+            self.home_tree = shapely.STRtree(self.homes.geometry.to_numpy())
 
     def units_in(self, area: Any) -> gpd.GeoDataFrame:
         hit = np.sort(self.unit_tree.query(area, predicate="intersects"))
@@ -773,5 +775,5 @@ class _Layers:
         return self.buildings.iloc[hit]
 
     def homes_in(self, area: Any) -> gpd.GeoDataFrame:
-        hit = np.sort(self.home_tree.query(area, predicate="intersects"))
+        hit = np.sort(self.home_tree.query(area, predicate="dwithin", distance=self.home_reach))
         return self.homes.iloc[hit]
