@@ -24,7 +24,7 @@ h1{font-size:1.7rem;margin-bottom:.2rem}h2{border-bottom:1px solid #ccc;padding-
 table{border-collapse:collapse;width:100%;font-size:.85rem}th,td{border-bottom:1px solid #e2e2e2;padding:.25rem .4rem;
 text-align:right}th{background:#f4f4f4;position:sticky;top:0}td:first-child,th:first-child,td:nth-child(2),th:nth-child(2){text-align:left}
 .under_covered td{background:#fbe3e3}.over_covered td{background:#e1ecf7}.note{color:#555;font-size:.9rem}
-.findings li{margin:.4rem 0}
+.findings li{margin:.4rem 0}td.text,th.text{text-align:left}
 .personal{background:#7f0000;color:#fff;padding:.5rem;font-weight:bold}code{background:#f4f4f4;padding:0 .2rem}
 .charts{display:flex;flex-wrap:wrap;gap:1rem;align-items:flex-start}figure{margin:1rem 0}svg{max-width:100%;height:auto}
 .legend{font-size:.85rem}.swatch{display:inline-block;width:14px;height:10px;vertical-align:middle}
@@ -169,7 +169,7 @@ def _city_section(result: Any) -> list[str]:
         return []
     rows = "".join(
         f"<tr><td>{esc(e.name)}</td><td>{_signed(e.value)}</td><td>{_interval(e.low, e.high)}</td><td>{e.n}</td>"
-        f"<td>{e.excluded}</td><td>{esc(e.interpretation)}</td></tr>"
+        f"<td>{e.excluded}</td><td class='text'>{esc(e.interpretation)}</td></tr>"
         for e in result.city
     )
     parts = [
@@ -177,7 +177,7 @@ def _city_section(result: Any) -> list[str]:
         "<p class='note'>95% intervals from a seeded bootstrap over units (2,000 resamples). Units without crime "
         "data or without residents are left out of the measures that need them, and counted.</p>",
         "<table><thead><tr><th>Measure</th><th>Value</th><th>95% interval</th><th>Units</th><th>Left out</th>"
-        f"<th>Reading</th></tr></thead><tbody>{rows}</tbody></table>",
+        f"<th class='text'>Reading</th></tr></thead><tbody>{rows}</tbody></table>",
     ]
     u = result.units
     both = u["crimes"].notna() & (u["population"] > 0)
