@@ -16,10 +16,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from equity.maps import CLASS_OUTLINE, KIND_COLOURS, esc
-
-#: The colours of the gap's diverging scale, from most negative to most positive (as on the map).
-GAP_COLOURS = ((0xB2, 0x18, 0x2B), (0xF7, 0xF7, 0xF7), (0x21, 0x66, 0xAC))
+from equity.maps import CLASS_OUTLINE, KIND_COLOURS, esc, gap_colour, gap_span
 
 
 def nice_ticks(high: float, n: int = 4) -> list[float]:
@@ -143,17 +140,6 @@ def bar_chart(items: Sequence[tuple[str, float]], *, unit: str, width: int = 640
     return "".join(out)
 
 
-def gap_colour(gap: float, span: float) -> str:
-    """The colour of a gap on the diverging scale from ``-span`` (red) through 0 (white) to ``+span`` (blue);
-    grey when the gap is unknown."""
-    if gap is None or not math.isfinite(gap):
-        return "#cccccc"
-    t = min(max(gap / span, -1.0), 1.0) if span > 0 else 0.0
-    lo, mid, hi = GAP_COLOURS
-    a, b, f = (lo, mid, t + 1) if t < 0 else (mid, hi, t)
-    return "#" + "".join(f"{round(a[i] + (b[i] - a[i]) * f):02x}" for i in range(3))
-
-
 def _path(geom: Any, sx: Any, sy: Any) -> str:
     parts = []
     for poly in getattr(geom, "geoms", [geom]):
@@ -181,8 +167,7 @@ def unit_map(units: gpd.GeoDataFrame, cameras: gpd.GeoDataFrame | None = None, *
         scale = 880 / span_y
         height = 900
     gap = units["gap"].astype(float)
-    span = float(np.nanmax(np.abs(gap))) if gap.notna().any() else 1.0
-    span = span if span > 0 else 1.0
+    span = gap_span(gap)
 
     def sx(x: float) -> float:
         return 10 + (x - minx) * scale

@@ -45,6 +45,7 @@ from rasterio import features
 
 from equity._errors import InputError, InputFormatError
 from equity.settings import Settings
+from equity.visibility.surface import cells_of, snap_grid
 
 log = logging.getLogger(__name__)
 
@@ -242,23 +243,14 @@ class Grid:
 
     def cell_of(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Row and column of the cells holding map points (may fall outside the grid)."""
-        col = np.floor((np.asarray(x) - self.transform.c) / self.transform.a).astype(np.int64)
-        row = np.floor((self.transform.f - np.asarray(y)) / -self.transform.e).astype(np.int64)
-        return row, col
+        return cells_of(self.transform, x, y)
 
 
 def grid_over(bounds: tuple[float, float, float, float], cell: float) -> Grid:
     """The grid of :func:`equity.visibility.grid_for` over ``bounds``, of any size (tiles are built one by
     one, so the limit on one surface's size applies to a tile's window, not to the study area)."""
-    if not cell > 0:
-        msg = f"The cell size must be positive, not {cell!r}."
-        raise InputError(msg)
-    minx, miny, maxx, maxy = bounds
-    x0 = math.floor(minx / cell) * cell
-    y1 = math.ceil(maxy / cell) * cell
-    cols = max(1, math.ceil((maxx - x0) / cell))
-    rows = max(1, math.ceil((y1 - miny) / cell))
-    return Grid(Affine(cell, 0.0, x0, 0.0, -cell, y1), (rows, cols))
+    transform, shape = snap_grid(bounds, cell)
+    return Grid(transform, shape)
 
 
 @dataclass(frozen=True)

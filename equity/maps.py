@@ -12,7 +12,6 @@ import math
 import re
 from typing import Any
 
-import branca.colormap as cm
 import folium
 import geopandas as gpd
 import numpy as np
@@ -36,6 +35,28 @@ CLASS_OUTLINE = {"under_covered": "#67001f", "over_covered": "#053061"}
 SIMPLIFY_M = 0.5
 LEAFLET_JS = f"https://cdn.jsdelivr.net/npm/leaflet@{LEAFLET_VERSION}/dist/leaflet.js"
 LEAFLET_CSS = f"https://cdn.jsdelivr.net/npm/leaflet@{LEAFLET_VERSION}/dist/leaflet.css"
+
+
+#: The colours of the gap's diverging scale, from most negative to most positive (as on the map).
+GAP_COLOURS = ((0xB2, 0x18, 0x2B), (0xF7, 0xF7, 0xF7), (0x21, 0x66, 0xAC))
+
+
+def gap_colour(gap: float, span: float) -> str:
+    """The colour of a gap on the diverging scale from ``-span`` (red) through 0 (white) to ``+span`` (blue);
+    grey when the gap is unknown."""
+    if gap is None or not math.isfinite(gap):
+        return "#cccccc"
+    t = min(max(gap / span, -1.0), 1.0) if span > 0 else 0.0
+    lo, mid, hi = GAP_COLOURS
+    a, b, f = (lo, mid, t + 1) if t < 0 else (mid, hi, t)
+    return "#" + "".join(f"{round(a[i] + (b[i] - a[i]) * f):02x}" for i in range(3))
+
+
+def gap_span(gap: pd.Series) -> float:
+    """Half-width of the gap's colour scale, the same on the map and in the report: ``max |gap|``, or 1 when
+    no gap is known or every gap is 0."""
+    top = pd.to_numeric(gap, errors="coerce").abs().max()
+    return float(top) if top == top and top > 0 else 1.0
 
 
 def esc(value: Any) -> str:
@@ -72,8 +93,7 @@ def build_map(result: Any, *, title: str = "Camera coverage and crime") -> foliu
     m.fit_bounds([[miny, minx], [maxy, maxx]])
 
     gap = units["gap"].astype(float)
-    span = float(gap.abs().max()) if gap.notna().any() and gap.abs().max() > 0 else 1.0
-    colormap = cm.LinearColormap(["#b2182b", "#f7f7f7", "#2166ac"], vmin=-span, vmax=span)
+    span = gap_span(gap)
     props = pd.DataFrame(
         {
             "name": units["unit_id"].astype(str),
@@ -85,7 +105,7 @@ def build_map(result: Any, *, title: str = "Camera coverage and crime") -> foliu
             "crime_share": _percent(units["crime_share"]),
             "coverage_share": _percent(units["coverage_share"]),
             "gap_text": gap.map(lambda v: "n/a" if pd.isna(v) else f"{100 * v:+.2f} points"),
-            "colour": gap.map(lambda v: "#cccccc" if pd.isna(v) else colormap(v)),
+            "colour": gap.map(lambda v: gap_colour(v, span)),
             "outline": units["class"].map(lambda c: CLASS_OUTLINE.get(c, "#555555")),
             "weight": units["class"].map(lambda c: 3 if c in CLASS_OUTLINE else 1),
         }
@@ -129,56 +149,35 @@ def build_map(result: Any, *, title: str = "Camera coverage and crime") -> foliu
             style_columns={"fillColor": "fill", "color": "outline"},
             tooltip={"camera_id": "Field of view of camera"},
         ).add_to(m)
-    first = views.drop_duplicates("camera_id")
-    pts = gpd.GeoDataFrame(_camera_props(first), geometry=first.geometry.to_numpy(), crs=first.crs)
-    FeatureLayer(
-        to_wgs84(pts),
+    _camera_layer(
+        m,
+        views,
         name="Cameras",
-        style={"radius": 4, "weight": 1, "fill": True, "fillOpacity": 0.9},
+        style={"radius": 4, "weight": 1, "fillOpacity": 0.9},
         style_columns={"fillColor": "fill", "color": "outline"},
         tooltip=_SHORT_FIELDS,
         popup=_TOOLTIP_FIELDS,
-    ).add_to(m)
-
+    )
     if "looks_into_homes" in views and views["looks_into_homes"].any():
-        flagged = views[views["looks_into_homes"]].drop_duplicates("camera_id")
-        layer = gpd.GeoDataFrame(_camera_props(flagged), geometry=flagged.geometry.to_numpy(), crs=flagged.crs)
-        FeatureLayer(
-            to_wgs84(layer),
+        _camera_layer(
+            m,
+            views[views["looks_into_homes"]],
             name="Cameras looking mostly into homes",
-            style={
-                "radius": 9,
-                "weight": 3,
-                "fill": True,
-                "fillOpacity": 0.9,
-                "fillColor": "#ffffff",
-                "color": "#7f0000",
-            },
+            style={"radius": 9, "weight": 3, "fillOpacity": 0.9, "fillColor": "#ffffff", "color": "#7f0000"},
             tooltip=_TOOLTIP_FIELDS,
             popup=_TOOLTIP_FIELDS,
-        ).add_to(m)
+        )
     if "anomaly_flag" in views and views["anomaly_flag"].astype(bool).any():
-        odd = views[views["anomaly_flag"].astype(bool)].drop_duplicates("camera_id")
-        props = _camera_props(odd)
-        props["why"] = odd["anomaly_explanation"].astype(str).to_numpy()
-        props["score"] = odd["anomaly_score"].map(lambda v: f"{v:.2f}").to_numpy()
-        layer = gpd.GeoDataFrame(props, geometry=odd.geometry.to_numpy(), crs=odd.crs)
         fields = {"camera_id": "Camera", "operator": "Operator", "score": "Anomaly score", "why": "Why"}
-        FeatureLayer(
-            to_wgs84(layer),
+        _camera_layer(
+            m,
+            views[views["anomaly_flag"].astype(bool)],
             name="Placement anomalies",
-            style={
-                "radius": 8,
-                "weight": 3,
-                "fill": True,
-                "fillOpacity": 0.8,
-                "fillColor": "#ffd92f",
-                "color": "#762a83",
-            },
+            style={"radius": 8, "weight": 3, "fillOpacity": 0.8, "fillColor": "#ffd92f", "color": "#762a83"},
             tooltip=fields,
             popup=fields,
             show=False,
-        ).add_to(m)
+        )
     if getattr(result, "personal_data", False):
         from equity.io.outputs import PERSONAL_DATA_NOTE
 
@@ -224,6 +223,18 @@ _TOOLTIP_FIELDS = {
     "homes": "Homes in view",
     "intrusion": "Intrusion score",
 }
+
+
+def _camera_layer(m: folium.Map, views: pd.DataFrame, *, name: str, style: dict[str, Any], **options: Any) -> None:
+    """One circle marker per camera of ``views`` (its first view), with the normalised attributes, and for
+    placement anomalies their score and explanation."""
+    first = views.drop_duplicates("camera_id")
+    props = _camera_props(first)
+    if "anomaly_score" in first:
+        props["why"] = _text(first["anomaly_explanation"])
+        props["score"] = _number(first["anomaly_score"], 2, "")
+    pts = gpd.GeoDataFrame(props, geometry=first.geometry.to_numpy(), crs=first.crs)
+    FeatureLayer(to_wgs84(pts), name=name, style={"fill": True, **style}, **options).add_to(m)
 
 
 def _for_display(geoms: gpd.GeoSeries, *, simplified: bool) -> np.ndarray:
@@ -327,7 +338,7 @@ def heat_points(lat: np.ndarray, lon: np.ndarray, max_points: int = MAX_HEAT_POI
 
 def _legend(span: float, result: Any) -> str:
     """The map's legend: the gap's colour scale, the class outlines, camera kinds and ownership (static HTML)."""
-    gradient = "linear-gradient(to right,#b2182b,#f7f7f7,#2166ac)"
+    gradient = f"linear-gradient(to right,{gap_colour(-1, 1)},{gap_colour(0, 1)},{gap_colour(1, 1)})"
     kinds = sorted(set(result.views["kind"].dropna()) & set(KIND_COLOURS)) if len(result.views) else []
     owners = sorted(set(result.views["ownership"].dropna()) & set(OWNERSHIP_COLOURS)) if len(result.views) else []
     rows = [

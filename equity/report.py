@@ -14,7 +14,7 @@ import pandas as pd
 from equity.cameras import camera_range
 from equity.charts import bar_chart, gap_legend, line_chart, unit_map
 from equity.io.outputs import PERSONAL_DATA_NOTE
-from equity.maps import esc
+from equity.maps import esc, gap_span
 from equity.metrics import CLASS_LABELS
 
 _CSS = """
@@ -218,8 +218,7 @@ def _city_section(result: Any) -> list[str]:
 def _map_section(result: Any) -> list[str]:
     """The static map: units coloured by the gap, cameras as dots (no home is drawn)."""
     u = result.units
-    gap = u["gap"].astype(float)
-    span = float(gap.abs().max()) if gap.notna().any() and gap.abs().max() > 0 else 1.0
+    span = gap_span(u["gap"])
     cams = result.views.drop_duplicates("camera_id") if len(result.views) else None
     return [
         "<h2>Map</h2>",

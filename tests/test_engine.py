@@ -16,7 +16,7 @@ import pytest
 import rasterio
 from affine import Affine
 
-from equity.demo import demo_data_dir
+from equity.demo import demo_study
 from equity.engine import Engine, grid_over, plan_tiles
 from equity.io.outputs import cameras_for_output, units_for_output
 from equity.settings import Settings
@@ -183,16 +183,9 @@ def test_sf_demo_tiled_is_identical(tmp_path):
         transform=Affine(cell, 0, x0, 0, -cell, y0),
     ) as dst:  # fmt: skip
         dst.write(z, 1)
-    d = demo_data_dir()
 
     def study(engine: Engine) -> Study:
-        return Study(
-            cameras=d / "cameras.osm",
-            units=d / "neighborhoods.geojson",
-            unit_id="nhood",
-            crime=d / "crime_incidents_2012H2.csv",
-            population=d / "block_groups.geojson",
-            population_column="Population",
+        return demo_study(
             dem=dem,
             sensitivity=False,
             statistics=False,

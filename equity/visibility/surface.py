@@ -63,14 +63,20 @@ class Surface:
 
     def cell_of(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Row and column of the cells holding map points ``(x, y)`` (may fall outside the grid)."""
-        col = np.floor((np.asarray(x) - self.transform.c) / self.transform.a).astype(np.int64)
-        row = np.floor((self.transform.f - np.asarray(y)) / -self.transform.e).astype(np.int64)
-        return row, col
+        return cells_of(self.transform, x, y)
 
 
-def grid_for(bounds: tuple[float, float, float, float], cell: float) -> tuple[Affine, tuple[int, int]]:
-    """A north-up grid of square cells covering ``bounds`` (minx, miny, maxx, maxy), snapped to multiples of
-    ``cell`` so that the same area always gives the same grid."""
+def cells_of(transform: Affine, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column of the cells of a north-up grid holding map points ``(x, y)``:
+    ``c = floor((x - x0) / a)``, ``r = floor((y0 - y) / -e)`` (may fall outside the grid)."""
+    col = np.floor((np.asarray(x) - transform.c) / transform.a).astype(np.int64)
+    row = np.floor((transform.f - np.asarray(y)) / -transform.e).astype(np.int64)
+    return row, col
+
+
+def snap_grid(bounds: tuple[float, float, float, float], cell: float) -> tuple[Affine, tuple[int, int]]:
+    """The north-up grid of square cells covering ``bounds`` (minx, miny, maxx, maxy), its corner snapped to
+    multiples of ``cell`` so that the same area always gives the same grid, of any size."""
     if not cell > 0:
         msg = f"The cell size must be positive, not {cell!r}."
         raise InputError(msg)
@@ -79,13 +85,20 @@ def grid_for(bounds: tuple[float, float, float, float], cell: float) -> tuple[Af
     y1 = math.ceil(maxy / cell) * cell
     cols = max(1, math.ceil((maxx - x0) / cell))
     rows = max(1, math.ceil((y1 - miny) / cell))
+    return Affine(cell, 0.0, x0, 0.0, -cell, y1), (rows, cols)
+
+
+def grid_for(bounds: tuple[float, float, float, float], cell: float) -> tuple[Affine, tuple[int, int]]:
+    """A north-up grid of square cells covering ``bounds`` (minx, miny, maxx, maxy), snapped to multiples of
+    ``cell`` so that the same area always gives the same grid."""
+    transform, (rows, cols) = snap_grid(bounds, cell)
     if rows * cols > MAX_CELLS:
         msg = (
             f"The study area needs a grid of {rows:,} x {cols:,} cells at {cell:g} m, more than {MAX_CELLS:,}; "
             "use a larger cell size (--cell-size)."
         )
         raise InputError(msg)
-    return Affine(cell, 0.0, x0, 0.0, -cell, y1), (rows, cols)
+    return transform, (rows, cols)
 
 
 def burn_polygons(geoms: object, values: object, out: np.ndarray, transform: Affine) -> np.ndarray:
