@@ -440,11 +440,13 @@ def run_tile(task: TileTask) -> TileResult:
     own_of = np.full(len(views), -1, np.int64)
     own_of[np.argsort(order, kind="stable")[np.flatnonzero(owned)]] = np.arange(int(owned.sum()))
 
-    def on_window(i: int, r0: int, c0: int, window: np.ndarray, r: int, c: int, zo: float) -> None:
+    def on_window(
+        i: int, r0: int, c0: int, window: np.ndarray, r: int, c: int, zo: float, facade: np.ndarray | None
+    ) -> None:
         if by_group is not None:
             by_group(i, r0, c0, window)
-        if homes_sweep is not None and own_of[i] >= 0:  # homes from the coverage sweep's window, not a new one
-            homes_sweep.view(int(own_of[i]), r0, c0, window, r, c, zo)
+        if homes_sweep is not None and own_of[i] >= 0:  # homes from the coverage sweep's windows, not new ones
+            homes_sweep.view(int(own_of[i]), r0, c0, window, r, c, zo, facade)
 
     swept = viewsheds(
         views.iloc[order],
@@ -453,6 +455,8 @@ def run_tile(task: TileTask) -> TileResult:
         polygons=owned[order] if task.polygons else False,
         cells=cells,
         on_window=on_window if by_group is not None or homes_sweep is not None else None,
+        heights=homes_sweep.hs.window_heights_m if homes_sweep is not None else (),
+        heights_for=owned[order],
     )
     mine_at = np.argsort(order, kind="stable")[np.flatnonzero(owned)]  # the own views' places in the sweep
     mine_observer = swept.observer.iloc[mine_at]

@@ -26,7 +26,7 @@ from equity.cameras import grid_north_offset
 from equity.settings import Settings
 from equity.visibility import Surface, vertical_fov
 from equity.visibility.surface import burn_polygons
-from equity.visibility.viewshed import viewshed_window
+from equity.visibility.viewshed import viewshed_window, viewshed_window_heights
 
 #: OSM ``building`` values of homes (https://wiki.openstreetmap.org/wiki/Key:building, "Accommodation").
 RESIDENTIAL_BUILDINGS = frozenset(
@@ -232,15 +232,16 @@ def homes_in_view(
         r0, r1 = max(0, r - reach), min(nrows - 1, r + reach)
         c0, c1 = max(0, c - reach), min(ncols - 1, c + reach)
         window = np.zeros((r1 - r0 + 1, c1 - c0 + 1), np.uint8)
-        sweep.kernel(window, i, r, c, zo, s.target_height_m, r0, c0)
-        sweep.view(i, r0, c0, window, r, c, zo)
+        facade = np.zeros_like(window)
+        sweep.kernel(window, i, r, c, zo, s.target_height_m, r0, c0, facade)
+        sweep.view(i, r0, c0, window, r, c, zo, facade)
     return sweep.result(public_known=public_known)
 
 
 class HomesSweep:
-    """The homes-in-view analysis one view at a time, from the view's window at the person height (the
-    coverage sweep's, so that it is not swept twice; :func:`equity.visibility.viewsheds` hands it over) and
-    its own sweeps at the window heights. See :func:`homes_in_view` for what it computes."""
+    """The homes-in-view analysis one view at a time, from the view's window at the person height and its
+    window at the window heights (both from the coverage sweep, so that nothing is swept twice:
+    :func:`equity.visibility.viewsheds` hands them over). See :func:`homes_in_view` for what it computes."""
 
     def __init__(
         self,
@@ -274,10 +275,22 @@ class HomesSweep:
         self.tilt = views["tilt_deg"].to_numpy(float)
         self.vfov = np.array([vertical_fov(f, self.s.lens_fov_cap_deg) if f == f else 0.0 for f in self.fov])
 
-    def kernel(self, out: np.ndarray, i: int, r: int, c: int, zo: float, target: float, r0: int, c0: int) -> int:
+    def kernel(
+        self,
+        out: np.ndarray,
+        i: int,
+        r: int,
+        c: int,
+        zo: float,
+        target: float,
+        r0: int,
+        c0: int,
+        facade: np.ndarray | None = None,
+    ) -> int:
         """Sweep view ``i`` from cell ``(r, c)`` at height ``zo`` for targets ``target`` m above the surface,
-        into ``out`` (the window whose upper-left cell is ``(r0, c0)``)."""
-        return viewshed_window(
+        into ``out`` (the window whose upper-left cell is ``(r0, c0)``), and, given ``facade`` (a window of the
+        same shape), in the same sweep for targets at the window heights."""
+        args = (
             self.surface.dsm,
             r,
             c,
@@ -294,24 +307,35 @@ class HomesSweep:
             r0,
             c0,
         )
+        if facade is None:
+            return viewshed_window(*args)
+        return viewshed_window_heights(*args, np.asarray(self.hs.window_heights_m, np.float64), facade)
 
-    def view(self, i: int, r0: int, c0: int, window: np.ndarray, r: int, c: int, zo: float) -> None:
+    def view(
+        self,
+        i: int,
+        r0: int,
+        c0: int,
+        window: np.ndarray,
+        r: int,
+        c: int,
+        zo: float,
+        facade: np.ndarray | None = None,
+    ) -> None:
         """Add view ``i``, whose window at the person height (upper-left cell ``(r0, c0)``) is ``window``, and
-        whose observer stands on cell ``(r, c)`` at height ``zo``."""
+        whose observer stands on cell ``(r, c)`` at height ``zo``; ``facade``, its window at the window heights
+        (:func:`equity.visibility.viewshed.viewshed_window_heights`), is swept here when not given."""
         cell = self.surface.cell
-        counts, yard_cells, has_rings = _view_cells(window, self.land, self.yards, self.rings, r0, c0)
+        if facade is None:
+            facade = np.zeros_like(window)
+            self.kernel(np.zeros_like(window), i, r, c, zo, self.s.target_height_m, r0, c0, facade)
+        counts, yard_cells, facade_cells = _view_cells(window, facade, self.land, self.yards, self.rings, r0, c0)
         self.cols["private_m2"][i] = counts[LAND_PRIVATE] * cell * cell
         self.cols["public_m2"][i] = counts[LAND_PUBLIC] * cell * cell
         self.cols["other_m2"][i] = counts[LAND_OTHER] * cell * cell
         labels, n_cells = np.unique(yard_cells, return_counts=True)
         seen_yards = labels[n_cells * cell * cell >= self.hs.yard_min_m2]
-        seen_facades = np.zeros(0, np.int32)
-        if has_rings:
-            facade = np.zeros_like(window)
-            for height in self.hs.window_heights_m:
-                self.kernel(facade, i, r, c, zo, height, r0, c0)
-            _, seen_facades, _ = _view_cells(facade, self.land, self.rings, self.rings, r0, c0)
-        seen = np.unique(np.concatenate([seen_facades, seen_yards])) - 1
+        seen = np.unique(np.concatenate([facade_cells, seen_yards])) - 1
         if len(seen) == 0:
             return
         self.seen_by[seen] += 1
@@ -336,24 +360,52 @@ class HomesSweep:
 
 @numba.njit(cache=True, nogil=True)
 def _view_cells(
-    window: np.ndarray, land: np.ndarray, labels: np.ndarray, rings: np.ndarray, r0: int, c0: int
-) -> tuple[np.ndarray, np.ndarray, bool]:  # pragma: no cover - compiled
-    """For the seen cells of ``window`` (upper-left cell ``(r0, c0)`` of the rasters): the count of each land
-    class, the non-zero ``labels`` (one per cell), and whether any cell of the window is in a façade ring."""
+    window: np.ndarray,
+    facade: np.ndarray,
+    land: np.ndarray,
+    yards: np.ndarray,
+    rings: np.ndarray,
+    r0: int,
+    c0: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """For the cells of a view's windows (upper-left cell ``(r0, c0)`` of the rasters): the count of each
+    land class among the cells of ``window`` (seen at the person height), their yard labels (one per cell,
+    non-zero only), and the façade labels of the cells of ``facade`` (seen at a window height).
+
+    Only the rectangle of the windows' seen cells is read from the rasters: the windows are swept first for
+    the rows and columns that hold a seen cell (a view's sector fills a fraction of its square window)."""
+    nrows, ncols = window.shape
     counts = np.zeros(LAND_BUILDING + 1, np.int64)
-    found = np.empty(window.size, labels.dtype)
-    n = 0
-    has_rings = False
-    for i in range(window.shape[0]):
-        for j in range(window.shape[1]):
-            if rings[r0 + i, c0 + j] > 0:
-                has_rings = True
+    lo_r, hi_r, lo_c, hi_c = nrows, -1, ncols, -1
+    for i in range(nrows):
+        first = -1
+        last = -1
+        for j in range(ncols):
+            if window[i, j] | facade[i, j]:
+                if first < 0:
+                    first = j
+                last = j
+        if first >= 0:
+            lo_r = min(lo_r, i)
+            hi_r = i
+            lo_c = min(lo_c, first)
+            hi_c = max(hi_c, last)
+    n_cells = max(0, hi_r - lo_r + 1) * max(0, hi_c - lo_c + 1)
+    yard_found = np.empty(n_cells, yards.dtype)
+    facade_found = np.empty(n_cells, rings.dtype)
+    n_yard = 0
+    n_facade = 0
+    for i in range(lo_r, hi_r + 1):
+        for j in range(lo_c, hi_c + 1):
             if window[i, j]:
                 counts[land[r0 + i, c0 + j]] += 1
-                if labels[r0 + i, c0 + j] > 0:
-                    found[n] = labels[r0 + i, c0 + j]
-                    n += 1
-    return counts, found[:n], has_rings
+                if yards[r0 + i, c0 + j] > 0:
+                    yard_found[n_yard] = yards[r0 + i, c0 + j]
+                    n_yard += 1
+            if facade[i, j] and rings[r0 + i, c0 + j] > 0:
+                facade_found[n_facade] = rings[r0 + i, c0 + j]
+                n_facade += 1
+    return counts, yard_found[:n_yard], facade_found[:n_facade]
 
 
 def homes_by_unit(homes: gpd.GeoDataFrame, seen_by: pd.Series, units: gpd.GeoDataFrame) -> pd.DataFrame:

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from equity.visibility import vertical_fov
-from equity.visibility.viewshed import viewshed_window
+from equity.visibility.viewshed import viewshed_window, viewshed_window_heights
 from tests.viewshed_reference import GDAL_VIEWSHED, city_and_hillside, gdal_viewshed, in_range, jacksboro_dem
 
 
@@ -151,6 +151,38 @@ def test_sector_agrees_with_the_full_circle_clipped(seed, bearing, fov):
     assert not (part & ~inside).any()  # nothing outside the sector
     agree = (part[inside] == full[inside]).mean()
     assert agree >= 0.99
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    bearing=st.floats(0, 360, exclude_max=True),
+    fov=st.sampled_from([30.0, 60.0, 90.0, 179.0, 200.0, 360.0]),
+    tilt=st.sampled_from([np.nan, 10.0, 35.0]),
+    heights=st.lists(st.sampled_from([0.0, 1.5, 4.5, 7.5, 20.0]), min_size=1, max_size=3),
+)
+def test_heights_in_one_sweep_are_the_sweeps_at_each_height(seed, bearing, fov, tilt, heights):
+    """One sweep with more target heights gives, for them, the OR of one sweep at each height, and leaves the
+    main target's cells as they were."""
+    surface = city_and_hillside(121, seed=seed)
+    row, col = 60 + seed % 7, 60 - seed % 5
+    zo = surface[row, col] + 4.0
+    vfov = vertical_fov(fov, 90.0) if fov < 360 else 60.0
+    args = (1.0, 55.0, bearing, fov, tilt, vfov, 0.85714)
+    main = np.zeros(surface.shape, np.uint8)
+    n_main = viewshed_window(surface, row, col, zo, 1.7, *args, main, 0, 0)
+    both, extra = np.zeros_like(main), np.zeros_like(main)
+    n_both = viewshed_window_heights(
+        surface, row, col, zo, 1.7, *args, both, 0, 0, np.array(heights, np.float64), extra
+    )
+    assert n_both == n_main
+    np.testing.assert_array_equal(both, main)
+    expected = np.zeros_like(main)
+    for h in heights:
+        one = np.zeros_like(main)
+        viewshed_window(surface, row, col, zo, h, *args, one, 0, 0)
+        expected |= one
+    np.testing.assert_array_equal(extra, expected)
 
 
 needs_gdal = pytest.mark.skipif(GDAL_VIEWSHED is None, reason="gdal_viewshed (Debian gdal-bin) is not installed")

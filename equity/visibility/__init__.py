@@ -29,7 +29,7 @@ from equity.projection import require_metric
 from equity.settings import Settings
 from equity.visibility.outline import outline
 from equity.visibility.surface import Surface, build_surface, burn_buildings, grid_for
-from equity.visibility.viewshed import viewshed_window
+from equity.visibility.viewshed import viewshed_window, viewshed_window_heights
 
 __all__ = [
     "Surface",
@@ -112,7 +112,9 @@ def viewsheds(
     *,
     polygons: bool | np.ndarray = False,
     cells: tuple[np.ndarray, np.ndarray] | None = None,
-    on_window: Callable[[int, int, int, np.ndarray, int, int, float], None] | None = None,
+    on_window: Callable[[int, int, int, np.ndarray, int, int, float, np.ndarray | None], None] | None = None,
+    heights: tuple[float, ...] = (),
+    heights_for: bool | np.ndarray = False,
 ) -> ViewshedResult:
     """Run the viewshed kernel for every view that counts toward coverage.
 
@@ -122,10 +124,13 @@ def viewsheds(
     above the surface. ``cells`` gives the row and column of each camera's cell on ``surface`` when the caller
     knows them already (a tile of a larger grid, :mod:`equity.engine`); by default they are computed from the
     camera points. ``polygons`` asks for every view's polygon (True) or for those of the views marked in a
-    boolean array aligned to the views. ``on_window(i, r0, c0, window, row, col, observer_m)``, when given, is
-    called with each computed view's position ``i``, the surface row and column of its window's upper-left
-    cell, the window (uint8, 1 where seen; copy what is kept), and the observer's cell and height, in the
-    views' order.
+    boolean array aligned to the views. ``on_window(i, r0, c0, window, row, col, observer_m, seen_at_heights)``,
+    when given, is called with each computed view's position ``i``, the surface row and column of its window's
+    upper-left cell, the window (uint8, 1 where seen; copy what is kept), the observer's cell and height, and,
+    for the views marked in ``heights_for`` (True for all, or a boolean array aligned to the views), a window
+    of the cells seen at one of the target ``heights`` at least, decided in the same sweep
+    (:func:`equity.visibility.viewshed.viewshed_window_heights`; None for the other views), in the views'
+    order.
     """
     s = settings or Settings()
     require_metric(views, "camera layer")
@@ -143,6 +148,8 @@ def viewsheds(
     status_of = np.full(len(views), "not in coverage", dtype=object)
     polys: list[object] = [None] * len(views)
     want = np.broadcast_to(np.asarray(polygons, bool), (len(views),))
+    at_heights = np.broadcast_to(np.asarray(heights_for, bool), (len(views),)) & bool(len(heights))
+    height_values = np.asarray(heights, np.float64)
     asked = bool(want.any()) if isinstance(polygons, np.ndarray) else bool(polygons)
     cell = surface.cell
     records = zip(
@@ -181,7 +188,7 @@ def viewsheds(
         r0, r1 = max(0, r - reach), min(nrows - 1, r + reach)
         c0, c1 = max(0, c - reach), min(ncols - 1, c + reach)
         window = np.zeros((r1 - r0 + 1, c1 - c0 + 1), np.uint8)
-        visible[i] = viewshed_window(
+        args = (
             surface.dsm,
             r,
             c,
@@ -198,11 +205,17 @@ def viewsheds(
             r0,
             c0,
         )
+        seen_at_heights = None
+        if at_heights[i]:
+            seen_at_heights = np.zeros_like(window)
+            visible[i] = viewshed_window_heights(*args, height_values, seen_at_heights)
+        else:
+            visible[i] = viewshed_window(*args)
         count[r0 : r1 + 1, c0 : c1 + 1] += window
         ground_m[i], observer_m[i], status_of[i] = ground, zo, status
         obs_row[i], obs_col[i] = r, c
         if on_window is not None:
-            on_window(i, r0, c0, window, r, c, zo)
+            on_window(i, r0, c0, window, r, c, zo, seen_at_heights)
         if want[i] and visible[i]:
             polys[i] = _polygon(window, surface.transform @ Affine.translation(c0, r0), cell)
     obs = pd.DataFrame(

@@ -162,7 +162,99 @@ def viewshed_window(
     r0: int,
     c0: int,
 ) -> int:
-    """Sweep one observer and mark its visible cells (1) in ``out``, a window of the surface.
+    """Sweep one observer and mark its visible cells (1) in ``out``, a window of the surface (see
+    :func:`_sweep` for the parameters and the algorithm)."""
+    return _sweep(
+        surface,
+        row,
+        col,
+        observer_z,
+        target_h,
+        cell,
+        range_m,
+        bearing_deg,
+        fov_deg,
+        tilt_deg,
+        vfov_deg,
+        curv_coeff,
+        out,
+        r0,
+        c0,
+        np.empty(0, np.float64),
+        np.empty((0, 0), np.uint8),
+    )
+
+
+@numba.njit(cache=True, nogil=True)
+def viewshed_window_heights(
+    surface: np.ndarray,
+    row: int,
+    col: int,
+    observer_z: float,
+    target_h: float,
+    cell: float,
+    range_m: float,
+    bearing_deg: float,
+    fov_deg: float,
+    tilt_deg: float,
+    vfov_deg: float,
+    curv_coeff: float,
+    out: np.ndarray,
+    r0: int,
+    c0: int,
+    heights: np.ndarray,
+    out_heights: np.ndarray,
+) -> int:
+    """:func:`viewshed_window`, and in the same sweep, in ``out_heights`` (a window of the same shape as
+    ``out``), the cells seen at one of the target ``heights`` at least.
+
+    The horizon of a cell does not depend on the target's height (it is made of the surface's heights
+    only), so one sweep decides the visibility of any number of target heights: what two more sweeps at
+    those heights would give, OR-ed, at the cost of one more test per cell and height.
+    """
+    return _sweep(
+        surface,
+        row,
+        col,
+        observer_z,
+        target_h,
+        cell,
+        range_m,
+        bearing_deg,
+        fov_deg,
+        tilt_deg,
+        vfov_deg,
+        curv_coeff,
+        out,
+        r0,
+        c0,
+        heights,
+        out_heights,
+    )
+
+
+@numba.njit(cache=True, nogil=True)
+def _sweep(
+    surface: np.ndarray,
+    row: int,
+    col: int,
+    observer_z: float,
+    target_h: float,
+    cell: float,
+    range_m: float,
+    bearing_deg: float,
+    fov_deg: float,
+    tilt_deg: float,
+    vfov_deg: float,
+    curv_coeff: float,
+    out: np.ndarray,
+    r0: int,
+    c0: int,
+    heights: np.ndarray,
+    out_heights: np.ndarray,
+) -> int:
+    """Sweep one observer and mark its visible cells (1) in ``out``, a window of the surface; with
+    ``heights``, also the cells seen at one of these target heights at least, in ``out_heights``.
 
     The sweep runs in four cones around the observer (north, south, east and west of the diagonals): in
     the northern and southern cones row by row, in the eastern and western cones column by column. Each
@@ -199,6 +291,11 @@ def viewshed_window(
         cells are written (set to 1), so that one array can collect several cameras.
     r0, c0 : int
         Offsets of the window in the surface.
+    heights : 1-D float array
+        More target heights (empty for none), decided in the same sweep.
+    out_heights : 2-D uint8 array
+        Window of the cells seen at one of ``heights`` at least (the shape of ``out``; ignored when
+        ``heights`` is empty).
 
     Returns
     -------
@@ -248,9 +345,15 @@ def viewshed_window(
 
     flat_s = surface.reshape(-1)  # flat views: one multiply-add per cell instead of two-dimensional indexing
     flat_o = out.reshape(-1)
+    n_heights = heights.shape[0]
+    if n_heights and out_heights.shape != out.shape:
+        raise ValueError("out_heights must have the shape of out")
+    flat_h = out_heights.reshape(-1)
     h0 = surface[row, col]
     if h0 == h0:
         out[row - r0, col - c0] = 1
+        if n_heights:
+            out_heights[row - r0, col - c0] = 1
         count += 1
 
     for cone in range(4):
@@ -365,9 +468,31 @@ def viewshed_window(
                     tan_hi,
                 )
                 if (v == u or v == -u) and not own_diagonals:
-                    vis = False
+                    continue
                 flat_o[o_base + o_step * v] |= vis
                 count += vis
+                for t in range(n_heights):
+                    if _inside(
+                        h,
+                        z,
+                        heights[t],
+                        float(mc * u + nc * v),
+                        float(-(mr * u + nr * v)),
+                        d2,
+                        zo,
+                        cell,
+                        sx1,
+                        sy1,
+                        sx2,
+                        sy2,
+                        sector,
+                        convex,
+                        limit_v,
+                        tan_lo,
+                        tan_hi,
+                    ):
+                        flat_h[o_base + o_step * v] = 1
+                        break
             if u > 1:
                 # inside a convex sector the cells between the exact span's ends need no test of the sector;
                 # the margin's cells outside it are swept for their horizons only
@@ -424,6 +549,28 @@ def viewshed_window(
                                 )
                                 flat_o[o_base + o_step * v] |= vis
                                 count += vis
+                                for t in range(n_heights):
+                                    if _inside(
+                                        h,
+                                        z,
+                                        heights[t],
+                                        float(mc * u + nc * v),
+                                        float(-(mr * u + nr * v)),
+                                        d2,
+                                        zo,
+                                        cell,
+                                        sx1,
+                                        sy1,
+                                        sx2,
+                                        sy2,
+                                        test_sector,
+                                        False,
+                                        limit_v,
+                                        tan_lo,
+                                        tan_hi,
+                                    ):
+                                        flat_h[o_base + o_step * v] = 1
+                                        break
             tmp = prev
             prev = cur
             cur = tmp
