@@ -84,6 +84,43 @@ def incidents_within(cameras: gpd.GeoDataFrame, crime: gpd.GeoDataFrame, radius_
     )
 
 
+def nearest_other(cameras: gpd.GeoDataFrame) -> np.ndarray:
+    """The distance from each camera to the nearest other camera at another place, in metres (NaN with fewer
+    than two places): cameras on the same point (several cameras on one pole) do not count as each other's
+    neighbours.
+
+    Found with a k-d tree (scipy's ``cKDTree``): the two nearest points of each camera are itself and its
+    nearest neighbour, unless other cameras share its point, in which case it asks for more, up to the
+    number on that point plus one. shapely's ``STRtree.query_nearest`` answers the same question (with
+    ``exclusive=True``) about fifteen times slower.
+
+    Examples
+    --------
+    >>> cams = gpd.GeoDataFrame(geometry=gpd.points_from_xy([0, 0, 30, 100], [0, 0, 40, 0]), crs=3857)
+    >>> nearest_other(cams).tolist()
+    [50.0, 50.0, 50.0, 80.62257748298549]
+    """
+    n = len(cameras)
+    out = np.full(n, np.nan)
+    if n < 2:
+        return out
+    xy = shapely.get_coordinates(cameras.geometry.to_numpy())
+    tree = cKDTree(xy)
+    dist, _ = tree.query(xy, k=2)
+    out[:] = dist[:, 1]
+    shared = np.flatnonzero(dist[:, 1] == 0)  # another camera on the same point: look further
+    if len(shared):
+        on_point = np.asarray(tree.query_ball_point(xy[shared], 0.0, return_length=True))
+        for k in np.unique(on_point):
+            rows = shared[on_point == k]
+            if k >= n:  # every camera on one point: no other place
+                out[rows] = np.nan
+                continue
+            d, _ = tree.query(xy[rows], k=int(k) + 1)
+            out[rows] = d[:, -1]
+    return out
+
+
 def anomaly_scores(
     cameras: gpd.GeoDataFrame,
     crime: gpd.GeoDataFrame | None,
@@ -92,6 +129,7 @@ def anomaly_scores(
     density: pd.Series | None = None,
     settings: AnomalySettings | None = None,
     period: str | None = None,
+    nearest_m: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Component scores, anomaly score, rank, flag and a one-sentence explanation per camera.
 
@@ -107,15 +145,12 @@ def anomaly_scores(
         Residents per km² of each camera's unit: the stand-in for need without crime data.
     period : str, optional
         The crime data's period in words ("2012-07-01 to 2012-12-31"), for the explanations.
+    nearest_m : numpy.ndarray, optional
+        :func:`nearest_other` of the cameras, when it is known already.
     """
     a = settings or AnomalySettings()
     n = len(cameras)
-    pts = cameras.geometry.to_numpy()
-    nearest = np.full(n, np.nan)
-    if n > 1:
-        tree = shapely.STRtree(pts)
-        idx, dist = tree.query_nearest(pts, exclusive=True, return_distance=True, all_matches=False)
-        nearest[idx[0]] = dist
+    nearest = nearest_other(cameras) if nearest_m is None else np.asarray(nearest_m, float)
     out = pd.DataFrame({"nearest_camera_m": nearest}, index=cameras.index)
     out["isolation_score"] = _rank(nearest) if n > 1 else np.nan
     if crime is not None and len(crime):
@@ -178,8 +213,9 @@ def flag_sensitivity(
         AnomalySettings(radius_m=b.radius_m, flag_score=min(1.0, b.flag_score + 0.05), lonely_m=b.lonely_m),
     ]
     survive = base["anomaly_flag"].copy()
+    nearest = base["nearest_camera_m"].to_numpy(float)  # the same cameras: the same neighbours
     for v in variants:
-        survive &= anomaly_scores(cameras, crime, settings=v, **kwargs)["anomaly_flag"]
+        survive &= anomaly_scores(cameras, crime, settings=v, nearest_m=nearest, **kwargs)["anomaly_flag"]
     out = pd.Series(None, index=base.index, dtype=object)
     out[base["anomaly_flag"]] = np.where(survive[base["anomaly_flag"]], "robust", "fragile")
     return out

@@ -431,11 +431,19 @@ def run_tile(task: TileTask) -> TileResult:
         from equity import homes as home_analysis
 
         homes = task.homes
+        hs = home_analysis.HomeSettings()
+        yard_cells = home_analysis.home_strips(surface, homes, hs.yard_m)  # burned once, for land and yards
         land = home_analysis.land_classes(
-            surface, homes, residential=task.residential, public=task.public, streets=task.streets
+            surface,
+            homes,
+            residential=task.residential,
+            public=task.public,
+            streets=task.streets,
+            yard_cells=yard_cells,
         )
+        yards = home_analysis.yard_labels(surface, homes, land, hs, yard_cells=yard_cells)
         rings = home_analysis.facade_rings(surface, homes)
-        homes_sweep = home_analysis.HomesSweep(views[owned], surface, homes, land, rings, s)
+        homes_sweep = home_analysis.HomesSweep(views[owned], surface, homes, land, rings, s, hs, yards)
     # the own views' positions among the own views, by their place in the sweep (-1: a view of the margin)
     own_of = np.full(len(views), -1, np.int64)
     own_of[np.argsort(order, kind="stable")[np.flatnonzero(owned)]] = np.arange(int(owned.sum()))

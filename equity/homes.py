@@ -119,22 +119,27 @@ def land_classes(
     public: gpd.GeoSeries | None = None,
     streets: gpd.GeoSeries | None = None,
     settings: HomeSettings | None = None,
+    yard_cells: np.ndarray | None = None,
 ) -> np.ndarray:
     """The land class of every cell: private residential, public, building or other (uint8).
 
     Private residential land is residential land use and every home's yard (its footprint widened by
     ``yard_m``); public space is squares, parks and the like, and every street widened by
     ``street_half_width_m``; public space wins where the two overlap (a street through a residential area is
-    public); building cells are buildings whatever the land around them.
+    public); building cells are buildings whatever the land around them. ``yard_cells``, the cells within
+    ``yard_m`` of a home when they are known already (:func:`home_strips`), saves burning them again.
     """
     hs = settings or HomeSettings()
     land = np.full(surface.shape, LAND_OTHER, np.uint8)
     private = []
     if residential is not None:
         private.extend(g for g in residential if g is not None)
-    private.extend(homes.geometry.buffer(hs.yard_m))
+    if yard_cells is None:
+        private.extend(homes.geometry.buffer(hs.yard_m))
     if private:
         burn_polygons(np.array(private, dtype=object), np.full(len(private), LAND_PRIVATE), land, surface.transform)
+    if yard_cells is not None:
+        land[yard_cells > 0] = LAND_PRIVATE
     shared = []
     if public is not None:
         shared.extend(g for g in public if g is not None)
@@ -153,14 +158,25 @@ def facade_rings(surface: Surface, homes: gpd.GeoDataFrame, settings: HomeSettin
 
 
 def yard_labels(
-    surface: Surface, homes: gpd.GeoDataFrame, land: np.ndarray, settings: HomeSettings | None = None
+    surface: Surface,
+    homes: gpd.GeoDataFrame,
+    land: np.ndarray,
+    settings: HomeSettings | None = None,
+    yard_cells: np.ndarray | None = None,
 ) -> np.ndarray:
     """For every private residential cell within ``yard_m`` of a home, the home's position plus 1 (else 0):
-    the home's yard (the nearest home's, where yards meet: smaller homes are drawn last)."""
+    the home's yard (the nearest home's, where yards meet: smaller homes are drawn last). ``yard_cells``,
+    :func:`home_strips` at ``yard_m`` when known already, saves burning them again."""
     hs = settings or HomeSettings()
-    labels = _home_labels(surface, homes, hs.yard_m)
+    labels = home_strips(surface, homes, hs.yard_m) if yard_cells is None else yard_cells.copy()
     labels[land != LAND_PRIVATE] = 0
     return labels
+
+
+def home_strips(surface: Surface, homes: gpd.GeoDataFrame, distance: float) -> np.ndarray:
+    """For every open cell within ``distance`` of a home, the home's position in ``homes`` plus 1 (else 0);
+    where two homes' strips meet, the smaller home's (larger homes are drawn first)."""
+    return _home_labels(surface, homes, distance)
 
 
 def _home_labels(surface: Surface, homes: gpd.GeoDataFrame, distance: float) -> np.ndarray:

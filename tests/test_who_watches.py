@@ -8,9 +8,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely import Point
 
-from equity.anomalies import AnomalySettings, anomaly_scores, flag_sensitivity
+from equity.anomalies import AnomalySettings, anomaly_scores, flag_sensitivity, nearest_other
 from equity.operators import UNKNOWN, normalise_operators, operators_table, ownership_by_unit
 
 UTM = "EPSG:32610"
@@ -158,3 +161,21 @@ def test_sf_operators_and_anomalies():
         units[["cameras_public", "cameras_outdoor", "cameras_indoor", "cameras_unknown"]].sum(axis=1)
         == units["cameras"]
     ).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    points=st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6)), min_size=0, max_size=25),
+    repeat=st.integers(1, 3),
+)
+def test_nearest_other_is_shapely_nearest_excluding_the_same_point(points, repeat):
+    """The k-d tree's nearest other place is shapely's ``query_nearest(exclusive=True)``, with several cameras
+    on one point (a small lattice makes them common, and ties too)."""
+    xy = [(10.0 * x, 10.0 * y) for x, y in points for _ in range(repeat)]
+    cams = gpd.GeoDataFrame(geometry=gpd.points_from_xy([p[0] for p in xy], [p[1] for p in xy]), crs=3857)
+    expected = np.full(len(cams), np.nan)
+    if len(cams) > 1:
+        pts = cams.geometry.to_numpy()
+        idx, dist = shapely.STRtree(pts).query_nearest(pts, exclusive=True, return_distance=True)
+        expected[idx[0]] = dist
+    np.testing.assert_array_equal(nearest_other(cams), expected)

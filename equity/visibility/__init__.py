@@ -233,11 +233,14 @@ def viewsheds(
 def _polygon(mask: np.ndarray, transform: Affine, cell: float) -> object:
     """The visible cells of one view as one polygon (or multipolygon, a part per 4-connected group of cells;
     :func:`equity.visibility.outline.outline`), simplified to half a cell (Douglas-Peucker, or, where that
-    gives an invalid or empty geometry, the topology-preserving simplification)."""
-    geom = outline(mask, transform)
+    gives an invalid or empty geometry, the topology-preserving simplification of the outline made valid).
+    The outline is checked for validity only then: the simplified one is checked anyway."""
+    geom = outline(mask, transform, valid=False)
     if geom is None:
         return None
     simple = shapely.simplify(geom, cell / 2, preserve_topology=False)  # Douglas-Peucker: half the cost
     if shapely.is_valid(simple) and not shapely.is_empty(simple):
         return simple
+    if not shapely.is_valid(geom):
+        geom = shapely.make_valid(geom)
     return shapely.simplify(geom, cell / 2, preserve_topology=True)

@@ -125,9 +125,15 @@ def _label(mask: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
     return labels
 
 
-def outline(mask: np.ndarray, transform: Affine) -> object:
+def outline(mask: np.ndarray, transform: Affine, *, valid: bool = True) -> object:
     """The cells of ``mask`` that are not 0 as one polygon or multipolygon (None when there are none), in the
     map coordinates of ``transform`` (the mask's upper-left corner and cell size, north up).
+
+    The traced rings make a valid geometry except where a part's outer ring touches itself at a corner (a
+    hole that meets it there); ``valid`` (the default) checks for that and mends it with shapely's
+    ``make_valid``. A caller that simplifies the outline and checks the result, as
+    :func:`equity.visibility.viewsheds` does, can skip the check (``valid=False``): it costs as much as the
+    tracing.
 
     Examples
     --------
@@ -165,7 +171,7 @@ def outline(mask: np.ndarray, transform: Affine) -> object:
     )[0]
     if len(firsts) == 1:
         geom = geom.geoms[0]
-    if not shapely.is_valid(geom):  # a part whose outer ring touches itself at a corner: a hole touching it
+    if valid and not shapely.is_valid(geom):  # a part's outer ring touching itself at a corner: a hole there
         geom = shapely.make_valid(geom)
     return geom
 
