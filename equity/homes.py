@@ -13,7 +13,6 @@ internal analysis (``privacy="internal"``). Public outputs carry counts and shar
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -26,7 +25,7 @@ from equity.cameras import grid_north_offset
 from equity.settings import Settings
 from equity.visibility import Surface, vertical_fov
 from equity.visibility.surface import burn_polygons
-from equity.visibility.viewshed import viewshed_window, viewshed_window_heights
+from equity.visibility.viewshed import sector_box, viewshed_window, viewshed_window_heights
 
 #: OSM ``building`` values of homes (https://wiki.openstreetmap.org/wiki/Key:building, "Accommodation").
 RESIDENTIAL_BUILDINGS = frozenset(
@@ -244,9 +243,9 @@ def homes_in_view(
         if status[i] not in ("ok", "moved off a building"):
             continue
         r, c, zo = int(rows[i]), int(cols[i]), float(heights[i])
-        reach = math.floor(sweep.rng[i] / surface.cell)
-        r0, r1 = max(0, r - reach), min(nrows - 1, r + reach)
-        c0, c1 = max(0, c - reach), min(ncols - 1, c + reach)
+        r0, r1, c0, c1 = sector_box(
+            r, c, float(sweep.rng[i]), surface.cell, float(sweep.bearing[i]), float(sweep.fov[i]), nrows, ncols
+        )
         window = np.zeros((r1 - r0 + 1, c1 - c0 + 1), np.uint8)
         facade = np.zeros_like(window)
         sweep.kernel(window, i, r, c, zo, s.target_height_m, r0, c0, facade)

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from equity.visibility import vertical_fov
-from equity.visibility.viewshed import viewshed_window, viewshed_window_heights
+from equity.visibility.viewshed import sector_box, viewshed_window, viewshed_window_heights
 from tests.viewshed_reference import GDAL_VIEWSHED, city_and_hillside, gdal_viewshed, in_range, jacksboro_dem
 
 
@@ -183,6 +183,42 @@ def test_heights_in_one_sweep_are_the_sweeps_at_each_height(seed, bearing, fov, 
         viewshed_window(surface, row, col, zo, h, *args, one, 0, 0)
         expected |= one
     np.testing.assert_array_equal(extra, expected)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    bearing=st.one_of(st.floats(0, 360, exclude_max=True), st.sampled_from([0.0, 45.0, 90.0, 180.0, 270.0])),
+    fov=st.one_of(st.floats(1, 360), st.sampled_from([30.0, 90.0, 180.0, 270.0, 360.0])),
+    rng=st.floats(3, 58),
+    at=st.tuples(st.integers(0, 120), st.integers(0, 120)),
+)
+def test_sector_box_holds_every_cell_the_kernel_marks(seed, bearing, fov, rng, at):
+    """Swept into the square of its range, a view marks no cell outside its sector box (so a window of the
+    box alone gives the same cells); observers near the raster's edges included."""
+    surface = city_and_hillside(121, seed=seed)
+    row, col = at
+    full = np.zeros(surface.shape, np.uint8)
+    n = viewshed_window(
+        surface, row, col, surface[row, col] + 4.0, 1.7, 1.0, rng, bearing, fov, np.nan, 0.0, 0.0, full, 0, 0
+    )
+    r0, r1, c0, c1 = sector_box(row, col, rng, 1.0, bearing, fov, *surface.shape)
+    assert full[r0 : r1 + 1, c0 : c1 + 1].sum() == full.sum() == n
+    part = np.zeros((r1 - r0 + 1, c1 - c0 + 1), np.uint8)
+    viewshed_window(
+        surface, row, col, surface[row, col] + 4.0, 1.7, 1.0, rng, bearing, fov, np.nan, 0.0, 0.0, part, r0, c0
+    )
+    np.testing.assert_array_equal(part, full[r0 : r1 + 1, c0 : c1 + 1])
+    if fov < 90:  # a narrow sector's box is well inside the square of its range
+        assert (r1 - r0 + 1) * (c1 - c0 + 1) <= 0.75 * (2 * int(rng) + 1) ** 2 + 4 * int(rng) + 4
+
+
+def test_window_smaller_than_the_sector_box_is_refused():
+    surface = np.zeros((101, 101))
+    r0, r1, c0, c1 = sector_box(50, 50, 30.0, 1.0, 90.0, 60.0, 101, 101)
+    small = np.zeros((r1 - r0 + 1, c1 - c0), np.uint8)  # one column short
+    with pytest.raises(ValueError, match="sector"):
+        viewshed_window(surface, 50, 50, 3.0, 1.7, 1.0, 30.0, 90.0, 60.0, np.nan, 0.0, 0.0, small, r0, c0)
 
 
 needs_gdal = pytest.mark.skipif(GDAL_VIEWSHED is None, reason="gdal_viewshed (Debian gdal-bin) is not installed")

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -193,23 +194,34 @@ def buildings_from_vector(path: str | Path) -> ReadResult:
     gdf = read_vector(p, "building")
     columns = [c for c in gdf.columns if c != gdf.geometry.name]
     id_col = find_column(columns, ("@id", "building_id", "osm_id", "id", "osmid"))
+    n = len(gdf)
+    # the tags column by column (a value is kept when it is not missing and not blank), then one dict a row
+    row_tags: list[dict[str, str]] = [{} for _ in range(n)]
+    for c in columns:
+        col = gdf[c]
+        present = np.flatnonzero(col.notna().to_numpy())
+        text = col.iloc[present].map(str).to_numpy(object)
+        for i, v in zip(present.tolist(), text, strict=True):
+            if v.strip():
+                row_tags[i][c] = v
+    geoms_in = gdf.geometry.to_numpy()
+    empty = shapely.is_missing(geoms_in) | shapely.is_empty(geoms_in)
+    polygonal = np.isin(shapely.get_type_id(geoms_in), (3, 6))  # Polygon, MultiPolygon
+    valid = shapely.is_valid(geoms_in)
     rejected, ids, tags, geoms = [], [], [], []
-    for i, (row, geom) in enumerate(zip(gdf[columns].itertuples(index=False), gdf.geometry, strict=True)):
-        values = {
-            c: str(v)
-            for c, v in zip(columns, row, strict=True)
-            if v is not None and not (isinstance(v, float) and pd.isna(v)) and str(v).strip()
-        }
+    for i in range(n):
+        values = row_tags[i]
         bid = values.get(id_col) if id_col else None
         label = bid if bid else f"feature {i + 1}"
-        if geom is None or geom.is_empty:
+        if empty[i]:
             rejected.append((p.name, label, "no geometry", ""))
             continue
-        if geom.geom_type not in ("Polygon", "MultiPolygon"):
+        geom = geoms_in[i]
+        if not polygonal[i]:
             rejected.append((p.name, label, f"a {geom.geom_type}, expected a polygon", ""))
             continue
         values.setdefault("building", "yes")
         ids.append(label if "/" in label or not bid else f"{id_col.lstrip('@')}/{bid}")
         tags.append(values)
-        geoms.append(geom if geom.is_valid else shapely.make_valid(geom))
+        geoms.append(geom if valid[i] else shapely.make_valid(geom))
     return ReadResult(_frame(ids, tags, geoms, crs=gdf.crs), rejected_frame(rejected), {}, {})

@@ -20,6 +20,7 @@ import pandas as pd
 from equity._errors import InputFormatError
 from equity._progress import progress
 from equity.io._common import (
+    _CONTROL_RE,
     LAT_NAMES,
     LON_NAMES,
     OSM_FORMATS,
@@ -84,6 +85,10 @@ def _clean_controls(result: ReadResult) -> None:
     n = 0
     tags = []
     for t in result.data["tags"]:
+        # one search of all the keys and text values run together: most cameras have no control character
+        if not _CONTROL_RE.search("".join([*map(str, t), *(v for v in t.values() if isinstance(v, str))])):
+            tags.append(t)
+            continue
         cleaned = {clean_text(str(k)): clean_text(v) if isinstance(v, str) else v for k, v in t.items()}
         n += sum(1 for k, v in t.items() if isinstance(v, str) and cleaned.get(clean_text(str(k))) != v)
         tags.append(cleaned)

@@ -29,7 +29,7 @@ from equity.projection import require_metric
 from equity.settings import Settings
 from equity.visibility.outline import outline
 from equity.visibility.surface import Surface, build_surface, burn_buildings, grid_for
-from equity.visibility.viewshed import viewshed_window, viewshed_window_heights
+from equity.visibility.viewshed import sector_box, viewshed_window, viewshed_window_heights
 
 __all__ = [
     "Surface",
@@ -184,9 +184,7 @@ def viewsheds(
         zo = ground + float(height)
         if mount == "roof":
             zo += float(surface.building[r, c])
-        reach = math.floor(float(rng) / cell)
-        r0, r1 = max(0, r - reach), min(nrows - 1, r + reach)
-        c0, c1 = max(0, c - reach), min(ncols - 1, c + reach)
+        r0, r1, c0, c1 = sector_box(r, c, float(rng), cell, bearing, float(fov), nrows, ncols)
         window = np.zeros((r1 - r0 + 1, c1 - c0 + 1), np.uint8)
         args = (
             surface.dsm,

@@ -145,6 +145,47 @@ def _inside(
 
 
 @numba.njit(cache=True, nogil=True)
+def sector_box(
+    row: int, col: int, range_m: float, cell: float, bearing_deg: float, fov_deg: float, nrows: int, ncols: int
+) -> tuple[int, int, int, int]:
+    """The rows ``r0..r1`` and columns ``c0..c1`` (inclusive) of a raster of ``nrows`` by ``ncols`` cells that
+    hold every cell the kernel may mark for an observer on ``(row, col)``: the bounding box of its sector
+    (apex, the two ends of its arc, and the points of the arc due north, east, south and west when the sector
+    spans them) widened by one cell, within the square of its range.
+
+    A window of this box is all a view needs (:func:`viewshed_window` marks only cells of its sector): for a
+    60° sector a quarter of the square around its range, which every later step that reads the window
+    (counting, outlines, homes) no longer walks through.
+    """
+    rc = range_m / cell
+    irc = math.floor(rc)
+    r0, r1 = max(0, row - irc), min(nrows - 1, row + irc)
+    c0, c1 = max(0, col - irc), min(ncols - 1, col + irc)
+    if fov_deg >= 360.0 - 1e-9:
+        return r0, r1, c0, c1
+    half = fov_deg / 2.0
+    x_lo, x_hi, y_lo, y_hi = 0.0, 0.0, 0.0, 0.0  # east and north offsets, in cells
+    for k in range(6):
+        if k < 2:
+            a = bearing_deg - half if k == 0 else bearing_deg + half
+        else:
+            a = 90.0 * (k - 2)
+            diff = (a - bearing_deg + 180.0) % 360.0 - 180.0
+            if abs(diff) > half + 1e-6:
+                continue
+        x = rc * math.sin(math.radians(a))
+        y = rc * math.cos(math.radians(a))
+        x_lo, x_hi = min(x_lo, x), max(x_hi, x)
+        y_lo, y_hi = min(y_lo, y), max(y_hi, y)
+    return (
+        max(r0, row - math.ceil(y_hi) - 1),
+        min(r1, row - math.floor(y_lo) + 1),
+        max(c0, col + math.floor(x_lo) - 1),
+        min(c1, col + math.ceil(x_hi) + 1),
+    )
+
+
+@numba.njit(cache=True, nogil=True)
 def viewshed_window(
     surface: np.ndarray,
     row: int,
@@ -287,8 +328,9 @@ def _sweep(
     curv_coeff : float
         Curvature and refraction coefficient ``cc`` (0 for none).
     out : 2-D uint8 array
-        Window of the result; cell ``(r, c)`` of the surface is ``out[r - r0, c - c0]``. Only visible
-        cells are written (set to 1), so that one array can collect several cameras.
+        Window of the result; cell ``(r, c)`` of the surface is ``out[r - r0, c - c0]``. It must cover the
+        observer's :func:`sector_box`. Only visible cells are written (set to 1), so that one array can
+        collect several cameras.
     r0, c0 : int
         Offsets of the window in the surface.
     heights : 1-D float array
@@ -335,13 +377,9 @@ def _sweep(
     cur = np.empty(size, np.float64)
     count = 0
 
-    if (
-        max(0, row - irc) < r0
-        or min(nrows - 1, row + irc) >= r0 + out_h
-        or max(0, col - irc) < c0
-        or min(ncols - 1, col + irc) >= c0 + out_w
-    ):
-        raise ValueError("the output window does not cover the observer's range")
+    b_r0, b_r1, b_c0, b_c1 = sector_box(row, col, range_m, cell, bearing_deg, fov_deg, nrows, ncols)
+    if b_r0 < r0 or b_r1 >= r0 + out_h or b_c0 < c0 or b_c1 >= c0 + out_w:
+        raise ValueError("the output window does not cover the observer's sector (see sector_box)")
 
     flat_s = surface.reshape(-1)  # flat views: one multiply-add per cell instead of two-dimensional indexing
     flat_o = out.reshape(-1)
