@@ -69,16 +69,21 @@ def built_area_by_unit(footprints: gpd.GeoSeries, units: gpd.GeoDataFrame) -> pd
     i, j = shapely.STRtree(geoms).query(geoms, predicate="intersects")
     pair = i < j
     i, j = i[pair], j[pair]
-    overlap = shapely.area(shapely.intersection(geoms[i], geoms[j])) > 0
+    # their interiors meet (a shared area), rather than only their boundaries (walls that touch)
+    overlap = shapely.relate_pattern(geoms[i], geoms[j], "T********")
     tangled = np.zeros(len(geoms), bool)
     tangled[i[overlap]] = True
     tangled[j[overlap]] = True
     pieces = geoms[~tangled]
     if tangled.any():
         pieces = np.concatenate([pieces, shapely.get_parts(shapely.union_all(geoms[tangled]))])
-    unit_geoms = units.geometry.to_numpy()
+    unit_geoms = units.geometry.to_numpy().copy()
+    shapely.prepare(unit_geoms)
     u, p = shapely.STRtree(pieces).query(unit_geoms, predicate="intersects")
-    areas = shapely.area(shapely.intersection(unit_geoms[u], pieces[p]))
+    # most pieces lie inside one unit: their own area; only those across a unit's boundary are cut
+    areas = shapely.area(pieces[p])
+    cut = ~shapely.contains_properly(unit_geoms[u], pieces[p])
+    areas[cut] = shapely.area(shapely.intersection(unit_geoms[u[cut]], pieces[p[cut]]))
     return pd.Series(np.bincount(u, weights=areas, minlength=len(units)), index=units.index)
 
 

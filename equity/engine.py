@@ -124,7 +124,16 @@ class Engine:
         else:
             yield from self._map_dask(fn, tasks)
 
-    def _map_pool(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[tuple[int, Any]]:
+    def warm(self) -> None:
+        """Start a process pool's workers now, each loading the modules a tile needs, so that they are ready
+        when the client has read the inputs (a spawned worker takes a few seconds to import equity and its
+        libraries). Does nothing for the other executors."""
+        if self.kind == "process-pool":
+            pool = self._start_pool()
+            for _ in range(self.workers or 1):
+                pool.submit(_warm_up)
+
+    def _start_pool(self) -> Any:
         import concurrent.futures as cf
         import multiprocessing
 
@@ -133,6 +142,12 @@ class Engine:
             self._pool = cf.ProcessPoolExecutor(
                 max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
             )
+        return self._pool
+
+    def _map_pool(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[tuple[int, Any]]:
+        import concurrent.futures as cf
+
+        self._start_pool()
         limit = max(1, (self.workers or 1) * self.in_flight)
         pending: dict[cf.Future, int] = {}
         source = enumerate(tasks)
@@ -226,6 +241,13 @@ class Engine:
         state = dict(self.__dict__)
         state.update(_pool=None, _client=None, _cluster=None)
         return state
+
+
+def _warm_up() -> None:
+    """Import what a tile's work needs (run in a new worker)."""
+    import equity.homes
+    import equity.io.dem
+    import equity.visibility  # noqa: F401
 
 
 @dataclass(frozen=True)

@@ -148,6 +148,22 @@ class Study:
         counts: dict[str, Any] = {}
         rejected: list[pd.DataFrame] = []
         meta: dict[str, Any] = {}
+        if self.engine is not None:
+            self.engine.warm()
+        # the incidents are read in a thread of their own while the cameras, buildings and viewsheds are
+        # worked on (they need none of them); a problem with the file is raised where it was always raised
+        crime_reader = (
+            _Background(
+                crime_from_file,
+                self.crime,
+                categories=self.categories,
+                since=self.since,
+                until=self.until,
+                dedupe=s.dedupe_incidents,
+            )
+            if self.crime is not None and (self.buildings is not None or self.dem is not None)
+            else None
+        )
 
         unit_read = units_from_file(self.units, id_column=self.unit_id)
         rejected.append(unit_read.rejected)
@@ -231,12 +247,16 @@ class Study:
 
         crime_points = None
         if self.crime is not None:
-            crime_read = crime_from_file(
-                self.crime,
-                categories=self.categories,
-                since=self.since,
-                until=self.until,
-                dedupe=s.dedupe_incidents,
+            crime_read = (
+                crime_reader.result()
+                if crime_reader is not None
+                else crime_from_file(
+                    self.crime,
+                    categories=self.categories,
+                    since=self.since,
+                    until=self.until,
+                    dedupe=s.dedupe_incidents,
+                )
             )
             rejected.append(crime_read.rejected)
             meta["crime"] = crime_read.meta
@@ -718,6 +738,21 @@ def _sum_columns(units: gpd.GeoDataFrame, columns: list[str], path: str | Path) 
             raise InputFormatError(msg)
         total = total + values  # a missing count leaves the unit's crime unknown (NaN), never zero
     return total
+
+
+class _Background:
+    """A call run in a thread of its own; :meth:`result` waits for it and returns its value or raises its
+    exception, as the call itself would have."""
+
+    def __init__(self, fn: Any, *args: Any, **kwargs: Any) -> None:
+        import concurrent.futures
+
+        self._executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="equity-read")
+        self._future = self._executor.submit(fn, *args, **kwargs)
+        self._executor.shutdown(wait=False)
+
+    def result(self) -> Any:
+        return self._future.result()
 
 
 @dataclass
