@@ -15,8 +15,9 @@ of the process and all its children (sampled every 0.2 s with psutil), and camer
 (2 cores, 24 GB) is shared with other agents running their own tests, so the times are noisy; the engines run
 in alternating order within each round, and with ``--rounds`` above 1 the medians are recorded.
 
-Usage: ``python benchmarks/engine_scaling.py [--sizes 1000 10000 100000] [--rounds 1]``; the results are
-printed and written to benchmarks/results/engine_scaling.json.
+Usage: ``python benchmarks/engine_scaling.py [--sizes 1000 10000 100000] [--rounds 1] [--tile-cells N --key NAME]``;
+the results are printed and written to benchmarks/results/engine_scaling.json (a run with another tile size is
+recorded under ``--key``).
 """
 
 from __future__ import annotations
@@ -101,6 +102,12 @@ def main() -> None:
     parser.add_argument("--engines", nargs="+", default=list(ENGINES))
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--tile-cells", type=int, default=None, help="side of a tile (default: the engine's, equity.engine.TILE_CELLS)"
+    )
+    parser.add_argument(
+        "--key", default=None, help="record under this name instead of the number of cameras (for a variant)"
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
     from synthetic_city import generate
@@ -117,11 +124,17 @@ def main() -> None:
             for r in range(args.rounds):
                 order = args.engines[r % len(args.engines) :] + args.engines[: r % len(args.engines)]
                 for engine in order:
-                    one = run_one(city, ENGINES[engine])
+                    options = dict(ENGINES[engine])
+                    if args.tile_cells:
+                        options["tile_cells"] = args.tile_cells
+                    one = run_one(city, options)
                     runs[engine].append(one)
                     print(json.dumps({"cameras": n, "engine": engine, "round": r, **one}), flush=True)
-            entry = results.setdefault(str(n), {"city": facts})
+            entry = results.setdefault(args.key or str(n), {"city": facts})
             entry["city"] = facts
+            from equity.engine import TILE_CELLS
+
+            entry["tile_cells"] = args.tile_cells or TILE_CELLS
             for engine, rs in runs.items():
                 entry[engine] = {
                     "run_s_median": statistics.median(x["run_s"] for x in rs),

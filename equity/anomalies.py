@@ -130,6 +130,8 @@ def anomaly_scores(
     settings: AnomalySettings | None = None,
     period: str | None = None,
     nearest_m: np.ndarray | None = None,
+    incidents: np.ndarray | None = None,
+    explain: bool = True,
 ) -> pd.DataFrame:
     """Component scores, anomaly score, rank, flag and a one-sentence explanation per camera.
 
@@ -147,6 +149,11 @@ def anomaly_scores(
         The crime data's period in words ("2012-07-01 to 2012-12-31"), for the explanations.
     nearest_m : numpy.ndarray, optional
         :func:`nearest_other` of the cameras, when it is known already.
+    incidents : numpy.ndarray, optional
+        :func:`incidents_within` the settings' radius of each camera, when it is known already.
+    explain : bool
+        Write the explanations of the flagged cameras (default); off for the variants of
+        :func:`flag_sensitivity`, which only read the flags.
     """
     a = settings or AnomalySettings()
     n = len(cameras)
@@ -154,7 +161,7 @@ def anomaly_scores(
     out = pd.DataFrame({"nearest_camera_m": nearest}, index=cameras.index)
     out["isolation_score"] = _rank(nearest) if n > 1 else np.nan
     if crime is not None and len(crime):
-        counts = incidents_within(cameras, crime, a.radius_m)
+        counts = incidents_within(cameras, crime, a.radius_m) if incidents is None else np.asarray(incidents)
         out["incidents_nearby"] = counts
         out["need_score"] = 1.0 - _share_below(counts.astype(float))
         out["need_basis"] = f"incidents within {a.radius_m:g} m"
@@ -173,7 +180,7 @@ def anomaly_scores(
     out["anomaly_rank"] = out["anomaly_score"].rank(ascending=False, method="min").astype("Int64")
     out["anomaly_flag"] = out["anomaly_score"] >= a.flag_score
     explanation = np.full(n, None, dtype=object)
-    flagged = np.flatnonzero(out["anomaly_flag"].to_numpy(bool))
+    flagged = np.flatnonzero(out["anomaly_flag"].to_numpy(bool)) if explain else np.zeros(0, int)
     # one sentence per flagged camera only (walking the rows of a frame is slow)
     explanation[flagged] = [_explain(row, a, period) for _, row in out.iloc[flagged].iterrows()]
     out["anomaly_explanation"] = explanation
@@ -215,7 +222,17 @@ def flag_sensitivity(
     survive = base["anomaly_flag"].copy()
     nearest = base["nearest_camera_m"].to_numpy(float)  # the same cameras: the same neighbours
     for v in variants:
-        survive &= anomaly_scores(cameras, crime, settings=v, nearest_m=nearest, **kwargs)["anomaly_flag"]
+        same_radius = v.radius_m == b.radius_m and "incidents_nearby" in base and base["incidents_nearby"].notna().all()
+        scores = anomaly_scores(
+            cameras,
+            crime,
+            settings=v,
+            nearest_m=nearest,
+            incidents=base["incidents_nearby"].to_numpy() if same_radius else None,
+            explain=False,
+            **kwargs,
+        )
+        survive &= scores["anomaly_flag"]
     out = pd.Series(None, index=base.index, dtype=object)
     out[base["anomaly_flag"]] = np.where(survive[base["anomaly_flag"]], "robust", "fragile")
     return out

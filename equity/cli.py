@@ -314,7 +314,7 @@ def demo(ctx: click.Context, out: Path, force: bool, map_assets: str, **settings
 @click.option(
     "--tile-cells",
     type=click.IntRange(16),
-    help="Side of a tile of the viewshed work in grid cells (default 4096); changes how the work is cut, "
+    help="Side of a tile of the viewshed work in grid cells (default 3072); changes how the work is cut, "
     "never the results.",
 )
 @settings_options

@@ -49,10 +49,11 @@ from equity.visibility.surface import cells_of, snap_grid
 
 log = logging.getLogger(__name__)
 
-#: Default side of a tile in cells (4,096 m at 1 m cells): big enough that the margin adds little work (a 155
-#: cell margin adds 16 % of cameras seen twice), small enough that a tile's surface fits a worker's memory
-#: (about 0.6 GB at 4,406 x 4,406 cells with homes).
-TILE_CELLS = 4096
+#: Default side of a tile in cells (3,072 m at 1 m cells): big enough that the margin adds little work (a 155
+#: cell margin widens a tile's window by a fifth of its area), small enough that a worker's tile with homes
+#: stays near 0.75 GB (4,096 took 1.15 GB, for no shorter run on 100,000 cameras:
+#: ``benchmarks/results/engine_scaling.json``).
+TILE_CELLS = 3072
 
 #: Cells added around a tile's reach: a camera inside a footprint is moved up to 2 cells off it, plus one.
 EXTRA_CELLS = 3
@@ -464,6 +465,7 @@ def run_tile(task: TileTask) -> TileResult:
             yard_cells=yard_cells,
         )
         yards = home_analysis.yard_labels(surface, homes, land, hs, yard_cells=yard_cells)
+        del yard_cells
         rings = home_analysis.facade_rings(surface, homes)
         homes_sweep = home_analysis.HomesSweep(views[owned], surface, homes, land, rings, s, hs, yards)
     # the own views' positions among the own views, by their place in the sweep (-1: a view of the margin)

@@ -21,13 +21,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from affine import Affine
 
 from equity._progress import progress
 from equity.cameras import grid_north_offset
 from equity.projection import require_metric
 from equity.settings import Settings
-from equity.visibility.outline import outline
+from equity.visibility.outline import Outlines
 from equity.visibility.surface import Surface, build_surface, burn_buildings, grid_for
 from equity.visibility.viewshed import sector_box, viewshed_window, viewshed_window_heights
 
@@ -146,7 +145,7 @@ def viewsheds(
     ground_m = np.full(len(views), np.nan)
     observer_m = np.full(len(views), np.nan)
     status_of = np.full(len(views), "not in coverage", dtype=object)
-    polys: list[object] = [None] * len(views)
+    outlines = Outlines(surface.transform)
     want = np.broadcast_to(np.asarray(polygons, bool), (len(views),))
     at_heights = np.broadcast_to(np.asarray(heights_for, bool), (len(views),)) & bool(len(heights))
     height_values = np.asarray(heights, np.float64)
@@ -215,7 +214,8 @@ def viewsheds(
         if on_window is not None:
             on_window(i, r0, c0, window, r, c, zo, seen_at_heights)
         if want[i] and visible[i]:
-            polys[i] = _polygon(window, surface.transform @ Affine.translation(c0, r0), cell)
+            outlines.add(i, window, r0, c0)
+    polys = _simplified(outlines.geometries(len(views)), cell) if asked else None
     obs = pd.DataFrame(
         {"row": obs_row, "col": obs_col, "ground_m": ground_m, "observer_m": observer_m, "status": status_of},
         index=views.index,
@@ -224,21 +224,25 @@ def viewsheds(
         count=count,
         visible_cells=pd.Series(visible, index=views.index),
         observer=obs,
-        polygons=gpd.GeoSeries(polys, index=views.index, crs=surface.crs) if asked else None,
+        polygons=gpd.GeoSeries(polys, index=views.index, crs=surface.crs) if polys is not None else None,
     )
 
 
-def _polygon(mask: np.ndarray, transform: Affine, cell: float) -> object:
-    """The visible cells of one view as one polygon (or multipolygon, a part per 4-connected group of cells;
-    :func:`equity.visibility.outline.outline`), simplified to half a cell (Douglas-Peucker, or, where that
-    gives an invalid or empty geometry, the topology-preserving simplification of the outline made valid).
-    The outline is checked for validity only then: the simplified one is checked anyway."""
-    geom = outline(mask, transform, valid=False)
-    if geom is None:
-        return None
-    simple = shapely.simplify(geom, cell / 2, preserve_topology=False)  # Douglas-Peucker: half the cost
-    if shapely.is_valid(simple) and not shapely.is_empty(simple):
-        return simple
-    if not shapely.is_valid(geom):
-        geom = shapely.make_valid(geom)
-    return shapely.simplify(geom, cell / 2, preserve_topology=True)
+def _simplified(geoms: np.ndarray, cell: float) -> np.ndarray:
+    """The views' outlines (:class:`equity.visibility.outline.Outlines`, a part per 4-connected group of
+    cells) simplified to half a cell: Douglas-Peucker, or, where that gives an invalid or empty geometry, the
+    topology-preserving simplification of the outline made valid. The outlines are checked for validity only
+    then: the simplified ones are checked anyway. None stays None."""
+    out = geoms.copy()
+    has = np.flatnonzero(~shapely.is_missing(geoms))
+    if not len(has):
+        return out
+    simple = shapely.simplify(geoms[has], cell / 2, preserve_topology=False)  # Douglas-Peucker: half the cost
+    bad = np.flatnonzero(~(shapely.is_valid(simple) & ~shapely.is_empty(simple)))
+    for k in bad:
+        geom = geoms[has[k]]
+        if not shapely.is_valid(geom):
+            geom = shapely.make_valid(geom)
+        simple[k] = shapely.simplify(geom, cell / 2, preserve_topology=True)
+    out[has] = simple
+    return out

@@ -125,15 +125,59 @@ def _label(mask: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
     return labels
 
 
+@numba.njit(cache=True, nogil=True)
+def _parts(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """The rings of :func:`_trace` ordered as a multipolygon's: by part (4-connected component), each part's
+    outer ring first, then its holes. Returns the corner rows and columns, the rings' offsets into them, and
+    the parts' offsets into the rings (the ragged arrays of shapely's ``from_ragged_array``)."""
+    rows, cols, offsets, cells = _trace(mask)
+    n_rings = len(offsets) - 1
+    hole = np.zeros(n_rings, np.bool_)
+    n_holes = 0
+    for k in range(n_rings):
+        # shoelace with x = col, y = -row: positive for a counter-clockwise (outer) ring
+        a = 0.0
+        for e in range(offsets[k], offsets[k + 1] - 1):
+            a += cols[e] * -rows[e + 1] - cols[e + 1] * -rows[e]
+        if a < 0:
+            hole[k] = True
+            n_holes += 1
+    part = np.arange(n_rings)
+    if n_holes and n_rings - n_holes > 1:  # which part holds each hole: the part of the cell on its left
+        labels = _label(mask).ravel()
+        for k in range(n_rings):
+            part[k] = labels[cells[k]]
+    elif n_holes:  # one part holds every hole
+        part[:] = 0
+    order = np.argsort(part * 2 + hole, kind="mergesort")  # by part, its outer ring first
+    out_r = np.empty(len(rows), np.int64)
+    out_c = np.empty(len(rows), np.int64)
+    ring_at = np.empty(n_rings + 1, np.int64)
+    part_at = np.empty(n_rings + 1, np.int64)
+    ring_at[0] = 0
+    pos = 0
+    n_parts = 0
+    for idx in range(n_rings):
+        k = order[idx]
+        if not hole[k]:
+            part_at[n_parts] = idx
+            n_parts += 1
+        for e in range(offsets[k], offsets[k + 1]):
+            out_r[pos] = rows[e]
+            out_c[pos] = cols[e]
+            pos += 1
+        ring_at[idx + 1] = pos
+    part_at[n_parts] = n_rings
+    return out_r, out_c, ring_at, part_at[: n_parts + 1]
+
+
 def outline(mask: np.ndarray, transform: Affine, *, valid: bool = True) -> object:
     """The cells of ``mask`` that are not 0 as one polygon or multipolygon (None when there are none), in the
     map coordinates of ``transform`` (the mask's upper-left corner and cell size, north up).
 
     The traced rings make a valid geometry except where a part's outer ring touches itself at a corner (a
     hole that meets it there); ``valid`` (the default) checks for that and mends it with shapely's
-    ``make_valid``. A caller that simplifies the outline and checks the result, as
-    :func:`equity.visibility.viewsheds` does, can skip the check (``valid=False``): it costs as much as the
-    tracing.
+    ``make_valid``.
 
     Examples
     --------
@@ -144,43 +188,59 @@ def outline(mask: np.ndarray, transform: Affine, *, valid: bool = True) -> objec
     >>> geom.geom_type, geom.area
     ('MultiPolygon', 4.0)
     """
-    visible = np.ascontiguousarray(mask != 0)
-    if not visible.any():
-        return None
-    rows, cols, offsets, cells = _trace(visible)
-    x = transform.a * cols + transform.b * rows + transform.c
-    y = transform.d * cols + transform.e * rows + transform.f
-    signed = _signed_areas(cols.astype(float), -rows.astype(float), offsets)
-    hole = signed < 0
-    if (~hole).sum() > 1 and hole.any():  # which part holds each hole: the 4-connected part of its left cell
-        part = _label(visible).ravel()[cells]
-    elif hole.any():  # one part, holding every hole
-        part = np.zeros(len(hole), np.int64)
-    else:  # no holes: every ring is a part
-        part = np.arange(len(hole))
-    order = np.lexsort((hole, part))  # by part, its outer ring first
-    counts = np.diff(offsets)[order]
-    starts = offsets[:-1][order]
-    index = np.repeat(starts - np.concatenate(([0], np.cumsum(counts)[:-1])), counts) + np.arange(counts.sum())
-    coords = np.column_stack((x[index], y[index]))
-    ring_offsets = np.concatenate(([0], np.cumsum(counts)))
-    firsts = np.flatnonzero(~hole[order])
-    polygon_offsets = np.append(firsts, len(order))
-    geom = shapely.from_ragged_array(
-        shapely.GeometryType.MULTIPOLYGON, coords, (ring_offsets, polygon_offsets, np.array([0, len(firsts)]))
-    )[0]
-    if len(firsts) == 1:
-        geom = geom.geoms[0]
-    if valid and not shapely.is_valid(geom):  # a part's outer ring touching itself at a corner: a hole there
+    batch = Outlines(transform)
+    batch.add(0, mask, 0, 0)
+    geom = batch.geometries(1)[0]
+    if geom is not None and valid and not shapely.is_valid(geom):
         geom = shapely.make_valid(geom)
     return geom
 
 
-def _signed_areas(x: np.ndarray, y: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """Shoelace area of every closed ring ``[offsets[k], offsets[k + 1])``: positive counter-clockwise."""
-    cross = x[:-1] * y[1:] - x[1:] * y[:-1]
-    cross = np.append(cross, 0.0)
-    last = offsets[1:] - 1  # the closing vertex: its term would pair it with the next ring's first
-    cross[last] = 0.0
-    sums = np.add.reduceat(cross, offsets[:-1])
-    return 0.5 * sums
+class Outlines:
+    """The outlines of many masks (the visible cells of many views on one grid), built as shapely geometries
+    all at once: each mask is traced when it is added (:meth:`add`, compiled), and :meth:`geometries` makes
+    every polygon from one ragged array, so that the cost per view is the tracing and not the Python calls
+    around it."""
+
+    def __init__(self, transform: Affine) -> None:
+        self.transform = transform
+        self.index: list[int] = []
+        self.rows: list[np.ndarray] = []
+        self.cols: list[np.ndarray] = []
+        self.rings: list[np.ndarray] = []
+        self.parts: list[np.ndarray] = []
+
+    def add(self, index: int, mask: np.ndarray, r0: int, c0: int) -> None:
+        """Trace the cells of ``mask`` that are not 0, a window whose upper-left cell is ``(r0, c0)`` of the
+        grid, as the outline of item ``index``."""
+        rows, cols, ring_at, part_at = _parts(np.ascontiguousarray(mask))
+        if len(part_at) < 2:
+            return
+        self.index.append(index)
+        self.rows.append(rows + r0)
+        self.cols.append(cols + c0)
+        self.rings.append(ring_at)
+        self.parts.append(part_at)
+
+    def geometries(self, n: int) -> np.ndarray:
+        """An object array of ``n`` items: the outline of each item added (a Polygon, or a MultiPolygon of
+        several parts), None for the others."""
+        out = np.full(n, None, dtype=object)
+        if not self.index:
+            return out
+        t = self.transform
+        rows = np.concatenate(self.rows)
+        cols = np.concatenate(self.cols)
+        coords = np.column_stack((t.a * cols + t.b * rows + t.c, t.d * cols + t.e * rows + t.f))
+        # offsets of the concatenation: each item's rings and parts shifted by those before it
+        n_coords = np.cumsum([0] + [len(r) for r in self.rows[:-1]])
+        n_rings = np.cumsum([0] + [len(r) - 1 for r in self.rings[:-1]])
+        ring_at = np.concatenate([r[:-1] + k for r, k in zip(self.rings, n_coords, strict=True)] + [[len(rows)]])
+        part_at = np.concatenate([p[:-1] + k for p, k in zip(self.parts, n_rings, strict=True)] + [[len(ring_at) - 1]])
+        per_item = np.array([len(p) - 1 for p in self.parts])
+        geom_at = np.concatenate(([0], np.cumsum(per_item)))
+        geoms = shapely.from_ragged_array(shapely.GeometryType.MULTIPOLYGON, coords, (ring_at, part_at, geom_at))
+        single = per_item == 1
+        geoms[single] = shapely.get_geometry(geoms[single], 0)
+        out[np.asarray(self.index)] = geoms
+        return out

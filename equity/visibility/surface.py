@@ -48,7 +48,8 @@ class Surface:
     dsm: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        dsm = (self.ground.astype(np.float64) + self.building.astype(np.float64)).copy(order="C")
+        # one float64 array, added in float64 (no float64 copies of the two layers on the way)
+        dsm = np.add(self.ground, self.building, dtype=np.float64)
         object.__setattr__(self, "dsm", dsm)
 
     @property
