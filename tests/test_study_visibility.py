@@ -177,3 +177,23 @@ def test_helsinki_end_to_end(tmp_path, request):
     polygons = result.sectors.dropna()
     assert len(polygons) > 150
     assert polygons.is_valid.all()
+
+
+def test_incidents_read_beside_the_viewsheds_report_problems_as_before(scene):
+    """With buildings, the incidents are read in a thread of their own while the viewsheds run: the same
+    incidents are counted, and a bad crime file fails with the same sentence as without buildings."""
+    tmp, units, cams = scene
+    crime = tmp / "crime.csv"
+    crime.write_text(f"id,lon,lat,category\n1,{LON0},{LAT0 + 0.0001},theft\n2,{LON0},{LAT0 - 0.0003},theft\n")
+    with_buildings = Study(
+        sensitivity=False, cameras=cams, units=units, crime=crime, buildings=tmp / "buildings.geojson"
+    )
+    assert int(with_buildings.run().units["crimes"].sum()) == 2
+    bad = tmp / "bad_crime.csv"
+    bad.write_text("id,where,category\n1,somewhere,theft\n")
+    with pytest.raises(InputFormatError) as plain:
+        Study(sensitivity=False, cameras=cams, units=units, crime=bad).run()
+    with pytest.raises(InputFormatError) as beside:
+        Study(sensitivity=False, cameras=cams, units=units, crime=bad, buildings=tmp / "buildings.geojson").run()
+    assert str(beside.value) == str(plain.value)
+    assert "bad_crime.csv" in str(beside.value)
