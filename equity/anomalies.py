@@ -100,24 +100,27 @@ def nearest_other(cameras: gpd.GeoDataFrame) -> np.ndarray:
     >>> nearest_other(cams).tolist()
     [50.0, 50.0, 50.0, 80.62257748298549]
     """
-    n = len(cameras)
-    out = np.full(n, np.nan)
+    geoms = cameras.geometry.to_numpy()
+    located = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))  # the others stay NaN
+    out = np.full(len(cameras), np.nan)
+    n = len(located)
     if n < 2:
         return out
-    xy = shapely.get_coordinates(cameras.geometry.to_numpy())
+    xy = shapely.get_coordinates(geoms[located])
     tree = cKDTree(xy)
     dist, _ = tree.query(xy, k=2)
-    out[:] = dist[:, 1]
-    shared = np.flatnonzero(dist[:, 1] == 0)  # another camera on the same point: look further
+    found = dist[:, 1]
+    shared = np.flatnonzero(found == 0)  # another camera on the same point: look further
     if len(shared):
         on_point = np.asarray(tree.query_ball_point(xy[shared], 0.0, return_length=True))
         for k in np.unique(on_point):
             rows = shared[on_point == k]
             if k >= n:  # every camera on one point: no other place
-                out[rows] = np.nan
+                found[rows] = np.nan
                 continue
             d, _ = tree.query(xy[rows], k=int(k) + 1)
-            out[rows] = d[:, -1]
+            found[rows] = d[:, -1]
+    out[located] = found
     return out
 
 

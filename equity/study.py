@@ -148,8 +148,8 @@ class Study:
         counts: dict[str, Any] = {}
         rejected: list[pd.DataFrame] = []
         meta: dict[str, Any] = {}
-        if self.engine is not None:
-            self.engine.warm()
+        if self.engine is not None and (self.buildings is not None or self.dem is not None):
+            self.engine.warm()  # the tiles' workers load equity while the inputs are read
         # the incidents are read in a thread of their own while the cameras, buildings and viewsheds are
         # worked on (they need none of them); a problem with the file is raised where it was always raised
         crime_reader = (
@@ -741,18 +741,30 @@ def _sum_columns(units: gpd.GeoDataFrame, columns: list[str], path: str | Path) 
 
 
 class _Background:
-    """A call run in a thread of its own; :meth:`result` waits for it and returns its value or raises its
-    exception, as the call itself would have."""
+    """A call run in a daemon thread of its own; :meth:`result` waits for it and returns its value or raises
+    its exception, as the call itself would have. A study that fails before asking for the result does not
+    wait for it (the thread ends with the process)."""
 
     def __init__(self, fn: Any, *args: Any, **kwargs: Any) -> None:
-        import concurrent.futures
+        import threading
 
-        self._executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="equity-read")
-        self._future = self._executor.submit(fn, *args, **kwargs)
-        self._executor.shutdown(wait=False)
+        self._value: Any = None
+        self._error: BaseException | None = None
+
+        def work() -> None:
+            try:
+                self._value = fn(*args, **kwargs)
+            except BaseException as err:  # handed to result(), which raises it where the call would have
+                self._error = err
+
+        self._thread = threading.Thread(target=work, name="equity-read", daemon=True)
+        self._thread.start()
 
     def result(self) -> Any:
-        return self._future.result()
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
 
 
 @dataclass

@@ -209,8 +209,48 @@ def test_sector_box_holds_every_cell_the_kernel_marks(seed, bearing, fov, rng, a
         surface, row, col, surface[row, col] + 4.0, 1.7, 1.0, rng, bearing, fov, np.nan, 0.0, 0.0, part, r0, c0
     )
     np.testing.assert_array_equal(part, full[r0 : r1 + 1, c0 : c1 + 1])
-    if fov < 90:  # a narrow sector's box is well inside the square of its range
-        assert (r1 - r0 + 1) * (c1 - c0 + 1) <= 0.75 * (2 * int(rng) + 1) ** 2 + 4 * int(rng) + 4
+    if fov < 90 and rng >= 20 and min(at) >= 20 and max(at) <= 100:  # a narrow sector's box: a part of the square
+        assert (r1 - r0 + 1) * (c1 - c0 + 1) <= 0.6 * (2 * int(rng) + 1) ** 2
+
+
+BOUNDS_SCRIPT = """
+import numpy as np
+from equity.visibility.viewshed import sector_box, viewshed_window_heights
+from tests.viewshed_reference import city_and_hillside
+rng = np.random.default_rng(5)
+cases = [(38, 9, 3.1, 244.7, 49.3, 41), (60, 60, 50.0, 0.0, 200.0, 121)]  # found by review: written past the box
+for _ in range(400):
+    n = int(rng.integers(15, 90))
+    fov = float(rng.choice([rng.uniform(1, 360), 180.0, 179.9, 181.0, 359.9]))
+    cases.append((int(rng.integers(0, n)), int(rng.integers(0, n)), float(rng.uniform(1.5, 45)),
+                  float(rng.uniform(-400, 800)), fov, n))
+for row, col, reach, bearing, fov, n in cases:
+    surface = city_and_hillside(n, seed=row + col)
+    r0, r1, c0, c1 = sector_box(row, col, reach, 1.0, bearing, fov, n, n)
+    out = np.zeros((r1 - r0 + 1, c1 - c0 + 1), np.uint8)
+    extra = np.zeros_like(out)
+    viewshed_window_heights(surface, row, col, surface[row, col] + 3.0, 1.7, 1.0, reach, bearing, fov, np.nan, 0.0,
+                            0.0, out, r0, c0, np.array([1.5, 4.5]), extra)
+print("ok", len(cases))
+"""
+
+
+def test_kernel_never_writes_outside_the_sector_box(tmp_path):
+    """Compiled with numba's bounds checks (in a process of its own, with a fresh cache): the sweep reads and
+    writes no cell outside the window of its sector box, whatever it writes there (a 0 written outside the
+    window would not show in the results, only in memory that is not the window's)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "NUMBA_BOUNDSCHECK": "1", "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
+    done = subprocess.run(
+        [sys.executable, "-c", BOUNDS_SCRIPT], cwd=root, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.startswith("ok")
 
 
 def test_window_smaller_than_the_sector_box_is_refused():

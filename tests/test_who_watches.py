@@ -179,3 +179,8 @@ def test_nearest_other_is_shapely_nearest_excluding_the_same_point(points, repea
         idx, dist = shapely.STRtree(pts).query_nearest(pts, exclusive=True, return_distance=True)
         expected[idx[0]] = dist
     np.testing.assert_array_equal(nearest_other(cams), expected)
+
+
+def test_nearest_other_leaves_cameras_without_a_point_empty():
+    cams = gpd.GeoDataFrame(geometry=[Point(0, 0), None, Point(30, 40), Point()], crs=3857)
+    assert np.array_equal(nearest_other(cams), [50.0, np.nan, 50.0, np.nan], equal_nan=True)

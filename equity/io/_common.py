@@ -6,6 +6,7 @@ import csv
 import io
 import logging
 import re
+import threading
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -170,6 +171,11 @@ def _looks_like_text(head: bytes) -> bool:
 
 
 #: Characters that are never part of a value: C0 and C1 controls (tab and line breaks included) and DEL.
+#: Held around every ``warnings.catch_warnings`` block of the readers: the warnings filters are global to the
+#: process, and a study reads its incidents in a thread beside the other files (two blocks that overlap
+#: would leave the filters of one of them in place).
+WARNINGS_LOCK = threading.RLock()
+
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
@@ -522,7 +528,7 @@ def read_vector(path: Path, what: str) -> gpd.GeoDataFrame:
         if len(layers) > 1:
             layer = layers[0][0]
             log.warning("%s has %d layers; reading the first, %r", path, len(layers), layer)
-        with warnings.catch_warnings(record=True) as caught:
+        with WARNINGS_LOCK, warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             # dates stay text: a tag such as survey:date=2023-04-18 is a value to keep, not to reinterpret
             gdf = pyogrio.read_dataframe(source, layer=layer, datetime_as_string=True)
@@ -556,7 +562,7 @@ def _bad_geometry(source: str, layer: str | None, err: Exception) -> str:
 
     reason = _first_line(err).split(": ", 1)[-1]
     try:
-        with warnings.catch_warnings():
+        with WARNINGS_LOCK, warnings.catch_warnings():
             warnings.simplefilter("ignore")  # GDAL's remark on the same ring
             geometries = pyogrio.raw.read(source, layer=layer, read_geometry=True, columns=[])[2]
     except Exception:  # only to find the feature; the error is reported either way

@@ -17,6 +17,7 @@ import pandas as pd
 from equity._errors import InputError, InputFormatError
 from equity._progress import byte_progress
 from equity.io._common import (
+    WARNINGS_LOCK,
     CoordinateCheck,
     ReadResult,
     check_file,
@@ -97,7 +98,7 @@ def _parse_dates(values: pd.Series) -> pd.Series:
     """
     text = values.astype(object).where(values.notna(), "").astype(str).str.strip()
     fast = None
-    with warnings.catch_warnings():
+    with WARNINGS_LOCK, warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # "could not infer format": the slow path below
         try:
             fast = pd.to_datetime(text, errors="coerce")

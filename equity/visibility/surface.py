@@ -49,7 +49,7 @@ class Surface:
 
     def __post_init__(self) -> None:
         # one float64 array, added in float64 (no float64 copies of the two layers on the way)
-        dsm = np.add(self.ground, self.building, dtype=np.float64)
+        dsm = np.add(self.ground, self.building, dtype=np.float64, order="C")
         object.__setattr__(self, "dsm", dsm)
 
     @property

@@ -149,19 +149,22 @@ def sector_box(
     row: int, col: int, range_m: float, cell: float, bearing_deg: float, fov_deg: float, nrows: int, ncols: int
 ) -> tuple[int, int, int, int]:
     """The rows ``r0..r1`` and columns ``c0..c1`` (inclusive) of a raster of ``nrows`` by ``ncols`` cells that
-    hold every cell the kernel may mark for an observer on ``(row, col)``: the bounding box of its sector
-    (apex, the two ends of its arc, and the points of the arc due north, east, south and west when the sector
-    spans them) widened by one cell, within the square of its range.
+    hold every cell the kernel may write for an observer on ``(row, col)``, within the square of its range.
 
-    A window of this box is all a view needs (:func:`viewshed_window` marks only cells of its sector): for a
-    60° sector a quarter of the square around its range, which every later step that reads the window
-    (counting, outlines, homes) no longer walks through.
+    For a sector of 180° or less: the bounding box of the sector (apex, the two ends of its arc, and the points
+    of the arc due north, east, south and west when the sector spans them) widened by :data:`SPAN_MARGIN`
+    plus 2 cells, since the sweep writes (0 or 1) the cells of its lines' margins along the axes and
+    diagonals, up to ``SPAN_MARGIN + 1`` cells beyond the sector. A wider sector is swept over its whole disc:
+    the square of its range.
+
+    A window of this box is all a view needs: for a 60° sector about a third of the square around its range,
+    which every later step that reads the window (counting, outlines, homes) no longer walks through.
     """
     rc = range_m / cell
     irc = math.floor(rc)
     r0, r1 = max(0, row - irc), min(nrows - 1, row + irc)
     c0, c1 = max(0, col - irc), min(ncols - 1, col + irc)
-    if fov_deg >= 360.0 - 1e-9:
+    if fov_deg > 180.0:  # the kernel's sweep of a reflex sector covers its disc
         return r0, r1, c0, c1
     half = fov_deg / 2.0
     x_lo, x_hi, y_lo, y_hi = 0.0, 0.0, 0.0, 0.0  # east and north offsets, in cells
@@ -177,11 +180,12 @@ def sector_box(
         y = rc * math.cos(math.radians(a))
         x_lo, x_hi = min(x_lo, x), max(x_hi, x)
         y_lo, y_hi = min(y_lo, y), max(y_hi, y)
+    pad = SPAN_MARGIN + 2
     return (
-        max(r0, row - math.ceil(y_hi) - 1),
-        min(r1, row - math.floor(y_lo) + 1),
-        max(c0, col + math.floor(x_lo) - 1),
-        min(c1, col + math.ceil(x_hi) + 1),
+        max(r0, row - math.ceil(y_hi) - pad),
+        min(r1, row - math.floor(y_lo) + pad),
+        max(c0, col + math.floor(x_lo) - pad),
+        min(c1, col + math.ceil(x_hi) + pad),
     )
 
 
