@@ -51,8 +51,8 @@ log = logging.getLogger(__name__)
 
 #: Default side of a tile in cells (3,072 m at 1 m cells): big enough that the margin adds little work (a 155
 #: cell margin widens a tile's window by a fifth of its area), small enough that a worker's tile with homes
-#: stays near 0.75 GB (4,096 took 1.15 GB, for no shorter run on 100,000 cameras:
-#: ``benchmarks/results/engine_scaling.json``).
+#: stays near 0.75 GB (4,096 took 1.15 GB a worker, 3.8 GB in all with 2 workers, in about the same time on
+#: 100,000 cameras: ``benchmarks/results/engine_scaling.json``).
 TILE_CELLS = 3072
 
 #: Cells added around a tile's reach: a camera inside a footprint is moved up to 2 cells off it, plus one.
