@@ -516,7 +516,8 @@ def _visibility_text(result: Any) -> str:
     c = result.counts
     parts = [
         f"Views are clipped by what blocks the line of sight on a surface model of {surface['cell_size_m']:g} m cells "
-        f"(terrain{' from the DEM' if 'dem' in result.meta else ', flat'} plus buildings): a place counts as seen when "
+        f"(terrain{' from the DEM, resampled bilinearly to the cells,' if 'dem' in result.meta else ', flat'} plus "
+        "buildings): a place counts as seen when "
         f"a camera at its mounting height above the ground sees a point {s.target_height_m:g} m above it "
         "(a viewshed computed with the reference-plane method that GDAL's gdal_viewshed uses)."
     ]
