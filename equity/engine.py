@@ -478,7 +478,7 @@ def run_tile(task: TileTask) -> TileResult:
         if by_group is not None:
             by_group(i, r0, c0, window)
         if homes_sweep is not None and own_of[i] >= 0:  # homes from the coverage sweep's windows, not new ones
-            homes_sweep.view(int(own_of[i]), r0, c0, window, r, c, zo, facade)
+            homes_sweep.view(int(own_of[i]), r0, c0, window, facade)
 
     swept = viewsheds(
         views.iloc[order],

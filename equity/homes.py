@@ -25,7 +25,7 @@ from equity.cameras import grid_north_offset
 from equity.settings import Settings
 from equity.visibility import Surface, vertical_fov
 from equity.visibility.surface import burn_polygons
-from equity.visibility.viewshed import sector_box, viewshed_window, viewshed_window_heights
+from equity.visibility.viewshed import sector_box, viewshed_window_heights
 
 #: OSM ``building`` values of homes (https://wiki.openstreetmap.org/wiki/Key:building, "Accommodation").
 RESIDENTIAL_BUILDINGS = frozenset(
@@ -153,7 +153,7 @@ def land_classes(
 def facade_rings(surface: Surface, homes: gpd.GeoDataFrame, settings: HomeSettings | None = None) -> np.ndarray:
     """For every open cell within ``ring_m`` of a home, the home's position in ``homes`` plus 1 (else 0)."""
     hs = settings or HomeSettings()
-    return _home_labels(surface, homes, hs.ring_m)
+    return home_strips(surface, homes, hs.ring_m)
 
 
 def yard_labels(
@@ -175,10 +175,6 @@ def yard_labels(
 def home_strips(surface: Surface, homes: gpd.GeoDataFrame, distance: float) -> np.ndarray:
     """For every open cell within ``distance`` of a home, the home's position in ``homes`` plus 1 (else 0);
     where two homes' strips meet, the smaller home's (larger homes are drawn first)."""
-    return _home_labels(surface, homes, distance)
-
-
-def _home_labels(surface: Surface, homes: gpd.GeoDataFrame, distance: float) -> np.ndarray:
     labels = np.zeros(surface.shape, np.int32)
     if len(homes):
         # larger homes first, so that where two strips meet the smaller home keeps its own
@@ -248,8 +244,8 @@ def homes_in_view(
         )
         window = np.zeros((r1 - r0 + 1, c1 - c0 + 1), np.uint8)
         facade = np.zeros_like(window)
-        sweep.kernel(window, i, r, c, zo, s.target_height_m, r0, c0, facade)
-        sweep.view(i, r0, c0, window, r, c, zo, facade)
+        sweep.kernel(window, facade, i, r, c, zo, r0, c0)
+        sweep.view(i, r0, c0, window, facade)
     return sweep.result(public_known=public_known)
 
 
@@ -290,27 +286,15 @@ class HomesSweep:
         self.tilt = views["tilt_deg"].to_numpy(float)
         self.vfov = np.array([vertical_fov(f, self.s.lens_fov_cap_deg) if f == f else 0.0 for f in self.fov])
 
-    def kernel(
-        self,
-        out: np.ndarray,
-        i: int,
-        r: int,
-        c: int,
-        zo: float,
-        target: float,
-        r0: int,
-        c0: int,
-        facade: np.ndarray | None = None,
-    ) -> int:
-        """Sweep view ``i`` from cell ``(r, c)`` at height ``zo`` for targets ``target`` m above the surface,
-        into ``out`` (the window whose upper-left cell is ``(r0, c0)``), and, given ``facade`` (a window of the
-        same shape), in the same sweep for targets at the window heights."""
-        args = (
+    def kernel(self, out: np.ndarray, facade: np.ndarray, i: int, r: int, c: int, zo: float, r0: int, c0: int) -> int:
+        """Sweep view ``i`` from cell ``(r, c)`` at height ``zo`` into ``out`` (targets at the person height)
+        and ``facade`` (targets at the window heights), windows whose upper-left cell is ``(r0, c0)``."""
+        return viewshed_window_heights(
             self.surface.dsm,
             r,
             c,
             zo,
-            target,
+            self.s.target_height_m,
             self.surface.cell,
             float(self.rng[i]),
             float(self.bearing[i]),
@@ -321,29 +305,15 @@ class HomesSweep:
             out,
             r0,
             c0,
+            np.asarray(self.hs.window_heights_m, np.float64),
+            facade,
         )
-        if facade is None:
-            return viewshed_window(*args)
-        return viewshed_window_heights(*args, np.asarray(self.hs.window_heights_m, np.float64), facade)
 
-    def view(
-        self,
-        i: int,
-        r0: int,
-        c0: int,
-        window: np.ndarray,
-        r: int,
-        c: int,
-        zo: float,
-        facade: np.ndarray | None = None,
-    ) -> None:
-        """Add view ``i``, whose window at the person height (upper-left cell ``(r0, c0)``) is ``window``, and
-        whose observer stands on cell ``(r, c)`` at height ``zo``; ``facade``, its window at the window heights
-        (:func:`equity.visibility.viewshed.viewshed_window_heights`), is swept here when not given."""
+    def view(self, i: int, r0: int, c0: int, window: np.ndarray, facade: np.ndarray) -> None:
+        """Add view ``i`` from its windows (upper-left cell ``(r0, c0)``): ``window``, the cells seen at the
+        person height, and ``facade``, those seen at a window height
+        (:func:`equity.visibility.viewshed.viewshed_window_heights`)."""
         cell = self.surface.cell
-        if facade is None:
-            facade = np.zeros_like(window)
-            self.kernel(np.zeros_like(window), i, r, c, zo, self.s.target_height_m, r0, c0, facade)
         counts, yard_cells, facade_cells = _view_cells(window, facade, self.land, self.yards, self.rings, r0, c0)
         self.cols["private_m2"][i] = counts[LAND_PRIVATE] * cell * cell
         self.cols["public_m2"][i] = counts[LAND_PUBLIC] * cell * cell

@@ -161,7 +161,7 @@ class Study:
                 until=self.until,
                 dedupe=s.dedupe_incidents,
             )
-            if self.crime is not None and (self.buildings is not None or self.dem is not None)
+            if self.crime is not None
             else None
         )
 
@@ -247,17 +247,7 @@ class Study:
 
         crime_points = None
         if self.crime is not None:
-            crime_read = (
-                crime_reader.result()
-                if crime_reader is not None
-                else crime_from_file(
-                    self.crime,
-                    categories=self.categories,
-                    since=self.since,
-                    until=self.until,
-                    dedupe=s.dedupe_incidents,
-                )
-            )
+            crime_read = crime_reader.result()
             rejected.append(crime_read.rejected)
             meta["crime"] = crime_read.meta
             counts.update({f"crime_{k}": v for k, v in crime_read.counts.items()})

@@ -208,8 +208,8 @@ def viewshed_window(
     c0: int,
 ) -> int:
     """Sweep one observer and mark its visible cells (1) in ``out``, a window of the surface (see
-    :func:`_sweep` for the parameters and the algorithm)."""
-    return _sweep(
+    :func:`viewshed_window_heights` for the parameters and the algorithm)."""
+    return viewshed_window_heights(
         surface,
         row,
         col,
@@ -250,56 +250,11 @@ def viewshed_window_heights(
     heights: np.ndarray,
     out_heights: np.ndarray,
 ) -> int:
-    """:func:`viewshed_window`, and in the same sweep, in ``out_heights`` (a window of the same shape as
-    ``out``), the cells seen at one of the target ``heights`` at least.
-
-    The horizon of a cell does not depend on the target's height (it is made of the surface's heights
-    only), so one sweep decides the visibility of any number of target heights: what two more sweeps at
-    those heights would give, OR-ed, at the cost of one more test per cell and height.
-    """
-    return _sweep(
-        surface,
-        row,
-        col,
-        observer_z,
-        target_h,
-        cell,
-        range_m,
-        bearing_deg,
-        fov_deg,
-        tilt_deg,
-        vfov_deg,
-        curv_coeff,
-        out,
-        r0,
-        c0,
-        heights,
-        out_heights,
-    )
-
-
-@numba.njit(cache=True, nogil=True)
-def _sweep(
-    surface: np.ndarray,
-    row: int,
-    col: int,
-    observer_z: float,
-    target_h: float,
-    cell: float,
-    range_m: float,
-    bearing_deg: float,
-    fov_deg: float,
-    tilt_deg: float,
-    vfov_deg: float,
-    curv_coeff: float,
-    out: np.ndarray,
-    r0: int,
-    c0: int,
-    heights: np.ndarray,
-    out_heights: np.ndarray,
-) -> int:
-    """Sweep one observer and mark its visible cells (1) in ``out``, a window of the surface; with
-    ``heights``, also the cells seen at one of these target heights at least, in ``out_heights``.
+    """Sweep one observer and mark its visible cells (1) in ``out``, a window of the surface, and the cells
+    seen at one of the target ``heights`` at least in ``out_heights`` (:func:`viewshed_window` is this without
+    ``heights``). The horizon of a cell does not depend on the target's height (it is made of the surface's
+    heights only), so one sweep decides any number of target heights: what a sweep at each height would give,
+    OR-ed, at the cost of one more test per cell and height.
 
     The sweep runs in four cones around the observer (north, south, east and west of the diagonals): in
     the northern and southern cones row by row, in the eastern and western cones column by column. Each
