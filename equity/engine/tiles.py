@@ -1,0 +1,307 @@
+r"""A study's viewshed work cut into tiles, and the tiles' results merged (:func:`run_tiles`).
+
+A camera belongs to the one tile whose core holds its cell. Each tile's task takes the views within reach of
+its core and the parts of the layers that touch its window; the window is the core widened by the longest
+range, plus the 2 cells by which a camera may be moved off a wall, plus a safety cell (:data:`EXTRA_CELLS`).
+The tasks are made one at a time as the engine asks for them, and the results merged in the order of the
+tiles, so they are the same whatever ran them and whatever order they finished in.
+
+Why the merge is exact: every cell of the grid is counted by exactly one tile, the tile that holds it; a
+camera that sees a cell lies within its range of it, so within the margin of that cell's tile; the kernel's
+sweep reads only cells between the camera and the cell it decides (see :mod:`equity.visibility.viewshed`),
+all inside the tile's window; and the tiles' windows are aligned to the cells of the one grid, so that the
+buildings, units and terrain under a cell are the same in every window that holds it. The coverage of a unit
+is therefore the same sum of whole cells,
+
+.. math:: covered(u) = cell^2 \cdot \sum_{tiles} \#\{c \in tile : seen(c), open(c), unit(c) = u\}
+
+as on the single grid, and not an approximation of it; so is an operator's area in view.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from pyproj import CRS
+
+from equity.engine.executor import Engine
+from equity.engine.plan import Grid, Tile, plan_tiles
+from equity.engine.tile_work import TileResult, TileTask, run_tile
+from equity.settings import Settings
+
+#: Cells added around a tile's reach: a camera inside a footprint is moved up to 2 cells off it, plus one.
+EXTRA_CELLS = 3
+
+
+@dataclass
+class SeenMosaic:
+    """The seen open cells of the whole grid, kept as each tile's packed bits (one bit a cell)."""
+
+    grid: Grid
+    tile_cells: int
+    tiles: dict[int, tuple[Tile, np.ndarray, tuple[int, int]]]
+    _per_row: int = 0
+
+    def __post_init__(self) -> None:
+        self._per_row = max(1, math.ceil(self.grid.shape[1] / self.tile_cells))
+
+    def points_seen(self, points: gpd.GeoDataFrame) -> np.ndarray:
+        """Is each point on a seen cell (False outside the grid)."""
+        rows, cols = self.grid.cell_of(points.geometry.x.to_numpy(), points.geometry.y.to_numpy())
+        out = np.zeros(len(points), bool)
+        ok = (rows >= 0) & (rows < self.grid.shape[0]) & (cols >= 0) & (cols < self.grid.shape[1])
+        which = np.full(len(points), -1, np.int64)
+        which[ok] = (rows[ok] // self.tile_cells) * self._per_row + cols[ok] // self.tile_cells
+        for index in np.unique(which[ok]):
+            if int(index) not in self.tiles:
+                continue
+            tile, bits, shape = self.tiles[int(index)]
+            sel = np.flatnonzero(which == index)
+            mask = np.unpackbits(bits, count=shape[0] * shape[1]).reshape(shape)
+            out[sel] = mask[rows[sel] - tile.core[0], cols[sel] - tile.core[2]].astype(bool)
+        return out
+
+    @property
+    def seen_cells(self) -> int:
+        """Number of seen open cells."""
+        return int(sum(int(np.unpackbits(b, count=s[0] * s[1]).sum()) for _, b, s in self.tiles.values()))
+
+
+@dataclass
+class TiledResult:
+    """The tiles' results merged: per view (aligned to the views), per unit (aligned to the units), the seen
+    cells, and the homes figures when the tiles computed them."""
+
+    visible_cells: pd.Series
+    status: pd.Series
+    polygons: gpd.GeoSeries
+    covered_cells: pd.Series
+    mosaic: SeenMosaic
+    missing_cells: int
+    tiles: int
+    tile_cells: int
+    homes_views: pd.DataFrame | None = None
+    homes_seen: pd.Series | None = None
+    group_cells: pd.DataFrame | None = None
+
+
+#: Columns of a view that a tile's work reads.
+VIEW_COLUMNS = ("in_coverage", "fov_deg", "range_m", "direction_deg", "tilt_deg", "height_m", "mount")
+
+
+def run_tiles(
+    *,
+    engine: Engine,
+    grid: Grid,
+    views: gpd.GeoDataFrame,
+    units: gpd.GeoDataFrame,
+    buildings: gpd.GeoDataFrame | None,
+    dem: str | None,
+    dem_fill: float | None,
+    settings: Settings,
+    homes: Any = None,
+    polygons: bool = True,
+    groups: np.ndarray | None = None,
+) -> TiledResult:
+    r"""Cut ``grid`` into tiles, run :func:`run_tile` for each on ``engine``, and merge the results.
+
+    ``homes`` (an object with ``homes``, ``residential``, ``public``, ``streets`` and ``public_known``, as
+    :class:`equity.study.HomeInputs`) adds the homes-in-view analysis to every tile.
+
+    ``groups`` (an integer code per view, such as its operator's) adds each group's cells in view per unit,
+    ``group_cells`` (columns ``group``, ``unit``: the unit's position, -1 outside the units, and ``cells``),
+    counted like the coverage, each cell by the tile that holds it:
+
+    .. math:: n(g, u) = \sum_{tiles} \#\{c \in tile : open(c), unit(c) = u,
+              \exists v \in g : seen_v(c)\}
+
+    so that a group's area in view, ``cell² · n(g, u)`` m², counts a cell seen by several of its views once.
+    """
+    cell = grid.cell
+    nrows, ncols = grid.shape
+    use = (views["in_coverage"].astype(bool) & views["fov_deg"].notna() & views["range_m"].notna()).to_numpy()
+    longest = float(views.loc[use, "range_m"].max()) if use.any() else 0.0
+    reach = math.floor(longest / cell)
+    margin = reach + 2 + EXTRA_CELLS  # a margin camera (within reach + 2 cells) and its 2-cell neighbourhood
+    tiles = plan_tiles(grid, engine.tile_cells, margin)
+    per_row = max(1, math.ceil(ncols / engine.tile_cells))
+    rows, cols = grid.cell_of(views.geometry.x.to_numpy(), views.geometry.y.to_numpy())
+    inside = (rows >= 0) & (rows < nrows) & (cols >= 0) & (cols < ncols)
+    status = pd.Series("not in coverage", index=views.index, dtype=object)
+    status[use & ~inside] = "outside surface"
+    active = use & inside
+    owner = np.full(len(views), -1, np.int64)
+    owner[active] = (rows[active] // engine.tile_cells) * per_row + cols[active] // engine.tile_cells
+    view_data = gpd.GeoDataFrame(
+        {c: views[c].to_numpy() for c in VIEW_COLUMNS}, geometry=views.geometry.to_numpy(), crs=views.crs
+    )
+    view_data.index = views.index
+    if groups is not None:
+        view_data["group"] = np.asarray(groups, np.int64)
+    layers = _Layers(units, buildings, homes)
+    crs = CRS.from_user_input(views.crs).to_wkt()
+    from equity.homes import HomeSettings
+
+    def tasks() -> Iterator[TileTask]:
+        for tile in tiles:
+            r0, r1, c0, c1 = tile.core
+            near = (
+                active
+                & (rows >= r0 - reach - 2)
+                & (rows < r1 + reach + 2)
+                & (cols >= c0 - reach - 2)
+                & (cols < c1 + reach + 2)
+            )
+            sel = np.flatnonzero(near)
+            part = view_data.iloc[sel].copy()
+            part["owned"] = owner[sel] == tile.index
+            part["row"] = rows[sel] - tile.window[0]
+            part["col"] = cols[sel] - tile.window[2]
+            transform = tile.window_transform(grid)
+            task = TileTask(
+                tile=tile,
+                transform=transform,
+                crs=crs,
+                settings=settings,
+                views=part,
+                units=layers.units_in(_box(grid, tile.core)),
+                buildings=layers.buildings_in(_box(grid, tile.window)),
+                dem=dem,
+                dem_fill=dem_fill,
+                polygons=polygons,
+                groups=groups is not None,
+            )
+            if homes is not None:
+                # a street counts as public space out to its half width: take the streets that near the window
+                window = _box(grid, tile.window).buffer(HomeSettings().street_half_width_m + cell, join_style="mitre")
+                task.homes = layers.homes_in(window)
+                task.residential = _subset(homes.residential, window)
+                task.public = _subset(homes.public, window)
+                task.streets = _subset(homes.streets, window)
+                task.public_known = homes.public_known
+            yield task
+
+    results: dict[int, TileResult] = {}
+    for _, result in engine.map(run_tile, tasks()):
+        results[result.index] = result
+    visible = pd.Series(0, index=views.index, dtype="int64")
+    polys = pd.Series(None, index=views.index, dtype=object)
+    covered = pd.Series(0, index=np.arange(len(units)), dtype="int64")
+    mosaic_tiles = {}
+    missing = 0
+    group_parts = []
+    homes_views = _empty_home_views(views.index) if homes is not None else None
+    homes_seen = pd.Series(0, index=homes.homes.index, dtype="int64") if homes is not None else None
+    for tile in tiles:  # in the tiles' order, whatever order they finished in
+        result = results[tile.index]
+        visible.loc[result.views.index] = result.views["visible_cells"].to_numpy()
+        status.loc[result.views.index] = result.views["observer_status"].to_numpy()
+        polys.loc[result.polygons.index] = result.polygons.to_numpy()
+        covered = covered.add(result.covered, fill_value=0).astype("int64")
+        mosaic_tiles[tile.index] = (tile, result.seen_bits, result.core_shape)
+        missing += result.missing_cells
+        if result.group_cells is not None:
+            group_parts.append(result.group_cells)
+        if homes_views is not None and result.homes_views is not None:
+            for col in homes_views.columns:
+                homes_views.loc[result.homes_views.index, col] = result.homes_views[col].to_numpy()
+            homes_seen = homes_seen.add(result.homes_seen, fill_value=0).astype("int64")
+    return TiledResult(
+        visible_cells=visible,
+        status=status,
+        polygons=gpd.GeoSeries(polys, index=views.index, crs=views.crs),
+        covered_cells=pd.Series(covered.reindex(np.arange(len(units)), fill_value=0).to_numpy(), index=units.index),
+        mosaic=SeenMosaic(grid, engine.tile_cells, mosaic_tiles),
+        missing_cells=missing,
+        tiles=len(tiles),
+        tile_cells=engine.tile_cells,
+        homes_views=homes_views,
+        homes_seen=homes_seen,
+        group_cells=_sum_group_cells(group_parts) if groups is not None else None,
+    )
+
+
+def _sum_group_cells(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The tiles' cells per group and unit, summed (every cell was counted by one tile only)."""
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({"group": [], "unit": [], "cells": []})
+    frame = frame.astype("int64")
+    return frame.groupby(["group", "unit"], as_index=False)["cells"].sum().sort_values(["group", "unit"])
+
+
+def _empty_home_views(index: pd.Index) -> pd.DataFrame:
+    """The homes figures of views that saw nothing (as :func:`equity.homes.homes_in_view` gives them)."""
+    out = pd.DataFrame(index=index)
+    for col in ("homes_in_view", "probable_homes_in_view"):
+        out[col] = np.zeros(len(index), np.int64)
+    for col in ("private_m2", "public_m2", "other_m2"):
+        out[col] = np.zeros(len(index))
+    out["intrusion_score"] = np.full(len(index), np.nan)
+    out["looks_into_homes"] = np.zeros(len(index), bool)
+    return out
+
+
+def _box(grid: Grid, rc: tuple[int, int, int, int]) -> Any:
+    """The map rectangle of grid rows ``[r0, r1)`` and columns ``[c0, c1)``."""
+    import shapely
+
+    r0, r1, c0, c1 = rc
+    x0, y0 = grid.transform.c + c0 * grid.cell, grid.transform.f - r1 * grid.cell
+    x1, y1 = grid.transform.c + c1 * grid.cell, grid.transform.f - r0 * grid.cell
+    return shapely.box(x0, y0, x1, y1)
+
+
+def _subset(layer: gpd.GeoSeries | None, area: Any) -> gpd.GeoSeries | None:
+    if layer is None:
+        return None
+    geoms = layer.to_numpy()
+    import shapely
+
+    hit = shapely.intersects(geoms, area)
+    return layer[hit]
+
+
+class _Layers:
+    """Spatial indexes of the layers that tiles take subsets of; subsets keep the layers' order."""
+
+    def __init__(self, units: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None, homes: Any) -> None:
+        import shapely
+
+        self.units = gpd.GeoDataFrame({"pos": np.arange(len(units))}, geometry=units.geometry.to_numpy(), crs=units.crs)
+        self.unit_tree = shapely.STRtree(self.units.geometry.to_numpy())
+        self.buildings = None
+        if buildings is not None and not buildings.empty:
+            self.buildings = gpd.GeoDataFrame(
+                {"height_m": buildings["height_m"].to_numpy()},
+                geometry=buildings.geometry.to_numpy(),
+                crs=buildings.crs,
+            )
+            self.building_tree = shapely.STRtree(self.buildings.geometry.to_numpy())
+        self.homes = None
+        if homes is not None:
+            from equity.homes import HomeSettings
+
+            # a home matters to a window when its yard or façade strip reaches it: within ``reach`` of it (a
+            # distance query on the footprints, rather than a tree of buffered copies of every home)
+            self.home_reach = max(HomeSettings().yard_m, HomeSettings().ring_m)
+            self.homes = homes.homes[["home", "geometry"]]
+            self.home_tree = shapely.STRtree(self.homes.geometry.to_numpy())
+
+    def units_in(self, area: Any) -> gpd.GeoDataFrame:
+        hit = np.sort(self.unit_tree.query(area, predicate="intersects"))
+        return self.units.iloc[hit]
+
+    def buildings_in(self, area: Any) -> gpd.GeoDataFrame | None:
+        if self.buildings is None:
+            return None
+        hit = np.sort(self.building_tree.query(area, predicate="intersects"))
+        return self.buildings.iloc[hit]
+
+    def homes_in(self, area: Any) -> gpd.GeoDataFrame:
+        hit = np.sort(self.home_tree.query(area, predicate="dwithin", distance=self.home_reach))
+        return self.homes.iloc[hit]
