@@ -26,27 +26,27 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
+from equity.settings import Settings
+
 
 @dataclass(frozen=True)
 class AnomalySettings:
-    """Thresholds of the anomaly scores (documented defaults).
+    """Thresholds of the anomaly scores: the ``anomaly_`` fields of :class:`equity.settings.Settings`,
+    documented there, without their prefix (``radius_m``, ``flag_score``, ``lonely_m``). ``AnomalySettings()``
+    holds their defaults; a study's come from :meth:`from_settings`."""
 
-    Attributes
-    ----------
-    radius_m
-        Radius around a camera within which incidents count as its local need (150 m, about the reach of a
-        camera at the "detection" level).
-    flag_score
-        Anomaly score from which a camera is flagged (0.9: with all three components known, about the top
-        tenth of the city's cameras on each at once).
-    lonely_m
-        Distance to the nearest other camera from which the explanation says "no other camera within" it
-        (400 m).
-    """
+    radius_m: float = Settings.anomaly_radius_m
+    flag_score: float = Settings.anomaly_flag_score
+    lonely_m: float = Settings.anomaly_lonely_m
 
-    radius_m: float = 150.0
-    flag_score: float = 0.9
-    lonely_m: float = 400.0
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AnomalySettings:
+        """The ``anomaly_`` fields of ``settings``."""
+        return cls(
+            radius_m=settings.anomaly_radius_m,
+            flag_score=settings.anomaly_flag_score,
+            lonely_m=settings.anomaly_lonely_m,
+        )
 
 
 def _rank(values: np.ndarray) -> np.ndarray:

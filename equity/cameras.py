@@ -17,10 +17,9 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from pyproj import Transformer
 from shapely import Polygon
 
-from equity.projection import WGS84, require_metric
+from equity.projection import grid_north_offset, require_metric
 from equity.settings import Settings
 
 
@@ -455,22 +454,6 @@ def normalise_cameras(raw: gpd.GeoDataFrame, settings: Settings | None = None) -
     return views.set_index("view_id", drop=False).rename_axis(None)
 
 
-def grid_north_offset(points: gpd.GeoSeries) -> np.ndarray:
-    """Grid bearing of true north at each point of a metric layer, in degrees (the meridian convergence).
-
-    A bearing ``b`` clockwise from true north is the grid bearing ``b + offset`` in the projected CRS. It is
-    found by projecting each point and a point 1e-5 degrees of latitude north of it.
-    """
-    if len(points) == 0:
-        return np.zeros(0)
-    to_wgs = Transformer.from_crs(points.crs, WGS84, always_xy=True)
-    to_grid = Transformer.from_crs(WGS84, points.crs, always_xy=True)
-    x, y = points.x.to_numpy(), points.y.to_numpy()
-    lon, lat = to_wgs.transform(x, y)
-    nx, ny = to_grid.transform(lon, np.asarray(lat) + 1e-5)
-    return np.degrees(np.arctan2(np.asarray(nx) - x, np.asarray(ny) - y))
-
-
 def sector_polygon(
     x: float, y: float, bearing_deg: float, fov_deg: float, range_m: float, arc_segments: int = 128
 ) -> Polygon:
@@ -501,8 +484,8 @@ def fov_sectors(views: gpd.GeoDataFrame, settings: Settings | None = None) -> gp
     """Field-of-view sectors of the views that count toward coverage, in the views' metric CRS.
 
     Each view with ``in_coverage`` and a field of view gets :func:`sector_polygon` at its point, turned from
-    true north to grid north by :func:`grid_north_offset`. Other views get an empty geometry (None).
-    Returns a GeoSeries aligned to ``views.index``.
+    true north to grid north by :func:`equity.projection.grid_north_offset`. Other views get an empty geometry
+    (None). Returns a GeoSeries aligned to ``views.index``.
     """
     settings = settings or Settings()
     require_metric(views, "camera layer")

@@ -15,6 +15,8 @@ from typing import Any
 import click
 
 from equity._errors import EquityError
+from equity.engine import TILE_CELLS
+from equity.settings import DETAIL_LEVELS_PX_PER_M, Settings
 
 log = logging.getLogger("equity")
 
@@ -77,13 +79,14 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
 
 
 def settings_options(f: Any) -> Any:
-    """The options that change the documented defaults of the camera model."""
+    """The options that change the documented defaults of the camera model (their help reads the defaults)."""
+    d = Settings()
     options = [
         click.option(
             "--fov",
             "fixed_fov_deg",
             type=click.FloatRange(0, 360, min_open=True),
-            help="Field of view of a fixed camera, degrees (default 60).",
+            help=f"Field of view of a fixed camera, degrees (default {d.fixed_fov_deg:g}).",
         ),
         click.option(
             "--range",
@@ -93,18 +96,21 @@ def settings_options(f: Any) -> Any:
         ),
         click.option(
             "--detail-level",
-            type=click.Choice(["identification", "recognition", "observation", "detection"]),
-            help="Level of detail that counts as seeing (default observation, 25 px/m).",
+            type=click.Choice(list(DETAIL_LEVELS_PX_PER_M)),
+            help=f"Level of detail that counts as seeing (default {d.detail_level}, "
+            f"{DETAIL_LEVELS_PX_PER_M[d.detail_level]:g} px/m).",
         ),
         click.option(
             "--unknown-direction",
             type=click.Choice(["skip", "disc"]),
-            help="Directional cameras without a direction: skip (default) or a low-confidence disc.",
+            help="Directional cameras without a direction: skip, or a low-confidence disc "
+            f"(default {d.unknown_direction}).",
         ),
         click.option(
             "--include-indoor/--exclude-indoor",
             default=None,
-            help="Count indoor cameras toward outdoor coverage (default: exclude).",
+            help="Count indoor cameras toward outdoor coverage "
+            f"(default: {'include' if d.include_indoor else 'exclude'}).",
         ),
         click.option(
             "--sensitivity/--no-sensitivity",
@@ -116,13 +122,13 @@ def settings_options(f: Any) -> Any:
             "--cell-size",
             "cell_size_m",
             type=click.FloatRange(0, min_open=True),
-            help="Cell size of the surface model for viewsheds, metres (default 1).",
+            help=f"Cell size of the surface model for viewsheds, metres (default {d.cell_size_m:g}).",
         ),
         click.option(
             "--target-height",
             "target_height_m",
             type=click.FloatRange(0),
-            help="Height above the ground that a camera must see, metres (default 1.7, a person).",
+            help=f"Height above the ground that a camera must see, metres (default {d.target_height_m:g}, a person).",
         ),
     ]
     for option in reversed(options):
@@ -130,9 +136,7 @@ def settings_options(f: Any) -> Any:
     return f
 
 
-def _settings(**kwargs: Any) -> Any:
-    from equity.settings import Settings
-
+def _settings(**kwargs: Any) -> Settings:
     kwargs.pop("sensitivity", None)
     return Settings(**{k: v for k, v in kwargs.items() if v is not None})
 
@@ -314,7 +318,7 @@ def demo(ctx: click.Context, out: Path, force: bool, map_assets: str, **settings
 @click.option(
     "--tile-cells",
     type=click.IntRange(16),
-    help="Side of a tile of the viewshed work in grid cells (default 3072); changes how the work is cut, "
+    help=f"Side of a tile of the viewshed work in grid cells (default {TILE_CELLS}); changes how the work is cut, "
     "never the results.",
 )
 @settings_options

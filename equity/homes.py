@@ -2,9 +2,10 @@
 
 A camera's view is split by the land it falls on: private residential land (homes' yards and residential
 land use), public space (streets, squares, parks) and other land. A home counts as seen by a camera when a cell
-along one of its façades (an open cell within :attr:`HomeSettings.ring_m` of its footprint) is visible at a
-window height, the ground floor's (1.5 m) or the first floor's (4.5 m), or when a cell of its yard (private
-residential land within :attr:`HomeSettings.yard_m` of it) is visible at a person's height.
+along one of its façades (an open cell within ``ring_m`` of its footprint) is visible at a window height, the
+ground floor's (1.5 m) or the first floor's (4.5 m), or when a cell of its yard (private residential land
+within ``yard_m`` of it) is visible at a person's height. These settings (:class:`HomeSettings`) are the
+``homes_`` fields of :class:`equity.settings.Settings`.
 
 Privacy: everything this module returns about a camera is about public infrastructure and may be published;
 what it returns about single homes (:attr:`HomesInView.per_home`) is personal data and is written only in an
@@ -21,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from equity._progress import progress
-from equity.cameras import grid_north_offset
+from equity.projection import grid_north_offset
 from equity.settings import Settings
 from equity.visibility import Surface, vertical_fov
 from equity.visibility.surface import burn_polygons
@@ -58,34 +59,28 @@ LAND_OTHER, LAND_PRIVATE, LAND_PUBLIC, LAND_BUILDING = 0, 1, 2, 3
 
 @dataclass(frozen=True)
 class HomeSettings:
-    """Documented defaults of the homes-in-view analysis.
+    """The settings of the homes-in-view analysis: the ``homes_`` fields of :class:`equity.settings.Settings`,
+    documented there, without their prefix. ``HomeSettings()`` holds their defaults; a study's come from
+    :meth:`from_settings`."""
 
-    Attributes
-    ----------
-    window_heights_m
-        Heights above the ground at which a façade is looked at: a ground-floor window (1.5 m) and a
-        first-floor window (4.5 m).
-    ring_m
-        Width of the strip along a home's footprint whose cells stand for its façade (2 m).
-    yard_m
-        Distance around a home counted as its private yard when no residential land use is mapped (10 m);
-        streets and public spaces inside it stay public.
-    yard_min_m2
-        Area of a home's yard that a camera must see for the home to count as seen through its yard (20 m²):
-        a glimpse of a strip of land in front of a garden wall is not a look into the yard.
-    street_half_width_m
-        Half the width given to a street centre line to make it public space (4 m: an 8 m street).
-    flag_share
-        A camera "looks mostly into homes" when its intrusion score is at least this share (0.5) and it sees
-        at least one home.
-    """
+    window_heights_m: tuple[float, ...] = Settings.homes_window_heights_m
+    ring_m: float = Settings.homes_ring_m
+    yard_m: float = Settings.homes_yard_m
+    yard_min_m2: float = Settings.homes_yard_min_m2
+    street_half_width_m: float = Settings.homes_street_half_width_m
+    flag_share: float = Settings.homes_flag_share
 
-    window_heights_m: tuple[float, ...] = (1.5, 4.5)
-    ring_m: float = 2.0
-    yard_m: float = 10.0
-    yard_min_m2: float = 20.0
-    street_half_width_m: float = 4.0
-    flag_share: float = 0.5
+    @classmethod
+    def from_settings(cls, settings: Settings) -> HomeSettings:
+        """The ``homes_`` fields of ``settings``."""
+        return cls(
+            window_heights_m=settings.homes_window_heights_m,
+            ring_m=settings.homes_ring_m,
+            yard_m=settings.homes_yard_m,
+            yard_min_m2=settings.homes_yard_min_m2,
+            street_half_width_m=settings.homes_street_half_width_m,
+            flag_share=settings.homes_flag_share,
+        )
 
 
 def classify_homes(
@@ -228,6 +223,7 @@ def homes_in_view(
     ``observer`` gives each view's observer cell and height, as computed by
     :func:`equity.visibility.viewsheds`. With ``public_known`` False (no street network and no public spaces
     were given) the public area is unknown, and the score is left empty rather than read as 1.
+    ``home_settings`` default to :meth:`HomeSettings.from_settings` of ``settings``.
     """
     s = settings or Settings()
     sweep = HomesSweep(views, surface, homes, land, rings, s, home_settings, yards)
@@ -266,7 +262,7 @@ class HomesSweep:
         yards: np.ndarray | None = None,
     ) -> None:
         self.s = settings or Settings()
-        self.hs = home_settings or HomeSettings()
+        self.hs = home_settings or HomeSettings.from_settings(self.s)
         self.surface, self.land, self.rings = surface, land, rings
         self.yards = yard_labels(surface, homes, land, self.hs) if yards is None else yards
         n = len(views)

@@ -2,13 +2,15 @@
 
 Every computation in metres goes through :func:`metric_crs` and :func:`to_metric`; only the map goes back to
 WGS84 through :func:`to_wgs84`. Metric computations call :func:`require_metric`, which refuses a geographic
-CRS with an error instead of silently computing areas in square degrees.
+CRS with an error instead of silently computing areas in square degrees. A bearing from true north becomes a
+bearing on the metric grid through :func:`grid_north_offset`.
 """
 
 from __future__ import annotations
 
 import geopandas as gpd
-from pyproj import CRS
+import numpy as np
+from pyproj import CRS, Transformer
 
 from equity._errors import CRSError
 
@@ -59,6 +61,22 @@ def require_metric(gdf: gpd.GeoDataFrame, what: str = "layer") -> None:
             "project it with equity.projection.to_metric first."
         )
         raise CRSError(msg)
+
+
+def grid_north_offset(points: gpd.GeoSeries) -> np.ndarray:
+    """Grid bearing of true north at each point of a metric layer, in degrees (the meridian convergence).
+
+    A bearing ``b`` clockwise from true north is the grid bearing ``b + offset`` in the projected CRS. It is
+    found by projecting each point and a point 1e-5 degrees of latitude north of it.
+    """
+    if len(points) == 0:
+        return np.zeros(0)
+    to_wgs = Transformer.from_crs(points.crs, WGS84, always_xy=True)
+    to_grid = Transformer.from_crs(WGS84, points.crs, always_xy=True)
+    x, y = points.x.to_numpy(), points.y.to_numpy()
+    lon, lat = to_wgs.transform(x, y)
+    nx, ny = to_grid.transform(lon, np.asarray(lat) + 1e-5)
+    return np.degrees(np.arctan2(np.asarray(nx) - x, np.asarray(ny) - y))
 
 
 def _require_crs(gdf: gpd.GeoDataFrame, what: str = "layer") -> None:

@@ -406,7 +406,7 @@ def _anomalies_section(result: Any) -> list[str]:
     if "anomaly_score" not in views:
         return []
     s = result.study.settings
-    a = AnomalySettings(radius_m=s.anomaly_radius_m, flag_score=s.anomaly_flag_score, lonely_m=s.anomaly_lonely_m)
+    a = AnomalySettings.from_settings(s)
     cams = views.drop_duplicates("camera_id").sort_values(["anomaly_rank", "camera_id"])
     flagged = cams[cams["anomaly_flag"].astype(bool)]
     parts = [

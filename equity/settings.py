@@ -90,8 +90,26 @@ class Settings:
         default) measures need by crime only, 0 by residents only.
     anomaly_radius_m, anomaly_flag_score, anomaly_lonely_m
         Thresholds of the placement anomalies (:class:`equity.anomalies.AnomalySettings`): the radius within
-        which incidents count as a camera's local need (150 m), the anomaly score from which a camera is
-        flagged (0.9), and the distance from which "no other camera within" it is said (400 m).
+        which incidents count as a camera's local need (150 m, about the reach of a camera at the "detection"
+        level), the anomaly score from which a camera is flagged (0.9: with all three components known, about
+        the top tenth of the city's cameras on each at once), and the distance to the nearest other camera
+        from which the explanation says "no other camera within" it (400 m).
+    homes_window_heights_m
+        Heights above the ground at which a home's façade is looked at, in metres (homes in view,
+        :class:`equity.homes.HomeSettings`): a ground-floor window (1.5 m) and a first-floor window (4.5 m).
+    homes_ring_m
+        Width of the strip along a home's footprint whose cells stand for its façade (2 m).
+    homes_yard_m
+        Distance around a home counted as its private yard when no residential land use is mapped (10 m);
+        streets and public spaces inside it stay public.
+    homes_yard_min_m2
+        Area of a home's yard that a camera must see for the home to count as seen through its yard (20 m²):
+        a glimpse of a strip of land in front of a garden wall is not a look into the yard.
+    homes_street_half_width_m
+        Half the width given to a street centre line to make it public space (4 m: an 8 m street).
+    homes_flag_share
+        A camera "looks mostly into homes" when its intrusion score is at least this share (0.5) and it sees
+        at least one home.
     terrain_cell_m
         Cell size of the DEM grid for each unit's mean elevation and slope (10 m).
     hillside_slope_pct
@@ -122,6 +140,12 @@ class Settings:
     anomaly_radius_m: float = 150.0
     anomaly_flag_score: float = 0.9
     anomaly_lonely_m: float = 400.0
+    homes_window_heights_m: tuple[float, ...] = (1.5, 4.5)
+    homes_ring_m: float = 2.0
+    homes_yard_m: float = 10.0
+    homes_yard_min_m2: float = 20.0
+    homes_street_half_width_m: float = 4.0
+    homes_flag_share: float = 0.5
     terrain_cell_m: float = 10.0
     hillside_slope_pct: float = 10.0
     target_height_m: float = 1.7
@@ -150,6 +174,32 @@ class Settings:
             problems.append(f"arc_segments must be at least 8, not {self.arc_segments!r}")
         if not 0 <= self.low_crime_quantile <= self.high_crime_quantile <= 1:
             problems.append("crime quantiles must satisfy 0 <= low <= high <= 1")
+        if not self.anomaly_radius_m > 0:
+            problems.append(f"anomaly_radius_m must be positive, not {self.anomaly_radius_m!r}")
+        if not 0 <= self.anomaly_flag_score <= 1:
+            problems.append(f"anomaly_flag_score must be in [0, 1], not {self.anomaly_flag_score!r}")
+        if not self.anomaly_lonely_m > 0:
+            problems.append(f"anomaly_lonely_m must be positive, not {self.anomaly_lonely_m!r}")
+        try:
+            heights = tuple(float(h) for h in self.homes_window_heights_m)
+        except (TypeError, ValueError):
+            heights = ()
+        if isinstance(self.homes_window_heights_m, str) or not heights or not all(h >= 0 for h in heights):
+            problems.append(
+                f"homes_window_heights_m must be one or more heights of at least 0, not {self.homes_window_heights_m!r}"
+            )
+        else:  # a list (as read back from a manifest) is kept as a tuple of floats
+            object.__setattr__(self, "homes_window_heights_m", heights)
+        if not self.homes_ring_m > 0:
+            problems.append(f"homes_ring_m must be positive, not {self.homes_ring_m!r}")
+        if not self.homes_yard_m >= 0:
+            problems.append(f"homes_yard_m must be at least 0, not {self.homes_yard_m!r}")
+        if not self.homes_yard_min_m2 >= 0:
+            problems.append(f"homes_yard_min_m2 must be at least 0, not {self.homes_yard_min_m2!r}")
+        if not self.homes_street_half_width_m >= 0:
+            problems.append(f"homes_street_half_width_m must be at least 0, not {self.homes_street_half_width_m!r}")
+        if not 0 <= self.homes_flag_share <= 1:
+            problems.append(f"homes_flag_share must be in [0, 1], not {self.homes_flag_share!r}")
         if problems:
             from equity._errors import InputError
 

@@ -169,7 +169,7 @@ def run_tile(task: TileTask) -> TileResult:
         from equity import homes as home_analysis
 
         homes = task.homes
-        hs = home_analysis.HomeSettings()
+        hs = home_analysis.HomeSettings.from_settings(s)
         yard_cells = home_analysis.home_strips(surface, homes, hs.yard_m)  # burned once, for land and yards
         land = home_analysis.land_classes(
             surface,
@@ -177,11 +177,12 @@ def run_tile(task: TileTask) -> TileResult:
             residential=task.residential,
             public=task.public,
             streets=task.streets,
+            settings=hs,
             yard_cells=yard_cells,
         )
         yards = home_analysis.yard_labels(surface, homes, land, hs, yard_cells=yard_cells)
         del yard_cells
-        rings = home_analysis.facade_rings(surface, homes)
+        rings = home_analysis.facade_rings(surface, homes, hs)
         homes_sweep = home_analysis.HomesSweep(views[owned], surface, homes, land, rings, s, hs, yards)
     # the own views' positions among the own views, by their place in the sweep (-1: a view of the margin)
     own_of = np.full(len(views), -1, np.int64)

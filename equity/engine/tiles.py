@@ -144,9 +144,9 @@ def run_tiles(
     view_data.index = views.index
     if groups is not None:
         view_data["group"] = np.asarray(groups, np.int64)
-    layers = _Layers(units, buildings, homes)
+    # a home matters to a window when its yard or façade strip reaches it
+    layers = _Layers(units, buildings, homes, home_reach=max(settings.homes_yard_m, settings.homes_ring_m))
     crs = CRS.from_user_input(views.crs).to_wkt()
-    from equity.homes import HomeSettings
 
     def tasks() -> Iterator[TileTask]:
         for tile in tiles:
@@ -179,7 +179,7 @@ def run_tiles(
             )
             if homes is not None:
                 # a street counts as public space out to its half width: take the streets that near the window
-                window = _box(grid, tile.window).buffer(HomeSettings().street_half_width_m + cell, join_style="mitre")
+                window = _box(grid, tile.window).buffer(settings.homes_street_half_width_m + cell, join_style="mitre")
                 task.homes = layers.homes_in(window)
                 task.residential = _subset(homes.residential, window)
                 task.public = _subset(homes.public, window)
@@ -269,7 +269,9 @@ def _subset(layer: gpd.GeoSeries | None, area: Any) -> gpd.GeoSeries | None:
 class _Layers:
     """Spatial indexes of the layers that tiles take subsets of; subsets keep the layers' order."""
 
-    def __init__(self, units: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None, homes: Any) -> None:
+    def __init__(
+        self, units: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None, homes: Any, home_reach: float = 0.0
+    ) -> None:
         import shapely
 
         self.units = gpd.GeoDataFrame({"pos": np.arange(len(units))}, geometry=units.geometry.to_numpy(), crs=units.crs)
@@ -284,11 +286,9 @@ class _Layers:
             self.building_tree = shapely.STRtree(self.buildings.geometry.to_numpy())
         self.homes = None
         if homes is not None:
-            from equity.homes import HomeSettings
-
-            # a home matters to a window when its yard or façade strip reaches it: within ``reach`` of it (a
-            # distance query on the footprints, rather than a tree of buffered copies of every home)
-            self.home_reach = max(HomeSettings().yard_m, HomeSettings().ring_m)
+            # the homes within ``home_reach`` of a window: a distance query on the footprints, rather than a
+            # tree of buffered copies of every home
+            self.home_reach = home_reach
             self.homes = homes.homes[["home", "geometry"]]
             self.home_tree = shapely.STRtree(self.homes.geometry.to_numpy())
 

@@ -23,8 +23,7 @@ import pandas as pd
 import shapely
 
 from equity._progress import progress
-from equity.cameras import grid_north_offset
-from equity.projection import require_metric
+from equity.projection import grid_north_offset, require_metric
 from equity.settings import Settings
 from equity.visibility.outline import Outlines
 from equity.visibility.surface import Surface, build_surface, burn_buildings, grid_for
