@@ -162,9 +162,7 @@ def command(files: dict[str, Path], out: Path, sensitivity: bool) -> list[str]:
 def timed(cmd: list[str]) -> tuple[float, float]:
     """Wall time (s) and peak resident memory (GB) of one run of ``cmd`` as its own process."""
     t0 = time.perf_counter()
-    proc = subprocess.run(
-        ["/usr/bin/time", "-f", "%M", *cmd], capture_output=True, text=True, check=False
-    )
+    proc = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - t0
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr[-2000:])

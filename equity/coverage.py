@@ -100,14 +100,21 @@ def points_in_view(points: gpd.GeoDataFrame, sectors: gpd.GeoSeries) -> np.ndarr
     return inside
 
 
-def crimes_by_unit(crime: gpd.GeoDataFrame, units: gpd.GeoDataFrame, in_view: np.ndarray | None = None) -> pd.DataFrame:
+def crimes_by_unit(
+    crime: gpd.GeoDataFrame,
+    units: gpd.GeoDataFrame,
+    in_view: np.ndarray | None = None,
+    *,
+    unit_of: pd.Series | None = None,
+) -> pd.DataFrame:
     """Incidents inside each unit, and of those, the ones in a camera's view.
 
     ``in_view`` says for each incident whether a camera sees its place (from :func:`points_in_view`, or from a
-    viewshed raster). Returns a frame aligned to ``units`` with integer columns ``crimes`` and
-    ``crimes_in_view``.
+    viewshed raster). ``unit_of``: the unit of each incident when it is known already (:func:`assign_units`).
+    Returns a frame aligned to ``units`` with integer columns ``crimes`` and ``crimes_in_view``.
     """
-    unit_of = assign_units(crime, units)
+    if unit_of is None:
+        unit_of = assign_units(crime, units)
     counts = unit_of.value_counts()
     out = pd.DataFrame(index=units.index)
     out["crimes"] = units["unit_id"].map(counts).fillna(0).astype("int64").to_numpy()

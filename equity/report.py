@@ -244,7 +244,7 @@ def _terrain_section(result: Any) -> list[str]:
     return [
         "<h2>Hillside and flat units</h2>",
         f"<p class='note'>Mean elevation and slope per unit from the DEM; a unit is hillside when its mean slope is at "
-        f"least {result.study.settings.hillside_slope_pct:g}% (default {HILLSIDE_SLOPE_PCT:g}%).</p>",
+        f"least {result.settings.hillside_slope_pct:g}% (default {HILLSIDE_SLOPE_PCT:g}%).</p>",
         "<table><thead><tr><th>Terrain</th><th>Units</th><th>Residents</th><th>Cameras per km²</th>"
         "<th>Area in view</th>"
         f"<th>Crimes per 1,000</th></tr></thead><tbody>{rows}</tbody></table>",
@@ -405,7 +405,7 @@ def _anomalies_section(result: Any) -> list[str]:
     views = result.views
     if "anomaly_score" not in views:
         return []
-    s = result.study.settings
+    s = result.settings
     a = AnomalySettings.from_settings(s)
     cams = views.drop_duplicates("camera_id").sort_values(["anomaly_rank", "camera_id"])
     flagged = cams[cams["anomaly_flag"].astype(bool)]
@@ -435,7 +435,7 @@ def _anomalies_section(result: Any) -> list[str]:
 
 
 def _methodology(result: Any) -> list[str]:
-    s = result.study.settings
+    s = result.settings
     c = result.counts
     rows = "".join(f"<tr><td><code>{esc(k)}</code></td><td>{esc(v)}</td></tr>" for k, v in s.to_dict().items())
     counts = "".join(f"<tr><td>{esc(k.replace('_', ' '))}</td><td>{esc(v)}</td></tr>" for k, v in c.items())
@@ -512,7 +512,7 @@ def _visibility_text(result: Any) -> str:
     surface = result.meta.get("surface")
     if surface is None:
         return "Buildings and terrain do not block the views here: no buildings or elevation model were given."
-    s = result.study.settings
+    s = result.settings
     c = result.counts
     parts = [
         f"Views are clipped by what blocks the line of sight on a surface model of {surface['cell_size_m']:g} m cells "

@@ -1,10 +1,11 @@
 """Sensitivity of the findings to the assumptions that matter: camera range, the fixed camera's field of view,
-the unknown-direction policy and the camera height. The study is run again under a low and a high value of
-each; a unit whose class changes under any of them is reported as uncertain, not as a finding."""
+the unknown-direction policy and the camera height. The loaded study is analysed again under a low and a high
+value of each (:func:`equity.analysis.analyse` on the same :class:`equity.inputs.Inputs`: no file is read again,
+and the terrain, the DEM's heights, the crime counts and the units' areas are not computed again); a unit whose
+class changes under any of them is reported as uncertain, not as a finding."""
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,27 +69,36 @@ class Sensitivity:
     skipped: list[str]
 
 
-def sensitivity(study: Any, baseline: Any, variants: dict[str, dict[str, Any]] | None = None) -> Sensitivity:
-    """Run ``study`` again under each variant of its settings and compare with ``baseline`` (its result)."""
-    variants = variants_for(study.settings) if variants is None else variants
-    has_surface = study.buildings is not None or study.dem is not None
+def sensitivity(inputs: Any, baseline: Any, variants: dict[str, dict[str, Any]] | None = None) -> Sensitivity:
+    """Analyse the loaded ``inputs`` (:class:`equity.inputs.Inputs`) again under each variant of the baseline's
+    settings and compare with ``baseline`` (their result under the study's settings)."""
+    from equity.analysis import analyse
+
+    variants = variants_for(baseline.settings) if variants is None else variants
     classes = {"baseline": baseline.units.set_index("unit_id")["class"]}
     measures = {"baseline": _points(baseline.units)}
     skipped = []
     for name, changes in progress(variants.items(), total=len(variants), desc="sensitivity runs"):
-        if name in NEEDS_SURFACE and not has_surface:
+        if name in NEEDS_SURFACE and not inputs.has_surface:
             skipped.append(name)
             continue
-        variant = dataclasses.replace(
-            study, settings=study.settings.replace(**changes), sensitivity=False, statistics=False
-        )
-        result = variant.run()
+        result = analyse(inputs, baseline.settings.replace(**changes), statistics=False)
         classes[name] = result.units.set_index("unit_id")["class"]
         measures[name] = _points(result.units)
     table = pd.DataFrame(classes)
     same = table.eq(table["baseline"], axis=0).all(axis=1)
     robust = pd.Series(["robust" if s else "uncertain" for s in same], index=table.index, name="robustness")
     return Sensitivity(table, robust, pd.DataFrame(measures).T, skipped)
+
+
+def with_sensitivity(inputs: Any, result: Any) -> Any:
+    """Add the sensitivity runs to ``result`` (the baseline analysis of ``inputs``): its ``sensitivity``, each
+    unit's ``robustness`` column and the count of uncertain units."""
+    result.sensitivity = sensitivity(inputs, result)
+    robustness = result.sensitivity.robust
+    result.units["robustness"] = result.units["unit_id"].map(robustness).to_numpy()
+    result.ledger.count("units_uncertain", int((robustness == "uncertain").sum()))
+    return result
 
 
 def _points(units: pd.DataFrame) -> dict[str, float]:

@@ -15,7 +15,7 @@ from equity.buildings import DEFAULT_HEIGHT_M, STOREY_HEIGHT_M, building_height,
 from equity.engine import Grid, SeenMosaic, Tile
 from equity.io.buildings import buildings_from_file
 from equity.io.streets import STREET_HIGHWAYS, streets_from_file
-from equity.study import SeenArea
+from equity.analysis import SeenArea
 from equity.visibility import build_surface
 
 UTM = "EPSG:32635"

@@ -15,6 +15,7 @@ tile returns (:class:`TileResult`) is small enough to send back: its seen cells 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -23,9 +24,11 @@ from affine import Affine
 from pyproj import CRS
 from rasterio import features
 
-from equity._errors import InputFormatError
 from equity.engine.plan import Tile
 from equity.settings import Settings
+
+if TYPE_CHECKING:
+    from equity.io.dem import DemSource
 
 
 @dataclass
@@ -41,7 +44,7 @@ class TileTask:
     views: gpd.GeoDataFrame
     units: gpd.GeoDataFrame
     buildings: gpd.GeoDataFrame | None
-    dem: str | None
+    dem: DemSource | None
     dem_fill: float | None
     polygons: bool = True
     homes: gpd.GeoDataFrame | None = None
@@ -239,12 +242,8 @@ def run_tile(task: TileTask) -> TileResult:
     return result
 
 
-def _dem_window(path: str, crs: CRS, transform: Affine, shape: tuple[int, int]) -> np.ndarray:
-    """The DEM on a window's grid; all NaN where it has no data there (the study checked the file before)."""
-    from equity.io.dem import dem_on_grid
-
-    try:
-        ground, _ = dem_on_grid(path, crs, transform, shape)
-    except InputFormatError:  # no elevation anywhere in this window: the study decides what that means
-        return np.full(shape, np.nan, np.float32)
-    return ground
+def _dem_window(dem: DemSource, crs: CRS, transform: Affine, shape: tuple[int, int]) -> np.ndarray:
+    """The DEM on a window's grid, NaN where it has no data (the study decides what that means), from the
+    blocks this process has read of it (:meth:`equity.io.dem.DemSource.ground`): a block is read once for all
+    the tiles and analyses of a study that hold it."""
+    return dem.ground(crs, transform, shape)

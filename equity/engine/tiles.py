@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -34,6 +34,9 @@ from equity.engine.executor import Engine
 from equity.engine.plan import Grid, Tile, plan_tiles
 from equity.engine.tile_work import TileResult, TileTask, run_tile
 from equity.settings import Settings
+
+if TYPE_CHECKING:
+    from equity.io.dem import DemSource
 
 #: Cells added around a tile's reach: a camera inside a footprint is moved up to 2 cells off it, plus one.
 EXTRA_CELLS = 3
@@ -102,7 +105,7 @@ def run_tiles(
     views: gpd.GeoDataFrame,
     units: gpd.GeoDataFrame,
     buildings: gpd.GeoDataFrame | None,
-    dem: str | None,
+    dem: DemSource | None,
     dem_fill: float | None,
     settings: Settings,
     homes: Any = None,

@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -50,46 +52,149 @@ def dem_on_grid(
     Returns the float32 array and facts about the source: its CRS, resolution, nodata value, and
     ``missing_share``, the share of grid cells without an elevation.
     """
-    import rasterio
-    from rasterio.errors import RasterioError, RasterioIOError
+    return DemSource(path).read(crs, transform, shape)
 
-    p = check_file(path)
-    try:
-        src = rasterio.open(p)
-    except RasterioIOError as err:
-        msg = f"{p}: not a raster that rasterio (GDAL) can read ({str(err).splitlines()[0]})."
-        raise InputFileError(msg) from err
-    with src:
+
+#: Side of a block of the ground cache, in grid cells (4 MiB of float32 heights a block).
+BLOCK_CELLS = 1024
+
+#: Most bytes of ground heights a process keeps in its cache of blocks (least recently used blocks go first).
+CACHE_BYTES = 768 * 2**20
+
+_OPEN: dict[tuple, Any] = {}
+_BLOCKS: OrderedDict[tuple, np.ndarray] = OrderedDict()
+_LOCK = threading.Lock()
+
+
+class DemSource:
+    """A digital elevation model, opened once per process and read onto grids of the analysis.
+
+    A study holds one: its check of the DEM, its terrain per unit and every tile of its viewsheds read through
+    the same open dataset (rasterio's), and a study analysed many times on the same loaded inputs (the
+    sensitivity runs) reads each part of the DEM once. Pickled, it is its path: a worker process that
+    receives it opens the file once for all its tiles.
+
+    :meth:`ground` reads a tile's window through a cache of blocks of :data:`BLOCK_CELLS` cells a side,
+    aligned to the multiples of the cell size (the study's grids are snapped to them, :func:`equity.visibility.
+    surface.snap_grid`), so that the heights of a cell are read once and are the same in every window, tile
+    and analysis that holds it (the merge of tiles is exact only if they are). The cache holds at most
+    :data:`CACHE_BYTES` per process.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = check_file(path)
+        stat = self.path.stat()
+        self.key = (str(self.path.resolve()), stat.st_size, stat.st_mtime_ns)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"path": self.path, "key": self.key}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    def _dataset(self) -> Any:
+        """The open dataset of this process (opened at the first call)."""
+        import rasterio
+        from rasterio.errors import RasterioIOError
+
+        src = _OPEN.get(self.key)
+        if src is not None:
+            return src
+        try:
+            src = rasterio.open(self.path)
+        except RasterioIOError as err:
+            msg = f"{self.path}: not a raster that rasterio (GDAL) can read ({str(err).splitlines()[0]})."
+            raise InputFileError(msg) from err
         if src.crs is None:
-            msg = f"{p}: the DEM has no CRS; save it with one (for example its EPSG code)."
+            src.close()
+            msg = f"{self.path}: the DEM has no CRS; save it with one (for example its EPSG code)."
             raise CRSError(msg)
         if src.count < 1:
-            msg = f"{p}: the raster has no band."
+            src.close()
+            msg = f"{self.path}: the raster has no band."
             raise InputFormatError(msg)
+        _OPEN[self.key] = src
+        return src
+
+    def close(self) -> None:
+        """Close this process's dataset and drop its cached blocks."""
+        with _LOCK:
+            src = _OPEN.pop(self.key, None)
+            for k in [k for k in _BLOCKS if k[0] == self.key]:
+                del _BLOCKS[k]
+        if src is not None:
+            src.close()
+
+    def read(self, crs: CRS, transform: Affine, shape: tuple[int, int]) -> tuple[np.ndarray, dict[str, Any]]:
+        """The DEM on one grid (see :func:`dem_on_grid`); raises when it has no elevation anywhere on it."""
+        with _LOCK:
+            src = self._dataset()
+            ground = self._grid(src, crs, transform, shape)
         meta = {
             "crs": src.crs.to_string(),
             "resolution": [float(src.res[0]), float(src.res[1])],
             "nodata": None if src.nodata is None else float(src.nodata),
             "size": [src.height, src.width],
         }
+        missing = ~np.isfinite(ground)
+        meta["missing_share"] = float(missing.mean())
+        if missing.all():
+            msg = (
+                f"{self.path}: the DEM has no elevation anywhere in the study area (only nodata, or it lies elsewhere)."
+            )
+            raise InputFormatError(msg)
+        return ground, meta
+
+    def ground(self, crs: CRS, transform: Affine, shape: tuple[int, int]) -> np.ndarray:
+        """The DEM on a window of a grid snapped to multiples of its cell size, NaN where it has no data,
+        assembled from cached blocks."""
+        cell = float(transform.a)
+        col0 = round(transform.c / cell)
+        row0 = round(-transform.f / cell)
+        out = np.empty(shape, np.float32)
+        wkt = crs.to_wkt()
+        b = BLOCK_CELLS
+        for bi in range(row0 // b, (row0 + shape[0] - 1) // b + 1):
+            for bj in range(col0 // b, (col0 + shape[1] - 1) // b + 1):
+                block = self._block(wkt, crs, cell, bi, bj)
+                r0, r1 = max(row0, bi * b), min(row0 + shape[0], (bi + 1) * b)
+                c0, c1 = max(col0, bj * b), min(col0 + shape[1], (bj + 1) * b)
+                out[r0 - row0 : r1 - row0, c0 - col0 : c1 - col0] = block[
+                    r0 - bi * b : r1 - bi * b, c0 - bj * b : c1 - bj * b
+                ]
+        return out
+
+    def _block(self, wkt: str, crs: CRS, cell: float, bi: int, bj: int) -> np.ndarray:
+        key = (self.key, wkt, cell, bi, bj)
+        with _LOCK:
+            block = _BLOCKS.get(key)
+            if block is not None:
+                _BLOCKS.move_to_end(key)
+                return block
+            b = BLOCK_CELLS
+            transform = Affine(cell, 0.0, bj * b * cell, 0.0, -cell, -bi * b * cell)
+            block = self._grid(self._dataset(), crs, transform, (b, b))
+            _BLOCKS[key] = block
+            while len(_BLOCKS) * block.nbytes > CACHE_BYTES:
+                _BLOCKS.popitem(last=False)
+        return block
+
+    def _grid(self, src: Any, crs: CRS, transform: Affine, shape: tuple[int, int]) -> np.ndarray:
+        from rasterio.errors import RasterioError
+
         if src.crs.is_geographic:
-            log.info("%s is in a geographic CRS (%s); it is reprojected to %s", p, src.crs, crs)
+            log.info("%s is in a geographic CRS (%s); it is reprojected to %s", self.path, src.crs, crs)
         try:
             direct = _direct_window(src, crs, transform, shape)
             if direct is not None:
-                ground = _read_direct(src, transform, shape, *direct)
-            else:
-                ground = _read_warped(src, crs, transform, shape)
+                return _read_direct(src, transform, shape, *direct)
+            return _read_warped(src, crs, transform, shape)
         except RasterioError as err:  # a damaged file: its header reads, its cells do not
             cause = err.__cause__ or err.__context__ or err
-            msg = f"{p}: the DEM's cells cannot be read: the file is damaged or cut short ({_first_line(cause)})."
+            msg = (
+                f"{self.path}: the DEM's cells cannot be read: the file is damaged or cut short ({_first_line(cause)})."
+            )
             raise InputFileError(msg) from err
-    missing = ~np.isfinite(ground)
-    meta["missing_share"] = float(missing.mean())
-    if missing.all():
-        msg = f"{p}: the DEM has no elevation anywhere in the study area (only nodata, or it lies elsewhere)."
-        raise InputFormatError(msg)
-    return ground, meta
 
 
 def _read_warped(src: Any, crs: CRS, transform: Affine, shape: tuple[int, int]) -> np.ndarray:

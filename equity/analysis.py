@@ -1,0 +1,403 @@
+"""One analysis of a loaded study: the stages that turn :class:`equity.inputs.Inputs` and a
+:class:`equity.settings.Settings` into a :class:`equity.result.StudyResult`, without opening a file.
+
+``cameras (tags -> views -> field of view) -> visibility (sectors, or viewsheds on the surface model, tiled by
+the engine) -> coverage (per unit) -> metrics (equity) -> terrain, clusters, data gaps -> who watches``.
+
+:func:`analyse` can be called many times on the same inputs with other settings: the sensitivity runs
+(:mod:`equity.sensitivity`) do. Each call starts a new :class:`equity.ledger.Ledger` and takes in what loading
+recorded of each layer when the stage that uses the layer runs, so the result's counts, facts and set-aside
+rows are in the order of the stages and complete for that result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from equity import coverage
+from equity._errors import InputFormatError
+from equity.cameras import fov_sectors, normalise_cameras
+from equity.inequality import BOOTSTRAP_SAMPLES, city_measures, need_gap
+from equity.inputs import Inputs
+from equity.ledger import Ledger
+from equity.metrics import equity_table
+from equity.operators import normalise_operators
+from equity.projection import WGS84
+from equity.result import StudyResult
+from equity.settings import Settings
+
+#: Per-unit home columns (see :func:`equity.homes.homes_by_unit`), added to the units table when buildings are given.
+HOME_UNIT_COLUMNS = (
+    "cameras_public",
+    "cameras_outdoor",
+    "cameras_indoor",
+    "cameras_unknown",
+    "homes",
+    "probable_homes",
+    "homes_in_view",
+    "probable_homes_in_view",
+    "homes_in_view_share",
+)
+
+
+@dataclass
+class SeenArea:
+    """The open cells seen by at least one view (:class:`equity.engine.SeenMosaic`, kept tile by tile), each
+    view's viewshed polygon, the homes (internal analyses), and each operator's seen open cells per unit
+    (``operator``, ``unit``: position in the units or -1 outside them, ``m2``)."""
+
+    seen: Any
+    polygons: gpd.GeoSeries
+    homes: gpd.GeoDataFrame | None = None
+    operators: pd.DataFrame | None = None
+
+    def points_seen(self, points: gpd.GeoDataFrame) -> np.ndarray:
+        """Is each point on a seen cell (False outside the grid)."""
+        return self.seen.points_seen(points)
+
+
+def analyse(
+    inputs: Inputs, settings: Settings | None = None, *, statistics: bool | None = None, engine: Any = None
+) -> StudyResult:
+    """Analyse loaded inputs under ``settings`` (the study's own by default).
+
+    Parameters
+    ----------
+    inputs
+        What :func:`equity.inputs.load` read.
+    settings
+        The settings of this analysis; the fields used while loading (:data:`equity.inputs.LOAD_SETTINGS`) must
+        be those of the load.
+    statistics
+        Compute the city-level measures' bootstrap intervals and the spatial clusters (default: the study's
+        choice; the sensitivity runs switch them off, as they compare point values).
+    engine
+        Where the viewshed tiles run (default: the study's engine, else in the process).
+    """
+    study = inputs.study
+    s = study.settings if settings is None else settings
+    statistics = study.statistics if statistics is None else statistics
+    inputs.check_settings(s)
+    units = inputs.units
+    ledger = Ledger()
+    ledger.take(inputs.ledger("units"))
+    ledger.take(inputs.ledger("cameras"))
+
+    views = _views(inputs, s, ledger)
+    operator_of = normalise_operators(views)  # the tiles count each operator's cells in view
+    table = pd.DataFrame({"unit_id": units["unit_id"], "area_m2": inputs.area_m2})
+    table["cameras"] = coverage.cameras_by_unit(views, units)
+    ledger.take(inputs.ledger("streets"))
+
+    seen = None
+    if inputs.has_surface:
+        seen = _visibility(inputs, views, table, s, ledger, operator_of, engine)
+        sectors = seen.polygons
+        operator_cells = seen.operators
+    else:
+        operator_cells = None
+        sectors = fov_sectors(views, s)
+        table["covered_m2"] = coverage.covered_area_by_unit(sectors, units)
+        table["open_m2"] = table["area_m2"]
+
+    if inputs.streets is not None:
+        table["street_m"] = inputs.street_m
+        table["street_in_view_m"] = (
+            coverage.street_length_in_view(inputs.streets, units, sectors=sectors)
+            if seen is None
+            else coverage.street_length_in_view(inputs.streets, units, seen=seen, step=s.cell_size_m / 2)
+        )
+
+    ledger.take(inputs.ledger("crime"))
+    table["crimes"] = inputs.crimes
+    if inputs.crime is not None:
+        in_view = coverage.points_in_view(inputs.crime, sectors) if seen is None else seen.points_seen(inputs.crime)
+        per_unit = coverage.crimes_by_unit(inputs.crime, units, in_view, unit_of=inputs.crime_unit)
+        table["crimes_in_view"] = per_unit["crimes_in_view"]
+    else:
+        table["crimes_in_view"] = float("nan")
+
+    ledger.take(inputs.ledger("population"))
+    table["population"] = inputs.population
+    result_table = equity_table(table, s)
+    ledger.count("units_by_class", result_table["class"].value_counts().sort_index().to_dict())
+    for col in HOME_UNIT_COLUMNS:
+        if col in table:
+            result_table[col] = table[col]
+    result_table = result_table.join(need_gap(result_table, s.need_crime_weight))
+    if inputs.dem is not None:
+        terrain, missing_share = inputs.terrain(s)
+        ledger.sources.setdefault("terrain", {"cell_size_m": s.terrain_cell_m, "missing_share": missing_share})
+        result_table = result_table.join(terrain)
+    if statistics:
+        result_table = result_table.join(_clusters(gpd.GeoDataFrame(result_table, geometry=units.geometry), ledger))
+    result_table["data_gaps"] = _data_gaps(result_table, units, inputs.camera_meta)
+    ledger.count("units_with_data_gaps", int(result_table["data_gaps"].notna().sum()))
+    operators, operators_units = _who_watches(
+        inputs, views, sectors, result_table, s, ledger, operator_cells, operator_of
+    )
+    rejected = ledger.rejected_table()
+    ledger.count("rejected_rows", len(rejected))
+    return StudyResult(
+        study=study,
+        settings=s,
+        units=gpd.GeoDataFrame(result_table, geometry=units.geometry, crs=inputs.crs),
+        views=views,
+        sectors=sectors,
+        crime=inputs.crime,
+        rejected=rejected,
+        ledger=ledger,
+        crs=inputs.crs,
+        homes=seen.homes if seen is not None and study.privacy == "internal" else None,
+        city=city_measures(result_table, samples=BOOTSTRAP_SAMPLES if statistics else 0),
+        operators=operators,
+        operators_by_unit=operators_units,
+    )
+
+
+def _views(inputs: Inputs, s: Settings, ledger: Ledger) -> gpd.GeoDataFrame:
+    """The cameras' views under the settings' camera model (:func:`equity.cameras.normalise_cameras`), each
+    with the unit it stands in, and the counts of every default the model used."""
+    study = inputs.study
+    views = normalise_cameras(inputs.cameras, s)
+    views["unit_id"] = coverage.assign_units(views, inputs.units).to_numpy()
+    n_cams = views["camera_id"].nunique()
+    inside = views["unit_id"].notna()
+    if not inside.any():
+        msg = (
+            f"{study.cameras}: none of its {n_cams} cameras lies inside the units of {study.units}; "
+            "check that both cover the same area."
+        )
+        raise InputFormatError(msg)
+    first_view = views.drop_duplicates("camera_id")
+    counted = {
+        "cameras": int(n_cams),
+        "camera_views": len(views),
+        "cameras_in_units": int(views.loc[inside, "camera_id"].nunique()),
+        "cameras_outside_units": int(n_cams - views.loc[inside, "camera_id"].nunique()),
+        "views_in_coverage": int(views["in_coverage"].sum()),
+        "views_direction_tagged": int((views["direction_source"] == "tagged").sum()),
+        "views_direction_default_omni": int((views["direction_source"] == "default").sum()),
+        "views_direction_unknown": int((views["direction_source"] == "unknown").sum()),
+        "views_drawn_as_low_confidence_disc": int((views["confidence"] == "low").sum()),
+        "cameras_indoor_excluded": int(first_view["excluded_reason"].fillna("").str.startswith("indoor").sum()),
+        "cameras_height_tagged": int((first_view["height_source"] == "tagged").sum()),
+        "cameras_height_from_mount": int((first_view["height_source"] == "mount").sum()),
+        "cameras_height_default": int((first_view["height_source"] == "default").sum()),
+        "cameras_fov_default": int(
+            ((views["fov_deg"] == s.fixed_fov_deg) & (views["direction_source"] == "tagged")).sum()
+        ),
+        "cameras_with_tag_issues": int(first_view["issues"].notna().sum()),
+        "camera_kinds": first_view["kind"].value_counts().sort_index().to_dict(),
+        "camera_ownership": first_view["ownership"].value_counts().sort_index().to_dict(),
+    }
+    for key, value in counted.items():
+        ledger.count(key, value)
+    return views
+
+
+def _grid_bounds(views: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
+    """The area the surface model must cover: every counted view's reach, within the units' bounds widened
+    by the longest range."""
+    use = views["in_coverage"] & views["range_m"].notna()
+    longest = float(views.loc[use, "range_m"].max()) if use.any() else 0.0
+    ux0, uy0, ux1, uy1 = units.total_bounds
+    if not use.any():
+        return (ux0, uy0, ux1, uy1)
+    x, y, r = views.geometry.x[use], views.geometry.y[use], views.loc[use, "range_m"]
+    return (
+        max(float((x - r).min()), ux0 - longest),
+        max(float((y - r).min()), uy0 - longest),
+        min(float((x + r).max()), ux1 + longest),
+        min(float((y + r).max()), uy1 + longest),
+    )
+
+
+def _visibility(
+    inputs: Inputs,
+    views: gpd.GeoDataFrame,
+    table: pd.DataFrame,
+    s: Settings,
+    ledger: Ledger,
+    operator_of: pd.Series,
+    engine: Any,
+) -> SeenArea:
+    """Viewsheds on the surface model (buildings and/or DEM); fills the table's covered and open areas."""
+    from equity.engine import Engine, grid_over, run_tiles
+
+    study = inputs.study
+    units = inputs.units
+    ledger.take(inputs.ledger("buildings"))
+    bounds = _grid_bounds(views, units)
+    grid = grid_over(bounds, s.cell_size_m)
+    shape = grid.shape
+    ledger.take(inputs.ledger("dem"))
+    ledger.take(inputs.ledger("homes"))
+    operator_codes, operator_names = pd.factorize(operator_of)
+    tiled = run_tiles(
+        engine=engine or study.engine or Engine(),
+        grid=grid,
+        views=views,
+        units=units,
+        buildings=inputs.buildings,
+        dem=inputs.dem,
+        dem_fill=inputs.dem_fill,
+        settings=s,
+        homes=inputs.homes,
+        groups=operator_codes,
+    )
+    if inputs.dem is not None:
+        missing = tiled.missing_cells / float(shape[0] * shape[1])
+        ledger.sources["dem"]["missing_share"] = missing
+        ledger.count("dem_cells_missing_share", round(missing, 6))
+        if missing > 0 and study.dem_fill != "flat":
+            msg = (
+                f"{study.dem}: the DEM has no elevation for {100 * missing:.1f}% of the study area's grid; "
+                "give a DEM that covers it, or add --dem-fill flat to use flat ground there."
+            )
+            raise InputFormatError(msg)
+    cell_area = grid.cell**2
+    views["visible_m2"] = tiled.visible_cells * cell_area
+    views["observer_status"] = tiled.status
+    for status, n in tiled.status.value_counts().sort_index().items():
+        ledger.count(f"views_observer_{status.replace(' ', '_')}", int(n))
+    # area of each unit in view: open (not building) cells seen by at least one view, counted tile by tile
+    table["covered_m2"] = tiled.covered_cells.to_numpy() * cell_area
+    if inputs.built_m2 is not None:
+        table["open_m2"] = table["area_m2"] - inputs.built_m2.to_numpy()
+    else:
+        table["open_m2"] = table["area_m2"]
+    ledger.source(
+        "surface",
+        {
+            "cell_size_m": grid.cell,
+            "shape": list(shape),
+            "bounds": list(bounds),
+            "tiles": tiled.tiles,
+            "tile_cells": tiled.tile_cells,
+        },
+    )
+    homes = None
+    if inputs.homes is not None:
+        homes = _homes_merge(inputs, views, table, tiled, ledger)
+    cells = tiled.group_cells
+    operators = pd.DataFrame(
+        {
+            "operator": np.asarray(operator_names, dtype=object)[cells["group"].to_numpy()],
+            "unit": cells["unit"].to_numpy(),
+            "m2": cells["cells"].to_numpy() * cell_area,
+        }
+    )
+    return SeenArea(tiled.mosaic, tiled.polygons, homes, operators)
+
+
+def _homes_merge(
+    inputs: Inputs, views: gpd.GeoDataFrame, table: pd.DataFrame, tiled: Any, ledger: Ledger
+) -> gpd.GeoDataFrame:
+    """Homes in view of every camera, from the tiles; fills the views and the units' home counts."""
+    from equity import homes as home_analysis
+
+    per_view = tiled.homes_views
+    for col in per_view.columns:
+        views[col] = per_view[col]
+    ledger.count("views_looking_into_homes", int(per_view["looks_into_homes"].sum()))
+    homes = inputs.homes.homes.copy()
+    homes["seen_by"] = tiled.homes_seen.reindex(homes.index, fill_value=0).astype("int64").to_numpy()
+    per_unit = home_analysis.homes_by_unit(homes, homes["seen_by"], inputs.units)
+    for col in per_unit.columns:
+        table[col] = per_unit[col].to_numpy()
+    column = inputs.study.home_column
+    ledger.source("homes", {"source": "home column " + column if column else "OSM building types"})
+    return homes
+
+
+def _who_watches(
+    inputs: Inputs,
+    views: gpd.GeoDataFrame,
+    fields: gpd.GeoSeries,
+    table: pd.DataFrame,
+    s: Settings,
+    ledger: Ledger,
+    operator_cells: pd.DataFrame | None,
+    operator_of: pd.Series,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Operators and ownership (:mod:`equity.operators`) and placement anomalies (:mod:`equity.anomalies`);
+    adds their columns to the views and the units' table. ``operator_cells``: each operator's seen open
+    cells per unit from the viewshed grid (:attr:`SeenArea.operators`), used instead of ``fields``."""
+    from equity import anomalies, operators
+
+    units = inputs.units
+    crime = inputs.crime
+    views["operator_normalised"] = operator_of
+    ledger.count(
+        "cameras_without_operator",
+        int((views.drop_duplicates("camera_id")["operator_normalised"] == operators.UNKNOWN).sum()),
+    )
+    for col, values in operators.ownership_by_unit(views, units).items():
+        table[col] = values.to_numpy()
+    city_table = operators.operators_table(views, fields, seen=operator_cells)
+    per_unit = operators.by_unit(views, fields, units, seen=operator_cells)
+    cams = views.drop_duplicates("camera_id")
+    intrusion = (
+        views.groupby("camera_id")["intrusion_score"].max().reindex(cams["camera_id"]).set_axis(cams.index)
+        if "intrusion_score" in views
+        else None
+    )
+    density = (table["population"] / table["area_km2"]).set_axis(units["unit_id"].to_numpy())
+    cam_density = cams["unit_id"].map(density)
+    crime_meta = ledger.sources.get("crime") or {}
+    period = f"{crime_meta['date_min']} and {crime_meta['date_max']}" if crime_meta.get("date_min") else None
+    thresholds = anomalies.AnomalySettings.from_settings(s)
+    density = cam_density if crime is None else None
+    scores = anomalies.anomaly_scores(
+        cams, crime, intrusion=intrusion, density=density, period=period, settings=thresholds
+    )
+    scores["anomaly_flag_robustness"] = anomalies.flag_sensitivity(
+        cams, crime, scores, intrusion=intrusion, density=density, period=period, settings=thresholds
+    )
+    per_camera = scores.set_axis(cams["camera_id"].to_numpy())
+    for col in per_camera.columns:
+        views[col] = views["camera_id"].map(per_camera[col]).to_numpy()
+    ledger.count("cameras_flagged_as_anomalies", int(scores["anomaly_flag"].sum()))
+    return city_table, per_unit
+
+
+def _clusters(units: gpd.GeoDataFrame, ledger: Ledger) -> pd.DataFrame:
+    """Bivariate local Moran clusters of crime rate and coverage, when PySAL's esda is installed."""
+    try:
+        from equity.clusters import bivariate_clusters
+
+        return bivariate_clusters(units)[["cluster"]]
+    except ImportError:
+        ledger.count("clusters", "not computed: install equity[stats] (PySAL esda and libpysal)")
+        return pd.DataFrame({"cluster": "not computed"}, index=units.index)
+
+
+def _data_gaps(table: pd.DataFrame, units: gpd.GeoDataFrame, camera_meta: dict) -> pd.Series:
+    """What is unknown about each unit, in words; None when nothing is. A unit with no crime data, no residents
+    or outside the area the camera data covers is reported as such, never as zero."""
+    gaps = []
+    extent = camera_meta.get("bounds")
+    outside = None
+    if extent is not None:
+        from shapely import box
+
+        area = gpd.GeoSeries([box(*extent)], crs=WGS84).to_crs(units.crs).iloc[0]
+        outside = ~units.geometry.intersects(area)
+    for i, (_, row) in enumerate(table.iterrows()):
+        items = []
+        if pd.isna(row["crimes"]):
+            items.append("no crime data")
+        if pd.isna(row["population"]):
+            items.append("no population data")
+        elif row["population"] == 0:
+            items.append("no residents")
+        if outside is not None and bool(outside.iloc[i]):
+            items.append("outside the area of the camera data")
+        gaps.append("; ".join(items) or None)
+    return pd.Series(gaps, index=table.index, dtype=object)

@@ -1,0 +1,463 @@
+"""The loaded inputs of a study: every file read, validated and projected once, and what does not depend on the
+analysis's settings computed once.
+
+:func:`load` is the only stage that calls the readers of :mod:`equity.io`; :func:`equity.analysis.analyse`
+works on its :class:`Inputs` and can be called again with other settings (the sensitivity runs, the
+uncertainty draws) without opening a file. What a loaded study holds:
+
+- the units in the study's metric CRS (:func:`equity.projection.metric_crs` of the unit layer) and their areas;
+- the cameras as read (their tags), projected, with the unit each stands in; their views depend on the
+  settings of the camera model and are made by the analysis;
+- the incidents, projected, with the unit each lies in, or the crime counts of the unit layer's columns;
+- each unit's population;
+- the buildings with their heights, each unit's built area, and the homes and land of the homes analysis;
+- the streets and each unit's street length;
+- the DEM (one :class:`equity.io.dem.DemSource`, opened once), its check over the study area, and each unit's
+  terrain (computed once for each terrain cell size asked for).
+
+Settings read while loading (``dedupe_incidents``, by the crime reader) are recorded in
+:attr:`Inputs.load_settings`; an analysis with other values of them is refused, as it would need another load.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from affine import Affine
+
+from equity import coverage
+from equity._errors import InputFormatError
+from equity.ledger import Ledger
+from equity.projection import metric_crs, to_metric
+from equity.settings import Settings
+
+if TYPE_CHECKING:
+    from equity.io.dem import DemSource
+    from equity.study import Study
+
+#: Fields of :class:`equity.settings.Settings` that are used while loading, not while analysing.
+LOAD_SETTINGS = ("dedupe_incidents",)
+
+
+@dataclass
+class HomeInputs:
+    """The homes (buildings of a residential type, with ``home``: home or probable) and the land layers of the
+    homes-in-view analysis, as the tiles need them."""
+
+    homes: gpd.GeoDataFrame
+    residential: gpd.GeoSeries | None
+    public: gpd.GeoSeries | None
+    streets: gpd.GeoSeries | None
+    public_known: bool
+
+
+@dataclass
+class Inputs:
+    """What :func:`load` read and computed once, in the study's metric CRS.
+
+    Attributes
+    ----------
+    study : equity.study.Study
+        The study that was loaded (its files, options and name).
+    crs : pyproj.CRS
+        The metric CRS of the analysis.
+    units : geopandas.GeoDataFrame
+        The units, with ``unit_id``.
+    area_m2 : pandas.Series
+        Each unit's area, aligned to ``units``.
+    cameras : geopandas.GeoDataFrame
+        The cameras as read (``camera_id``, ``tags``), projected.
+    camera_meta : dict
+        Facts about the camera source (its extent, OSM timestamp, format).
+    crime : geopandas.GeoDataFrame or None
+        The incident points, projected.
+    crime_unit : pandas.Series or None
+        The ``unit_id`` of the unit each incident lies in (None outside them).
+    crimes : pandas.Series
+        Incidents (or the summed crime columns) per unit; NaN where unknown (no crime data).
+    population : pandas.Series
+        Residents per unit; NaN where unknown.
+    buildings : geopandas.GeoDataFrame or None
+        Footprints with ``height_m`` and ``height_source``.
+    built_m2 : pandas.Series or None
+        Area of each unit under a building (overlaps counted once).
+    homes : HomeInputs or None
+        The homes-in-view inputs (with buildings).
+    streets : geopandas.GeoDataFrame or None
+        The street lines.
+    street_m : pandas.Series or None
+        Street length per unit.
+    dem : equity.io.dem.DemSource or None
+        The elevation model.
+    dem_fill : float or None
+        The elevation used where the DEM has none (``dem_fill="flat"``: the median over the study area).
+    ledgers : dict of str to equity.ledger.Ledger
+        What each layer's loading recorded (counts, facts, set-aside rows), by layer.
+    load_settings : dict
+        The values of :data:`LOAD_SETTINGS` used while loading.
+    """
+
+    study: Study
+    crs: Any
+    units: gpd.GeoDataFrame
+    area_m2: pd.Series
+    cameras: gpd.GeoDataFrame
+    camera_meta: dict[str, Any]
+    crimes: pd.Series
+    population: pd.Series
+    crime: gpd.GeoDataFrame | None = None
+    crime_unit: pd.Series | None = None
+    buildings: gpd.GeoDataFrame | None = None
+    built_m2: pd.Series | None = None
+    homes: HomeInputs | None = None
+    streets: gpd.GeoDataFrame | None = None
+    street_m: pd.Series | None = None
+    dem: DemSource | None = None
+    dem_fill: float | None = None
+    ledgers: dict[str, Ledger] = field(default_factory=dict)
+    load_settings: dict[str, Any] = field(default_factory=dict)
+    _terrain: dict[tuple[float, float], tuple[pd.DataFrame, float]] = field(default_factory=dict, repr=False)
+
+    @property
+    def has_surface(self) -> bool:
+        """Whether views are viewsheds on a surface model (buildings or a DEM were given)."""
+        return self.buildings is not None or self.dem is not None
+
+    def ledger(self, layer: str) -> Ledger:
+        """What loading ``layer`` recorded (an empty ledger for a layer the study does not have)."""
+        return self.ledgers.get(layer, Ledger())
+
+    def check_settings(self, settings: Settings) -> None:
+        """Refuse settings that differ from the loaded ones in a field used while loading."""
+        for name in LOAD_SETTINGS:
+            if getattr(settings, name) != self.load_settings.get(name):
+                msg = (
+                    f"The setting {name} was {self.load_settings.get(name)!r} when the study was loaded and is "
+                    f"{getattr(settings, name)!r} for this analysis; load the study again with the new value."
+                )
+                raise InputFormatError(msg)
+
+    def terrain(self, settings: Settings) -> tuple[pd.DataFrame, float]:
+        """Mean elevation, slope and terrain class per unit (:func:`equity.terrain.terrain_by_unit_in_strips`)
+        on a grid of ``settings.terrain_cell_m`` cells over the units, read from the DEM strip by strip, and the
+        share of that grid without an elevation; computed once for each cell size and hillside threshold."""
+        from equity.terrain import terrain_by_unit_in_strips
+        from equity.visibility.surface import grid_for
+
+        key = (settings.terrain_cell_m, settings.hillside_slope_pct)
+        if key not in self._terrain:
+            assert self.dem is not None
+            transform, shape = grid_for(tuple(self.units.total_bounds), settings.terrain_cell_m)
+            dem = self.dem
+
+            def rows(r0: int, r1: int) -> np.ndarray:
+                return dem.ground(self.crs, transform @ Affine.translation(0, r0), (r1 - r0, shape[1]))
+
+            self._terrain[key] = terrain_by_unit_in_strips(
+                rows, transform, shape, self.units, hillside_pct=settings.hillside_slope_pct
+            )
+        return self._terrain[key]
+
+
+def load(study: Study) -> Inputs:
+    """Read, validate and project every input of ``study``, and compute what no setting of an analysis changes.
+
+    Raises the readers' errors (:mod:`equity._errors`) with the sentence that names the file and the problem.
+    """
+    from equity.io import cameras_from_file, crime_from_file, units_from_file
+
+    s = study.settings
+    ledgers: dict[str, Ledger] = {}
+    # the incidents are read in a thread of their own while the other layers are read (they need none of them);
+    # a problem with the file is raised where it was always raised, after the cameras and the buildings
+    crime_reader = (
+        _Background(
+            crime_from_file,
+            study.crime,
+            categories=study.categories,
+            since=study.since,
+            until=study.until,
+            dedupe=s.dedupe_incidents,
+        )
+        if study.crime is not None
+        else None
+    )
+
+    ledger = ledgers["units"] = Ledger()
+    unit_read = units_from_file(study.units, id_column=study.unit_id)
+    ledger.reject(unit_read.rejected)
+    ledger.source("units", unit_read.meta)
+    crs = metric_crs(unit_read.data)
+    units = to_metric(unit_read.data, crs)
+    ledger.count("units", len(units))
+    ledger.count("unit_geometries_repaired", unit_read.counts.get("repaired_geometries", 0))
+
+    ledger = ledgers["cameras"] = Ledger()
+    cam_read = cameras_from_file(study.cameras)
+    ledger.reject(cam_read.rejected)
+    ledger.source("cameras", cam_read.meta)
+    cameras = to_metric(cam_read.data, crs)
+
+    streets = street_m = None
+    if study.streets is not None:
+        from equity.io.streets import streets_from_file
+
+        ledger = ledgers["streets"] = Ledger()
+        street_read = streets_from_file(study.streets)
+        ledger.reject(street_read.rejected)
+        ledger.source("streets", street_read.meta)
+        streets = to_metric(street_read.data, crs)
+        ledger.count("streets", len(streets))
+        street_m = coverage.street_length_by_unit(streets, units)
+
+    buildings = built_m2 = homes = None
+    if study.buildings is not None:
+        buildings = _buildings(study, crs, ledgers.setdefault("buildings", Ledger()))
+        if not buildings.empty:
+            built_m2 = coverage.built_area_by_unit(buildings.geometry, units)
+    dem = dem_fill = None
+    if study.dem is not None:
+        from equity.io.dem import DemSource
+
+        dem = DemSource(study.dem)
+        dem_fill = _dem_check(study, dem, units, s.cell_size_m, ledgers.setdefault("dem", Ledger()))
+    if buildings is not None:
+        homes = _home_inputs(study, units, buildings, streets, ledgers.setdefault("homes", Ledger()))
+
+    crime = crime_unit = None
+    if study.crime is not None:
+        ledger = ledgers["crime"] = Ledger()
+        crime_read = crime_reader.result()
+        ledger.reject(crime_read.rejected)
+        ledger.source("crime", crime_read.meta)
+        for key, value in crime_read.counts.items():
+            ledger.count(f"crime_{key}", value)
+        crime = to_metric(crime_read.data, crs)
+        crime_unit = coverage.assign_units(crime, units)
+        crimes = coverage.crimes_by_unit(crime, units, unit_of=crime_unit)["crimes"]
+        if crimes.sum() == 0:
+            msg = f"{study.crime}: none of its {len(crime)} incidents lies inside the units of {study.units}."
+            raise InputFormatError(msg)
+        ledger.count("crime_incidents_outside_units", int(len(crime) - crimes.sum()))
+    elif study.crime_columns:
+        ledger = ledgers["crime"] = Ledger()
+        crimes = _sum_columns(units, study.crime_columns, study.units)
+        ledger.source("crime", {"format": "unit columns", "columns": list(study.crime_columns)})
+    else:
+        crimes = pd.Series(float("nan"), index=units.index)
+
+    population = _population(study, units, ledgers.setdefault("population", Ledger()))
+    return Inputs(
+        study=study,
+        crs=crs,
+        units=units,
+        area_m2=units.geometry.area,
+        cameras=cameras,
+        camera_meta=cam_read.meta,
+        crimes=crimes,
+        population=population,
+        crime=crime,
+        crime_unit=crime_unit,
+        buildings=buildings,
+        built_m2=built_m2,
+        homes=homes,
+        streets=streets,
+        street_m=street_m,
+        dem=dem,
+        dem_fill=dem_fill,
+        ledgers=ledgers,
+        load_settings={name: getattr(s, name) for name in LOAD_SETTINGS},
+    )
+
+
+def _buildings(study: Study, crs: Any, ledger: Ledger) -> gpd.GeoDataFrame:
+    """The footprints with their heights (:func:`equity.buildings.buildings_with_heights`), projected."""
+    from equity.buildings import buildings_with_heights
+    from equity.io.buildings import buildings_from_file
+
+    read = buildings_from_file(study.buildings)
+    if study.privacy == "public" and len(read.rejected):
+        # a building's id can be a home's: public outputs list the rejected buildings without ids
+        read.rejected["record"] = "(building id withheld in public mode)"
+    ledger.reject(read.rejected)
+    ledger.source("buildings", read.meta)
+    footprints = to_metric(buildings_with_heights(read.data), crs)
+    ledger.count("buildings", len(footprints))
+    ledger.count("buildings_incomplete", read.counts.get("incomplete_buildings", 0))
+    for source, n in footprints["height_source"].value_counts().sort_index().items():
+        ledger.count(f"buildings_height_{source}", int(n))
+    ledger.count("buildings_with_tag_issues", int(footprints["issues"].notna().sum()))
+    return footprints
+
+
+def _dem_check(study: Study, dem: DemSource, units: gpd.GeoDataFrame, cell: float, ledger: Ledger) -> float | None:
+    """Check the DEM once over the study area (the units' bounds) on a coarse grid of at most 2,048 cells a
+    side: that rasterio reads it, that it has elevations there, and, with ``dem_fill="flat"``, the elevation
+    used where it has none: the median of that coarse grid. Returns that elevation, or None."""
+    from equity.visibility.surface import snap_grid
+
+    transform, (rows, cols) = snap_grid(tuple(units.total_bounds), cell)
+    step = max(1, math.ceil(max(rows, cols) / 2048))
+    shape = (math.ceil(rows / step), math.ceil(cols / step))
+    ground, dem_meta = dem.read(units.crs, transform @ Affine.scale(step), shape)
+    ledger.source("dem", dem_meta)
+    missing = dem_meta["missing_share"]
+    if missing > 0 and study.dem_fill != "flat":
+        msg = (
+            f"{study.dem}: the DEM has no elevation for {100 * missing:.1f}% of the study area's grid "
+            f"(checked at {cell * step:g} m cells); give a DEM that covers it, or add --dem-fill flat "
+            "to use flat ground there."
+        )
+        raise InputFormatError(msg)
+    if study.dem_fill != "flat":
+        return None
+    fill = float(np.nanmedian(ground))
+    dem_meta["filled_with_m"] = fill
+    return fill
+
+
+def _home_inputs(
+    study: Study,
+    units: gpd.GeoDataFrame,
+    footprints: gpd.GeoDataFrame,
+    streets: gpd.GeoDataFrame | None,
+    ledger: Ledger,
+) -> HomeInputs:
+    """The homes and the land layers of the homes-in-view analysis (see :mod:`equity.homes`)."""
+    from equity import homes as home_analysis
+    from equity.io.landuse import land_from_file
+
+    residential = public = None
+    land_source = study.land if study.land is not None else study.buildings
+    if study.land is not None or _is_osm(land_source):
+        land_read = land_from_file(land_source)
+        land_layer = to_metric(land_read.data, units.crs)
+        residential = land_layer.geometry[land_layer["kind"] == "residential"]
+        public = land_layer.geometry[land_layer["kind"] == "public"]
+        ledger.count("land_residential_areas", len(residential))
+        ledger.count("land_public_areas", len(public))
+    footprints = footprints.copy()
+    footprints["home"] = home_analysis.classify_homes(footprints, residential, home_column=study.home_column)
+    homes = footprints[footprints["home"].notna()]
+    ledger.count("homes", int((homes["home"] == "home").sum()))
+    ledger.count("probable_homes", int((homes["home"] == "probable").sum()))
+    public_known = streets is not None or (public is not None and len(public) > 0)
+    if not public_known:
+        ledger.count("intrusion_score", "not computed: no streets or public spaces were given (--streets, --land)")
+    return HomeInputs(
+        homes=homes,
+        residential=residential,
+        public=public,
+        streets=None if streets is None else streets.geometry,
+        public_known=public_known,
+    )
+
+
+def _population(study: Study, units: gpd.GeoDataFrame, ledger: Ledger) -> pd.Series:
+    """Residents per unit: a column of the unit layer, or another layer interpolated by area; NaN without."""
+    from equity.io import population_layer_from_file
+    from equity.population import interpolate_population
+
+    if study.population is None:
+        ledger.source("population", {"source": None})
+        return pd.Series(float("nan"), index=units.index)
+    if not is_file_like(study.population):
+        col = str(study.population)
+        if col not in units.columns:
+            msg = (
+                f"{study.units}: no population column {col!r} (and no file of that name); the unit layer's "
+                f"columns are {', '.join(c for c in units.columns if c != 'geometry')}."
+            )
+            raise InputFormatError(msg)
+        values = pd.to_numeric(units[col], errors="coerce")
+        bad = values.isna() | (values < 0)
+        if bad.any():
+            first = units.loc[bad, "unit_id"].iloc[0]
+            value = units.loc[bad, col].iloc[0]
+            value = value.item() if hasattr(value, "item") else value
+            msg = (
+                f"{study.units}: population column {col!r} of unit {first!r} holds {value!r}; "
+                "expected a count of at least 0."
+            )
+            raise InputFormatError(msg)
+        ledger.source("population", {"source": "unit column", "column": col})
+        return values.astype(float)
+    read = population_layer_from_file(study.population, column=study.population_column)
+    ledger.reject(read.rejected)
+    layer = to_metric(read.data, units.crs)
+    values, outside = interpolate_population(layer, units)
+    ledger.source("population", {"source": "area-weighted interpolation", **read.meta})
+    ledger.count("population_source_total", float(layer["population"].sum()))
+    ledger.count("population_outside_units", outside)
+    return values
+
+
+def _sum_columns(units: gpd.GeoDataFrame, columns: list[str], path: str | Path) -> pd.Series:
+    """The crime counts of the unit layer's columns, summed; a missing count leaves the unit's crime unknown."""
+    missing = [c for c in columns if c not in units.columns]
+    if missing:
+        found = ", ".join(c for c in units.columns if c != "geometry")
+        msg = f"{path}: no crime count column {missing[0]!r}; the unit layer's columns are {found}."
+        raise InputFormatError(msg)
+    total = pd.Series(0.0, index=units.index)
+    for col in columns:
+        values = pd.to_numeric(units[col], errors="coerce")
+        unreadable = values.isna() & units[col].notna()
+        if unreadable.any():
+            msg = (
+                f"{path}: crime count column {col!r} holds {units.loc[unreadable, col].iloc[0]!r} for unit "
+                f"{units.loc[unreadable, 'unit_id'].iloc[0]!r}; expected a count (or an empty value for unknown)."
+            )
+            raise InputFormatError(msg)
+        bad = values < 0
+        if bad.any():
+            unit = units.loc[bad, "unit_id"].iloc[0]
+            msg = f"{path}: crime count column {col!r} holds a negative count for unit {unit!r}."
+            raise InputFormatError(msg)
+        total = total + values  # a missing count leaves the unit's crime unknown (NaN), never zero
+    return total
+
+
+def _is_osm(path: str | Path | None) -> bool:
+    if path is None:
+        return False
+    name = str(path).lower()
+    return name.endswith((".osm", ".osm.bz2", ".osm.pbf", ".pbf"))
+
+
+def is_file_like(value: str | Path) -> bool:
+    """Whether a population option names a file (else it names a column of the unit layer)."""
+    p = Path(value)
+    return p.exists() or p.suffix.lower() in {".geojson", ".json", ".gpkg", ".shp", ".fgb", ".csv", ".zip"}
+
+
+class _Background:
+    """A call run in a daemon thread of its own; :meth:`result` waits for it and returns its value or raises
+    its exception, as the call itself would have. A study that fails before asking for the result does not
+    wait for it (the thread ends with the process)."""
+
+    def __init__(self, fn: Any, *args: Any, **kwargs: Any) -> None:
+        self._value: Any = None
+        self._error: BaseException | None = None
+
+        def work() -> None:
+            try:
+                self._value = fn(*args, **kwargs)
+            except BaseException as err:  # handed to result(), which raises it where the call would have
+                self._error = err
+
+        self._thread = threading.Thread(target=work, name="equity-read", daemon=True)
+        self._thread.start()
+
+    def result(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
