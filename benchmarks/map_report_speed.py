@@ -29,8 +29,8 @@ import numpy as np
 import shapely
 
 from equity.io.assets import map_assets
-from equity.maps import build_map, render_map
-from equity.report import build_report
+from equity.presentation.maps import build_map, render_map
+from equity.presentation.report import build_report
 from equity.study import Study
 
 HERE = Path(__file__).resolve().parent

@@ -215,8 +215,8 @@ def _map_assets(choice: str, quiet: bool) -> Any:
 
 def _run_and_write(study: Any, out: Path, force: bool, quiet: bool, map_assets: str = "auto") -> None:
     from equity.io.outputs import write_outputs
-    from equity.maps import build_map, render_map
-    from equity.report import build_report
+    from equity.presentation.maps import build_map, render_map
+    from equity.presentation.report import build_report
 
     t0 = time.perf_counter()
     result = study.run()

@@ -156,8 +156,8 @@ def test_report_opens_offline_and_prints(browser, demo_out, tmp_path):
 def hostile_out(hostile_study, tmp_path) -> Path:
     from equity.io.assets import map_assets
     from equity.io.outputs import write_outputs
-    from equity.maps import build_map, render_map
-    from equity.report import build_report
+    from equity.presentation.maps import build_map, render_map
+    from equity.presentation.report import build_report
 
     result = hostile_study.run()
     out = tmp_path / "hostile"

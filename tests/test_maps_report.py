@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from equity.demo import demo_study
-from equity.maps import build_map, esc, render_map
-from equity.report import build_report
+from equity.presentation.formatting import esc
+from equity.presentation.maps import build_map, render_map
+from equity.presentation.report import build_report
 from tests.conftest import PAYLOADS
 
 
@@ -77,7 +78,7 @@ def test_map_is_deterministic(hostile_study):
 
 
 def test_heat_layer_bins_a_million_incidents():
-    from equity.maps import heat_points
+    from equity.presentation.maps import heat_points
 
     rng = np.random.default_rng(0)
     lat = 37.7 + rng.random(1_000_000) * 0.1
@@ -93,7 +94,8 @@ def test_heat_layer_bins_a_million_incidents():
 
 
 def test_chart_helpers_known_answers():
-    from equity.charts import bar_chart, gap_colour, nice_ticks
+    from equity.presentation.charts import bar_chart, nice_ticks
+    from equity.presentation.formatting import gap_colour
 
     assert gap_colour(-0.1, 0.1) == "#b2182b"
     assert gap_colour(0.0, 0.1) == "#f7f7f7"

@@ -12,8 +12,8 @@ import pytest
 from equity._errors import OutputError
 from equity.demo import demo_study
 from equity.io.outputs import OUTPUT_FILES, write_outputs
-from equity.maps import build_map, render_map
-from equity.report import build_report
+from equity.presentation.maps import build_map, render_map
+from equity.presentation.report import build_report
 
 
 @pytest.fixture(scope="module")

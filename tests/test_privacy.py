@@ -12,8 +12,8 @@ import pytest
 import shapely
 
 from equity.io.outputs import PERSONAL_DATA_NOTE, write_outputs
-from equity.maps import build_map, render_map
-from equity.report import build_report
+from equity.presentation.maps import build_map, render_map
+from equity.presentation.report import build_report
 from equity.settings import Settings
 from equity.study import Study
 

@@ -7,8 +7,6 @@ tag values are written by anyone, and folium puts tooltip text into the page as 
 
 from __future__ import annotations
 
-import html
-import math
 import re
 from typing import Any
 
@@ -20,58 +18,27 @@ import shapely
 from folium.plugins import HeatMap
 
 from equity.io.assets import LEAFLET_VERSION, MapAssets
-from equity.maplayer import COORD_DECIMALS, FeatureLayer
 from equity.metrics import CLASS_LABELS
+from equity.presentation.formatting import (
+    CLASS_OUTLINE,
+    KIND_COLOURS,
+    OWNERSHIP_COLOURS,
+    esc,
+    gap_colour,
+    gap_span,
+    num,
+    number_values,
+    points,
+    text_values,
+)
+from equity.presentation.maplayer import COORD_DECIMALS, FeatureLayer
 from equity.projection import to_wgs84
-
-#: Fill colour of a camera by kind.
-KIND_COLOURS = {"camera": "#1f78b4", "ALPR": "#e66101", "guard": "#6a3d9a", "gunshot_detector": "#33a02c"}
-#: Outline colour of a field of view by ownership.
-OWNERSHIP_COLOURS = {"public": "#b2182b", "outdoor": "#4d4d4d", "indoor": "#878787", "unknown": "#999999"}
-CLASS_OUTLINE = {"under_covered": "#67001f", "over_covered": "#053061"}
 
 #: Tolerance in metres of the simplification of fields of view and viewsheds drawn on the map (the tables are
 #: computed from the exact geometry).
 SIMPLIFY_M = 0.5
 LEAFLET_JS = f"https://cdn.jsdelivr.net/npm/leaflet@{LEAFLET_VERSION}/dist/leaflet.js"
 LEAFLET_CSS = f"https://cdn.jsdelivr.net/npm/leaflet@{LEAFLET_VERSION}/dist/leaflet.css"
-
-
-#: The colours of the gap's diverging scale, from most negative to most positive (as on the map).
-GAP_COLOURS = ((0xB2, 0x18, 0x2B), (0xF7, 0xF7, 0xF7), (0x21, 0x66, 0xAC))
-
-
-def gap_colour(gap: float, span: float) -> str:
-    """The colour of a gap on the diverging scale from ``-span`` (red) through 0 (white) to ``+span`` (blue);
-    grey when the gap is unknown."""
-    if gap is None or not math.isfinite(gap):
-        return "#cccccc"
-    t = min(max(gap / span, -1.0), 1.0) if span > 0 else 0.0
-    lo, mid, hi = GAP_COLOURS
-    a, b, f = (lo, mid, t + 1) if t < 0 else (mid, hi, t)
-    return "#" + "".join(f"{round(a[i] + (b[i] - a[i]) * f):02x}" for i in range(3))
-
-
-def gap_span(gap: pd.Series) -> float:
-    """Half-width of the gap's colour scale, the same on the map and in the report: ``max |gap|``, or 1 when
-    no gap is known or every gap is 0."""
-    top = pd.to_numeric(gap, errors="coerce").abs().max()
-    return float(top) if top == top and top > 0 else 1.0
-
-
-def esc(value: Any) -> str:
-    """Text for display in HTML: escaped, with missing values as an empty string."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return html.escape(str(value), quote=True)
-
-
-def _fmt(value: Any, digits: int = 2) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    if isinstance(value, float):
-        return f"{value:,.{digits}f}"
-    return esc(value)
 
 
 def build_map(result: Any, *, title: str = "Camera coverage and crime") -> folium.Map:
@@ -98,13 +65,13 @@ def build_map(result: Any, *, title: str = "Camera coverage and crime") -> foliu
         {
             "name": units["unit_id"].astype(str),
             "class_label": units["class"].map(lambda c: CLASS_LABELS.get(c, c)),
-            "cameras": units["cameras"].map(_fmt),
-            "crimes": units["crimes"].map(lambda v: _fmt(v, 0)),
-            "population": units["population"].map(lambda v: _fmt(v, 0)),
+            "cameras": units["cameras"].map(lambda v: num(v, 0)),
+            "crimes": units["crimes"].map(lambda v: num(v, 0)),
+            "population": units["population"].map(lambda v: num(v, 0)),
             "covered": _percent(units["covered_share"]),
             "crime_share": _percent(units["crime_share"]),
             "coverage_share": _percent(units["coverage_share"]),
-            "gap_text": gap.map(lambda v: "n/a" if pd.isna(v) else f"{100 * v:+.2f} points"),
+            "gap_text": gap.map(lambda v: "n/a" if pd.isna(v) else f"{points(v)} points"),
             "colour": gap.map(lambda v: gap_colour(v, span)),
             "outline": units["class"].map(lambda c: CLASS_OUTLINE.get(c, "#555555")),
             "weight": units["class"].map(lambda c: 3 if c in CLASS_OUTLINE else 1),
@@ -231,8 +198,8 @@ def _camera_layer(m: folium.Map, views: pd.DataFrame, *, name: str, style: dict[
     first = views.drop_duplicates("camera_id")
     props = _camera_props(first)
     if "anomaly_score" in first:
-        props["why"] = _text(first["anomaly_explanation"])
-        props["score"] = _number(first["anomaly_score"], 2, "")
+        props["why"] = text_values(first["anomaly_explanation"])
+        props["score"] = number_values(first["anomaly_score"], 2, "")
     pts = gpd.GeoDataFrame(props, geometry=first.geometry.to_numpy(), crs=first.crs)
     FeatureLayer(to_wgs84(pts), name=name, style={"fill": True, **style}, **options).add_to(m)
 
@@ -244,18 +211,6 @@ def _for_display(geoms: gpd.GeoSeries, *, simplified: bool) -> np.ndarray:
     return arr if simplified else shapely.simplify(arr, SIMPLIFY_M, preserve_topology=False)
 
 
-def _text(values: pd.Series) -> np.ndarray:
-    """Values as display text, missing as an empty string (the map layer shows text, never HTML)."""
-    return values.astype(object).where(values.notna(), "").astype(str).to_numpy()
-
-
-def _number(values: pd.Series, digits: int, suffix: str) -> np.ndarray:
-    """Numbers rounded to ``digits`` with a unit, "n/a" when missing (vectorised: 10,000 cameras)."""
-    v = pd.to_numeric(values, errors="coerce").astype(float)
-    text = v.round(digits).map(f"{{:.{digits}f}}{suffix}".format, na_action="ignore")
-    return text.astype(object).where(v.notna(), "n/a").to_numpy()
-
-
 def _percent(values: pd.Series) -> pd.Series:
     return values.map(lambda v: "n/a" if pd.isna(v) else f"{100 * v:.2f}%")
 
@@ -263,18 +218,18 @@ def _percent(values: pd.Series) -> pd.Series:
 def _camera_props(views: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "camera_id": _text(views["camera_id"]),
-            "kind": _text(views["kind"]),
-            "ownership": _text(views["ownership"]),
-            "camera_type": _text(views["camera_type"]),
-            "operator": _text(views["operator"]),
-            "name": _text(views["name"]),
-            "direction": _number(views["direction_deg"], 0, "°"),
-            "fov": _number(views["fov_deg"], 0, "°"),
-            "range": _number(views["range_m"], 0, " m"),
-            "height": _number(views["height_m"], 1, " m"),
-            "direction_source": _text(views["direction_source"]),
-            "issues": _text(views["issues"]),
+            "camera_id": text_values(views["camera_id"]),
+            "kind": text_values(views["kind"]),
+            "ownership": text_values(views["ownership"]),
+            "camera_type": text_values(views["camera_type"]),
+            "operator": text_values(views["operator"]),
+            "name": text_values(views["name"]),
+            "direction": number_values(views["direction_deg"], 0, "°"),
+            "fov": number_values(views["fov_deg"], 0, "°"),
+            "range": number_values(views["range_m"], 0, " m"),
+            "height": number_values(views["height_m"], 1, " m"),
+            "direction_source": text_values(views["direction_source"]),
+            "issues": text_values(views["issues"]),
             "homes": (
                 (
                     views["homes_in_view"].astype(int).astype(str)
@@ -285,7 +240,7 @@ def _camera_props(views: pd.DataFrame) -> pd.DataFrame:
                 if "homes_in_view" in views
                 else "n/a"
             ),
-            "intrusion": _number(views["intrusion_score"], 2, "") if "intrusion_score" in views else "n/a",
+            "intrusion": number_values(views["intrusion_score"], 2, "") if "intrusion_score" in views else "n/a",
             "fill": views["kind"].map(KIND_COLOURS).fillna("#666666").to_numpy(),
             "outline": views["ownership"].map(OWNERSHIP_COLOURS).fillna("#999999").to_numpy(),
         }

@@ -1,21 +1,18 @@
 """The self-contained HTML report of one analysis, for a council to read.
 
 One file, no external resources (styles inline, no scripts, no fonts to fetch), printable from a browser.
-Every string from the data is escaped with :func:`equity.maps.esc`.
+Every string from the data is escaped with :func:`equity.presentation.formatting.esc`.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-import pandas as pd
-
 from equity.cameras import camera_range
-from equity.charts import bar_chart, gap_legend, line_chart, unit_map
 from equity.io.outputs import PERSONAL_DATA_NOTE
-from equity.maps import esc, gap_span
 from equity.metrics import CLASS_LABELS
+from equity.presentation.charts import bar_chart, gap_legend, line_chart, unit_map
+from equity.presentation.formatting import esc, gap_span, interval, num, pct, plural, points, signed
 
 _CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;max-width:60rem;margin:2rem auto;
@@ -32,34 +29,6 @@ text-align:right}th{background:#f4f4f4;position:sticky;top:0}td:first-child,th:f
 @media print{body{margin:0;max-width:none;font-size:10pt}th{position:static}a{color:#222}h2,h3{break-after:avoid}
 tr,svg,figure,li{break-inside:avoid}table{font-size:7pt}th,td{padding:.1rem .2rem}}
 """
-
-
-def _pct(value: float) -> str:
-    """A share as a percentage: one decimal, two for small non-zero shares (0.01%, not 0.0%)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    return f"{100 * value:.2f}%" if 0 < abs(value) < 0.001 else f"{100 * value:.1f}%"
-
-
-def _num(value: Any, digits: int = 1) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    if isinstance(value, float) and value.is_integer() and digits == 0:
-        return f"{int(value):,}"
-    return f"{value:,.{digits}f}" if isinstance(value, float) else f"{value:,}"
-
-
-def _signed(value: float) -> str:
-    """A signed measure with three decimals, or n/a when it could not be computed (too few units with data)."""
-    return "n/a" if value is None or value != value else f"{value:+.3f}"
-
-
-def _interval(low: float, high: float) -> str:
-    return "n/a" if low != low or high != high else f"{low:+.3f} to {high:+.3f}"
-
-
-def _plural(n: Any, word: str) -> str:
-    return f"{_num(float(n), 0)} {word}{'' if n == 1 else 's'}"
 
 
 def key_findings(result: Any, n: int = 3) -> list[str]:
@@ -80,8 +49,8 @@ def key_findings(result: Any, n: int = 3) -> list[str]:
                 out.append(f"{lead}: no unit is in this class under the thresholds of the methodology.")
                 continue
             items = [
-                f"{esc(r['unit_id'])} ({_pct(r['crime_share'])} of recorded crime, {_plural(r['crimes'], 'incident')}; "
-                f"{_pct(r['coverage_share'])} of the city's area in camera view, {_plural(r['cameras'], 'camera')})"
+                f"{esc(r['unit_id'])} ({pct(r['crime_share'])} of recorded crime, {plural(r['crimes'], 'incident')}; "
+                f"{pct(r['coverage_share'])} of the city's area in camera view, {plural(r['cameras'], 'camera')})"
                 for _, r in rows.iterrows()
             ]
             out.append(f"{lead} ({len(rows)} of {len(u)} units): " + "; ".join(items) + ".")
@@ -136,14 +105,13 @@ def build_report(result: Any, *, title: str = "Surveillance camera coverage and 
         "<th>Share of coverage</th><th>Robustness</th></tr></thead><tbody>",
     ]
     for _, row in u.iterrows():
-        gap = "n/a" if pd.isna(row["gap"]) else f"{100 * row['gap']:+.2f}"
         parts.append(
             f"<tr class='{esc(row['class'])}'><td>{esc(row['unit_id'])}</td><td>{esc(CLASS_LABELS[row['class']])}</td>"
-            f"<td>{gap}</td><td>{row['cameras']}</td><td>{_num(row['cameras_per_km2'])}</td>"
-            f"<td>{_pct(row['covered_share'])}</td><td>{_num(row['crimes'], 0)}</td>"
-            f"<td>{_num(row['crimes_per_1k'])}</td>"
-            f"<td>{_num(row['population'], 0)}</td><td>{_pct(row['crime_share'])}</td>"
-            f"<td>{_pct(row['coverage_share'])}</td><td>{esc(row.get('robustness', 'not tested'))}</td></tr>"
+            f"<td>{points(row['gap'])}</td><td>{row['cameras']}</td><td>{num(row['cameras_per_km2'])}</td>"
+            f"<td>{pct(row['covered_share'])}</td><td>{num(row['crimes'], 0)}</td>"
+            f"<td>{num(row['crimes_per_1k'])}</td>"
+            f"<td>{num(row['population'], 0)}</td><td>{pct(row['crime_share'])}</td>"
+            f"<td>{pct(row['coverage_share'])}</td><td>{esc(row.get('robustness', 'not tested'))}</td></tr>"
         )
     parts.append("</tbody></table>")
     parts.extend(_city_section(result))
@@ -168,7 +136,7 @@ def _city_section(result: Any) -> list[str]:
     if not result.city:
         return []
     rows = "".join(
-        f"<tr><td>{esc(e.name)}</td><td>{_signed(e.value)}</td><td>{_interval(e.low, e.high)}</td><td>{e.n}</td>"
+        f"<tr><td>{esc(e.name)}</td><td>{signed(e.value)}</td><td>{interval(e.low, e.high)}</td><td>{e.n}</td>"
         f"<td>{e.excluded}</td><td class='text'>{esc(e.interpretation)}</td></tr>"
         for e in result.city
     )
@@ -237,8 +205,8 @@ def _terrain_section(result: Any) -> list[str]:
         return []
     table = hillside_comparison(u)
     rows = "".join(
-        f"<tr><td>{esc(r['terrain'])}</td><td>{r['units']}</td><td>{_num(r['residents'], 0)}</td>"
-        f"<td>{_num(r['cameras_per_km2'])}</td><td>{_pct(r['covered_share'])}</td><td>{_num(r['crimes_per_1k'])}</td></tr>"
+        f"<tr><td>{esc(r['terrain'])}</td><td>{r['units']}</td><td>{num(r['residents'], 0)}</td>"
+        f"<td>{num(r['cameras_per_km2'])}</td><td>{pct(r['covered_share'])}</td><td>{num(r['crimes_per_1k'])}</td></tr>"
         for _, r in table.iterrows()
     )
     return [
@@ -299,7 +267,7 @@ def _sensitivity_section(result: Any) -> list[str]:
     m = sens.measures
     head = "".join(f"<th>{esc(c)}</th>" for c in m.columns)
     rows = "".join(
-        f"<tr><td>{esc(idx)}</td>" + "".join(f"<td>{_signed(v)}</td>" for v in row.to_numpy()) + "</tr>"
+        f"<tr><td>{esc(idx)}</td>" + "".join(f"<td>{signed(v)}</td>" for v in row.to_numpy()) + "</tr>"
         for idx, row in m.iterrows()
     )
     parts.append(
@@ -365,7 +333,7 @@ def _homes_section(result: Any) -> list[str]:
         for _, row in u.iterrows():
             parts.append(
                 f"<tr><td>{esc(row['unit_id'])}</td><td>{row['homes']}</td><td>{row['homes_in_view']}</td>"
-                f"<td>{_pct(row['homes_in_view_share'])}</td><td>{row['probable_homes']}</td>"
+                f"<td>{pct(row['homes_in_view_share'])}</td><td>{row['probable_homes']}</td>"
                 f"<td>{row['probable_homes_in_view']}</td></tr>"
             )
         parts.append("</tbody></table>")
@@ -384,7 +352,7 @@ def _operators_section(result: Any) -> list[str]:
     rows = "".join(
         f"<tr><td>{esc(r['operator'])}</td><td>{r['cameras']}</td><td>{r['covered_km2']:.3f}</td><td>{r['public']}</td>"
         f"<td>{r['outdoor']}</td><td>{r['indoor']}</td><td>{r['unknown_ownership']}</td>"
-        + (f"<td>{_pct(r['share_looking_into_homes'])}</td>" if has_homes else "")
+        + (f"<td>{pct(r['share_looking_into_homes'])}</td>" if has_homes else "")
         + "</tr>"
         for _, r in ops.iterrows()
     )

@@ -16,7 +16,16 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from equity.maps import CLASS_OUTLINE, KIND_COLOURS, esc, gap_colour, gap_span
+from equity.presentation.formatting import (
+    CLASS_OUTLINE,
+    KIND_COLOURS,
+    NO_DATA_COLOUR,
+    esc,
+    gap_colour,
+    gap_span,
+    points,
+    tick,
+)
 
 
 def nice_ticks(high: float, n: int = 4) -> list[float]:
@@ -38,10 +47,6 @@ def nice_ticks(high: float, n: int = 4) -> list[float]:
     step = float(min((m * power for m in (10, 5, 2, 1)), key=lambda st: abs(math.ceil(high / st - 1e-9) - n)))
     count = math.ceil(high / step - 1e-9)
     return [round(i * step, 10) for i in range(count + 1)]
-
-
-def _tick_label(value: float) -> str:
-    return f"{value:,.0f}" if value >= 10 or value == int(value) else f"{value:g}"
 
 
 def line_chart(
@@ -84,12 +89,12 @@ def line_chart(
     for t in xt:
         out.append(
             f"<line x1='{sx(t):.1f}' y1='{top + h}' x2='{sx(t):.1f}' y2='{top + h + 4}' stroke='#999'/>"
-            f"<text x='{sx(t):.1f}' y='{top + h + 15}' text-anchor='middle' font-size='10'>{_tick_label(t)}</text>"
+            f"<text x='{sx(t):.1f}' y='{top + h + 15}' text-anchor='middle' font-size='10'>{tick(t)}</text>"
         )
     for t in yt:
         out.append(
             f"<line x1='{left - 4}' y1='{sy(t):.1f}' x2='{left + w}' y2='{sy(t):.1f}' stroke='#eee'/>"
-            f"<text x='{left - 6}' y='{sy(t) + 3:.1f}' text-anchor='end' font-size='10'>{_tick_label(t)}</text>"
+            f"<text x='{left - 6}' y='{sy(t) + 3:.1f}' text-anchor='end' font-size='10'>{tick(t)}</text>"
         )
     if diagonal:
         out.append(
@@ -185,7 +190,7 @@ def unit_map(units: gpd.GeoDataFrame, cameras: gpd.GeoDataFrame | None = None, *
         if geom is None or geom.is_empty:
             continue
         g = row["gap"]
-        gap_text = "no data" if g is None or not math.isfinite(float(g)) else f"{100 * float(g):+.2f} points"
+        gap_text = "no data" if g is None or not math.isfinite(float(g)) else f"{points(float(g))} points"
         outline = CLASS_OUTLINE.get(row["class"], "#666666")
         stroke = 2 if row["class"] in CLASS_OUTLINE else 0.6
         out.append(
@@ -223,12 +228,13 @@ def _scale_bar(scale: float, height: int) -> str:
 
 def gap_legend(span: float) -> str:
     """The legend of :func:`unit_map` as HTML (gradient of the gap, class outlines, no data)."""
-    lo, hi = gap_colour(-span, span), gap_colour(span, span)
+    lo, mid, hi = gap_colour(-span, span), gap_colour(0.0, span), gap_colour(span, span)
     return (
         "<div class='legend'><span class='swatch' style='background:linear-gradient(to right,"
-        f"{lo},#f7f7f7,{hi});width:120px'></span> gap from {-100 * span:+.1f} to {100 * span:+.1f} points "
+        f"{lo},{mid},{hi});width:120px'></span> gap from {-100 * span:+.1f} to {100 * span:+.1f} points "
         "(red: less coverage than crime) · "
         f"<span class='swatch' style='border:2px solid {CLASS_OUTLINE['under_covered']}'></span> high crime, low "
         f"coverage · <span class='swatch' style='border:2px solid {CLASS_OUTLINE['over_covered']}'></span> low "
-        "crime, high coverage · <span class='swatch' style='background:#cccccc'></span> no data · dots: cameras</div>"
+        f"crime, high coverage · <span class='swatch' style='background:{NO_DATA_COLOUR}'></span> no data · "
+        "dots: cameras</div>"
     )

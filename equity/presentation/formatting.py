@@ -1,0 +1,143 @@
+"""How the map, the report and the command line show a value: HTML escaping, number formats, palettes and the
+gap's colour scale, in one copy.
+
+Nothing here computes a measure: a share arrives as a share and leaves as text (``0.0859 -> "8.6%"``), a gap
+arrives as a difference of shares and leaves in percentage points (``-0.0951 -> "-9.51"``). Missing values
+(None, NaN) are shown as ``n/a`` for numbers and as an empty string for text, never as zero.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+#: Fill colour of a camera by kind.
+KIND_COLOURS = {"camera": "#1f78b4", "ALPR": "#e66101", "guard": "#6a3d9a", "gunshot_detector": "#33a02c"}
+#: Outline colour of a field of view by ownership.
+OWNERSHIP_COLOURS = {"public": "#b2182b", "outdoor": "#4d4d4d", "indoor": "#878787", "unknown": "#999999"}
+#: Outline colour of a unit of one of the two classes of the story.
+CLASS_OUTLINE = {"under_covered": "#67001f", "over_covered": "#053061"}
+#: The colours of the gap's diverging scale, from most negative to most positive (as on the map).
+GAP_COLOURS = ((0xB2, 0x18, 0x2B), (0xF7, 0xF7, 0xF7), (0x21, 0x66, 0xAC))
+#: Fill of a unit whose gap is unknown.
+NO_DATA_COLOUR = "#cccccc"
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def esc(value: Any) -> str:
+    """Text for display in HTML: escaped, with missing values as an empty string.
+
+    Examples
+    --------
+    >>> esc("<b>&"), esc(None)
+    ('&lt;b&gt;&amp;', '')
+    """
+    if _missing(value):
+        return ""
+    return html.escape(str(value), quote=True)
+
+
+def pct(value: float) -> str:
+    """A share as a percentage, ``100 v`` with one decimal, two for small non-zero shares (0.01%, not 0.0%).
+
+    Examples
+    --------
+    >>> pct(0.0859), pct(0.0001), pct(float("nan"))
+    ('8.6%', '0.01%', 'n/a')
+    """
+    if _missing(value):
+        return "n/a"
+    return f"{100 * value:.2f}%" if 0 < abs(value) < 0.001 else f"{100 * value:.1f}%"
+
+
+def num(value: Any, digits: int = 1) -> str:
+    """A number with thousands separators and ``digits`` decimals (a whole float with ``digits=0`` as an
+    integer; an integer as it is).
+
+    Examples
+    --------
+    >>> num(1234.56), num(1056.0, 0), num(3), num(None)
+    ('1,234.6', '1,056', '3', 'n/a')
+    """
+    if _missing(value):
+        return "n/a"
+    if isinstance(value, float) and value.is_integer() and digits == 0:
+        return f"{int(value):,}"
+    return f"{value:,.{digits}f}" if isinstance(value, float) else f"{value:,}"
+
+
+def signed(value: float) -> str:
+    """A signed measure with three decimals, or n/a when it could not be computed (too few units with data)."""
+    return "n/a" if value is None or value != value else f"{value:+.3f}"
+
+
+def interval(low: float, high: float) -> str:
+    """An interval of two signed measures, or n/a when either end is unknown."""
+    return "n/a" if low != low or high != high else f"{low:+.3f} to {high:+.3f}"
+
+
+def points(value: float) -> str:
+    """A difference of two shares in percentage points, ``100 (a - b)``, signed with two decimals.
+
+    Examples
+    --------
+    >>> points(-0.0951), points(float("nan"))
+    ('-9.51', 'n/a')
+    """
+    return "n/a" if pd.isna(value) else f"{100 * value:+.2f}"
+
+
+def plural(n: Any, word: str) -> str:
+    """A count and its noun, ``1 incident``, ``1,056 incidents``."""
+    return f"{num(float(n), 0)} {word}{'' if n == 1 else 's'}"
+
+
+def tick(value: float) -> str:
+    """An axis tick: whole above 10 or when whole, else as short as it goes (0.2, 2.5)."""
+    return f"{value:,.0f}" if value >= 10 or value == int(value) else f"{value:g}"
+
+
+def text_values(values: pd.Series) -> np.ndarray:
+    """Values as display text, missing as an empty string (the map layer shows text, never HTML)."""
+    return values.astype(object).where(values.notna(), "").astype(str).to_numpy()
+
+
+def number_values(values: pd.Series, digits: int, suffix: str) -> np.ndarray:
+    """Numbers rounded to ``digits`` with a unit, "n/a" when missing (vectorised: 10,000 cameras)."""
+    v = pd.to_numeric(values, errors="coerce").astype(float)
+    text = v.round(digits).map(f"{{:.{digits}f}}{suffix}".format, na_action="ignore")
+    return text.astype(object).where(v.notna(), "n/a").to_numpy()
+
+
+def gap_colour(gap: float, span: float) -> str:
+    r"""The colour of a gap on the diverging scale from ``-span`` (red) through 0 (white) to ``+span`` (blue);
+    grey when the gap is unknown.
+
+    With ``t = clip(gap / span, -1, 1)`` each channel is interpolated linearly, between the red and the white
+    of :data:`GAP_COLOURS` for ``t < 0`` (at ``t + 1``) and between the white and the blue for ``t >= 0``.
+
+    Examples
+    --------
+    >>> gap_colour(-0.1, 0.1), gap_colour(0.0, 0.1), gap_colour(float("nan"), 0.1)
+    ('#b2182b', '#f7f7f7', '#cccccc')
+    """
+    if gap is None or not math.isfinite(gap):
+        return NO_DATA_COLOUR
+    t = min(max(gap / span, -1.0), 1.0) if span > 0 else 0.0
+    lo, mid, hi = GAP_COLOURS
+    a, b, f = (lo, mid, t + 1) if t < 0 else (mid, hi, t)
+    return "#" + "".join(f"{round(a[i] + (b[i] - a[i]) * f):02x}" for i in range(3))
+
+
+def gap_span(gap: pd.Series) -> float:
+    """Half-width of the gap's colour scale, the same on the map, its legend and the report: ``max |gap|``, or 1
+    when no gap is known or every gap is 0."""
+    top = pd.to_numeric(gap, errors="coerce").abs().max()
+    return float(top) if top == top and top > 0 else 1.0
