@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
+import json
 import logging
 import re
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -20,6 +23,9 @@ import pandas as pd
 from equity._errors import CRSError, InputFileError, InputFormatError
 
 log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 REJECTED_COLUMNS = ["source", "record", "reason", "value"]
 
@@ -154,6 +160,58 @@ def _sniff_json(path: Path, head: bytes) -> str:
     if elements >= 0 and (features < 0 or elements < features):
         return "overpass-json"
     return "geojson"
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """An input file, checked, and its format told from its first bytes (see :func:`open_source`).
+
+    Attributes
+    ----------
+    path : Path
+        The file.
+    format : str
+        Its format, one of those of :func:`sniff_format`.
+    """
+
+    path: Path
+    format: str
+
+
+@contextmanager
+def open_source(source: str | Path | SourceFile) -> Iterator[SourceFile]:
+    """Check a file (see :func:`check_file`) and tell its format: the :class:`SourceFile` its reader reads. A
+    :class:`SourceFile` is handed on as it is."""
+    if isinstance(source, SourceFile):
+        yield source
+        return
+    path = check_file(source)
+    yield SourceFile(path, sniff_format(path))
+
+
+def reads_source(read: Callable[Concatenate[SourceFile, P], R]) -> Callable[Concatenate[str | Path | SourceFile, P], R]:
+    """Let a reader of a :class:`SourceFile` be called with a path as well (its format is then told for the call)."""
+
+    @functools.wraps(read)
+    def reader(source: str | Path | SourceFile, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with open_source(source) as opened:
+            return read(opened, *args, **kwargs)
+
+    return reader
+
+
+def overpass_json(source: SourceFile) -> dict[str, Any]:
+    """The parsed object of an Overpass JSON file; an :class:`InputFormatError` when it is not JSON, or not an
+    object with an ``elements`` list."""
+    try:
+        data = json.loads(source.path.read_text(encoding="utf-8-sig"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        msg = f"{source.path}: not valid JSON ({_first_line(err)})."
+        raise InputFormatError(msg) from err
+    if not isinstance(data, dict) or not isinstance(data.get("elements"), list):
+        msg = f"{source.path}: expected an Overpass JSON object with an 'elements' list."
+        raise InputFormatError(msg)
+    return data
 
 
 def _looks_like_text(head: bytes) -> bool:
@@ -510,20 +568,17 @@ def points_from_table(
     return gdf, rejected_frame(rows), {"rows_without_coordinates": len(rows)}
 
 
-def read_vector(path: Path, what: str) -> gpd.GeoDataFrame:
+def read_vector(source: SourceFile, what: str) -> gpd.GeoDataFrame:
     """Read a vector layer (GeoJSON, GeoPackage, Shapefile, ...) with pyogrio; the first layer if several."""
     import pyogrio
     import shapely
     from pyogrio.errors import DataLayerError, DataSourceError
 
-    source = str(path)
+    path = source.path
+    # GDAL tells formats by the name first: say it is GeoJSON
+    gdal_path = f"GeoJSON:{path}" if source.format == "geojson" else str(path)
     try:
-        if sniff_format(path) == "geojson":  # GDAL tells formats by the name first: say it is GeoJSON
-            source = f"GeoJSON:{path}"
-    except InputFileError:
-        pass  # not a format equity knows: GDAL may still read it
-    try:
-        layers = pyogrio.list_layers(source)
+        layers = pyogrio.list_layers(gdal_path)
         layer = None
         if len(layers) > 1:
             layer = layers[0][0]
@@ -531,11 +586,11 @@ def read_vector(path: Path, what: str) -> gpd.GeoDataFrame:
         with WARNINGS_LOCK, warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             # dates stay text: a tag such as survey:date=2023-04-18 is a value to keep, not to reinterpret
-            gdf = pyogrio.read_dataframe(source, layer=layer, datetime_as_string=True)
+            gdf = pyogrio.read_dataframe(gdal_path, layer=layer, datetime_as_string=True)
         for w in caught:  # GDAL's remarks (a column of mixed types kept as text, ...): worth a log line only
             log.info("%s: %s", path, w.message)
     except shapely.errors.GEOSException as err:  # a geometry GEOS cannot build (a ring that is not closed, ...)
-        msg = f"{path}: cannot read it as a {what} layer ({_bad_geometry(source, layer, err)})."
+        msg = f"{path}: cannot read it as a {what} layer ({_bad_geometry(gdal_path, layer, err)})."
         raise InputFileError(msg) from err
     except (DataSourceError, DataLayerError, UnicodeDecodeError, RuntimeError, ValueError) as err:
         # GDAL's own failures, and the ones it meets decoding a damaged file's text: all about the file

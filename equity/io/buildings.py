@@ -7,7 +7,6 @@ The data has the columns ``building_id``, ``tags`` (a dict) and a polygon geomet
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -21,33 +20,25 @@ from equity._progress import progress
 from equity.io._common import (
     OSM_FORMATS,
     ReadResult,
-    _first_line,
-    check_file,
+    SourceFile,
     find_column,
     osm_error,
     osm_read_errors,
+    overpass_json,
     read_vector,
+    reads_source,
     rejected_frame,
-    sniff_format,
 )
 
 
 def buildings_from_file(path: str | Path) -> ReadResult:
-    """Read building footprints from any supported file, telling its format from its content."""
-    p = check_file(path)
-    fmt = sniff_format(p)
-    if fmt in OSM_FORMATS:
-        result = buildings_from_osm(p, fmt=fmt)
-    elif fmt == "overpass-json":
-        result = buildings_from_overpass(p)
-    elif fmt in ("geojson", "gpkg", "vector"):
-        result = buildings_from_vector(p)
-    else:
-        msg = f"{p}: buildings must be an OSM file, Overpass JSON or a polygon layer, not {fmt}."
-        raise InputFormatError(msg)
-    result.meta.setdefault("format", fmt)
+    """Read building footprints from any supported file, telling its format from its content; the readers of
+    each format are those of :mod:`equity.io.registry`."""
+    from equity.io.registry import read_layer  # the registry imports this module
+
+    result = read_layer("buildings", path)
     if result.data.empty:
-        msg = f"{p}: no buildings found (no closed way or multipolygon tagged building=*)."
+        msg = f"{Path(path)}: no buildings found (no closed way or multipolygon tagged building=*)."
         raise InputFormatError(msg)
     return result
 
@@ -65,19 +56,20 @@ def _is_building(tags: dict[str, str]) -> bool:
     return value is not None and value.strip().lower() not in ("no", "")
 
 
-def buildings_from_osm(path: str | Path, *, fmt: str | None = None) -> ReadResult:
+@reads_source
+def buildings_from_osm(source: SourceFile, *, fmt: str | None = None) -> ReadResult:
     """Buildings from an OSM file: closed ways and multipolygon relations tagged ``building=*`` (not ``no``).
 
     Areas are assembled by pyosmium (two passes over the file); a building whose way or relation is incomplete
     in the file (cut at the edge of an extract) cannot be assembled and is counted in
     ``counts["incomplete_buildings"]``. ``building:part`` outlines are not read (they lie inside a building).
+    ``source`` is a path or an open :class:`SourceFile`.
     """
     import osmium
 
-    p = check_file(path)
-    fmt = fmt or sniff_format(p)
-    osmium_format = OSM_FORMATS.get(fmt)
-    if osmium_format is None:
+    p = source.path
+    fmt = fmt or source.format
+    if fmt not in OSM_FORMATS:
         msg = f"{p}: not an OSM file (it looks like {fmt})."
         raise InputFormatError(msg)
     wkb = osmium.geom.WKBFactory()
@@ -85,7 +77,7 @@ def buildings_from_osm(path: str | Path, *, fmt: str | None = None) -> ReadResul
     tagged = set()
     try:
         processor = (
-            osmium.FileProcessor(osmium.io.File(str(p), osmium_format))
+            osmium.FileProcessor(osmium.io.File(str(p), OSM_FORMATS[fmt]))
             .with_areas()
             .with_filter(osmium.filter.KeyFilter("building"))
         )
@@ -116,20 +108,15 @@ def buildings_from_osm(path: str | Path, *, fmt: str | None = None) -> ReadResul
     return ReadResult(data, rejected_frame(rejected), {"incomplete_buildings": len(missing)}, {})
 
 
-def buildings_from_overpass(path: str | Path) -> ReadResult:
+@reads_source
+def buildings_from_overpass(source: SourceFile) -> ReadResult:
     """Buildings from Overpass JSON: ways with their ``geometry`` (``out geom``), or ways with ``nodes`` plus
     the node elements (``out body; >; out skel``). Relations are used when they carry member geometries.
+    ``source`` is a path or an open :class:`SourceFile`.
     """
-    p = check_file(path)
-    try:
-        data = json.loads(p.read_text(encoding="utf-8-sig"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        msg = f"{p}: not valid JSON ({_first_line(err)})."
-        raise InputFormatError(msg) from err
-    elements = data.get("elements") if isinstance(data, dict) else None
-    if not isinstance(elements, list):
-        msg = f"{p}: expected an Overpass JSON object with an 'elements' list."
-        raise InputFormatError(msg)
+    p = source.path
+    data = overpass_json(source)
+    elements = data["elements"]
     nodes = {
         el["id"]: (el["lon"], el["lat"])
         for el in elements
@@ -186,12 +173,14 @@ def _overpass_geometry(el: dict[str, Any], nodes: dict[int, tuple[float, float]]
     )
 
 
-def buildings_from_vector(path: str | Path) -> ReadResult:
+@reads_source
+def buildings_from_vector(source: SourceFile) -> ReadResult:
     """Buildings from a polygon layer; its columns are read as tags (``height``, ``building:levels``,
-    ``building``), so that a city's footprint layer with a ``height`` column keeps its heights.
+    ``building``), so that a city's footprint layer with a ``height`` column keeps its heights. ``source`` is a
+    path or an open :class:`SourceFile`.
     """
-    p = check_file(path)
-    gdf = read_vector(p, "building")
+    p = source.path
+    gdf = read_vector(source, "building")
     columns = [c for c in gdf.columns if c != gdf.geometry.name]
     id_col = find_column(columns, ("@id", "building_id", "osm_id", "id", "osmid"))
     n = len(gdf)

@@ -25,17 +25,17 @@ from equity.io._common import (
     LON_NAMES,
     OSM_FORMATS,
     ReadResult,
-    _first_line,
-    check_file,
+    SourceFile,
     clean_text,
     find_column,
     osm_error,
     osm_read_errors,
+    overpass_json,
     points_from_table,
     read_csv_table,
     read_vector,
+    reads_source,
     rejected_frame,
-    sniff_format,
 )
 
 _TIMESTAMP_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
@@ -44,18 +44,12 @@ ID_NAMES = ("@id", "camera_id", "osm_id", "id", "osmid", "@osm_id")
 
 
 def cameras_from_file(path: str | Path) -> ReadResult:
-    """Read cameras from any supported file, telling its format from its content (not its extension)."""
-    p = check_file(path)
-    fmt = sniff_format(p)
-    if fmt in ("osm-xml", "osm-bz2", "osm-pbf"):
-        result = cameras_from_osm(p, fmt=fmt)
-    elif fmt == "overpass-json":
-        result = cameras_from_overpass(p)
-    elif fmt == "csv":
-        result = cameras_from_csv(p)
-    else:
-        result = cameras_from_vector(p)
-    result.meta.setdefault("format", fmt)
+    """Read cameras from any supported file, telling its format from its content (not its extension); the
+    readers of each format are those of :mod:`equity.io.registry`."""
+    from equity.io.registry import read_layer  # the registry imports this module
+
+    result = read_layer("cameras", path)
+    p = Path(path)
     _clean_controls(result)
     if result.data.empty:
         if result.meta.get("overpass_remark"):
@@ -106,30 +100,30 @@ def _frame(ids: list[str], tags: list[dict[str, Any]], lons: list[float], lats: 
     )
 
 
-def cameras_from_osm(path: str | Path, *, fmt: str | None = None) -> ReadResult:
+@reads_source
+def cameras_from_osm(source: SourceFile, *, fmt: str | None = None) -> ReadResult:
     """Read ``man_made=surveillance`` nodes from an OSM file (XML, bzip2-compressed XML or PBF) with pyosmium.
 
     Ways and relations tagged ``man_made=surveillance`` (rare: a camera is a point) are listed in the
-    rejected rows rather than guessed into a point.
+    rejected rows rather than guessed into a point. ``source`` is a path or an open :class:`SourceFile`.
     """
     import osmium
 
-    p = check_file(path)
-    fmt = fmt or sniff_format(p)
-    osmium_format = OSM_FORMATS.get(fmt)
-    if osmium_format is None:
+    p = source.path
+    fmt = fmt or source.format
+    if fmt not in OSM_FORMATS:
         msg = f"{p}: not an OSM file (it looks like {fmt})."
         raise InputFormatError(msg)
     ids, tags, lons, lats, rejected = [], [], [], [], []
     try:
-        reader = osmium.io.Reader(osmium.io.File(str(p), osmium_format), osmium.osm.NOTHING)
+        reader = osmium.io.Reader(osmium.io.File(str(p), OSM_FORMATS[fmt]), osmium.osm.NOTHING)
         header = reader.header()
         meta = {
             "osm_timestamp": header.get("osmosis_replication_timestamp") or _timestamp_in(header.get("generator")),
             "generator": header.get("generator") or None,
         }
         reader.close()
-        processor = osmium.FileProcessor(osmium.io.File(str(p), osmium_format)).with_filter(
+        processor = osmium.FileProcessor(osmium.io.File(str(p), OSM_FORMATS[fmt])).with_filter(
             osmium.filter.KeyFilter("man_made")
         )
         for obj in progress(processor, desc=f"reading {p.name}", unit="object"):
@@ -157,24 +151,16 @@ def _timestamp_in(text: str | None) -> str | None:
     return match.group(0) if match else None
 
 
-def cameras_from_overpass(path: str | Path) -> ReadResult:
+@reads_source
+def cameras_from_overpass(source: SourceFile) -> ReadResult:
     """Read cameras from an Overpass API JSON response (``{"elements": [...]}``).
 
     Nodes give their ``lat``/``lon``. Ways and relations tagged ``man_made=surveillance`` are listed in the
     rejected rows, as by :func:`cameras_from_osm` (even with a ``center``), so that the same data gives the
-    same cameras in every format.
+    same cameras in every format. ``source`` is a path or an open :class:`SourceFile`.
     """
-    p = check_file(path)
-    try:
-        with p.open(encoding="utf-8-sig") as fh:
-            data = json.load(fh)
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        msg = f"{p}: not valid JSON ({_first_line(err)})."
-        raise InputFormatError(msg) from err
-    if not isinstance(data, dict) or not isinstance(data.get("elements"), list):
-        msg = f"{p}: expected an Overpass JSON object with an 'elements' list."
-        raise InputFormatError(msg)
-    result = cameras_from_overpass_elements(data["elements"], source=p.name)
+    data = overpass_json(source)
+    result = cameras_from_overpass_elements(data["elements"], source=source.path.name)
     result.meta["osm_timestamp"] = (data.get("osm3s") or {}).get("timestamp_osm_base")
     if isinstance(data.get("remark"), str) and data["remark"].strip():  # how Overpass reports a failed query
         result.meta["overpass_remark"] = clean_text(data["remark"])
@@ -246,9 +232,13 @@ def _only_surveillance(ids: list[str], tags: list[dict[str, Any]]) -> list[bool]
     return [t.get("man_made") == "surveillance" for t in tags]
 
 
-def cameras_from_csv(path: str | Path) -> ReadResult:
-    """Read cameras from a CSV with longitude/latitude columns; the other columns are taken as tags."""
-    p = check_file(path)
+@reads_source
+def cameras_from_csv(source: SourceFile) -> ReadResult:
+    """Read cameras from a CSV with longitude/latitude columns; the other columns are taken as tags.
+
+    ``source`` is a path or an open :class:`SourceFile`.
+    """
+    p = source.path
     table, counts = read_csv_table(p)
     lon_col, lat_col = find_column(list(table.columns), LON_NAMES), find_column(list(table.columns), LAT_NAMES)
     points, rejected, more = points_from_table(table, p, lon_col=lon_col, lat_col=lat_col)
@@ -265,14 +255,15 @@ def cameras_from_csv(path: str | Path) -> ReadResult:
     return ReadResult(gdf, rejected, counts, {})
 
 
-def cameras_from_vector(path: str | Path) -> ReadResult:
+@reads_source
+def cameras_from_vector(source: SourceFile) -> ReadResult:
     """Read cameras from a point layer (GeoJSON, GeoPackage, Shapefile, ...); properties are taken as tags.
 
     Handles overpass-turbo's GeoJSON export (``@id`` = ``node/123`` and the tags as flat properties).
-    Features that are not points are listed as rejected.
+    Features that are not points are listed as rejected. ``source`` is a path or an open :class:`SourceFile`.
     """
-    p = check_file(path)
-    gdf = read_vector(p, "camera")
+    p = source.path
+    gdf = read_vector(source, "camera")
     gdf = gdf.to_crs("EPSG:4326")
     rows = [f"feature {i + 1}" for i in range(len(gdf))]
     ids, tags = _ids_and_tags(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)), p.name, rows)

@@ -20,14 +20,13 @@ from equity.io._common import (
     WARNINGS_LOCK,
     CoordinateCheck,
     ReadResult,
-    check_file,
+    SourceFile,
     coordinate_columns,
     find_column,
     open_csv,
     parse_coordinates,
     read_vector,
     rejected_frame,
-    sniff_format,
 )
 
 CATEGORY_NAMES = (
@@ -276,18 +275,14 @@ def crime_from_file(
         ``rows_without_coordinates``, ``rows_filtered_category``, ``rows_filtered_date``,
         ``duplicate_incident_rows``.
     """
-    p = check_file(path)
-    fmt = sniff_format(p)
-    lo, hi = _parse_bound(since, "since"), _parse_bound(until, "until")
-    wanted = {c.strip().lower() for c in categories} if categories else None
-    selection = _Selection(p.name, wanted, lo, hi, dedupe)
-    if fmt == "csv":
-        out, rejected, counts, cols = _crime_from_csv(p, selection, categories, chunksize)
-    elif fmt in ("geojson", "gpkg", "vector"):
-        out, rejected, counts, cols = _crime_from_layer(p, selection, categories)
-    else:
-        msg = f"{p}: crime must be a CSV with coordinate columns or a point layer, not {fmt}."
-        raise InputFormatError(msg)
+    from equity.io.registry import open_layer  # the registry imports this module
+
+    with open_layer("crime", path) as (source, read_rows):
+        p, fmt = source.path, source.format
+        lo, hi = _parse_bound(since, "since"), _parse_bound(until, "until")
+        wanted = {c.strip().lower() for c in categories} if categories else None
+        selection = _Selection(p.name, wanted, lo, hi, dedupe)
+        out, rejected, counts, cols = read_rows(source, selection, categories, chunksize)
     counts.update(selection.counts)
     if wanted:
         counts.setdefault("rows_filtered_category", 0)
@@ -308,9 +303,13 @@ def crime_from_file(
     return ReadResult(out.reset_index(drop=True), rejected, counts, meta)
 
 
-def _crime_from_csv(
-    p: Path, selection: _Selection, categories: list[str] | None, chunksize: int
+def crime_rows_from_csv(
+    file: SourceFile, selection: _Selection, categories: list[str] | None, chunksize: int
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame, dict[str, int], dict[str, str | None]]:
+    """The reader of :func:`crime_from_file` for a CSV with coordinate columns: its rows read in chunks of
+    ``chunksize``, each filtered by ``selection`` before the next is read; the incidents kept, the rows set
+    aside, the counts and the columns used."""
+    p = file.path
     source = open_csv(p)
     lon_col, lat_col = coordinate_columns(source.columns, p)
     cols = _find_columns(source.columns, p, categories, selection.lo is not None or selection.hi is not None)
@@ -357,10 +356,13 @@ def _crime_from_csv(
     return out, rejected_frame(bad_rows), counts, cols
 
 
-def _crime_from_layer(
-    p: Path, selection: _Selection, categories: list[str] | None
+def crime_rows_from_layer(
+    file: SourceFile, selection: _Selection, categories: list[str] | None, chunksize: int
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame, dict[str, int], dict[str, str | None]]:
-    gdf = read_vector(p, "crime").to_crs("EPSG:4326")
+    """The reader of :func:`crime_from_file` for a point layer (read whole: ``chunksize`` is not used), as
+    :func:`crime_rows_from_csv`."""
+    p = file.path
+    gdf = read_vector(file, "crime").to_crs("EPSG:4326")
     labels = np.array([f"feature {i + 1}" for i in range(len(gdf))], dtype=object)
     missing = (gdf.geometry.isna() | gdf.geometry.is_empty).to_numpy()
     bad = missing | (gdf.geom_type != "Point").to_numpy()

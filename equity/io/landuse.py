@@ -14,12 +14,11 @@ from equity._progress import progress
 from equity.io._common import (
     OSM_FORMATS,
     ReadResult,
-    check_file,
+    SourceFile,
     osm_error,
     osm_read_errors,
     read_vector,
     rejected_frame,
-    sniff_format,
 )
 
 #: OSM tags of land where people live (private residential land: houses and their yards).
@@ -47,35 +46,38 @@ def _kind(tags: dict[str, str]) -> tuple[str, str] | None:
 
 def land_from_file(path: str | Path) -> ReadResult:
     """Residential and public land as polygons with columns ``kind`` (``residential`` or ``public``) and
-    ``tag`` (the OSM tag that made it so)."""
-    p = check_file(path)
-    fmt = sniff_format(p)
-    if fmt in OSM_FORMATS:
-        return _land_from_osm(p, OSM_FORMATS[fmt])
-    if fmt in ("geojson", "gpkg", "vector"):
-        gdf = read_vector(p, "land use")
-        if "kind" not in gdf.columns:
-            msg = f"{p}: a land-use layer needs a 'kind' column of 'residential' or 'public'."
-            raise InputFormatError(msg)
-        kinds = gdf["kind"].astype(str).str.strip().str.lower()
-        keep = kinds.isin(["residential", "public"]).to_numpy()
-        data = gpd.GeoDataFrame(
-            {"kind": kinds[keep].to_numpy(), "tag": "layer"}, geometry=gdf.geometry[keep].to_numpy(), crs=gdf.crs
-        )
-        return ReadResult(data, rejected_frame([]), {}, {"format": fmt})
-    msg = f"{p}: land use must be an OSM file or a polygon layer, not {fmt}."
-    raise InputFormatError(msg)
+    ``tag`` (the OSM tag that made it so); the readers of each format are those of :mod:`equity.io.registry`."""
+    from equity.io.registry import read_layer  # the registry imports this module
+
+    return read_layer("land", path)
 
 
-def _land_from_osm(p: Path, osmium_format: str) -> ReadResult:
+def land_from_vector(source: SourceFile) -> ReadResult:
+    """The reader of :func:`land_from_file` for a polygon layer with a ``kind`` column."""
+    p = source.path
+    gdf = read_vector(source, "land use")
+    if "kind" not in gdf.columns:
+        msg = f"{p}: a land-use layer needs a 'kind' column of 'residential' or 'public'."
+        raise InputFormatError(msg)
+    kinds = gdf["kind"].astype(str).str.strip().str.lower()
+    keep = kinds.isin(["residential", "public"]).to_numpy()
+    data = gpd.GeoDataFrame(
+        {"kind": kinds[keep].to_numpy(), "tag": "layer"}, geometry=gdf.geometry[keep].to_numpy(), crs=gdf.crs
+    )
+    return ReadResult(data, rejected_frame([]), {}, {"format": source.format})
+
+
+def land_from_osm(source: SourceFile) -> ReadResult:
+    """The reader of :func:`land_from_file` for an OSM file (areas assembled by pyosmium)."""
     import osmium
 
+    p = source.path
     wkb = osmium.geom.WKBFactory()
     kinds, tags, geoms = [], [], []
     keys = sorted(set(RESIDENTIAL_TAGS) | set(PUBLIC_TAGS))
     try:
         processor = (
-            osmium.FileProcessor(osmium.io.File(str(p), osmium_format))
+            osmium.FileProcessor(osmium.io.File(str(p), OSM_FORMATS[source.format]))
             .with_areas()
             .with_filter(osmium.filter.KeyFilter(*keys))
         )

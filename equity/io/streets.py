@@ -14,12 +14,11 @@ from equity._progress import progress
 from equity.io._common import (
     OSM_FORMATS,
     ReadResult,
-    check_file,
+    SourceFile,
     osm_error,
     osm_read_errors,
     read_vector,
     rejected_frame,
-    sniff_format,
 )
 
 #: ``highway`` values read as public streets and paths: the ways people walk or drive in public space.
@@ -52,31 +51,26 @@ STREET_HIGHWAYS = frozenset(
 
 def streets_from_file(path: str | Path) -> ReadResult:
     """Read streets as lines: from an OSM file (ways tagged with a ``highway`` of :data:`STREET_HIGHWAYS`), or
-    from a line layer (every line is a street)."""
-    p = check_file(path)
-    fmt = sniff_format(p)
-    if fmt in OSM_FORMATS:
-        result = _streets_from_osm(p, OSM_FORMATS[fmt])
-    elif fmt in ("geojson", "gpkg", "vector"):
-        result = _streets_from_vector(p)
-    else:
-        msg = f"{p}: streets must be an OSM file or a line layer, not {fmt}."
-        raise InputFormatError(msg)
-    result.meta.setdefault("format", fmt)
+    from a line layer (every line is a street); the readers of each format are those of :mod:`equity.io.registry`."""
+    from equity.io.registry import read_layer  # the registry imports this module
+
+    result = read_layer("streets", path)
     if result.data.empty:
-        msg = f"{p}: no streets found (no way tagged highway=* of a public street or path, or no lines)."
+        msg = f"{Path(path)}: no streets found (no way tagged highway=* of a public street or path, or no lines)."
         raise InputFormatError(msg)
     return result
 
 
-def _streets_from_osm(p: Path, osmium_format: str) -> ReadResult:
+def streets_from_osm(source: SourceFile) -> ReadResult:
+    """The reader of :func:`streets_from_file` for an OSM file."""
     import osmium
 
+    p = source.path
     wkb = osmium.geom.WKBFactory()
     ids, kinds, geoms, rejected = [], [], [], []
     try:
         processor = (
-            osmium.FileProcessor(osmium.io.File(str(p), osmium_format), osmium.osm.NODE | osmium.osm.WAY)
+            osmium.FileProcessor(osmium.io.File(str(p), OSM_FORMATS[source.format]), osmium.osm.NODE | osmium.osm.WAY)
             .with_locations()
             .with_filter(osmium.filter.KeyFilter("highway"))
         )
@@ -105,8 +99,10 @@ def _streets_from_osm(p: Path, osmium_format: str) -> ReadResult:
     return ReadResult(data, rejected_frame(rejected), {"streets_incomplete": len(rejected)}, {})
 
 
-def _streets_from_vector(p: Path) -> ReadResult:
-    gdf = read_vector(p, "street")
+def streets_from_vector(source: SourceFile) -> ReadResult:
+    """The reader of :func:`streets_from_file` for a line layer."""
+    p = source.path
+    gdf = read_vector(source, "street")
     keep = gdf.geom_type.isin(["LineString", "MultiLineString"]).to_numpy()
     rejected = [
         (p.name, f"feature {i + 1}", f"a {t}, expected a line", "") for i, t in enumerate(gdf.geom_type) if not keep[i]

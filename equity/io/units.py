@@ -11,7 +11,7 @@ import pandas as pd
 import shapely
 
 from equity._errors import InputFormatError
-from equity.io._common import ReadResult, check_file, read_vector, rejected_frame, sniff_format
+from equity.io._common import ReadResult, SourceFile, read_vector, rejected_frame
 
 #: Column names tried, in order, when no unit id column is given.
 UNIT_ID_NAMES = ("unit_id", "id", "geoid", "geo_id", "nhood", "neighborhood", "neighbourhood", "name", "code")
@@ -63,11 +63,15 @@ def units_from_file(path: str | Path, *, id_column: str | None = None) -> ReadRe
         Data with a text column ``unit_id`` first, then the layer's own columns, in the layer's CRS.
         Invalid polygons are repaired (``shapely.make_valid``) and counted in ``counts["repaired_geometries"]``.
     """
-    p = check_file(path)
-    if sniff_format(p) not in ("geojson", "gpkg", "vector"):
-        msg = f"{p}: units must be a polygon layer (GeoJSON, GeoPackage, Shapefile, ...)."
-        raise InputFormatError(msg)
-    gdf = read_vector(p, "unit")
+    from equity.io.registry import read_layer  # the registry imports this module
+
+    return read_layer("units", path, id_column=id_column)
+
+
+def units_from_layer(source: SourceFile, *, id_column: str | None = None) -> ReadResult:
+    """The reader of :func:`units_from_file` for a polygon layer."""
+    p = source.path
+    gdf = read_vector(source, "unit")
     columns = [c for c in gdf.columns if c != gdf.geometry.name]
     if id_column is not None and id_column not in columns:
         msg = f"{p}: no unit id column {id_column!r}; the layer's columns are {', '.join(columns)}."
@@ -112,8 +116,15 @@ def population_layer_from_file(path: str | Path, *, column: str | None = None) -
     The population column is ``column``, else the first of :data:`POPULATION_NAMES` (any case). Its values
     must be numbers of at least 0; a missing value is an error, not a zero.
     """
-    p = check_file(path)
-    gdf = read_vector(p, "population")
+    from equity.io.registry import read_layer  # the registry imports this module
+
+    return read_layer("population", path, column=column)
+
+
+def population_from_layer(source: SourceFile, *, column: str | None = None) -> ReadResult:
+    """The reader of :func:`population_layer_from_file` for a polygon layer."""
+    p = source.path
+    gdf = read_vector(source, "population")
     columns = [c for c in gdf.columns if c != gdf.geometry.name]
     if column is None:
         lowered = {c.lower(): c for c in columns}

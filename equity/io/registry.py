@@ -1,0 +1,209 @@
+"""The registry of readers: for each layer of a study, the reader of each file format it takes.
+
+A file's format is told from its content (see :func:`equity.io._common.sniff_format`), once, by
+:func:`read_layer`, which then hands the file to the layer's reader for that format, or refuses the file
+in one sentence naming the format found and the formats the layer takes. The ``*_from_file`` functions of
+:mod:`equity.io` are thin calls of :func:`read_layer` (:func:`~equity.io.crime.crime_from_file` of
+:func:`open_layer`, to filter the rows as they are read). Adding a format to a layer is one line of
+:data:`LAYERS`, such as ``"csv": crime.crime_rows_from_csv``.
+
+========== ================================================================================================
+layer      formats
+========== ================================================================================================
+cameras    OSM XML, .osm.bz2, .osm.pbf, Overpass JSON, CSV with coordinate columns, GeoJSON, GeoPackage,
+           another vector format GDAL reads (points)
+crime      CSV with coordinate columns; GeoJSON, GeoPackage, another vector format (points)
+units      GeoJSON, GeoPackage, another vector format (polygons)
+population GeoJSON, GeoPackage, another vector format (polygons)
+buildings  OSM XML, .osm.bz2, .osm.pbf, Overpass JSON; GeoJSON, GeoPackage, another vector format (polygons)
+streets    OSM XML, .osm.bz2, .osm.pbf; GeoJSON, GeoPackage, another vector format (lines)
+land       OSM XML, .osm.bz2, .osm.pbf; GeoJSON, GeoPackage, another vector format (polygons, ``kind`` column)
+========== ================================================================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from equity._errors import InputFormatError
+from equity.io import buildings, cameras, crime, landuse, streets, units
+from equity.io._common import OSM_FORMATS, ReadResult, SourceFile, open_source
+
+#: A reader: the open file, then the layer's options, to what was read (a ReadResult; for crime, the rows that
+#: :func:`equity.io.crime.crime_from_file` sums up).
+Reader = Callable[..., Any]
+
+#: How a format is named in the sentence that refuses a file of it.
+FORMAT_NAMES = {
+    "osm-xml": "an OSM XML file",
+    "osm-bz2": "a bzip2-compressed OSM file",
+    "osm-pbf": "an OSM PBF file",
+    "overpass-json": "an Overpass JSON file",
+    "geojson": "a GeoJSON file",
+    "gpkg": "a GeoPackage",
+    "csv": "a CSV file",
+    "vector": "a vector file",
+}
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A layer of a study: the reader of each format it takes, and how it is named in messages.
+
+    Attributes
+    ----------
+    what : str
+        The layer's name in a sentence ("building" in "cannot be read as a building layer").
+    expected : str
+        The formats it takes, in words.
+    readers : Mapping
+        Format (as :func:`~equity.io._common.sniff_format` names it) -> reader, called with the open
+        :class:`~equity.io._common.SourceFile` and the options of :func:`read_layer` (crime's readers by
+        :func:`~equity.io.crime.crime_from_file`, with the filters to apply as the rows are read).
+    refusal : str or None
+        The sentence that refuses a file of another format, with ``{path}`` and ``{fmt}``, where the layer had
+        its own before the registry; None for the usual one (see :meth:`refuse`).
+    format_in_meta : bool
+        Whether the format is recorded in the result's ``meta["format"]`` (unless the reader set it).
+    """
+
+    what: str
+    expected: str
+    readers: Mapping[str, Reader]
+    refusal: str | None = None
+    format_in_meta: bool = False
+
+    def refuse(self, source: SourceFile) -> InputFormatError:
+        """The error for a file of a format this layer has no reader for."""
+        if self.refusal is not None:
+            return InputFormatError(self.refusal.format(path=source.path, fmt=source.format))
+        name = FORMAT_NAMES.get(source.format, f"a {source.format} file")
+        return InputFormatError(
+            f"{source.path}: {name} cannot be read as a {self.what} layer; expected {self.expected}."
+        )
+
+
+#: The formats pyosmium reads, and those GDAL reads (``vector``: any other format GDAL knows).
+OSM = tuple(OSM_FORMATS)
+VECTOR = ("geojson", "gpkg", "vector")
+
+LAYERS: dict[str, Layer] = {
+    "cameras": Layer(
+        "camera",
+        "an OSM file, Overpass JSON, a CSV with coordinate columns or a point layer (GeoJSON, GeoPackage, ...)",
+        {
+            **dict.fromkeys(OSM, cameras.cameras_from_osm),
+            "overpass-json": cameras.cameras_from_overpass,
+            "csv": cameras.cameras_from_csv,
+            **dict.fromkeys(VECTOR, cameras.cameras_from_vector),
+        },
+        format_in_meta=True,
+    ),
+    "crime": Layer(  # the readers return the rows for crime_from_file to sum up (see open_layer)
+        "crime",
+        "a CSV with coordinate columns or a point layer (GeoJSON, GeoPackage, ...)",
+        {
+            "csv": crime.crime_rows_from_csv,
+            **dict.fromkeys(VECTOR, crime.crime_rows_from_layer),
+        },
+        refusal="{path}: crime must be a CSV with coordinate columns or a point layer, not {fmt}.",
+    ),
+    "units": Layer(
+        "unit",
+        "a polygon layer (GeoJSON, GeoPackage, Shapefile, ...)",
+        dict.fromkeys(VECTOR, units.units_from_layer),
+        refusal="{path}: units must be a polygon layer (GeoJSON, GeoPackage, Shapefile, ...).",
+    ),
+    "population": Layer(
+        "population",
+        "a polygon layer (GeoJSON, GeoPackage, Shapefile, ...)",
+        dict.fromkeys(VECTOR, units.population_from_layer),
+    ),
+    "buildings": Layer(
+        "building",
+        "an OSM file, Overpass JSON or a polygon layer (GeoJSON, GeoPackage, ...)",
+        {
+            **dict.fromkeys(OSM, buildings.buildings_from_osm),
+            "overpass-json": buildings.buildings_from_overpass,
+            **dict.fromkeys(VECTOR, buildings.buildings_from_vector),
+        },
+        refusal="{path}: buildings must be an OSM file, Overpass JSON or a polygon layer, not {fmt}.",
+        format_in_meta=True,
+    ),
+    "streets": Layer(
+        "street",
+        "an OSM file or a line layer (GeoJSON, GeoPackage, ...)",
+        {**dict.fromkeys(OSM, streets.streets_from_osm), **dict.fromkeys(VECTOR, streets.streets_from_vector)},
+        refusal="{path}: streets must be an OSM file or a line layer, not {fmt}.",
+        format_in_meta=True,
+    ),
+    "land": Layer(
+        "land use",
+        "an OSM file or a polygon layer with a 'kind' column (GeoJSON, GeoPackage, ...)",
+        {**dict.fromkeys(OSM, landuse.land_from_osm), **dict.fromkeys(VECTOR, landuse.land_from_vector)},
+        refusal="{path}: land use must be an OSM file or a polygon layer, not {fmt}.",
+    ),
+}
+
+
+@contextmanager
+def open_layer(layer: str, path: str | Path) -> Iterator[tuple[SourceFile, Reader]]:
+    """The file of one layer, checked and its format told, with the layer's reader for that format.
+
+    Raises
+    ------
+    InputFileError
+        When the file is missing, empty, or of no format equity reads.
+    InputFormatError
+        When the layer has no reader for the file's format (one sentence naming the file, the format found and
+        the formats the layer takes).
+    """
+    spec = LAYERS[layer]
+    with open_source(path) as source:
+        reader = spec.readers.get(source.format)
+        if reader is None:
+            raise spec.refuse(source)
+        yield source, reader
+
+
+def read_layer(layer: str, path: str | Path, **options: Any) -> ReadResult:
+    """Read one layer of a study from a file of any format the layer takes.
+
+    The file is checked (it exists, is a file, is not empty) and its format told from its first bytes; the
+    layer's reader for that format reads it (see :func:`open_layer`).
+
+    Parameters
+    ----------
+    layer
+        One of the keys of :data:`LAYERS`: ``cameras``, ``crime``, ``units``, ``population``, ``buildings``,
+        ``streets``, ``land``.
+    path
+        The file.
+    **options
+        The reader's options (for crime: ``categories``, ``since``, ``until``, ``dedupe``, ``chunksize``; for
+        units: ``id_column``; for population: ``column``).
+
+    Returns
+    -------
+    ReadResult
+        What the reader read.
+
+    Raises
+    ------
+    InputFileError
+        When the file is missing, empty, or of no format equity reads.
+    InputFormatError
+        When the layer has no reader for the file's format (one sentence naming the file, the format found and
+        the formats the layer takes), or from the reader.
+    """
+    if layer == "crime":  # its readers return rows filtered as they are read, which crime_from_file sums up
+        return crime.crime_from_file(path, **options)
+    with open_layer(layer, path) as (source, reader):
+        result = reader(source, **options)
+    if LAYERS[layer].format_in_meta:
+        result.meta.setdefault("format", source.format)
+    return result
