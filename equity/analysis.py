@@ -2,7 +2,8 @@
 :class:`equity.settings.Settings` into a :class:`equity.result.StudyResult`, without opening a file.
 
 ``cameras (tags -> views -> field of view) -> visibility (sectors, or viewsheds on the surface model, tiled by
-the engine) -> coverage (per unit) -> metrics (equity) -> terrain, clusters, data gaps -> who watches``.
+the engine) -> coverage (per unit) -> metrics (equity) -> terrain, clusters, data gaps -> who watches ->
+summaries`` (what the report, the map and the command line show, :func:`_summaries`).
 
 :func:`analyse` can be called many times on the same inputs with other settings: the sensitivity runs
 (:mod:`equity.sensitivity`) do. Each call starts a new :class:`equity.ledger.Ledger` and takes in what loading
@@ -21,11 +22,11 @@ import pandas as pd
 
 from equity import coverage
 from equity._errors import InputFormatError
-from equity.cameras import fov_sectors, normalise_cameras
-from equity.inequality import BOOTSTRAP_SAMPLES, city_measures, need_gap
+from equity.cameras import camera_range, fov_sectors, normalise_cameras
+from equity.inequality import BOOTSTRAP_SAMPLES, city_measures, crime_rate_curves, need_gap
 from equity.inputs import Inputs
-from equity.ledger import Ledger
-from equity.metrics import equity_table
+from equity.ledger import Ledger, rejected_by_reason
+from equity.metrics import equity_table, gap_findings
 from equity.operators import normalise_operators
 from equity.projection import WGS84
 from equity.result import StudyResult
@@ -143,7 +144,7 @@ def analyse(
     )
     rejected = ledger.rejected_table()
     ledger.count("rejected_rows", len(rejected))
-    return StudyResult(
+    result = StudyResult(
         study=study,
         settings=s,
         units=gpd.GeoDataFrame(result_table, geometry=units.geometry, crs=inputs.crs),
@@ -158,6 +159,26 @@ def analyse(
         operators=operators,
         operators_by_unit=operators_units,
     )
+    _summaries(result)
+    return result
+
+
+def _summaries(result: StudyResult) -> None:
+    """Fill the result's summaries that the report, the map and the command line show (the units ranked by gap,
+    hillside against flat units, the curves over the crime rate, a fixed camera's range, the anomalies'
+    thresholds and their variants, the set-aside rows by reason), each from the result's own tables by the
+    function of its concept, so that the presentation computes nothing."""
+    from equity.anomalies import AnomalySettings, flag_variants
+    from equity.terrain import hillside_comparison
+
+    units, s = result.units, result.settings
+    result.findings = gap_findings(units)
+    result.hillside = hillside_comparison(units) if "terrain" in units else None
+    result.curves = crime_rate_curves(units)
+    result.fixed_camera_range_m = camera_range(s.fixed_fov_deg, s)
+    result.anomaly_settings = AnomalySettings.from_settings(s)
+    result.anomaly_variants = flag_variants(result.anomaly_settings)
+    result.rejected_reasons = rejected_by_reason(result.rejected)
 
 
 def _views(inputs: Inputs, s: Settings, ledger: Ledger) -> gpd.GeoDataFrame:
@@ -252,13 +273,14 @@ def _visibility(
         groups=operator_codes,
     )
     if inputs.dem is not None:
-        missing = tiled.missing_cells / float(shape[0] * shape[1])
+        # the share of the cells within the cameras' reach (where the DEM is used) without an elevation
+        missing = tiled.missing_cells / tiled.reached_cells if tiled.reached_cells else 0.0
         ledger.sources["dem"]["missing_share"] = missing
         ledger.count("dem_cells_missing_share", round(missing, 6))
         if missing > 0 and study.dem_fill != "flat":
             msg = (
-                f"{study.dem}: the DEM has no elevation for {100 * missing:.1f}% of the study area's grid; "
-                "give a DEM that covers it, or add --dem-fill flat to use flat ground there."
+                f"{study.dem}: the DEM has no elevation for {100 * missing:.1f}% of the cells within the cameras' "
+                "reach; give a DEM that covers them, or add --dem-fill flat to use flat ground there."
             )
             raise InputFormatError(msg)
     cell_area = grid.cell**2

@@ -209,19 +209,31 @@ def _explain(row: pd.Series, a: AnomalySettings, period: str | None) -> str:
     return "; ".join(parts)
 
 
+def flag_variants(settings: AnomalySettings) -> list[AnomalySettings]:
+    """The thresholds under which a flag must also hold to be robust, in this order: half the radius, twice
+    the radius, and a flag score 0.05 higher (at most 1; a lower one would only add flags).
+
+    Examples
+    --------
+    >>> [(v.radius_m, round(v.flag_score, 2)) for v in flag_variants(AnomalySettings())]
+    [(75.0, 0.9), (300.0, 0.9), (150.0, 0.95)]
+    """
+    b = settings
+    return [
+        AnomalySettings(radius_m=b.radius_m / 2, flag_score=b.flag_score, lonely_m=b.lonely_m),
+        AnomalySettings(radius_m=b.radius_m * 2, flag_score=b.flag_score, lonely_m=b.lonely_m),
+        AnomalySettings(radius_m=b.radius_m, flag_score=min(1.0, b.flag_score + 0.05), lonely_m=b.lonely_m),
+    ]
+
+
 def flag_sensitivity(
     cameras: gpd.GeoDataFrame, crime: gpd.GeoDataFrame | None, base: pd.DataFrame, **kwargs: object
 ) -> pd.Series:
     """Whether each flag survives plausible changes of the thresholds: half and twice the radius, and a flag
     score 0.05 higher. ``robust`` when flagged under all of them, ``fragile`` when flagged in the baseline but
     not under one of them; None for cameras not flagged."""
-    base_settings = kwargs.pop("settings", None) or AnomalySettings()
-    b = base_settings
-    variants = [  # half and twice the radius, and a threshold 0.05 higher (a lower one only adds flags)
-        AnomalySettings(radius_m=b.radius_m / 2, flag_score=b.flag_score, lonely_m=b.lonely_m),
-        AnomalySettings(radius_m=b.radius_m * 2, flag_score=b.flag_score, lonely_m=b.lonely_m),
-        AnomalySettings(radius_m=b.radius_m, flag_score=min(1.0, b.flag_score + 0.05), lonely_m=b.lonely_m),
-    ]
+    b = kwargs.pop("settings", None) or AnomalySettings()
+    variants = flag_variants(b)
     survive = base["anomaly_flag"].copy()
     nearest = base["nearest_camera_m"].to_numpy(float)  # the same cameras: the same neighbours
     for v in variants:

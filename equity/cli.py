@@ -144,7 +144,7 @@ def _settings(**kwargs: Any) -> Settings:
 def _summary(result: Any, written: dict[str, Path], seconds: float, quiet: bool) -> None:
     if quiet:
         return
-    from equity.metrics import CLASS_LABELS
+    from equity.metrics import CLASS_LABELS, STORY_CLASSES
 
     out = next(iter(written.values())).parent
     c = result.counts
@@ -160,27 +160,31 @@ def _summary(result: Any, written: dict[str, Path], seconds: float, quiet: bool)
         "manifest.json",
     ):
         click.echo(f"  {written[name]}")
-    units = result.units
-    if units["gap"].notna().any():
+    f = result.findings
+    if f.shortfall or f.surplus:
+        units = result.units.set_index("unit_id", drop=False)
+
+        def line(unit: Any) -> str:
+            r = units.loc[unit]
+            return (
+                f"    {r['unit_id']}: {100 * r['gap']:+.2f} ({r['cameras']} cameras, {r['crimes']:.0f} crimes; "
+                f"{CLASS_LABELS[r['class']]})"
+            )
+
         click.echo("Largest gaps (share of coverage minus share of crime, in points):")
         click.echo("  less coverage than crime:")
-        for _, r in units[units["gap"] < 0].nsmallest(3, "gap").iterrows():
-            click.echo(
-                f"    {r['unit_id']}: {100 * r['gap']:+.2f} ({r['cameras']} cameras, {r['crimes']:.0f} crimes; "
-                f"{CLASS_LABELS[r['class']]})"
-            )
+        for unit in f.shortfall[:3]:
+            click.echo(line(unit))
         click.echo("  more coverage than crime:")
-        for _, r in units[units["gap"] > 0].nlargest(3, "gap").iterrows():
-            click.echo(
-                f"    {r['unit_id']}: {100 * r['gap']:+.2f} ({r['cameras']} cameras, {r['crimes']:.0f} crimes; "
-                f"{CLASS_LABELS[r['class']]})"
-            )
-        for cls in ("under_covered", "over_covered"):
-            names = units.loc[units["class"] == cls].sort_values("gap")["unit_id"].tolist()
-            click.echo(f"Class “{CLASS_LABELS[cls]}”: {', '.join(names) if names else 'none'}")
+        for unit in f.surplus[:3]:
+            click.echo(line(unit))
+        for cls in STORY_CLASSES:
+            # listed from the most negative gap to the most positive, whichever the class
+            names = f.members[cls] if cls == "under_covered" else f.members[cls][::-1]
+            click.echo(f"Class “{CLASS_LABELS[cls]}”: {', '.join(map(str, names)) if names else 'none'}")
     if c.get("rejected_rows"):
         click.echo(f"{c['rejected_rows']:,} input rows were not used (each is listed in rejected.csv):")
-        for reason, n in result.rejected["reason"].value_counts().head(5).items():
+        for reason, n in list(result.rejected_reasons.items())[:5]:
             click.echo(f"  {n:,}: {reason}")
 
 

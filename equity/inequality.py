@@ -157,7 +157,7 @@ def city_measures(units: pd.DataFrame, *, samples: int = BOOTSTRAP_SAMPLES, seed
     has_pop = u["population"].notna() & (u["population"] > 0)
     has_crime = u["crimes"].notna()
     both = has_pop & has_crime
-    crime_rate = (u["crimes"] / u["population"] * 1000).to_numpy(float)
+    crime_rate = _crime_rate(u).to_numpy(float)
     cover = u["covered_km2"].to_numpy(float)
     cams = u["cameras"].to_numpy(float)
     pop = u["population"].to_numpy(float)
@@ -206,6 +206,52 @@ def city_measures(units: pd.DataFrame, *, samples: int = BOOTSTRAP_SAMPLES, seed
             "+1: the more crime per resident, the larger the share of a unit in view; -1: the reverse; 0: no relation",
         ),
     ]
+
+
+def _crime_rate(units: pd.DataFrame) -> pd.Series:
+    """Crimes per 1,000 residents, ``1000 K_u / P_u``, as the city-level measures rank the units by."""
+    return units["crimes"] / units["population"] * 1000
+
+
+@dataclass(frozen=True)
+class CrimeRateCurves:
+    """The units ranked by crime rate, as the report draws them (see :func:`crime_rate_curves`).
+
+    Attributes
+    ----------
+    coverage : pandas.DataFrame
+        The concentration curve (``x``, ``y``) of the area in view over residents.
+    cameras : pandas.DataFrame
+        The concentration curve (``x``, ``y``) of the cameras over residents.
+    units : pandas.DataFrame
+        One row per unit the curves rest on (crime known, residents > 0), in the table's order: ``unit_id``,
+        ``crime_rate`` (crimes per 1,000 residents) and ``covered_share`` (share of its open area in view).
+    """
+
+    coverage: pd.DataFrame
+    cameras: pd.DataFrame
+    units: pd.DataFrame
+
+
+def crime_rate_curves(units: pd.DataFrame) -> CrimeRateCurves | None:
+    """The concentration curves of the area in view and of the cameras over the units ranked by crimes per
+    1,000 residents, weighted by residents (:func:`concentration_curve`; the curves of the first two measures
+    of :func:`city_measures`), and each unit's crime rate and share of its area in view.
+
+    Only the units whose crime is known and that have residents count; None when fewer than two do.
+    """
+    both = units["crimes"].notna() & (units["population"] > 0)
+    if both.sum() < 2:
+        return None
+    u = units.loc[both]
+    rate = _crime_rate(u)
+    return CrimeRateCurves(
+        coverage=concentration_curve(u["covered_km2"], rate, u["population"]),
+        cameras=concentration_curve(u["cameras"].astype(float), rate, u["population"]),
+        units=pd.DataFrame(
+            {"unit_id": u["unit_id"].to_numpy(), "crime_rate": rate.to_numpy(), "covered_share": u["covered_share"]}
+        ).reset_index(drop=True),
+    )
 
 
 def need_gap(units: pd.DataFrame, crime_weight: float = 1.0) -> pd.DataFrame:

@@ -63,3 +63,9 @@ class Ledger:
         if not parts:
             return pd.DataFrame(columns=REJECTED_COLUMNS)
         return pd.concat(parts, ignore_index=True)
+
+
+def rejected_by_reason(rejected: pd.DataFrame) -> dict[str, int]:
+    """How many set-aside rows each reason has, the most frequent first (ties in the order pandas' ``value_counts``
+    gives them)."""
+    return {str(reason): int(n) for reason, n in rejected["reason"].value_counts().items()}

@@ -7,6 +7,8 @@ infinity; a unit without crime data has ``crime_share`` NaN and the class ``no_d
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -19,6 +21,9 @@ CLASS_LABELS: dict[str, str] = {
     "other": "neither",
     "no_data": "no crime data",
 }
+
+#: The two classes the findings name, in the order they are told.
+STORY_CLASSES: tuple[str, str] = ("under_covered", "over_covered")
 
 #: Output columns of :func:`equity_table`, in order.
 EQUITY_COLUMNS: list[str] = [
@@ -161,3 +166,60 @@ def classify(crime_share: pd.Series, coverage_share: pd.Series, settings: Settin
     result[over] = "over_covered"
     result[coverage_share.isna()] = "no_data"
     return result
+
+
+@dataclass(frozen=True)
+class GapFindings:
+    """The units that the findings name: the members of the two classes of the story and the units ranked by
+    their gap, ties in the order of the table (see :func:`gap_findings`).
+
+    Attributes
+    ----------
+    units : int
+        Units in the table.
+    crime_known : bool
+        Whether any unit's crime share is known (without, there is no gap to tell).
+    members : dict of str to list
+        For each class of :data:`STORY_CLASSES`, its units' ids from the largest gap in the class's direction:
+        ``under_covered`` from the most negative gap, ``over_covered`` from the most positive.
+    shortfall : list
+        The units with ``gap < 0``, from the most negative: the largest shortfall of coverage against crime
+        first.
+    surplus : list
+        The units with ``gap > 0``, from the most positive: the largest surplus first.
+    """
+
+    units: int
+    crime_known: bool
+    members: dict[str, list]
+    shortfall: list
+    surplus: list
+
+
+def gap_findings(units: pd.DataFrame) -> GapFindings:
+    """Rank the units of :func:`equity_table` by their gap ``gap = coverage_share - crime_share`` and name the
+    members of the two classes of the story.
+
+    Sorting is stable, so units with the same gap keep the order of the table; units whose gap is unknown are
+    in neither ``shortfall`` nor ``surplus``.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"unit_id": ["a", "b", "c"], "crime_share": [0.5, 0.3, 0.2],
+    ...     "gap": [-0.3, 0.1, 0.2], "class": ["under_covered", "other", "over_covered"]})
+    >>> f = gap_findings(t)
+    >>> f.shortfall, f.surplus, f.members["over_covered"]
+    (['a'], ['c', 'b'], ['c'])
+    """
+    gap = units["gap"].astype(float)
+
+    def ids(mask: pd.Series, *, ascending: bool) -> list:
+        return units.loc[mask].sort_values("gap", ascending=ascending, kind="stable")["unit_id"].tolist()
+
+    return GapFindings(
+        units=len(units),
+        crime_known=bool(units["crime_share"].notna().any()),
+        members={cls: ids(units["class"] == cls, ascending=cls == "under_covered") for cls in STORY_CLASSES},
+        shortfall=ids(gap < 0, ascending=True),
+        surplus=ids(gap > 0, ascending=False),
+    )

@@ -12,12 +12,19 @@ from equity.ledger import Ledger
 from equity.settings import Settings
 
 if TYPE_CHECKING:
+    from equity.anomalies import AnomalySettings
+    from equity.inequality import CrimeRateCurves
+    from equity.metrics import GapFindings
     from equity.study import Study
 
 
 @dataclass
 class StudyResult:
     """Everything one analysis computed, in memory, in the study's metric CRS.
+
+    Its last seven attributes, from ``findings`` on, are the summaries that the report, the map and the command
+    line show, filled once at the end of the analysis (:func:`equity.analysis.analyse`) from the tables before
+    them, so that the presentation computes nothing.
 
     Attributes
     ----------
@@ -51,6 +58,25 @@ class StudyResult:
     homes : geopandas.GeoDataFrame or None
         Each home with ``seen_by`` (the views that see it): personal data, kept only in an internal analysis
         (``privacy="internal"``); None in a public one.
+    findings : equity.metrics.GapFindings or None
+        The units ranked by gap and the members of the two classes of the story
+        (:func:`equity.metrics.gap_findings`).
+    hillside : pandas.DataFrame or None
+        Hillside against flat units (:func:`equity.terrain.hillside_comparison`); None without a DEM.
+    curves : equity.inequality.CrimeRateCurves or None
+        The concentration curves over the units ranked by crime rate, and each unit's crime rate and share in
+        view (:func:`equity.inequality.crime_rate_curves`); None with fewer than two units with crime and
+        residents.
+    fixed_camera_range_m : float or None
+        The range of a fixed camera with the study's lens (:func:`equity.cameras.camera_range` of
+        ``settings.fixed_fov_deg``).
+    anomaly_settings : equity.anomalies.AnomalySettings or None
+        The thresholds of the placement anomalies under the study's settings.
+    anomaly_variants : list of equity.anomalies.AnomalySettings
+        The thresholds under which a flag must also hold to be robust (:func:`equity.anomalies.flag_variants`).
+    rejected_reasons : dict of str to int
+        How many rows of ``rejected`` each reason has, the most frequent first
+        (:func:`equity.ledger.rejected_by_reason`).
     """
 
     study: Study
@@ -67,6 +93,13 @@ class StudyResult:
     sensitivity: Any = None
     operators: pd.DataFrame | None = None
     operators_by_unit: pd.DataFrame | None = None
+    findings: GapFindings | None = None
+    hillside: pd.DataFrame | None = None
+    curves: CrimeRateCurves | None = None
+    fixed_camera_range_m: float | None = None
+    anomaly_settings: AnomalySettings | None = None
+    anomaly_variants: list[AnomalySettings] = field(default_factory=list)
+    rejected_reasons: dict[str, int] = field(default_factory=dict)
 
     @property
     def counts(self) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import pandas as pd
 
 from equity._progress import progress
 from equity.inequality import city_measures
+from equity.metrics import STORY_CLASSES
 
 #: Detail levels from the shortest range to the longest.
 _LEVELS = ["identification", "recognition", "observation", "detection"]
@@ -68,6 +69,28 @@ class Sensitivity:
     measures: pd.DataFrame
     skipped: list[str]
 
+    @property
+    def uncertain(self) -> list:
+        """The units whose class changes under at least one variant, in the order of the units."""
+        return self.robust[self.robust == "uncertain"].index.tolist()
+
+    @property
+    def robust_count(self) -> int:
+        """How many units keep their class under every variant."""
+        return int((self.robust != "uncertain").sum())
+
+    @property
+    def unit_count(self) -> int:
+        """How many units were compared."""
+        return len(self.robust)
+
+    @property
+    def uncertain_findings(self) -> list:
+        """The units of the two classes of the story (:data:`equity.metrics.STORY_CLASSES`) whose class changes
+        under at least one variant: they are not reported as findings."""
+        baseline = self.classes["baseline"]
+        return [unit for unit in self.uncertain if baseline[unit] in STORY_CLASSES]
+
 
 def sensitivity(inputs: Any, baseline: Any, variants: dict[str, dict[str, Any]] | None = None) -> Sensitivity:
     """Analyse the loaded ``inputs`` (:class:`equity.inputs.Inputs`) again under each variant of the baseline's
@@ -97,7 +120,7 @@ def with_sensitivity(inputs: Any, result: Any) -> Any:
     result.sensitivity = sensitivity(inputs, result)
     robustness = result.sensitivity.robust
     result.units["robustness"] = result.units["unit_id"].map(robustness).to_numpy()
-    result.ledger.count("units_uncertain", int((robustness == "uncertain").sum()))
+    result.ledger.count("units_uncertain", len(result.sensitivity.uncertain))
     return result
 
 

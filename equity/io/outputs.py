@@ -142,7 +142,7 @@ def manifest_dict(result: Any, extra: dict[str, Any] | None = None) -> dict[str,
         else {
             "variants": [c for c in result.sensitivity.classes.columns if c != "baseline"],
             "not_run": result.sensitivity.skipped,
-            "uncertain_units": result.sensitivity.robust[result.sensitivity.robust == "uncertain"].index.tolist(),
+            "uncertain_units": result.sensitivity.uncertain,
         },
         "versions": versions(),
         "outputs": outputs,

@@ -8,7 +8,7 @@ tag values are written by anyone, and folium puts tooltip text into the page as 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import folium
 import geopandas as gpd
@@ -34,6 +34,9 @@ from equity.presentation.formatting import (
 from equity.presentation.maplayer import COORD_DECIMALS, FeatureLayer
 from equity.projection import to_wgs84
 
+if TYPE_CHECKING:
+    from equity.result import StudyResult
+
 #: Tolerance in metres of the simplification of fields of view and viewsheds drawn on the map (the tables are
 #: computed from the exact geometry).
 SIMPLIFY_M = 0.5
@@ -41,7 +44,7 @@ LEAFLET_JS = f"https://cdn.jsdelivr.net/npm/leaflet@{LEAFLET_VERSION}/dist/leafl
 LEAFLET_CSS = f"https://cdn.jsdelivr.net/npm/leaflet@{LEAFLET_VERSION}/dist/leaflet.css"
 
 
-def build_map(result: Any, *, title: str = "Camera coverage and crime") -> folium.Map:
+def build_map(result: StudyResult, *, title: str = "Camera coverage and crime") -> folium.Map:
     """Build the folium map of a :class:`equity.study.StudyResult` (nothing is written)."""
     units = to_wgs84(result.units)
     minx, miny, maxx, maxy = units.total_bounds
@@ -291,7 +294,7 @@ def heat_points(lat: np.ndarray, lon: np.ndarray, max_points: int = MAX_HEAT_POI
     return np.column_stack([cells, np.round(weight, 3)]).tolist(), decimals
 
 
-def _legend(span: float, result: Any) -> str:
+def _legend(span: float, result: StudyResult) -> str:
     """The map's legend: the gap's colour scale, the class outlines, camera kinds and ownership (static HTML)."""
     gradient = f"linear-gradient(to right,{gap_colour(-1, 1)},{gap_colour(0, 1)},{gap_colour(1, 1)})"
     kinds = sorted(set(result.views["kind"].dropna()) & set(KIND_COLOURS)) if len(result.views) else []

@@ -6,13 +6,16 @@ Every string from the data is escaped with :func:`equity.presentation.formatting
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
-from equity.cameras import camera_range
 from equity.io.outputs import PERSONAL_DATA_NOTE
-from equity.metrics import CLASS_LABELS
+from equity.metrics import CLASS_LABELS, STORY_CLASSES
 from equity.presentation.charts import bar_chart, gap_legend, line_chart, unit_map
 from equity.presentation.formatting import esc, gap_span, interval, num, pct, plural, points, signed
+from equity.settings import Settings
+
+if TYPE_CHECKING:
+    from equity.result import StudyResult
 
 _CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;max-width:60rem;margin:2rem auto;
@@ -31,7 +34,7 @@ tr,svg,figure,li{break-inside:avoid}table{font-size:7pt}th,td{padding:.1rem .2re
 """
 
 
-def key_findings(result: Any, n: int = 3) -> list[str]:
+def key_findings(result: StudyResult, n: int = 3) -> list[str]:
     """Plain-language findings with their numbers (HTML-escaped sentences)."""
     u = result.units
     c = result.counts
@@ -42,35 +45,39 @@ def key_findings(result: Any, n: int = 3) -> list[str]:
         f"panning cameras seeing all around, {c['views_drawn_as_low_confidence_disc']:,} drawn as low-confidence "
         "discs for want of a direction)."
     ]
-    if u["crime_share"].notna().any():
-        for cls, lead in (("under_covered", "High crime, low coverage"), ("over_covered", "Low crime, high coverage")):
-            rows = u[u["class"] == cls].sort_values("gap", ascending=cls == "under_covered")
-            if rows.empty:
+    f = result.findings
+    if f.crime_known:
+        by_id = u.set_index("unit_id", drop=False)
+        for cls in STORY_CLASSES:
+            lead = CLASS_LABELS[cls].capitalize()
+            members = f.members[cls]
+            if not members:
                 out.append(f"{lead}: no unit is in this class under the thresholds of the methodology.")
                 continue
             items = [
                 f"{esc(r['unit_id'])} ({pct(r['crime_share'])} of recorded crime, {plural(r['crimes'], 'incident')}; "
                 f"{pct(r['coverage_share'])} of the city's area in camera view, {plural(r['cameras'], 'camera')})"
-                for _, r in rows.iterrows()
+                for _, r in by_id.loc[members].iterrows()
             ]
-            out.append(f"{lead} ({len(rows)} of {len(u)} units): " + "; ".join(items) + ".")
-        lo, hi = u.loc[u["gap"].idxmin()], u.loc[u["gap"].idxmax()]
-        out.append(
-            f"The largest shortfall of coverage against crime is in {esc(lo['unit_id'])} "
-            f"({100 * lo['gap']:+.1f} percentage points); the largest surplus in {esc(hi['unit_id'])} "
-            f"({100 * hi['gap']:+.1f} points)."
-        )
-        if "robustness" in u:
-            uncertain = u.loc[(u["robustness"] == "uncertain") & u["class"].isin(["under_covered", "over_covered"])]
-            if uncertain.empty:
+            out.append(f"{lead} ({len(members)} of {f.units} units): " + "; ".join(items) + ".")
+        if f.shortfall and f.surplus:
+            lo, hi = by_id.loc[f.shortfall[0]], by_id.loc[f.surplus[0]]
+            out.append(
+                f"The largest shortfall of coverage against crime is in {esc(lo['unit_id'])} "
+                f"({100 * lo['gap']:+.1f} percentage points); the largest surplus in {esc(hi['unit_id'])} "
+                f"({100 * hi['gap']:+.1f} points)."
+            )
+        sens = result.sensitivity
+        if sens is not None:
+            if not sens.uncertain_findings:
                 out.append(
                     "Every unit's class holds under all the sensitivity runs (ranges, lens widths, "
                     "unknown directions): these findings are robust to those assumptions."
                 )
             else:
                 out.append(
-                    "Uncertain: the class of " + ", ".join(esc(x) for x in uncertain["unit_id"]) + " changes under "
-                    "at least one plausible assumption (see Sensitivity); it is not reported as a finding."
+                    "Uncertain: the class of " + ", ".join(esc(x) for x in sens.uncertain_findings) + " changes "
+                    "under at least one plausible assumption (see Sensitivity); it is not reported as a finding."
                 )
         for e in result.city[:1]:
             if e.value == e.value:
@@ -83,7 +90,7 @@ def key_findings(result: Any, n: int = 3) -> list[str]:
     return out
 
 
-def build_report(result: Any, *, title: str = "Surveillance camera coverage and crime") -> str:
+def build_report(result: StudyResult, *, title: str = "Surveillance camera coverage and crime") -> str:
     """The report as one HTML document (nothing is written)."""
     u = result.units.drop(columns="geometry").sort_values("gap", na_position="last")
     parts = [
@@ -129,10 +136,8 @@ def build_report(result: Any, *, title: str = "Surveillance camera coverage and 
     return "\n".join(parts)
 
 
-def _city_section(result: Any) -> list[str]:
+def _city_section(result: StudyResult) -> list[str]:
     """City-level measures with intervals, and the two charts: concentration curve and crime rate against coverage."""
-    from equity.inequality import concentration_curve
-
     if not result.city:
         return []
     rows = "".join(
@@ -147,12 +152,8 @@ def _city_section(result: Any) -> list[str]:
         "<table><thead><tr><th>Measure</th><th>Value</th><th>95% interval</th><th>Units</th><th>Left out</th>"
         f"<th class='text'>Reading</th></tr></thead><tbody>{rows}</tbody></table>",
     ]
-    u = result.units
-    both = u["crimes"].notna() & (u["population"] > 0)
-    if both.sum() >= 2:
-        rate = u.loc[both, "crimes"] / u.loc[both, "population"] * 1000
-        cover = concentration_curve(u.loc[both, "covered_km2"], rate, u.loc[both, "population"])
-        cams = concentration_curve(u.loc[both, "cameras"].astype(float), rate, u.loc[both, "population"])
+    curves = result.curves
+    if curves is not None:
         parts.append(
             "<h3>Concentration curves</h3><p class='note'>Units ranked by crimes per 1,000 residents, "
             "lowest first; x: cumulative share of residents, y: cumulative share of the area in view (blue) "
@@ -161,29 +162,28 @@ def _city_section(result: Any) -> list[str]:
         parts.append(
             line_chart(
                 [
-                    ("coverage", list(zip(cover["x"], cover["y"], strict=True)), "#2166ac", True),
-                    ("cameras", list(zip(cams["x"], cams["y"], strict=True)), "#e66101", True),
+                    ("coverage", list(zip(curves.coverage["x"], curves.coverage["y"], strict=True)), "#2166ac", True),
+                    ("cameras", list(zip(curves.cameras["x"], curves.cameras["y"], strict=True)), "#e66101", True),
                 ],
                 x_label="cumulative share of residents",
                 y_label="cumulative share",
                 diagonal=True,
             )
         )
-        names = u.loc[both, "unit_id"].astype(str).to_numpy()
-        cov = (100 * u.loc[both, "covered_share"]).to_numpy()
-        points = [
-            (f"{n}: {r:,.1f} crimes per 1,000, {c:.2f}% in view", [(r, c)], "#b2182b", False)
-            for n, r, c in zip(names, rate.to_numpy(), cov, strict=True)
+        pts = curves.units
+        dots = [
+            (f"{n}: {r:,.1f} crimes per 1,000, {100 * c:.2f}% in view", [(r, 100 * c)], "#b2182b", False)
+            for n, r, c in zip(pts["unit_id"].astype(str), pts["crime_rate"], pts["covered_share"], strict=True)
         ]
         parts.append(
             "<h3>Crime rate against coverage</h3><p class='note'>One point per unit: crimes per 1,000 "
             "residents (x) and share of its area in camera view, % (y).</p>"
         )
-        parts.append(line_chart(points, x_label="crimes per 1,000 residents", y_label="area in view (%)"))
+        parts.append(line_chart(dots, x_label="crimes per 1,000 residents", y_label="area in view (%)"))
     return parts
 
 
-def _map_section(result: Any) -> list[str]:
+def _map_section(result: StudyResult) -> list[str]:
     """The static map: units coloured by the gap, cameras as dots (no home is drawn)."""
     u = result.units
     span = gap_span(u["gap"])
@@ -197,13 +197,10 @@ def _map_section(result: Any) -> list[str]:
     ]
 
 
-def _terrain_section(result: Any) -> list[str]:
-    from equity.terrain import HILLSIDE_SLOPE_PCT, hillside_comparison
-
-    u = result.units
-    if "terrain" not in u:
+def _terrain_section(result: StudyResult) -> list[str]:
+    table = result.hillside
+    if table is None:
         return []
-    table = hillside_comparison(u)
     rows = "".join(
         f"<tr><td>{esc(r['terrain'])}</td><td>{r['units']}</td><td>{num(r['residents'], 0)}</td>"
         f"<td>{num(r['cameras_per_km2'])}</td><td>{pct(r['covered_share'])}</td><td>{num(r['crimes_per_1k'])}</td></tr>"
@@ -212,7 +209,7 @@ def _terrain_section(result: Any) -> list[str]:
     return [
         "<h2>Hillside and flat units</h2>",
         f"<p class='note'>Mean elevation and slope per unit from the DEM; a unit is hillside when its mean slope is at "
-        f"least {result.settings.hillside_slope_pct:g}% (default {HILLSIDE_SLOPE_PCT:g}%).</p>",
+        f"least {result.settings.hillside_slope_pct:g}% (default {Settings.hillside_slope_pct:g}%).</p>",
         "<table><thead><tr><th>Terrain</th><th>Units</th><th>Residents</th><th>Cameras per km²</th>"
         "<th>Area in view</th>"
         f"<th>Crimes per 1,000</th></tr></thead><tbody>{rows}</tbody></table>",
@@ -230,12 +227,12 @@ def _terrain_section(result: Any) -> list[str]:
     ]
 
 
-def _sensitivity_section(result: Any) -> list[str]:
+def _sensitivity_section(result: StudyResult) -> list[str]:
     sens = result.sensitivity
     if sens is None:
         return []
     variants = [c for c in sens.classes.columns if c != "baseline"]
-    uncertain = sens.robust[sens.robust == "uncertain"].index
+    uncertain = sens.uncertain
     parts = [
         "<h2>Sensitivity</h2>",
         "<p>The analysis was run again under each of these assumptions: "
@@ -246,7 +243,7 @@ def _sensitivity_section(result: Any) -> list[str]:
             if sens.skipped
             else ""
         )
-        + f" {len(sens.robust) - len(uncertain)} of {len(sens.robust)} units keep their class under every one of "
+        + f" {sens.robust_count} of {sens.unit_count} units keep their class under every one of "
         "them.</p>",
     ]
     if len(uncertain):
@@ -277,7 +274,7 @@ def _sensitivity_section(result: Any) -> list[str]:
     return parts
 
 
-def _gaps_section(result: Any) -> list[str]:
+def _gaps_section(result: StudyResult) -> list[str]:
     u = result.units
     if "data_gaps" not in u or u["data_gaps"].isna().all():
         return []
@@ -292,22 +289,25 @@ def _gaps_section(result: Any) -> list[str]:
     ]
 
 
-def _homes_section(result: Any) -> list[str]:
+def _homes_section(result: StudyResult) -> list[str]:
     """Cameras that look into homes (camera-level: public infrastructure) and homes in view per unit (counts)."""
     views = result.views
     if "intrusion_score" not in views:
         return []
     c = result.counts
+    s = result.settings
+    heights = " or ".join(f"{h:g} m" for h in s.homes_window_heights_m)
     flagged = views[views["looks_into_homes"]].sort_values("intrusion_score", ascending=False)
     parts = [
         "<h2>Cameras that look into homes</h2>",
         f"<p>{c.get('homes', 0):,} homes (buildings of a residential type) and {c.get('probable_homes', 0):,} probable "
         "homes (buildings of unspecified type in residential land use, counted apart) lie in the study area. "
         "A home counts as seen by a camera when a cell along one of its façades is visible at the height of a "
-        "ground-floor (1.5 m) or first-floor (4.5 m) window. A camera's intrusion score is the share of the "
+        f"window ({heights} above the ground). A camera's intrusion score is the share of the "
         "private residential land in the part of its view that is either private residential land or public "
-        "space (streets, squares, parks): <code>I = P / (P + Q)</code>. A camera is flagged when I ≥ 0.5 and it "
-        "sees at least one home. No single home is named or drawn in this report.</p>",
+        "space (streets, squares, parks): <code>I = P / (P + Q)</code>. A camera is flagged when "
+        f"I ≥ {s.homes_flag_share:g} and it sees at least one home. No single home is named or drawn in this "
+        "report.</p>",
     ]
     if flagged.empty:
         parts.append("<p>No camera is flagged.</p>")
@@ -340,7 +340,7 @@ def _homes_section(result: Any) -> list[str]:
     return parts
 
 
-def _operators_section(result: Any) -> list[str]:
+def _operators_section(result: StudyResult) -> list[str]:
     ops = result.operators
     if ops is None or ops.empty:
         return []
@@ -367,14 +367,12 @@ def _operators_section(result: Any) -> list[str]:
     ]
 
 
-def _anomalies_section(result: Any) -> list[str]:
-    from equity.anomalies import AnomalySettings
-
+def _anomalies_section(result: StudyResult) -> list[str]:
     views = result.views
     if "anomaly_score" not in views:
         return []
-    s = result.settings
-    a = AnomalySettings.from_settings(s)
+    a = result.anomaly_settings
+    half, twice, stricter = result.anomaly_variants
     cams = views.drop_duplicates("camera_id").sort_values(["anomaly_rank", "camera_id"])
     flagged = cams[cams["anomaly_flag"].astype(bool)]
     parts = [
@@ -384,8 +382,8 @@ def _anomalies_section(result: Any) -> list[str]:
         f"{a.radius_m:g} m of it; residents per km² where there is no crime data) and intrusion (the share of private "
         "residential land in its view, when buildings were given). The anomaly score is the mean of the known "
         f"scores; a camera is flagged from {a.flag_score:g}. A flag is robust when it holds with a radius of "
-        f"{a.radius_m / 2:g} m and {a.radius_m * 2:g} m and a threshold of {min(1.0, a.flag_score + 0.05):g}. "
-        f"{len(flagged)} cameras are flagged. These figures are "
+        f"{half.radius_m:g} m and {twice.radius_m:g} m and a threshold of {stricter.flag_score:g}. "
+        f"{result.counts['cameras_flagged_as_anomalies']} cameras are flagged. These figures are "
         "about cameras, which are public infrastructure; they name no home and no person.</p>",
     ]
     if not flagged.empty:
@@ -402,7 +400,7 @@ def _anomalies_section(result: Any) -> list[str]:
     return parts
 
 
-def _methodology(result: Any) -> list[str]:
+def _methodology(result: StudyResult) -> list[str]:
     s = result.settings
     c = result.counts
     rows = "".join(f"<tr><td><code>{esc(k)}</code></td><td>{esc(v)}</td></tr>" for k, v in s.to_dict().items())
@@ -415,7 +413,7 @@ def _methodology(result: Any) -> list[str]:
         "the distance at which the camera still resolves the chosen level of detail: "
         f"<code>d = P / (2 p tan(min(f, {s.lens_fov_cap_deg:g}°)/2))</code> with P = {s.sensor_px} pixels and "
         f"p = {s.px_per_m:g} pixels per metre (“{esc(s.detail_level)}”). "
-        f"A fixed camera with a {s.fixed_fov_deg:g}° lens thus sees about {camera_range(s.fixed_fov_deg, s):.0f} m. "
+        f"A fixed camera with a {s.fixed_fov_deg:g}° lens thus sees about {result.fixed_camera_range_m:.0f} m. "
         f"{_visibility_text(result)}</p>",
         f"<p>Cameras without a readable direction: policy “{esc(s.unknown_direction)}” "
         f"({c['views_direction_unknown']} views). Indoor cameras are "
@@ -451,7 +449,7 @@ def _methodology(result: Any) -> list[str]:
     ]
 
 
-def _sources(result: Any) -> list[str]:
+def _sources(result: StudyResult) -> list[str]:
     given = result.study.sources or {}
     items = []
     for role, path in result.study.inputs().items():
@@ -475,7 +473,7 @@ def _sources(result: Any) -> list[str]:
     ]
 
 
-def _visibility_text(result: Any) -> str:
+def _visibility_text(result: StudyResult) -> str:
     """One paragraph on how views were clipped: by buildings and terrain, or not at all."""
     surface = result.meta.get("surface")
     if surface is None:
@@ -505,7 +503,7 @@ def _visibility_text(result: Any) -> str:
     return " ".join(esc(p) for p in parts)
 
 
-def _limitations(result: Any) -> list[str]:
+def _limitations(result: StudyResult) -> list[str]:
     notes = [
         "OpenStreetMap maps only the cameras that volunteers have found and tagged; a unit with no camera on the map "
         "may have cameras that are not mapped.",
