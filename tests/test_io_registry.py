@@ -1,13 +1,17 @@
-"""The registry of readers (equity.io.registry): which formats each layer takes, and the sentence that refuses
-the others."""
+"""The registry of readers (equity.io.registry): which formats each layer takes, the sentence that refuses the
+others, and each input file opened once by its reader where the format allows."""
 
 from __future__ import annotations
 
+import shutil
+import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from equity._errors import InputFormatError
+from equity.io import _common
 from equity.io._common import OSM_FORMATS, sniff_format
 from equity.io.registry import FORMAT_NAMES, LAYERS, read_layer
 
@@ -87,3 +91,90 @@ def test_a_format_a_layer_does_not_take_is_refused_in_one_sentence(layer, name, 
     with pytest.raises(InputFormatError, match=message) as info:
         read_layer(layer, READERS / name)
     assert "\n" not in str(info.value)
+
+
+# --- each file opened once ---------------------------------------------------------------------------------------
+
+#: (layer, file) read from the one open handle: CSV, GeoJSON, Overpass JSON, OSM XML.
+OPEN_ONCE = [
+    ("crime", SF / "crime_incidents_2012H2.csv"),
+    ("units", SF / "neighborhoods.geojson"),
+    ("population", SF / "block_groups.geojson"),
+    ("cameras", SF / "cameras.osm"),
+    *[
+        ("cameras", READERS / name)
+        for name in ("cameras.osm", "cameras_overpass.json", "cameras_turbo.geojson", "cameras.csv", "cameras.txt")
+    ],
+    ("cameras", READERS / "cameras_semicolon.csv"),
+    ("crime", READERS / "crime.csv"),
+    ("crime", READERS / "crime_points.geojson"),
+    ("units", READERS / "units.geojson"),
+    ("buildings", READERS / "units.geojson"),
+    ("buildings", READERS / "cameras_overpass.json"),
+    ("streets", READERS / "cameras.osm"),
+    ("land", READERS / "cameras.osm"),
+]
+
+
+class Opens:
+    """Counts the opens of the files of one folder with inotify. Reads are watched as well as opens and closes:
+    the kernel merges an event into the one before it when they are the same, so that a second open made while
+    the first is still open would be missed without the reads in between."""
+
+    def __init__(self, folder: Path) -> None:
+        inotify_simple = pytest.importorskip("inotify_simple")
+        flags = inotify_simple.flags
+        self._ino = inotify_simple.INotify()
+        self._ino.add_watch(str(folder), flags.OPEN | flags.ACCESS | flags.CLOSE_NOWRITE)
+        self._open = flags.OPEN
+
+    def read(self) -> Counter:
+        """The opens counted since the watch began, by file name; the watch ends."""
+        with self._ino:
+            return Counter(e.name for e in self._ino.read(timeout=100) if e.mask & self._open)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="inotify is Linux's")
+@pytest.mark.parametrize(
+    ("layer", "path"), OPEN_ONCE, ids=lambda v: f"{v.parent.name}/{v.name}" if isinstance(v, Path) else v
+)
+def test_a_text_file_is_opened_once_by_its_reader(tmp_path, layer, path):
+    copy = tmp_path / path.name
+    shutil.copy(path, copy)
+    opens = Opens(tmp_path)
+    read_layer(layer, copy)  # a file of another layer may hold none of this one's features: no matter here
+    assert opens.read() == {path.name: 1}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="inotify is Linux's")
+@pytest.mark.parametrize("name", ["cameras.osm.pbf", "cameras.osm.bz2"])
+def test_pyosmium_opens_a_compressed_osm_file_once_more(tmp_path, name):
+    copy = tmp_path / name
+    shutil.copy(READERS / name, copy)
+    opens = Opens(tmp_path)
+    read_layer("cameras", copy)  # the header and the objects from one reader
+    assert opens.read() == {name: 2}
+
+
+@pytest.mark.parametrize(
+    ("layer", "name"),
+    [
+        ("cameras", "cameras.osm"),
+        ("cameras", "cameras_overpass.json"),
+        ("cameras", "cameras_turbo.geojson"),
+        ("units", "units.geojson"),
+        ("land", "cameras.osm"),
+        ("buildings", "cameras_overpass.json"),
+    ],
+)
+def test_a_file_too_large_for_memory_reads_the_same_from_its_path(monkeypatch, layer, name):
+    def read():
+        try:
+            result = read_layer(layer, READERS / name)
+        except InputFormatError as err:
+            return str(err)
+        return result.data.to_wkt().to_csv(), result.rejected.to_csv(), result.counts, result.meta
+
+    in_memory = read()
+    monkeypatch.setattr(_common, "IN_MEMORY_BYTES", 0)
+    assert read() == in_memory

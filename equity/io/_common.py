@@ -7,6 +7,7 @@ import functools
 import io
 import json
 import logging
+import os
 import re
 import threading
 import warnings
@@ -14,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, BinaryIO, Concatenate, ParamSpec, TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -105,92 +106,159 @@ def sniff_format(path: Path) -> str:
     Returns one of ``osm-xml``, ``osm-bz2``, ``osm-pbf``, ``overpass-json``, ``geojson``, ``gpkg``, ``csv``,
     ``vector`` (another format for GDAL) or raises :class:`InputFileError` when the file is not one of these.
     """
-    with path.open("rb") as fh:
-        head = fh.read(4096)
-    name = path.name.lower()
-    text = head.lstrip(b"\xef\xbb\xbf").lstrip()
-    if not text and path.stat().st_size <= len(head):
-        msg = f"{path}: the file holds only blank space (spaces, tabs or empty lines), no data."
-        raise InputFileError(msg)
-    if head.startswith(b"BZh"):
-        return "osm-bz2"
-    if b"OSMHeader" in head[:32]:
-        return "osm-pbf"
-    if head.startswith(b"SQLite format 3"):
-        return "gpkg"
-    if text.startswith(b"<"):
-        if b"<osm" in head:
-            return "osm-xml"
-        if name.endswith((".gml", ".kml")):
-            return "vector"
-        msg = f"{path}: an XML file that is not OSM XML (no <osm> element near its start)."
-        raise InputFileError(msg)
-    if text.startswith((b"{", b"[")):
-        return _sniff_json(path, head)
-    if head.startswith(b"\x1f\x8b"):
-        msg = f"{path}: a gzip file; unpack it first (expected OSM XML, .osm.bz2, .osm.pbf, JSON, GeoPackage or CSV)."
-        raise InputFileError(msg)
-    if name.endswith((".shp", ".fgb", ".gml", ".kml", ".gpx", ".shz", ".zip")) or head.startswith(b"\x00\x00\x27\x0a"):
-        return "vector"
-    if _looks_like_text(head):
-        return "csv"
-    msg = (
-        f"{path}: unknown format; expected OSM XML (.osm), .osm.bz2, .osm.pbf, Overpass JSON, GeoJSON, "
-        "GeoPackage, a CSV with coordinate columns, or another vector format GDAL reads."
-    )
-    raise InputFileError(msg)
+    with path.open("rb") as handle:
+        return SourceFile(path, handle).format
 
 
-def _sniff_json(path: Path, head: bytes) -> str:
-    """Overpass JSON has a top-level "elements" list; GeoJSON a top-level "type". Decide on the top-level keys
-    when the file is small enough to parse, else on the first key that appears at the top level.
-    """
-    import json
-
-    if path.stat().st_size <= 50_000_000:
-        try:
-            with path.open(encoding="utf-8-sig") as fh:
-                data = json.load(fh)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            data = None  # a broken file: decide on its first bytes, and let the reader say what is wrong
-        if isinstance(data, dict):
-            overpass = ("elements" in data or "osm3s" in data) and "features" not in data
-            return "overpass-json" if overpass else "geojson"
-    features, elements = head.find(b'"features"'), head.find(b'"elements"')
-    if elements >= 0 and (features < 0 or elements < features):
-        return "overpass-json"
-    return "geojson"
+#: Files of a text format read whole anyway (GeoJSON, Overpass JSON, OSM XML) are held in memory up to this size,
+#: so that the reader parses the bytes the format was told from; JSON is parsed up to this size to tell Overpass
+#: JSON from GeoJSON. Larger files are read by GDAL or pyosmium from their path, in bounded memory.
+IN_MEMORY_BYTES = 50_000_000
 
 
-@dataclass(frozen=True)
 class SourceFile:
-    """An input file, checked, and its format told from its first bytes (see :func:`open_source`).
+    """An input file opened once: its format, told from its first bytes, and the handle its reader reads.
+
+    A CSV is read in chunks from the handle; a GeoJSON or OSM XML file up to :data:`IN_MEMORY_BYTES` is read whole
+    once and handed to GDAL or pyosmium as bytes; an Overpass JSON file is parsed from the handle (once, while its
+    format is told, when it is small enough). Other formats (GeoPackage, Shapefile, .osm.pbf, .osm.bz2, larger
+    files) are opened again by GDAL or pyosmium from :attr:`path`.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    handle : binary file
+        The file opened for reading; it stays the caller's to close.
 
     Attributes
     ----------
     path : Path
         The file.
+    handle : binary file
+        The open file (read by a CSV reader, which rewinds it).
     format : str
         Its format, one of those of :func:`sniff_format`.
+    size : int
+        Its size in bytes.
+    parsed : object
+        The JSON of an Overpass JSON file parsed while its format was told (None otherwise).
     """
 
-    path: Path
-    format: str
+    def __init__(self, path: Path, handle: BinaryIO) -> None:
+        self.path = path
+        self.handle = handle
+        self.size = os.fstat(handle.fileno()).st_size
+        self._head = handle.read(4096)
+        self._content: bytes | None = self._head if len(self._head) >= self.size else None
+        self.parsed: Any = None
+        self.format = self._sniff()
+
+    def _rewound(self) -> BinaryIO:
+        self.handle.seek(0)
+        return self.handle
+
+    def content(self) -> bytes:
+        """The whole file, read once and then held."""
+        if self._content is None:
+            self._content = self._rewound().read()
+        return self._content
+
+    def text(self) -> str:
+        """The whole file as text, as ``open(path, encoding="utf-8-sig").read()`` gives it."""
+        raw = io.BytesIO(self.content()) if self.size <= IN_MEMORY_BYTES else self._rewound()
+        wrapper = io.TextIOWrapper(raw, encoding="utf-8-sig")
+        try:
+            return wrapper.read()
+        finally:
+            wrapper.detach()  # the handle stays open
+
+    def geojson_bytes(self) -> bytes | None:
+        """The bytes of a GeoJSON file to be read from memory (up to :data:`IN_MEMORY_BYTES`); None otherwise."""
+        return self.content() if self.format == "geojson" and self.size <= IN_MEMORY_BYTES else None
+
+    def osmium_file(self) -> Any:
+        """What pyosmium is to read: the bytes of an OSM XML file up to :data:`IN_MEMORY_BYTES`, else the file by
+        its path (pyosmium opens it: a PBF or bzip2 file is never read whole into memory)."""
+        import osmium
+
+        if self.format == "osm-xml" and self.size <= IN_MEMORY_BYTES:
+            return osmium.io.FileBuffer(self.content(), OSM_FORMATS[self.format])
+        return osmium.io.File(str(self.path), OSM_FORMATS[self.format])
+
+    def _sniff(self) -> str:
+        path, head = self.path, self._head
+        name = path.name.lower()
+        text = head.lstrip(b"\xef\xbb\xbf").lstrip()
+        if not text and self.size <= len(head):
+            msg = f"{path}: the file holds only blank space (spaces, tabs or empty lines), no data."
+            raise InputFileError(msg)
+        if head.startswith(b"BZh"):
+            return "osm-bz2"
+        if b"OSMHeader" in head[:32]:
+            return "osm-pbf"
+        if head.startswith(b"SQLite format 3"):
+            return "gpkg"
+        if text.startswith(b"<"):
+            if b"<osm" in head:
+                return "osm-xml"
+            if name.endswith((".gml", ".kml")):
+                return "vector"
+            msg = f"{path}: an XML file that is not OSM XML (no <osm> element near its start)."
+            raise InputFileError(msg)
+        if text.startswith((b"{", b"[")):
+            return self._sniff_json()
+        if head.startswith(b"\x1f\x8b"):
+            msg = (
+                f"{path}: a gzip file; unpack it first (expected OSM XML, .osm.bz2, .osm.pbf, JSON, GeoPackage or CSV)."
+            )
+            raise InputFileError(msg)
+        if name.endswith((".shp", ".fgb", ".gml", ".kml", ".gpx", ".shz", ".zip")) or head.startswith(
+            b"\x00\x00\x27\x0a"
+        ):
+            return "vector"
+        if _looks_like_text(head):
+            return "csv"
+        msg = (
+            f"{path}: unknown format; expected OSM XML (.osm), .osm.bz2, .osm.pbf, Overpass JSON, GeoJSON, "
+            "GeoPackage, a CSV with coordinate columns, or another vector format GDAL reads."
+        )
+        raise InputFileError(msg)
+
+    def _sniff_json(self) -> str:
+        """Overpass JSON has a top-level "elements" list; GeoJSON a top-level "type". Decide on the top-level keys
+        when the file is small enough to parse, else on the first key that appears at the top level.
+        """
+        if self.size <= IN_MEMORY_BYTES:
+            try:
+                data = json.loads(self.text())
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                data = None  # a broken file: decide on its first bytes, and let the reader say what is wrong
+            if isinstance(data, dict):
+                overpass = ("elements" in data or "osm3s" in data) and "features" not in data
+                self.parsed = data if overpass else None  # GDAL parses GeoJSON itself
+                return "overpass-json" if overpass else "geojson"
+        head = self._head
+        features, elements = head.find(b'"features"'), head.find(b'"elements"')
+        if elements >= 0 and (features < 0 or elements < features):
+            return "overpass-json"
+        return "geojson"
 
 
 @contextmanager
 def open_source(source: str | Path | SourceFile) -> Iterator[SourceFile]:
-    """Check a file (see :func:`check_file`) and tell its format: the :class:`SourceFile` its reader reads. A
-    :class:`SourceFile` is handed on as it is."""
+    """Check a file (see :func:`check_file`), open it and tell its format: the :class:`SourceFile` its reader
+    reads, closed at the end of the block. A :class:`SourceFile` already open is handed on as it is."""
     if isinstance(source, SourceFile):
         yield source
         return
     path = check_file(source)
-    yield SourceFile(path, sniff_format(path))
+    with path.open("rb") as handle:
+        yield SourceFile(path, handle)
 
 
 def reads_source(read: Callable[Concatenate[SourceFile, P], R]) -> Callable[Concatenate[str | Path | SourceFile, P], R]:
-    """Let a reader of a :class:`SourceFile` be called with a path as well (its format is then told for the call)."""
+    """Let a reader of a :class:`SourceFile` be called with a path as well (the file is then opened for the call)."""
 
     @functools.wraps(read)
     def reader(source: str | Path | SourceFile, /, *args: P.args, **kwargs: P.kwargs) -> R:
@@ -203,11 +271,13 @@ def reads_source(read: Callable[Concatenate[SourceFile, P], R]) -> Callable[Conc
 def overpass_json(source: SourceFile) -> dict[str, Any]:
     """The parsed object of an Overpass JSON file; an :class:`InputFormatError` when it is not JSON, or not an
     object with an ``elements`` list."""
-    try:
-        data = json.loads(source.path.read_text(encoding="utf-8-sig"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        msg = f"{source.path}: not valid JSON ({_first_line(err)})."
-        raise InputFormatError(msg) from err
+    data = source.parsed
+    if data is None:
+        try:
+            data = json.loads(source.text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            msg = f"{source.path}: not valid JSON ({_first_line(err)})."
+            raise InputFormatError(msg) from err
     if not isinstance(data, dict) or not isinstance(data.get("elements"), list):
         msg = f"{source.path}: expected an Overpass JSON object with an 'elements' list."
         raise InputFormatError(msg)
@@ -343,6 +413,8 @@ class CsvSource:
         How many lines were not UTF-8 and were read as Windows-1252 (known once the rows are read).
     bytes_read : int
         How far into the file the rows have been read (for a progress bar).
+    handle : binary file or None
+        The file already open, to read the rows from (rewound); None to open :attr:`path` for them.
     """
 
     path: Path
@@ -350,6 +422,7 @@ class CsvSource:
     sep: str
     cp1252_lines: int = 0
     bytes_read: int = 0
+    handle: BinaryIO | None = None
 
     def chunks(self, *, usecols: list[str] | None = None, chunksize: int = 100_000) -> Iterator[pd.DataFrame]:
         """The rows as tables of text, ``chunksize`` rows at a time; the index counts rows from 0 over the file.
@@ -358,7 +431,7 @@ class CsvSource:
         header, an unclosed quote).
         """
         wanted = None if usecols is None else set(usecols)
-        with self.path.open("rb") as handle:
+        with _from_start(self.path, self.handle) as handle:
             text = DecodedText(handle)
             try:
                 reader = pd.read_csv(
@@ -388,32 +461,43 @@ class CsvSource:
                 raise InputFormatError(msg) from err
 
 
-def open_csv(path: Path) -> CsvSource:
-    """Read the header of a delimited text file.
+@contextmanager
+def _from_start(path: Path, handle: BinaryIO | None) -> Iterator[BinaryIO]:
+    """``handle`` rewound to the start of the file; without one, ``path`` opened for the block."""
+    if handle is None:
+        with path.open("rb") as opened:
+            yield opened
+    else:
+        handle.seek(0)
+        yield handle
+
+
+def open_csv(path: Path, handle: BinaryIO | None = None) -> CsvSource:
+    """Read the header of a delimited text file (from ``handle`` when the file is open already).
 
     The encoding is UTF-8 (a byte-order mark is dropped), and any line that is not UTF-8 is read as
     Windows-1252; the separator is sniffed among comma, semicolon, tab and pipe in the header line. Values
     stay text, so that the caller decides how to parse them.
     """
-    with path.open("rb") as handle:
-        text = DecodedText(handle, block_size=65536)
+    with _from_start(path, handle) as opened:
+        text = DecodedText(opened, block_size=65536)
         header = text.readline()
         try:
             sep = csv.Sniffer().sniff(header, ",;\t|").delimiter
         except csv.Error:
             sep = ","
-    with path.open("rb") as handle:
+    with _from_start(path, handle) as opened:
         try:
-            columns = pd.read_csv(DecodedText(handle, block_size=65536), sep=sep, nrows=0, skipinitialspace=True)
+            columns = pd.read_csv(DecodedText(opened, block_size=65536), sep=sep, nrows=0, skipinitialspace=True)
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
             msg = f"{path}: not a readable CSV table ({_first_line(err)})."
             raise InputFormatError(msg) from err
-    return CsvSource(path, [str(c).strip() for c in columns.columns], sep)
+    return CsvSource(path, [str(c).strip() for c in columns.columns], sep, handle=handle)
 
 
-def read_csv_table(path: Path) -> tuple[pd.DataFrame, dict[str, int]]:
+def read_csv_table(path: Path, handle: BinaryIO | None = None) -> tuple[pd.DataFrame, dict[str, int]]:
     """Read a whole delimited text file into a table of strings (see :func:`open_csv`); for small tables."""
-    source = open_csv(path)
+    source = open_csv(path, handle)
     chunks = list(source.chunks())
     table = pd.concat(chunks) if chunks else pd.DataFrame(columns=source.columns)
     counts = {"csv_read_as_cp1252": source.cp1252_lines} if source.cp1252_lines else {}
@@ -569,33 +653,43 @@ def points_from_table(
 
 
 def read_vector(source: SourceFile, what: str) -> gpd.GeoDataFrame:
-    """Read a vector layer (GeoJSON, GeoPackage, Shapefile, ...) with pyogrio; the first layer if several."""
+    """Read a vector layer (GeoJSON, GeoPackage, Shapefile, ...) with pyogrio; the first layer if several.
+
+    A GeoJSON file held in memory (see :class:`SourceFile`) is read from its bytes when GDAL's GeoJSON driver
+    takes them; any other file, and a GeoJSON file that cannot be read so, is read by GDAL from its path (so that
+    what GDAL says of a damaged file is said of the file, as always).
+    """
     import pyogrio
     import shapely
     from pyogrio.errors import DataLayerError, DataSourceError
 
     path = source.path
-    # GDAL tells formats by the name first: say it is GeoJSON
-    gdal_path = f"GeoJSON:{path}" if source.format == "geojson" else str(path)
-    try:
-        layers = pyogrio.list_layers(gdal_path)
+    gdal_errors = (DataSourceError, DataLayerError, UnicodeDecodeError, RuntimeError, ValueError)
+    gdf = None
+    data = source.geojson_bytes()
+    if data is not None:
+        try:
+            gdf = _read_dataframe(data, None, path, driver="GeoJSON")
+        except (*gdal_errors, shapely.errors.GEOSException):
+            gdf = None  # read again from the path below, for GDAL's and GEOS's own words on the file
+    if gdf is None:  # not held in memory, taken by GDAL for another format, or damaged
+        # GDAL tells formats by the name first: say it is GeoJSON
+        gdal_path = f"GeoJSON:{path}" if source.format == "geojson" else str(path)
         layer = None
-        if len(layers) > 1:
-            layer = layers[0][0]
-            log.warning("%s has %d layers; reading the first, %r", path, len(layers), layer)
-        with WARNINGS_LOCK, warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            # dates stay text: a tag such as survey:date=2023-04-18 is a value to keep, not to reinterpret
-            gdf = pyogrio.read_dataframe(gdal_path, layer=layer, datetime_as_string=True)
-        for w in caught:  # GDAL's remarks (a column of mixed types kept as text, ...): worth a log line only
-            log.info("%s: %s", path, w.message)
-    except shapely.errors.GEOSException as err:  # a geometry GEOS cannot build (a ring that is not closed, ...)
-        msg = f"{path}: cannot read it as a {what} layer ({_bad_geometry(gdal_path, layer, err)})."
-        raise InputFileError(msg) from err
-    except (DataSourceError, DataLayerError, UnicodeDecodeError, RuntimeError, ValueError) as err:
-        # GDAL's own failures, and the ones it meets decoding a damaged file's text: all about the file
-        msg = f"{path}: cannot read it as a {what} layer ({_first_line(err)})."
-        raise InputFileError(msg) from err
+        try:
+            if source.format != "geojson":  # a GeoJSON file is one layer
+                layers = pyogrio.list_layers(gdal_path)
+                if len(layers) > 1:
+                    layer = layers[0][0]
+                    log.warning("%s has %d layers; reading the first, %r", path, len(layers), layer)
+            gdf = _read_dataframe(gdal_path, layer, path)
+        except shapely.errors.GEOSException as err:  # a geometry GEOS cannot build (a ring that is not closed, ...)
+            msg = f"{path}: cannot read it as a {what} layer ({_bad_geometry(gdal_path, layer, err)})."
+            raise InputFileError(msg) from err
+        except gdal_errors as err:
+            # GDAL's own failures, and the ones it meets decoding a damaged file's text: all about the file
+            msg = f"{path}: cannot read it as a {what} layer ({_first_line(err)})."
+            raise InputFileError(msg) from err
     if gdf.empty:
         msg = f"{path}: the {what} layer has no features."
         raise InputFormatError(msg)
@@ -607,6 +701,24 @@ def read_vector(source: SourceFile, what: str) -> gpd.GeoDataFrame:
         raise CRSError(msg)
     if gdf.crs.is_geographic:
         _check_degrees(gdf, path, what)
+    return gdf
+
+
+def _read_dataframe(
+    gdal_source: str | bytes, layer: str | None, path: Path, *, driver: str | None = None
+) -> gpd.GeoDataFrame | None:
+    """One layer read by pyogrio, dates as text; None when ``driver`` is given and GDAL takes the data for another
+    format. GDAL's remarks (a column of mixed types kept as text, ...) are worth a log line only."""
+    import pyogrio
+
+    with WARNINGS_LOCK, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if driver is not None and pyogrio.read_info(gdal_source, layer=layer)["driver"] != driver:
+            return None
+        # dates stay text: a tag such as survey:date=2023-04-18 is a value to keep, not to reinterpret
+        gdf = pyogrio.read_dataframe(gdal_source, layer=layer, datetime_as_string=True)
+    for w in caught:
+        log.info("%s: %s", path, w.message)
     return gdf
 
 

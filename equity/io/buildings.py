@@ -77,9 +77,7 @@ def buildings_from_osm(source: SourceFile, *, fmt: str | None = None) -> ReadRes
     tagged = set()
     try:
         processor = (
-            osmium.FileProcessor(osmium.io.File(str(p), OSM_FORMATS[fmt]))
-            .with_areas()
-            .with_filter(osmium.filter.KeyFilter("building"))
+            osmium.FileProcessor(source.osmium_file()).with_areas().with_filter(osmium.filter.KeyFilter("building"))
         )
         for obj in progress(processor, desc=f"reading {p.name}", unit="object"):
             if obj.is_area():

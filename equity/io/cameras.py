@@ -115,31 +115,30 @@ def cameras_from_osm(source: SourceFile, *, fmt: str | None = None) -> ReadResul
         msg = f"{p}: not an OSM file (it looks like {fmt})."
         raise InputFormatError(msg)
     ids, tags, lons, lats, rejected = [], [], [], [], []
+    # pyosmium's iterator holds neither the file nor the filter: both are kept here while it runs
+    osm_file, man_made = source.osmium_file(), osmium.filter.KeyFilter("man_made")
     try:
-        reader = osmium.io.Reader(osmium.io.File(str(p), OSM_FORMATS[fmt]), osmium.osm.NOTHING)
-        header = reader.header()
-        meta = {
-            "osm_timestamp": header.get("osmosis_replication_timestamp") or _timestamp_in(header.get("generator")),
-            "generator": header.get("generator") or None,
-        }
-        reader.close()
-        processor = osmium.FileProcessor(osmium.io.File(str(p), OSM_FORMATS[fmt])).with_filter(
-            osmium.filter.KeyFilter("man_made")
-        )
-        for obj in progress(processor, desc=f"reading {p.name}", unit="object"):
-            if obj.tags.get("man_made") != "surveillance":
-                continue
-            oid = f"{_OSM_TYPES[obj.type_str()]}/{obj.id}"
-            if not obj.is_node():
-                rejected.append((p.name, oid, "a way or relation, not a point; map cameras as nodes", ""))
-                continue
-            if not obj.location.valid():
-                rejected.append((p.name, oid, "node without a valid location", str(obj.location)))
-                continue
-            ids.append(oid)
-            tags.append({t.k: t.v for t in obj.tags})
-            lons.append(obj.location.lon)
-            lats.append(obj.location.lat)
+        with osmium.io.Reader(osm_file) as reader:  # one reader for the header and the objects
+            header = reader.header()
+            meta = {
+                "osm_timestamp": header.get("osmosis_replication_timestamp") or _timestamp_in(header.get("generator")),
+                "generator": header.get("generator") or None,
+            }
+            objects = osmium.OsmFileIterator(reader, man_made)
+            for obj in progress(objects, desc=f"reading {p.name}", unit="object"):
+                if obj.tags.get("man_made") != "surveillance":
+                    continue
+                oid = f"{_OSM_TYPES[obj.type_str()]}/{obj.id}"
+                if not obj.is_node():
+                    rejected.append((p.name, oid, "a way or relation, not a point; map cameras as nodes", ""))
+                    continue
+                if not obj.location.valid():
+                    rejected.append((p.name, oid, "node without a valid location", str(obj.location)))
+                    continue
+                ids.append(oid)
+                tags.append({t.k: t.v for t in obj.tags})
+                lons.append(obj.location.lon)
+                lats.append(obj.location.lat)
     except osm_read_errors() as err:
         msg = osm_error(p, err)
         raise InputFormatError(msg) from err
@@ -239,7 +238,7 @@ def cameras_from_csv(source: SourceFile) -> ReadResult:
     ``source`` is a path or an open :class:`SourceFile`.
     """
     p = source.path
-    table, counts = read_csv_table(p)
+    table, counts = read_csv_table(p, source.handle)
     lon_col, lat_col = find_column(list(table.columns), LON_NAMES), find_column(list(table.columns), LAT_NAMES)
     points, rejected, more = points_from_table(table, p, lon_col=lon_col, lat_col=lat_col)
     counts.update(more)

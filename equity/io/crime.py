@@ -310,7 +310,7 @@ def crime_rows_from_csv(
     ``chunksize``, each filtered by ``selection`` before the next is read; the incidents kept, the rows set
     aside, the counts and the columns used."""
     p = file.path
-    source = open_csv(p)
+    source = open_csv(p, file.handle)
     lon_col, lat_col = coordinate_columns(source.columns, p)
     cols = _find_columns(source.columns, p, categories, selection.lo is not None or selection.hi is not None)
     usecols = [c for c in (lon_col, lat_col, cols["id"], cols["category"], cols["date"]) if c is not None]

@@ -12,7 +12,6 @@ import shapely
 from equity._errors import InputFormatError
 from equity._progress import progress
 from equity.io._common import (
-    OSM_FORMATS,
     ReadResult,
     SourceFile,
     osm_error,
@@ -76,11 +75,7 @@ def land_from_osm(source: SourceFile) -> ReadResult:
     kinds, tags, geoms = [], [], []
     keys = sorted(set(RESIDENTIAL_TAGS) | set(PUBLIC_TAGS))
     try:
-        processor = (
-            osmium.FileProcessor(osmium.io.File(str(p), OSM_FORMATS[source.format]))
-            .with_areas()
-            .with_filter(osmium.filter.KeyFilter(*keys))
-        )
+        processor = osmium.FileProcessor(source.osmium_file()).with_areas().with_filter(osmium.filter.KeyFilter(*keys))
         for obj in progress(processor, desc=f"reading {p.name}", unit="object"):
             if not obj.is_area():
                 continue

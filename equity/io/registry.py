@@ -1,7 +1,7 @@
 """The registry of readers: for each layer of a study, the reader of each file format it takes.
 
 A file's format is told from its content (see :func:`equity.io._common.sniff_format`), once, by
-:func:`read_layer`, which then hands the file to the layer's reader for that format, or refuses the file
+:func:`read_layer`, which then hands the open file to the layer's reader for that format, or refuses the file
 in one sentence naming the format found and the formats the layer takes. The ``*_from_file`` functions of
 :mod:`equity.io` are thin calls of :func:`read_layer` (:func:`~equity.io.crime.crime_from_file` of
 :func:`open_layer`, to filter the rows as they are read). Adding a format to a layer is one line of
@@ -19,6 +19,25 @@ buildings  OSM XML, .osm.bz2, .osm.pbf, Overpass JSON; GeoJSON, GeoPackage, anot
 streets    OSM XML, .osm.bz2, .osm.pbf; GeoJSON, GeoPackage, another vector format (lines)
 land       OSM XML, .osm.bz2, .osm.pbf; GeoJSON, GeoPackage, another vector format (polygons, ``kind`` column)
 ========== ================================================================================================
+
+Each input file is opened once by its reader where the format allows (see
+:class:`~equity.io._common.SourceFile`): the format is told from the head of the one open handle, and
+
+- a CSV is read in chunks from that handle (the header, then the rows);
+- an Overpass JSON file is parsed from it (once: the parse that told it from GeoJSON is kept);
+- a GeoJSON or OSM XML file of up to 50 MB (:data:`~equity.io._common.IN_MEMORY_BYTES`) is read whole from it,
+  and its bytes are handed to GDAL (an in-memory dataset) or to pyosmium (a file buffer).
+
+The other formats are opened again, by the library that reads them, after their first bytes told the format;
+this cannot be avoided, as these libraries read from a path, and the files are not to be held in memory whole:
+
+- GeoPackage, Shapefile (with its .shx, .dbf and .prj) and the other formats of GDAL, which opens them itself,
+  once to list their layers and once to read the first (a GeoPackage is opened twice each time);
+- .osm.pbf and .osm.bz2, which pyosmium reads itself: once for cameras and streets, twice for buildings and
+  land (their areas are assembled in two passes);
+- GeoJSON and OSM XML files larger than 50 MB;
+- a GeoJSON file that GDAL cannot read from memory (a damaged one), read again from its path so that GDAL's
+  message on it is the one it always gives.
 """
 
 from __future__ import annotations
@@ -152,7 +171,8 @@ LAYERS: dict[str, Layer] = {
 
 @contextmanager
 def open_layer(layer: str, path: str | Path) -> Iterator[tuple[SourceFile, Reader]]:
-    """The file of one layer, checked and its format told, with the layer's reader for that format.
+    """The file of one layer, checked, opened and its format told, with the layer's reader for that format; the
+    file is closed at the end of the block.
 
     Raises
     ------
@@ -173,8 +193,8 @@ def open_layer(layer: str, path: str | Path) -> Iterator[tuple[SourceFile, Reade
 def read_layer(layer: str, path: str | Path, **options: Any) -> ReadResult:
     """Read one layer of a study from a file of any format the layer takes.
 
-    The file is checked (it exists, is a file, is not empty) and its format told from its first bytes; the
-    layer's reader for that format reads it (see :func:`open_layer`).
+    The file is checked (it exists, is a file, is not empty), opened, and its format told from its first bytes;
+    the layer's reader for that format reads it from the same open file (see :func:`open_layer`).
 
     Parameters
     ----------

@@ -12,7 +12,6 @@ import shapely
 from equity._errors import InputFormatError
 from equity._progress import progress
 from equity.io._common import (
-    OSM_FORMATS,
     ReadResult,
     SourceFile,
     osm_error,
@@ -70,7 +69,7 @@ def streets_from_osm(source: SourceFile) -> ReadResult:
     ids, kinds, geoms, rejected = [], [], [], []
     try:
         processor = (
-            osmium.FileProcessor(osmium.io.File(str(p), OSM_FORMATS[source.format]), osmium.osm.NODE | osmium.osm.WAY)
+            osmium.FileProcessor(source.osmium_file(), osmium.osm.NODE | osmium.osm.WAY)
             .with_locations()
             .with_filter(osmium.filter.KeyFilter("highway"))
         )
