@@ -184,17 +184,10 @@ def _summaries(result: StudyResult) -> None:
 def _views(inputs: Inputs, s: Settings, ledger: Ledger) -> gpd.GeoDataFrame:
     """The cameras' views under the settings' camera model (:func:`equity.cameras.normalise_cameras`), each
     with the unit it stands in, and the counts of every default the model used."""
-    study = inputs.study
     views = normalise_cameras(inputs.cameras, s)
     views["unit_id"] = coverage.assign_units(views, inputs.units).to_numpy()
     n_cams = views["camera_id"].nunique()
-    inside = views["unit_id"].notna()
-    if not inside.any():
-        msg = (
-            f"{study.cameras}: none of its {n_cams} cameras lies inside the units of {study.units}; "
-            "check that both cover the same area."
-        )
-        raise InputFormatError(msg)
+    inside = views["unit_id"].notna()  # some camera is inside the units: load checked it
     first_view = views.drop_duplicates("camera_id")
     counted = {
         "cameras": int(n_cams),

@@ -130,6 +130,11 @@ class Inputs:
         """Whether views are viewsheds on a surface model (buildings or a DEM were given)."""
         return self.buildings is not None or self.dem is not None
 
+    def close(self) -> None:
+        """Close the DEM and drop the blocks of it this process keeps (an analysis after this opens it again)."""
+        if self.dem is not None:
+            self.dem.close()
+
     def ledger(self, layer: str) -> Ledger:
         """What loading ``layer`` recorded (an empty ledger for a layer the study does not have)."""
         return self.ledgers.get(layer, Ledger())
@@ -158,7 +163,8 @@ class Inputs:
             dem = self.dem
 
             def rows(r0: int, r1: int) -> np.ndarray:
-                return dem.ground(self.crs, transform @ Affine.translation(0, r0), (r1 - r0, shape[1]))
+                window = transform @ Affine.translation(0, r0)
+                return dem.ground(self.crs, window, (r1 - r0, shape[1]), keep=False)
 
             self._terrain[key] = terrain_by_unit_in_strips(
                 rows, transform, shape, self.units, hillside_pct=settings.hillside_slope_pct
@@ -204,6 +210,12 @@ def load(study: Study) -> Inputs:
     ledger.reject(cam_read.rejected)
     ledger.source("cameras", cam_read.meta)
     cameras = to_metric(cam_read.data, crs)
+    if coverage.assign_units(cameras, units).isna().all():
+        msg = (
+            f"{study.cameras}: none of its {len(cameras)} cameras lies inside the units of {study.units}; "
+            "check that both cover the same area."
+        )
+        raise InputFormatError(msg)
 
     streets = street_m = None
     if study.streets is not None:

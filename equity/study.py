@@ -148,9 +148,16 @@ class Study:
         if self.engine is not None and (self.buildings is not None or self.dem is not None):
             self.engine.warm()  # the tiles' workers load equity while the inputs are read
         inputs = self.load()
-        result = analyse(inputs, self.settings)
-        if self.sensitivity:
-            from equity.sensitivity import with_sensitivity
+        try:
+            if self.sensitivity and inputs.dem is not None:
+                from equity.io.dem import REUSE_CACHE_BYTES
 
-            with_sensitivity(inputs, result)
+                inputs.dem.cache_bytes = REUSE_CACHE_BYTES  # the runs read the same blocks of the DEM
+            result = analyse(inputs, self.settings)
+            if self.sensitivity:
+                from equity.sensitivity import with_sensitivity
+
+                with_sensitivity(inputs, result)
+        finally:
+            inputs.close()
         return result

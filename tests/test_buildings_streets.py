@@ -11,11 +11,11 @@ from shapely import LineString, box
 
 from equity import coverage
 from equity._errors import InputFormatError
+from equity.analysis import SeenArea
 from equity.buildings import DEFAULT_HEIGHT_M, STOREY_HEIGHT_M, building_height, buildings_with_heights
 from equity.engine import Grid, SeenMosaic, Tile
 from equity.io.buildings import buildings_from_file
 from equity.io.streets import STREET_HIGHWAYS, streets_from_file
-from equity.analysis import SeenArea
 from equity.visibility import build_surface
 
 UTM = "EPSG:32635"

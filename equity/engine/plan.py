@@ -16,6 +16,17 @@ from affine import Affine
 
 from equity.visibility.surface import cells_of, snap_grid
 
+#: Cells added around a view's reach: a camera inside a footprint is moved up to 2 cells off it, plus one.
+EXTRA_CELLS = 3
+
+
+def reach_cells(ranges: np.ndarray, cell: float) -> np.ndarray:
+    r"""How far from its camera's cell a view's work reaches, in cells:
+    :math:`k_v = \lceil range_v / cell \rceil + 2 + EXTRA`, its range plus the 2 cells by which a camera in a
+    footprint is moved off it and :data:`EXTRA_CELLS`. The square of :math:`2 k_v + 1` cells around the camera
+    holds every cell the view sees and every cell its sweep reads."""
+    return np.ceil(np.asarray(ranges, np.float64) / cell).astype(np.int64) + 2 + EXTRA_CELLS
+
 
 @dataclass(frozen=True)
 class Grid:

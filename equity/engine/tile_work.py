@@ -24,7 +24,7 @@ from affine import Affine
 from pyproj import CRS
 from rasterio import features
 
-from equity.engine.plan import Tile
+from equity.engine.plan import Tile, reach_cells
 from equity.settings import Settings
 
 if TYPE_CHECKING:
@@ -67,6 +67,7 @@ class TileResult:
     seen_bits: np.ndarray
     core_shape: tuple[int, int]
     missing_cells: int
+    reached_cells: int = 0
     homes_views: pd.DataFrame | None = None
     homes_seen: pd.Series | None = None
     group_cells: pd.DataFrame | None = None
@@ -136,17 +137,28 @@ def run_tile(task: TileTask) -> TileResult:
     transform = task.transform
     crs = CRS.from_user_input(task.crs)
     s = task.settings
-    wr0, _, wc0, _ = tile.window
-    cr0, cr1, cc0, cc1 = (tile.core[0] - wr0, tile.core[1] - wr0, tile.core[2] - wc0, tile.core[3] - wc0)
+    wr0, wr1, wc0, wc1 = tile.window
+    kr0, kr1, kc0, kc1 = tile.core
+    full_shape = (kr1 - kr0, kc1 - kc0)
+    # the part of the core inside the window (the window holds the views' reach, which may be less than the
+    # tile), as rows and columns of the window
+    pr0, pr1, pc0, pc1 = max(kr0, wr0), min(kr1, wr1), max(kc0, wc0), min(kc1, wc1)
+    cr0, cr1, cc0, cc1 = (pr0 - wr0, pr1 - wr0, pc0 - wc0, pc1 - wc0)
+    whole_core = (pr0, pr1, pc0, pc1) == (kr0, kr1, kc0, kc1)
+    if pr1 <= pr0 or pc1 <= pc0 or not len(task.views):
+        return _nothing_seen(task, full_shape)
+    # the cells within reach of a view: the only cells any sweep reads, and where the DEM is needed
+    reach = _within_reach(task.views, shape, transform.a)
+    missing = 0
     if task.dem is None:
         ground = np.zeros(shape, np.float32)
-        missing = 0
     else:
-        ground = _dem_window(task.dem, crs, transform, shape)
+        ground = _dem_window(task.dem, crs, transform, shape, reach)
         nan = ~np.isfinite(ground)
-        missing = int(nan[cr0:cr1, cc0:cc1].sum())
-        if missing and task.dem_fill is not None:
-            ground = np.where(nan, np.float32(task.dem_fill), ground).astype(np.float32)
+        missing = int(np.count_nonzero(nan[cr0:cr1, cc0:cc1] & reach[cr0:cr1, cc0:cc1]))
+        if nan.any():  # no sweep reads a cell beyond the views' reach: flat there; dem_fill where they reach
+            fill = np.float32(task.dem_fill) if task.dem_fill is not None else np.float32(np.nan)
+            ground = np.where(nan, np.where(reach, fill, np.float32(0)), ground).astype(np.float32)
     surface = Surface(ground, burn_buildings(task.buildings, transform, shape), transform, crs)
     views = task.views
     core_shape = (cr1 - cr0, cc1 - cc0)
@@ -229,9 +241,10 @@ def run_tile(task: TileTask) -> TileResult:
         views=own_views,
         polygons=pd.Series(polygons, index=views.index[owned], dtype=object),
         covered=covered,
-        seen_bits=np.packbits(seen, axis=None),
-        core_shape=core_shape,
+        seen_bits=np.packbits(seen if whole_core else _in_core(seen, full_shape, pr0 - kr0, pc0 - kc0), axis=None),
+        core_shape=full_shape,
         missing_cells=missing,
+        reached_cells=int(np.count_nonzero(reach[cr0:cr1, cc0:cc1])),
         group_cells=by_group.table() if by_group is not None else None,
     )
     if homes_sweep is not None:
@@ -242,8 +255,41 @@ def run_tile(task: TileTask) -> TileResult:
     return result
 
 
-def _dem_window(dem: DemSource, crs: CRS, transform: Affine, shape: tuple[int, int]) -> np.ndarray:
-    """The DEM on a window's grid, NaN where it has no data (the study decides what that means), from the
-    blocks this process has read of it (:meth:`equity.io.dem.DemSource.ground`): a block is read once for all
-    the tiles and analyses of a study that hold it."""
-    return dem.ground(crs, transform, shape)
+def _in_core(seen: np.ndarray, shape: tuple[int, int], r0: int, c0: int) -> np.ndarray:
+    """The seen cells of a part of a tile's core placed in the whole core (the rest is not seen)."""
+    out = np.zeros(shape, bool)
+    out[r0 : r0 + seen.shape[0], c0 : c0 + seen.shape[1]] = seen
+    return out
+
+
+def _within_reach(views: pd.DataFrame, shape: tuple[int, int], cell: float) -> np.ndarray:
+    """Which cells of the window lie within reach of a view (:func:`equity.engine.plan.reach_cells`): the cells
+    a sweep may read and where the DEM is needed; counted in the core, the same whatever the tiling."""
+    out = np.zeros(shape, bool)
+    k = reach_cells(views["range_m"].to_numpy(np.float64), cell)
+    for r, c, kv in zip(views["row"].to_numpy(np.int64), views["col"].to_numpy(np.int64), k, strict=True):
+        out[max(0, r - kv) : max(0, r + kv + 1), max(0, c - kv) : max(0, c + kv + 1)] = True
+    return out
+
+
+def _nothing_seen(task: TileTask, shape: tuple[int, int]) -> TileResult:
+    """The result of a tile whose core no view reaches (so it has no camera of its own either)."""
+    none = pd.Index([], dtype=task.views.index.dtype)
+    return TileResult(
+        index=task.tile.index,
+        views=pd.DataFrame({"visible_cells": pd.Series([], dtype="int64"), "observer_status": []}, index=none),
+        polygons=pd.Series([], index=none, dtype=object),
+        covered=pd.Series([], dtype="int64"),
+        seen_bits=np.packbits(np.zeros(shape, bool), axis=None),
+        core_shape=shape,
+        missing_cells=0,
+        group_cells=pd.DataFrame({"group": [], "unit": [], "cells": []}, dtype="int64") if task.groups else None,
+    )
+
+
+def _dem_window(dem: DemSource, crs: CRS, transform: Affine, shape: tuple[int, int], need: np.ndarray) -> np.ndarray:
+    """The DEM on a window's grid where ``need`` says, NaN where it has no data (the study decides what that
+    means) and where it is not needed, from the blocks this process has read of it
+    (:meth:`equity.io.dem.DemSource.ground`): a block is read once for all the tiles and analyses of a study
+    that hold it."""
+    return dem.ground(crs, transform, shape, need=need)

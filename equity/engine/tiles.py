@@ -31,15 +31,12 @@ import pandas as pd
 from pyproj import CRS
 
 from equity.engine.executor import Engine
-from equity.engine.plan import Grid, Tile, plan_tiles
+from equity.engine.plan import EXTRA_CELLS, Grid, Tile, plan_tiles, reach_cells
 from equity.engine.tile_work import TileResult, TileTask, run_tile
 from equity.settings import Settings
 
 if TYPE_CHECKING:
     from equity.io.dem import DemSource
-
-#: Cells added around a tile's reach: a camera inside a footprint is moved up to 2 cells off it, plus one.
-EXTRA_CELLS = 3
 
 
 @dataclass
@@ -79,7 +76,9 @@ class SeenMosaic:
 @dataclass
 class TiledResult:
     """The tiles' results merged: per view (aligned to the views), per unit (aligned to the units), the seen
-    cells, and the homes figures when the tiles computed them."""
+    cells, and the homes figures when the tiles computed them. ``reached_cells``: the cells of the grid within
+    reach of a view (:func:`equity.engine.plan.reach_cells`), ``missing_cells``: those of them without an
+    elevation in the DEM."""
 
     visible_cells: pd.Series
     status: pd.Series
@@ -87,6 +86,7 @@ class TiledResult:
     covered_cells: pd.Series
     mosaic: SeenMosaic
     missing_cells: int
+    reached_cells: int
     tiles: int
     tile_cells: int
     homes_views: pd.DataFrame | None = None
@@ -150,6 +150,7 @@ def run_tiles(
     # a home matters to a window when its yard or façade strip reaches it
     layers = _Layers(units, buildings, homes, home_reach=max(settings.homes_yard_m, settings.homes_ring_m))
     crs = CRS.from_user_input(views.crs).to_wkt()
+    views_range = views["range_m"].to_numpy(np.float64)
 
     def tasks() -> Iterator[TileTask]:
         for tile in tiles:
@@ -162,6 +163,7 @@ def run_tiles(
                 & (cols < c1 + reach + 2)
             )
             sel = np.flatnonzero(near)
+            tile = _reach_window(tile, rows[sel], cols[sel], views_range[sel], cell)
             part = view_data.iloc[sel].copy()
             part["owned"] = owner[sel] == tile.index
             part["row"] = rows[sel] - tile.window[0]
@@ -173,7 +175,7 @@ def run_tiles(
                 crs=crs,
                 settings=settings,
                 views=part,
-                units=layers.units_in(_box(grid, tile.core)),
+                units=layers.units_in(_box(grid, _core_part(tile))),
                 buildings=layers.buildings_in(_box(grid, tile.window)),
                 dem=dem,
                 dem_fill=dem_fill,
@@ -198,6 +200,7 @@ def run_tiles(
     covered = pd.Series(0, index=np.arange(len(units)), dtype="int64")
     mosaic_tiles = {}
     missing = 0
+    reached = 0
     group_parts = []
     homes_views = _empty_home_views(views.index) if homes is not None else None
     homes_seen = pd.Series(0, index=homes.homes.index, dtype="int64") if homes is not None else None
@@ -209,6 +212,7 @@ def run_tiles(
         covered = covered.add(result.covered, fill_value=0).astype("int64")
         mosaic_tiles[tile.index] = (tile, result.seen_bits, result.core_shape)
         missing += result.missing_cells
+        reached += result.reached_cells
         if result.group_cells is not None:
             group_parts.append(result.group_cells)
         if homes_views is not None and result.homes_views is not None:
@@ -222,12 +226,48 @@ def run_tiles(
         covered_cells=pd.Series(covered.reindex(np.arange(len(units)), fill_value=0).to_numpy(), index=units.index),
         mosaic=SeenMosaic(grid, engine.tile_cells, mosaic_tiles),
         missing_cells=missing,
+        reached_cells=reached,
         tiles=len(tiles),
         tile_cells=engine.tile_cells,
         homes_views=homes_views,
         homes_seen=homes_seen,
         group_cells=_sum_group_cells(group_parts) if groups is not None else None,
     )
+
+
+def _reach_window(tile: Tile, rows: np.ndarray, cols: np.ndarray, ranges: np.ndarray, cell: float) -> Tile:
+    r"""The tile with its window cut down to what its views can reach: the bounding box, within the tile's
+    window, of the squares
+
+    .. math:: [r_v - k_v, r_v + k_v] \times [c_v - k_v, c_v + k_v]
+
+    around each view's cell (:func:`equity.engine.plan.reach_cells`), empty when no view is near. No view sees
+    a cell outside it and the kernel reads no cell outside it (:mod:`equity.visibility.viewshed`), so the
+    tile's results are those of its whole window, for the work of the views' reach rather than of the tile's
+    area: a few cameras in a large tile build a small surface.
+    """
+    if not len(rows):
+        r0, _, c0, _ = tile.core
+        return Tile(tile.index, tile.core, (r0, r0, c0, c0))
+    k = reach_cells(ranges, cell)
+    w0, w1, w2, w3 = tile.window
+    window = (
+        max(w0, int((rows - k).min())),
+        min(w1, int((rows + k).max()) + 1),
+        max(w2, int((cols - k).min())),
+        min(w3, int((cols + k).max()) + 1),
+    )
+    if window[1] <= window[0] or window[3] <= window[2]:
+        r0, _, c0, _ = tile.core
+        window = (r0, r0, c0, c0)
+    return Tile(tile.index, tile.core, window)
+
+
+def _core_part(tile: Tile) -> tuple[int, int, int, int]:
+    """The part of a tile's core inside its window (may be empty)."""
+    r0, r1, c0, c1 = tile.core
+    w0, w1, w2, w3 = tile.window
+    return (max(r0, w0), max(max(r0, w0), min(r1, w1)), max(c0, w2), max(max(c0, w2), min(c1, w3)))
 
 
 def _sum_group_cells(parts: list[pd.DataFrame]) -> pd.DataFrame:

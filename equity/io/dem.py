@@ -55,11 +55,17 @@ def dem_on_grid(
     return DemSource(path).read(crs, transform, shape)
 
 
-#: Side of a block of the ground cache, in grid cells (4 MiB of float32 heights a block).
-BLOCK_CELLS = 1024
+#: Side of a block of the ground cache, in grid cells (256 KiB of float32 heights a block): small enough that
+#: a tile reads little more than its cameras' reach, large enough that GDAL's cost per read stays small.
+BLOCK_CELLS = 256
 
-#: Most bytes of ground heights a process keeps in its cache of blocks (least recently used blocks go first).
-CACHE_BYTES = 768 * 2**20
+#: Most bytes of ground heights a process keeps in its cache of blocks by default (least recently used blocks go
+#: first): enough for the blocks that neighbouring tiles' windows share, small beside a worker's 0.75 GB tile.
+CACHE_BYTES = 256 * 2**20
+
+#: The cache of a study analysed many times on the same inputs (its sensitivity runs): every block of the
+#: viewsheds' grid is kept up to this size, so that the DEM is read and reprojected once for all the runs.
+REUSE_CACHE_BYTES = 1024 * 2**20
 
 _OPEN: dict[tuple, Any] = {}
 _BLOCKS: OrderedDict[tuple, np.ndarray] = OrderedDict()
@@ -78,16 +84,18 @@ class DemSource:
     aligned to the multiples of the cell size (the study's grids are snapped to them, :func:`equity.visibility.
     surface.snap_grid`), so that the heights of a cell are read once and are the same in every window, tile
     and analysis that holds it (the merge of tiles is exact only if they are). The cache holds at most
-    :data:`CACHE_BYTES` per process.
+    ``cache_bytes`` per process (:data:`CACHE_BYTES`; :data:`REUSE_CACHE_BYTES` for a study with sensitivity
+    runs); a block that was dropped is read again when needed, with the same heights.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, cache_bytes: int = CACHE_BYTES) -> None:
         self.path = check_file(path)
+        self.cache_bytes = cache_bytes
         stat = self.path.stat()
         self.key = (str(self.path.resolve()), stat.st_size, stat.st_mtime_ns)
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"path": self.path, "key": self.key}
+        return {"path": self.path, "key": self.key, "cache_bytes": self.cache_bytes}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
@@ -145,26 +153,43 @@ class DemSource:
             raise InputFormatError(msg)
         return ground, meta
 
-    def ground(self, crs: CRS, transform: Affine, shape: tuple[int, int]) -> np.ndarray:
-        """The DEM on a window of a grid snapped to multiples of its cell size, NaN where it has no data,
-        assembled from cached blocks."""
+    def ground(
+        self,
+        crs: CRS,
+        transform: Affine,
+        shape: tuple[int, int],
+        *,
+        keep: bool = True,
+        need: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """The DEM on a window of a grid snapped to multiples of its cell size, NaN where it has no data.
+
+        Assembled from blocks, cached unless ``keep`` is False (a grid read once, such as the terrain's, is
+        then read whole). ``need`` (a boolean array of the window's shape) says which cells are needed: blocks
+        with no needed cell are not read and left NaN.
+        """
+        if not keep and need is None:
+            with _LOCK:
+                return self._grid(self._dataset(), crs, transform, shape)
         cell = float(transform.a)
         col0 = round(transform.c / cell)
         row0 = round(-transform.f / cell)
-        out = np.empty(shape, np.float32)
+        out = np.full(shape, np.nan, np.float32)
         wkt = crs.to_wkt()
         b = BLOCK_CELLS
         for bi in range(row0 // b, (row0 + shape[0] - 1) // b + 1):
+            r0, r1 = max(row0, bi * b), min(row0 + shape[0], (bi + 1) * b)
             for bj in range(col0 // b, (col0 + shape[1] - 1) // b + 1):
-                block = self._block(wkt, crs, cell, bi, bj)
-                r0, r1 = max(row0, bi * b), min(row0 + shape[0], (bi + 1) * b)
                 c0, c1 = max(col0, bj * b), min(col0 + shape[1], (bj + 1) * b)
+                if need is not None and not need[r0 - row0 : r1 - row0, c0 - col0 : c1 - col0].any():
+                    continue
+                block = self._block(wkt, crs, cell, bi, bj, keep)
                 out[r0 - row0 : r1 - row0, c0 - col0 : c1 - col0] = block[
                     r0 - bi * b : r1 - bi * b, c0 - bj * b : c1 - bj * b
                 ]
         return out
 
-    def _block(self, wkt: str, crs: CRS, cell: float, bi: int, bj: int) -> np.ndarray:
+    def _block(self, wkt: str, crs: CRS, cell: float, bi: int, bj: int, keep: bool) -> np.ndarray:
         key = (self.key, wkt, cell, bi, bj)
         with _LOCK:
             block = _BLOCKS.get(key)
@@ -174,8 +199,10 @@ class DemSource:
             b = BLOCK_CELLS
             transform = Affine(cell, 0.0, bj * b * cell, 0.0, -cell, -bi * b * cell)
             block = self._grid(self._dataset(), crs, transform, (b, b))
+            if not keep:
+                return block
             _BLOCKS[key] = block
-            while len(_BLOCKS) * block.nbytes > CACHE_BYTES:
+            while len(_BLOCKS) * block.nbytes > self.cache_bytes:
                 _BLOCKS.popitem(last=False)
         return block
 
