@@ -63,7 +63,12 @@ class SeenArea:
 
 
 def analyse(
-    inputs: Inputs, settings: Settings | None = None, *, statistics: bool | None = None, engine: Any = None
+    inputs: Inputs,
+    settings: Settings | None = None,
+    *,
+    statistics: bool | None = None,
+    engine: Any = None,
+    full: bool = True,
 ) -> StudyResult:
     """Analyse loaded inputs under ``settings`` (the study's own by default).
 
@@ -79,10 +84,15 @@ def analyse(
         choice; the sensitivity runs switch them off, as they compare point values).
     engine
         Where the viewshed tiles run (default: the study's engine, else in the process).
+    full
+        False for an analysis of the units' classes and the city's point measures only (the sensitivity runs):
+        no viewshed outlines, homes in view, operators' areas, street coverage, placement anomalies, clusters,
+        bootstrap intervals or summaries, none of which changes a class; the result's tables of those are
+        absent (None) and its units lack their columns.
     """
     study = inputs.study
     s = study.settings if settings is None else settings
-    statistics = study.statistics if statistics is None else statistics
+    statistics = (study.statistics if statistics is None else statistics) and full
     inputs.check_settings(s)
     units = inputs.units
     ledger = Ledger()
@@ -97,7 +107,7 @@ def analyse(
 
     seen = None
     if inputs.has_surface:
-        seen = _visibility(inputs, views, table, s, ledger, operator_of, engine)
+        seen = _visibility(inputs, views, table, s, ledger, operator_of, engine, full)
         sectors = seen.polygons
         operator_cells = seen.operators
     else:
@@ -106,7 +116,7 @@ def analyse(
         table["covered_m2"] = coverage.covered_area_by_unit(sectors, units)
         table["open_m2"] = table["area_m2"]
 
-    if inputs.streets is not None:
+    if inputs.streets is not None and full:
         table["street_m"] = inputs.street_m
         table["street_in_view_m"] = (
             coverage.street_length_in_view(inputs.streets, units, sectors=sectors)
@@ -137,11 +147,13 @@ def analyse(
         result_table = result_table.join(terrain)
     if statistics:
         result_table = result_table.join(_clusters(gpd.GeoDataFrame(result_table, geometry=units.geometry), ledger))
-    result_table["data_gaps"] = _data_gaps(result_table, units, inputs.camera_meta)
-    ledger.count("units_with_data_gaps", int(result_table["data_gaps"].notna().sum()))
-    operators, operators_units = _who_watches(
-        inputs, views, sectors, result_table, s, ledger, operator_cells, operator_of
-    )
+    operators = operators_units = None
+    if full:
+        result_table["data_gaps"] = _data_gaps(result_table, units, inputs.camera_meta)
+        ledger.count("units_with_data_gaps", int(result_table["data_gaps"].notna().sum()))
+        operators, operators_units = _who_watches(
+            inputs, views, sectors, result_table, s, ledger, operator_cells, operator_of
+        )
     rejected = ledger.rejected_table()
     ledger.count("rejected_rows", len(rejected))
     result = StudyResult(
@@ -159,7 +171,8 @@ def analyse(
         operators=operators,
         operators_by_unit=operators_units,
     )
-    _summaries(result)
+    if full:
+        _summaries(result)
     return result
 
 
@@ -240,8 +253,10 @@ def _visibility(
     ledger: Ledger,
     operator_of: pd.Series,
     engine: Any,
+    full: bool = True,
 ) -> SeenArea:
-    """Viewsheds on the surface model (buildings and/or DEM); fills the table's covered and open areas."""
+    """Viewsheds on the surface model (buildings and/or DEM); fills the table's covered and open areas. Without
+    ``full``, the tiles leave out the outlines, the homes and the operators' cells."""
     from equity.engine import Engine, grid_over, run_tiles
 
     study = inputs.study
@@ -262,8 +277,9 @@ def _visibility(
         dem=inputs.dem,
         dem_fill=inputs.dem_fill,
         settings=s,
-        homes=inputs.homes,
-        groups=operator_codes,
+        homes=inputs.homes if full else None,
+        polygons=full,
+        groups=operator_codes if full else None,
     )
     if inputs.dem is not None:
         # the share of the cells within the cameras' reach (where the DEM is used) without an elevation
@@ -297,6 +313,8 @@ def _visibility(
             "tile_cells": tiled.tile_cells,
         },
     )
+    if not full:
+        return SeenArea(tiled.mosaic, tiled.polygons)
     homes = None
     if inputs.homes is not None:
         homes = _homes_merge(inputs, views, table, tiled, ledger)

@@ -105,7 +105,7 @@ def sensitivity(inputs: Any, baseline: Any, variants: dict[str, dict[str, Any]] 
         if name in NEEDS_SURFACE and not inputs.has_surface:
             skipped.append(name)
             continue
-        result = analyse(inputs, baseline.settings.replace(**changes), statistics=False)
+        result = analyse(inputs, baseline.settings.replace(**changes), statistics=False, full=False)
         classes[name] = result.units.set_index("unit_id")["class"]
         measures[name] = _points(result.units)
     table = pd.DataFrame(classes)
