@@ -144,7 +144,9 @@ def _settings(**kwargs: Any) -> Settings:
 def _summary(result: Any, written: dict[str, Path], seconds: float, quiet: bool) -> None:
     if quiet:
         return
+    from equity.columns import column
     from equity.metrics import CLASS_LABELS, STORY_CLASSES
+    from equity.presentation.formatting import show
 
     out = next(iter(written.values())).parent
     c = result.counts
@@ -166,10 +168,8 @@ def _summary(result: Any, written: dict[str, Path], seconds: float, quiet: bool)
 
         def line(unit: Any) -> str:
             r = units.loc[unit]
-            return (
-                f"    {r['unit_id']}: {100 * r['gap']:+.2f} ({r['cameras']} cameras, {r['crimes']:.0f} crimes; "
-                f"{CLASS_LABELS[r['class']]})"
-            )
+            gap, cameras, crimes, cls = (show(r[name], column(name)) for name in ("gap", "cameras", "crimes", "class"))
+            return f"    {r['unit_id']}: {gap} ({cameras} cameras, {crimes} crimes; {cls})"
 
         click.echo("Largest gaps (share of coverage minus share of crime, in points):")
         click.echo("  less coverage than crime:")

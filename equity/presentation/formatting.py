@@ -1,5 +1,6 @@
-"""How the map, the report and the command line show a value: HTML escaping, number formats, palettes and the
-gap's colour scale, in one copy.
+"""How the map, the report and the command line show a value: HTML escaping, number formats, the value of an
+output column in the format its record gives (:func:`show`, :mod:`equity.columns`), palettes and the gap's colour
+scale, in one copy.
 
 Nothing here computes a measure: a share arrives as a share and leaves as text (``0.0859 -> "8.6%"``), a gap
 arrives as a difference of shares and leaves in percentage points (``-0.0951 -> "-9.51"``). Missing values
@@ -14,6 +15,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from equity.columns import Column
+from equity.metrics import CLASS_LABELS
 
 #: Fill colour of a camera by kind.
 KIND_COLOURS = {"camera": "#1f78b4", "ALPR": "#e66101", "guard": "#6a3d9a", "gunshot_detector": "#33a02c"}
@@ -102,6 +106,41 @@ def plural(n: Any, word: str) -> str:
 def tick(value: float) -> str:
     """An axis tick: whole above 10 or when whole, else as short as it goes (0.2, 2.5)."""
     return f"{value:,.0f}" if value >= 10 or value == int(value) else f"{value:g}"
+
+
+def show(value: Any, column: Column) -> str:
+    """A value of an output column as text, in the column's format (:data:`equity.columns.Format`): ``text``
+    as it is, ``class`` as its label (:data:`equity.metrics.CLASS_LABELS`), ``integer`` and ``decimal`` by
+    :func:`num`, ``percent`` by :func:`pct`, ``points`` by :func:`points`, ``boolean`` as yes or no. A missing
+    value is "" as text and "n/a" as a number. Plain text: escape it (:func:`esc`) for HTML.
+
+    Examples
+    --------
+    >>> from equity.columns import column
+    >>> show(-0.0951, column("gap")), show(0.0859, column("crime_share")), show(1056.0, column("crimes"))
+    ('-9.51', '8.6%', '1,056')
+    >>> show("under_covered", column("class")), show(float("nan"), column("data_gaps"))
+    ('high crime, low coverage', '')
+    """
+    fmt = column.format
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return "" if fmt in ("text", "class") else "n/a"
+    if fmt == "text":
+        return str(value)
+    if fmt == "class":
+        return CLASS_LABELS.get(value, str(value))
+    if fmt == "boolean":
+        return "yes" if value else "no"
+    if fmt == "percent":
+        return pct(value)
+    if fmt == "points":
+        return points(value)
+    return num(value, 0 if fmt == "integer" else column.digits)
+
+
+def show_values(values: pd.Series, column: Column) -> np.ndarray:
+    """:func:`show` of every value of a column."""
+    return np.array([show(v, column) for v in values], dtype=object)
 
 
 def text_values(values: pd.Series) -> np.ndarray:

@@ -17,6 +17,7 @@ import pandas as pd
 import shapely
 from folium.plugins import HeatMap
 
+from equity.columns import column
 from equity.io.assets import LEAFLET_VERSION, MapAssets
 from equity.metrics import CLASS_LABELS
 from equity.presentation.formatting import (
@@ -26,9 +27,8 @@ from equity.presentation.formatting import (
     esc,
     gap_colour,
     gap_span,
-    num,
     number_values,
-    points,
+    show_values,
     text_values,
 )
 from equity.presentation.maplayer import COORD_DECIMALS, FeatureLayer
@@ -64,29 +64,17 @@ def build_map(result: StudyResult, *, title: str = "Camera coverage and crime") 
 
     gap = units["gap"].astype(float)
     span = gap_span(gap)
-    props = pd.DataFrame(
-        {
-            "name": units["unit_id"].astype(str),
-            "class_label": units["class"].map(lambda c: CLASS_LABELS.get(c, c)),
-            "cameras": units["cameras"].map(lambda v: num(v, 0)),
-            "crimes": units["crimes"].map(lambda v: num(v, 0)),
-            "population": units["population"].map(lambda v: num(v, 0)),
-            "covered": _percent(units["covered_share"]),
-            "crime_share": _percent(units["crime_share"]),
-            "coverage_share": _percent(units["coverage_share"]),
-            "gap_text": gap.map(lambda v: "n/a" if pd.isna(v) else f"{points(v)} points"),
-            "colour": gap.map(lambda v: gap_colour(v, span)),
-            "outline": units["class"].map(lambda c: CLASS_OUTLINE.get(c, "#555555")),
-            "weight": units["class"].map(lambda c: 3 if c in CLASS_OUTLINE else 1),
-        }
-    )
+    props = pd.DataFrame({name: show_values(units[name], column(name)) for name in UNIT_TOOLTIP})
+    props["colour"] = gap.map(lambda v: gap_colour(v, span)).to_numpy()
+    props["outline"] = units["class"].map(lambda c: CLASS_OUTLINE.get(c, "#555555")).to_numpy()
+    props["weight"] = units["class"].map(lambda c: 3 if c in CLASS_OUTLINE else 1).to_numpy()
     unit_layer = gpd.GeoDataFrame(props, geometry=units.geometry.simplify(1e-5).to_numpy(), crs=units.crs)
     FeatureLayer(
         unit_layer,
         name="Units: gap between coverage and crime",
         style={"fillOpacity": 0.6},
         style_columns={"fillColor": "colour", "color": "outline", "weight": "weight"},
-        tooltip=_UNIT_FIELDS,
+        tooltip={name: column(name).label for name in UNIT_TOOLTIP},
     ).add_to(m)
     m.get_root().html.add_child(folium.Element(_legend(span, result)))
 
@@ -162,17 +150,18 @@ def build_map(result: StudyResult, *, title: str = "Camera coverage and crime") 
     return m
 
 
-_UNIT_FIELDS = {
-    "name": "Unit",
-    "class_label": "Class",
-    "cameras": "Cameras",
-    "crimes": "Crimes",
-    "population": "Residents",
-    "covered": "Area in view",
-    "crime_share": "Share of crime",
-    "coverage_share": "Share of coverage",
-    "gap_text": "Gap",
-}
+#: The columns of units.csv that a unit's tooltip shows, in order (labels and formats from :mod:`equity.columns`).
+UNIT_TOOLTIP = (
+    "unit_id",
+    "class",
+    "cameras",
+    "crimes",
+    "population",
+    "covered_share",
+    "crime_share",
+    "coverage_share",
+    "gap",
+)
 
 #: What a camera's tooltip shows on hover; the popup (on a click) shows all of :data:`_TOOLTIP_FIELDS`.
 _SHORT_FIELDS = {"camera_id": "Camera", "kind": "Kind", "operator": "Operator", "direction": "Direction"}
@@ -212,10 +201,6 @@ def _for_display(geoms: gpd.GeoSeries, *, simplified: bool) -> np.ndarray:
     as they are only drawn; viewsheds arrive simplified to half a cell already and are kept as they are."""
     arr = geoms.to_numpy()
     return arr if simplified else shapely.simplify(arr, SIMPLIFY_M, preserve_topology=False)
-
-
-def _percent(values: pd.Series) -> pd.Series:
-    return values.map(lambda v: "n/a" if pd.isna(v) else f"{100 * v:.2f}%")
 
 
 def _camera_props(views: pd.DataFrame) -> pd.DataFrame:

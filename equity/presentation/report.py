@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from equity.columns import column
 from equity.io.outputs import PERSONAL_DATA_NOTE
 from equity.metrics import CLASS_LABELS, STORY_CLASSES
 from equity.presentation.charts import bar_chart, gap_legend, line_chart, unit_map
-from equity.presentation.formatting import esc, gap_span, interval, num, pct, plural, points, signed
+from equity.presentation.formatting import esc, gap_span, interval, num, pct, plural, show, signed
 from equity.settings import Settings
 
 if TYPE_CHECKING:
@@ -32,6 +33,24 @@ text-align:right}th{background:#f4f4f4;position:sticky;top:0}td:first-child,th:f
 @media print{body{margin:0;max-width:none;font-size:10pt}th{position:static}a{color:#222}h2,h3{break-after:avoid}
 tr,svg,figure,li{break-inside:avoid}table{font-size:7pt}th,td{padding:.1rem .2rem}}
 """
+
+
+#: The columns of units.csv that the table of the units shows, in order (labels and formats from
+#: :mod:`equity.columns`); a unit without ``robustness`` (no sensitivity runs) shows "not tested".
+UNIT_TABLE = (
+    "unit_id",
+    "class",
+    "gap",
+    "cameras",
+    "cameras_per_km2",
+    "covered_share",
+    "crimes",
+    "crimes_per_1k",
+    "population",
+    "crime_share",
+    "coverage_share",
+    "robustness",
+)
 
 
 def key_findings(result: StudyResult, n: int = 3) -> list[str]:
@@ -107,19 +126,12 @@ def build_report(result: StudyResult, *, title: str = "Surveillance camera cover
         "<h2>Units ranked by gap</h2>",
         "<p class='note'>Gap = the unit's share of the city's area in camera view minus its share of the city's "
         "recorded crime, in percentage points. Negative: less coverage than its share of crime.</p>",
-        "<table><thead><tr><th>Unit</th><th>Class</th><th>Gap (points)</th><th>Cameras</th><th>Cameras per km²</th>"
-        "<th>Own area in view</th><th>Crimes</th><th>Crimes per 1,000</th><th>Residents</th><th>Share of crime</th>"
-        "<th>Share of coverage</th><th>Robustness</th></tr></thead><tbody>",
+        "<table><thead><tr>" + "".join(f"<th>{esc(column(name).label)}</th>" for name in UNIT_TABLE) + "</tr></thead>"
+        "<tbody>",
     ]
     for _, row in u.iterrows():
-        parts.append(
-            f"<tr class='{esc(row['class'])}'><td>{esc(row['unit_id'])}</td><td>{esc(CLASS_LABELS[row['class']])}</td>"
-            f"<td>{points(row['gap'])}</td><td>{row['cameras']}</td><td>{num(row['cameras_per_km2'])}</td>"
-            f"<td>{pct(row['covered_share'])}</td><td>{num(row['crimes'], 0)}</td>"
-            f"<td>{num(row['crimes_per_1k'])}</td>"
-            f"<td>{num(row['population'], 0)}</td><td>{pct(row['crime_share'])}</td>"
-            f"<td>{pct(row['coverage_share'])}</td><td>{esc(row.get('robustness', 'not tested'))}</td></tr>"
-        )
+        cells = "".join(f"<td>{esc(show(row.get(name, 'not tested'), column(name)))}</td>" for name in UNIT_TABLE)
+        parts.append(f"<tr class='{esc(row['class'])}'>{cells}</tr>")
     parts.append("</tbody></table>")
     parts.extend(_city_section(result))
     parts.extend(_terrain_section(result))
