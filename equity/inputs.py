@@ -40,7 +40,6 @@ from equity.settings import Settings
 
 if TYPE_CHECKING:
     from equity.io.dem import DemSource
-    from equity.study import Study
 
 #: Fields of :class:`equity.settings.Settings` that are used while loading, not while analysing.
 LOAD_SETTINGS = ("dedupe_incidents",)
@@ -65,7 +64,8 @@ class Inputs:
     Attributes
     ----------
     study : equity.study.Study
-        The study that was loaded (its files, options and name).
+        The study that was loaded (its files, options and name); typed loosely, so that loading does not depend
+        on the module that runs the study.
     crs : pyproj.CRS
         The metric CRS of the analysis.
     units : geopandas.GeoDataFrame
@@ -104,7 +104,7 @@ class Inputs:
         The values of :data:`LOAD_SETTINGS` used while loading.
     """
 
-    study: Study
+    study: Any
     crs: Any
     units: gpd.GeoDataFrame
     area_m2: pd.Series
@@ -172,7 +172,7 @@ class Inputs:
         return self._terrain[key]
 
 
-def load(study: Study) -> Inputs:
+def load(study: Any) -> Inputs:
     """Read, validate and project every input of ``study``, and compute what no setting of an analysis changes.
 
     Raises the readers' errors (:mod:`equity._errors`) with the sentence that names the file and the problem.
@@ -289,7 +289,7 @@ def load(study: Study) -> Inputs:
     )
 
 
-def _buildings(study: Study, crs: Any, ledger: Ledger) -> gpd.GeoDataFrame:
+def _buildings(study: Any, crs: Any, ledger: Ledger) -> gpd.GeoDataFrame:
     """The footprints with their heights (:func:`equity.buildings.buildings_with_heights`), projected."""
     from equity.buildings import buildings_with_heights
     from equity.io.buildings import buildings_from_file
@@ -309,7 +309,7 @@ def _buildings(study: Study, crs: Any, ledger: Ledger) -> gpd.GeoDataFrame:
     return footprints
 
 
-def _dem_check(study: Study, dem: DemSource, units: gpd.GeoDataFrame, cell: float, ledger: Ledger) -> float | None:
+def _dem_check(study: Any, dem: DemSource, units: gpd.GeoDataFrame, cell: float, ledger: Ledger) -> float | None:
     """Check the DEM once over the study area (the units' bounds) on a coarse grid of at most 2,048 cells a
     side: that rasterio reads it, that it has elevations there, and, with ``dem_fill="flat"``, the elevation
     used where it has none: the median of that coarse grid. Returns that elevation, or None."""
@@ -336,7 +336,7 @@ def _dem_check(study: Study, dem: DemSource, units: gpd.GeoDataFrame, cell: floa
 
 
 def _home_inputs(
-    study: Study,
+    study: Any,
     units: gpd.GeoDataFrame,
     footprints: gpd.GeoDataFrame,
     streets: gpd.GeoDataFrame | None,
@@ -372,7 +372,7 @@ def _home_inputs(
     )
 
 
-def _population(study: Study, units: gpd.GeoDataFrame, ledger: Ledger) -> pd.Series:
+def _population(study: Any, units: gpd.GeoDataFrame, ledger: Ledger) -> pd.Series:
     """Residents per unit: a column of the unit layer, or another layer interpolated by area; NaN without."""
     from equity.io import population_layer_from_file
     from equity.population import interpolate_population

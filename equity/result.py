@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from equity.anomalies import AnomalySettings
     from equity.inequality import CrimeRateCurves
     from equity.metrics import GapFindings
-    from equity.study import Study
 
 
 @dataclass
@@ -29,7 +28,8 @@ class StudyResult:
     Attributes
     ----------
     study : equity.study.Study
-        The study analysed (its files, options and name).
+        The study analysed (its files, options and name); typed loosely, so that the result, which the writers
+        and the presentation read, does not depend on the module that runs the study.
     settings : equity.settings.Settings
         The settings of this analysis.
     units : geopandas.GeoDataFrame
@@ -79,7 +79,7 @@ class StudyResult:
         (:func:`equity.ledger.rejected_by_reason`).
     """
 
-    study: Study
+    study: Any
     settings: Settings
     units: gpd.GeoDataFrame
     views: gpd.GeoDataFrame
