@@ -170,11 +170,11 @@ def measure(what: str, args: list[str], *, pythonpath: Path, tmp: Path, timeout:
 
 def run_all(label: str, pythonpath: Path, inputs: dict[str, Path], tmp: Path, repeat: int, timeout: float) -> dict:
     cases = {
-        "import_only": ("equity.io.units.units_from_file", [str(UNITS)]),
-        "read_crime_csv": ("equity.io.crime.crime_from_file", [str(inputs["csv"])]),
-        "read_cameras_osm": ("equity.io.cameras.cameras_from_file", [str(inputs["osm"])]),
-        "read_streets_osm": ("equity.io.streets.streets_from_file", [str(inputs["osm"])]),
-        "read_buildings_osm": ("equity.io.buildings.buildings_from_file", [str(inputs["osm"])]),
+        "import_only": ("equity.io.units_from_file", [str(UNITS)]),
+        "read_crime_csv": ("equity.io.crime_from_file", [str(inputs["csv"])]),
+        "read_cameras_osm": ("equity.io.cameras_from_file", [str(inputs["osm"])]),
+        "read_streets_osm": ("equity.io.streets_from_file", [str(inputs["osm"])]),
+        "read_buildings_osm": ("equity.io.buildings_from_file", [str(inputs["osm"])]),
         "analyze": (
             "analyze",
             [

@@ -219,7 +219,7 @@ def load(study: Any) -> Inputs:
 
     streets = street_m = None
     if study.streets is not None:
-        from equity.io.streets import streets_from_file
+        from equity.io import streets_from_file
 
         ledger = ledgers["streets"] = Ledger()
         street_read = streets_from_file(study.streets)
@@ -292,7 +292,7 @@ def load(study: Any) -> Inputs:
 def _buildings(study: Any, crs: Any, ledger: Ledger) -> gpd.GeoDataFrame:
     """The footprints with their heights (:func:`equity.buildings.buildings_with_heights`), projected."""
     from equity.buildings import buildings_with_heights
-    from equity.io.buildings import buildings_from_file
+    from equity.io import buildings_from_file
 
     read = buildings_from_file(study.buildings)
     if study.privacy == "public" and len(read.rejected):
@@ -344,7 +344,7 @@ def _home_inputs(
 ) -> HomeInputs:
     """The homes and the land layers of the homes-in-view analysis (see :mod:`equity.homes`)."""
     from equity import homes as home_analysis
-    from equity.io.landuse import land_from_file
+    from equity.io import land_from_file
 
     residential = public = None
     land_source = study.land if study.land is not None else study.buildings

@@ -14,8 +14,8 @@ from equity._errors import InputFormatError
 from equity.analysis import SeenArea
 from equity.buildings import DEFAULT_HEIGHT_M, STOREY_HEIGHT_M, building_height, buildings_with_heights
 from equity.engine import Grid, SeenMosaic, Tile
-from equity.io.buildings import buildings_from_file
-from equity.io.streets import STREET_HIGHWAYS, streets_from_file
+from equity.io import buildings_from_file, streets_from_file
+from equity.io.streets import STREET_HIGHWAYS
 from equity.visibility import build_surface
 
 UTM = "EPSG:32635"

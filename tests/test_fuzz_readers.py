@@ -12,9 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from equity._errors import InputError
-from equity.io import cameras_from_file, crime_from_file, units_from_file
-from equity.io.buildings import buildings_from_file
-from equity.io.streets import streets_from_file
+from equity.io import buildings_from_file, cameras_from_file, crime_from_file, streets_from_file, units_from_file
 
 READERS = [cameras_from_file, crime_from_file, units_from_file, buildings_from_file, streets_from_file]
 SUFFIXES = [".osm", ".osm.pbf", ".osm.bz2", ".json", ".geojson", ".csv", ".gpkg", ".txt"]

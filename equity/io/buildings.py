@@ -31,12 +31,9 @@ from equity.io._common import (
 )
 
 
-def buildings_from_file(path: str | Path) -> ReadResult:
-    """Read building footprints from any supported file, telling its format from its content; the readers of
-    each format are those of :mod:`equity.io.registry`."""
-    from equity.io.registry import read_layer  # the registry imports this module
-
-    result = read_layer("buildings", path)
+def check_buildings(result: ReadResult, path: str | Path) -> ReadResult:
+    """The footprints read from ``path`` by a reader of this module, refused when there is none (as
+    :func:`equity.io.buildings_from_file` returns them)."""
     if result.data.empty:
         msg = f"{Path(path)}: no buildings found (no closed way or multipolygon tagged building=*)."
         raise InputFormatError(msg)

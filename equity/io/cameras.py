@@ -43,12 +43,16 @@ _OSM_TYPES = {"n": "node", "w": "way", "r": "relation"}
 ID_NAMES = ("@id", "camera_id", "osm_id", "id", "osmid", "@osm_id")
 
 
-def cameras_from_file(path: str | Path) -> ReadResult:
-    """Read cameras from any supported file, telling its format from its content (not its extension); the
-    readers of each format are those of :mod:`equity.io.registry`."""
-    from equity.io.registry import read_layer  # the registry imports this module
+def check_cameras(result: ReadResult, path: str | Path) -> ReadResult:
+    """The cameras read from ``path`` by a reader of this module, checked as :func:`equity.io.cameras_from_file`
+    returns them: control characters in ids and tag values replaced (see :func:`_clean_controls`), and refused
+    when there is no camera (saying why) or when two cameras share an id.
 
-    result = read_layer("cameras", path)
+    Raises
+    ------
+    InputFormatError
+        When no camera was read, or an id appears on more than one camera.
+    """
     p = Path(path)
     _clean_controls(result)
     if result.data.empty:

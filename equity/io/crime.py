@@ -1,6 +1,6 @@
 """Crime readers: incident points from a CSV (longitude/latitude columns under their common names) or from a
 point layer, with filters by category and date range. Counts per unit that are already columns of the unit
-layer are read by :func:`equity.io.units.units_from_file` and summed by the study.
+layer are read by :func:`equity.io.units_from_file` and summed by the study.
 """
 
 from __future__ import annotations
@@ -133,7 +133,8 @@ def _safe_wall_time(value: object) -> pd.Timestamp:
 
 @dataclass
 class _Selection:
-    """The filters of :func:`crime_from_file`, applied chunk by chunk: category, date range, one row per incident.
+    """The filters of :func:`equity.io.crime_from_file`, applied chunk by chunk: category, date range, one row per
+    incident.
 
     The rows dropped by the date filter (no readable date) and the repeated rows of an incident are listed in
     ``rejected``; the others are counted.
@@ -238,60 +239,60 @@ def _find_columns(columns: list[str], p: Path, categories: list[str] | None, dat
     return cols
 
 
-def crime_from_file(
-    path: str | Path,
+def crime_selection(
+    path: Path,
     *,
     categories: list[str] | None = None,
     since: str | date | datetime | None = None,
     until: str | date | datetime | None = None,
     dedupe: bool = True,
-    chunksize: int = 100_000,
-) -> ReadResult:
-    """Read crime incidents as WGS84 points, filtered by category and date.
+) -> _Selection:
+    """The filters of :func:`equity.io.crime_from_file` for the file ``path``, which its readers apply to the rows
+    as they read them.
 
-    A CSV is read in chunks of ``chunksize`` rows, each parsed, checked and filtered before the next is read,
-    and only the columns the analysis uses are kept, so that a file of millions of incidents is read in
-    memory bounded by the incidents kept (a progress bar shows on a terminal).
-
-    Parameters
-    ----------
-    path
-        A CSV with longitude/latitude columns (``X``/``Y``, ``lon``/``lat``, ``longitude``/``latitude``, ...)
-        or a point layer GDAL reads.
-    categories
-        Keep only incidents whose category (case-insensitive) is one of these.
-    since, until
-        Keep only incidents dated on or after ``since`` and on or before ``until`` (whole days).
-    dedupe
-        Count an incident once when several rows share its incident number (one report, several
-        offences); the extra rows are listed in the rejected rows.
-    chunksize
-        Rows of a CSV read at a time.
-
-    Returns
-    -------
-    ReadResult
-        Data columns ``incident_id``, ``category``, ``date``, ``record`` and the point; counts ``rows_read``,
-        ``rows_without_coordinates``, ``rows_filtered_category``, ``rows_filtered_date``,
-        ``duplicate_incident_rows``.
+    Raises
+    ------
+    InputError
+        When ``since`` or ``until`` is not a date.
     """
-    from equity.io.registry import open_layer  # the registry imports this module
+    lo, hi = _parse_bound(since, "since"), _parse_bound(until, "until")
+    wanted = {c.strip().lower() for c in categories} if categories else None
+    return _Selection(path.name, wanted, lo, hi, dedupe)
 
-    with open_layer("crime", path) as (source, read_rows):
-        p, fmt = source.path, source.format
-        lo, hi = _parse_bound(since, "since"), _parse_bound(until, "until")
-        wanted = {c.strip().lower() for c in categories} if categories else None
-        selection = _Selection(p.name, wanted, lo, hi, dedupe)
-        out, rejected, counts, cols = read_rows(source, selection, categories, chunksize)
+
+def crime_from_rows(
+    rows: tuple[gpd.GeoDataFrame, pd.DataFrame, dict[str, int], dict[str, str | None]],
+    selection: _Selection,
+    path: Path,
+    fmt: str,
+    *,
+    categories: list[str] | None = None,
+    since: str | date | datetime | None = None,
+    until: str | date | datetime | None = None,
+) -> ReadResult:
+    """The incidents of :func:`equity.io.crime_from_file`, from what a reader of this module returned for the file
+    ``path`` of format ``fmt`` (``rows``: the incidents kept, the rows set aside, the counts and the columns used)
+    and from the filters it applied (``selection``, made by :func:`crime_selection` from ``categories``,
+    ``since`` and ``until``, which the message names when no incident is left).
+
+    Raises
+    ------
+    InputFormatError
+        When no incident is left after the filters.
+    """
+    out, rejected, counts, cols = rows
     counts.update(selection.counts)
-    if wanted:
+    if selection.categories:
         counts.setdefault("rows_filtered_category", 0)
-    if lo is not None or hi is not None:
+    if selection.lo is not None or selection.hi is not None:
         counts.setdefault("rows_filtered_date", 0)
-    if dedupe and cols["id"] is not None:
+    if selection.dedupe and cols["id"] is not None:
         counts.setdefault("duplicate_incident_rows", 0)
     if out.empty:
-        msg = f"{p}: no incidents left after the filters (categories={categories!r}, since={since!r}, until={until!r})."
+        msg = (
+            f"{path}: no incidents left after the filters "
+            f"(categories={categories!r}, since={since!r}, until={until!r})."
+        )
         raise InputFormatError(msg)
     more = rejected_frame(selection.rejected)
     rejected = pd.concat([rejected, more], ignore_index=True) if len(more) else rejected
@@ -306,7 +307,7 @@ def crime_from_file(
 def crime_rows_from_csv(
     file: SourceFile, selection: _Selection, categories: list[str] | None, chunksize: int
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame, dict[str, int], dict[str, str | None]]:
-    """The reader of :func:`crime_from_file` for a CSV with coordinate columns: its rows read in chunks of
+    """The reader of :func:`equity.io.crime_from_file` for a CSV with coordinate columns: its rows read in chunks of
     ``chunksize``, each filtered by ``selection`` before the next is read; the incidents kept, the rows set
     aside, the counts and the columns used."""
     p = file.path
@@ -359,7 +360,7 @@ def crime_rows_from_csv(
 def crime_rows_from_layer(
     file: SourceFile, selection: _Selection, categories: list[str] | None, chunksize: int
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame, dict[str, int], dict[str, str | None]]:
-    """The reader of :func:`crime_from_file` for a point layer (read whole: ``chunksize`` is not used), as
+    """The reader of :func:`equity.io.crime_from_file` for a point layer (read whole: ``chunksize`` is not used), as
     :func:`crime_rows_from_csv`."""
     p = file.path
     gdf = read_vector(file, "crime").to_crs("EPSG:4326")

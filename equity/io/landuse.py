@@ -3,8 +3,6 @@ polygon layer with a ``kind`` column (``residential`` or ``public``)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import geopandas as gpd
 import pandas as pd
 import shapely
@@ -43,16 +41,8 @@ def _kind(tags: dict[str, str]) -> tuple[str, str] | None:
     return None
 
 
-def land_from_file(path: str | Path) -> ReadResult:
-    """Residential and public land as polygons with columns ``kind`` (``residential`` or ``public``) and
-    ``tag`` (the OSM tag that made it so); the readers of each format are those of :mod:`equity.io.registry`."""
-    from equity.io.registry import read_layer  # the registry imports this module
-
-    return read_layer("land", path)
-
-
 def land_from_vector(source: SourceFile) -> ReadResult:
-    """The reader of :func:`land_from_file` for a polygon layer with a ``kind`` column."""
+    """The reader of :func:`equity.io.land_from_file` for a polygon layer with a ``kind`` column."""
     p = source.path
     gdf = read_vector(source, "land use")
     if "kind" not in gdf.columns:
@@ -67,7 +57,7 @@ def land_from_vector(source: SourceFile) -> ReadResult:
 
 
 def land_from_osm(source: SourceFile) -> ReadResult:
-    """The reader of :func:`land_from_file` for an OSM file (areas assembled by pyosmium)."""
+    """The reader of :func:`equity.io.land_from_file` for an OSM file (areas assembled by pyosmium)."""
     import osmium
 
     p = source.path

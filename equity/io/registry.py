@@ -2,10 +2,27 @@
 
 A file's format is told from its content (see :func:`equity.io._common.sniff_format`), once, by
 :func:`read_layer`, which then hands the open file to the layer's reader for that format, or refuses the file
-in one sentence naming the format found and the formats the layer takes. The ``*_from_file`` functions of
-:mod:`equity.io` are thin calls of :func:`read_layer` (:func:`~equity.io.crime.crime_from_file` of
-:func:`open_layer`, to filter the rows as they are read). Adding a format to a layer is one line of
-:data:`LAYERS`, such as ``"csv": crime.crime_rows_from_csv``.
+in one sentence naming the format found and the formats the layer takes. Adding a format to a layer is one line
+of :data:`LAYERS`, such as ``"csv": crime.crime_rows_from_csv``.
+
+The entry points of the layers, the ``*_from_file`` functions, are defined here and handed on by
+:mod:`equity.io`: each reads the file with :func:`read_layer` (crime with :func:`open_layer`, to filter the rows
+as they are read), then hands what was read to its layer's module for what that checks or sums up. The reader
+modules import nothing of this registry:
+
+========================================== ===================================================================
+entry point                                what it does
+========================================== ===================================================================
+:func:`cameras_from_file`                  :func:`read_layer`, then :func:`~equity.io.cameras.check_cameras`
+:func:`crime_from_file`                    :func:`open_layer`, the filters of
+                                           :func:`~equity.io.crime.crime_selection` applied as the rows are
+                                           read, then :func:`~equity.io.crime.crime_from_rows`
+:func:`units_from_file`                    :func:`read_layer`
+:func:`population_layer_from_file`         :func:`read_layer`
+:func:`buildings_from_file`                :func:`read_layer`, then :func:`~equity.io.buildings.check_buildings`
+:func:`streets_from_file`                  :func:`read_layer`, then :func:`~equity.io.streets.check_streets`
+:func:`land_from_file`                     :func:`read_layer`
+========================================== ===================================================================
 
 ========== ================================================================================================
 layer      formats
@@ -45,6 +62,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +71,7 @@ from equity.io import buildings, cameras, crime, landuse, streets, units
 from equity.io._common import OSM_FORMATS, ReadResult, SourceFile, open_source
 
 #: A reader: the open file, then the layer's options, to what was read (a ReadResult; for crime, the rows that
-#: :func:`equity.io.crime.crime_from_file` sums up).
+#: :func:`crime_from_file` sums up).
 Reader = Callable[..., Any]
 
 #: How a format is named in the sentence that refuses a file of it.
@@ -82,7 +100,7 @@ class Layer:
     readers : Mapping
         Format (as :func:`~equity.io._common.sniff_format` names it) -> reader, called with the open
         :class:`~equity.io._common.SourceFile` and the options of :func:`read_layer` (crime's readers by
-        :func:`~equity.io.crime.crime_from_file`, with the filters to apply as the rows are read).
+        :func:`crime_from_file`, with the filters to apply as the rows are read).
     refusal : str or None
         The sentence that refuses a file of another format, with ``{path}`` and ``{fmt}``, where the layer had
         its own before the registry; None for the usual one (see :meth:`refuse`).
@@ -221,9 +239,108 @@ def read_layer(layer: str, path: str | Path, **options: Any) -> ReadResult:
         the formats the layer takes), or from the reader.
     """
     if layer == "crime":  # its readers return rows filtered as they are read, which crime_from_file sums up
-        return crime.crime_from_file(path, **options)
+        return crime_from_file(path, **options)
     with open_layer(layer, path) as (source, reader):
         result = reader(source, **options)
     if LAYERS[layer].format_in_meta:
         result.meta.setdefault("format", source.format)
     return result
+
+
+def cameras_from_file(path: str | Path) -> ReadResult:
+    """Read cameras from any supported file, telling its format from its content (not its extension), with the
+    readers of :data:`LAYERS`; checked by :func:`~equity.io.cameras.check_cameras`."""
+    return cameras.check_cameras(read_layer("cameras", path), path)
+
+
+def crime_from_file(
+    path: str | Path,
+    *,
+    categories: list[str] | None = None,
+    since: str | date | datetime | None = None,
+    until: str | date | datetime | None = None,
+    dedupe: bool = True,
+    chunksize: int = 100_000,
+) -> ReadResult:
+    """Read crime incidents as WGS84 points, filtered by category and date.
+
+    A CSV is read in chunks of ``chunksize`` rows, each parsed, checked and filtered before the next is read,
+    and only the columns the analysis uses are kept, so that a file of millions of incidents is read in
+    memory bounded by the incidents kept (a progress bar shows on a terminal).
+
+    Parameters
+    ----------
+    path
+        A CSV with longitude/latitude columns (``X``/``Y``, ``lon``/``lat``, ``longitude``/``latitude``, ...)
+        or a point layer GDAL reads.
+    categories
+        Keep only incidents whose category (case-insensitive) is one of these.
+    since, until
+        Keep only incidents dated on or after ``since`` and on or before ``until`` (whole days).
+    dedupe
+        Count an incident once when several rows share its incident number (one report, several
+        offences); the extra rows are listed in the rejected rows.
+    chunksize
+        Rows of a CSV read at a time.
+
+    Returns
+    -------
+    ReadResult
+        Data columns ``incident_id``, ``category``, ``date``, ``record`` and the point; counts ``rows_read``,
+        ``rows_without_coordinates``, ``rows_filtered_category``, ``rows_filtered_date``,
+        ``duplicate_incident_rows``.
+    """
+    with open_layer("crime", path) as (source, read_rows):
+        selection = crime.crime_selection(source.path, categories=categories, since=since, until=until, dedupe=dedupe)
+        rows = read_rows(source, selection, categories, chunksize)
+    return crime.crime_from_rows(
+        rows, selection, source.path, source.format, categories=categories, since=since, until=until
+    )
+
+
+def units_from_file(path: str | Path, *, id_column: str | None = None) -> ReadResult:
+    """Read the units of analysis: a polygon layer, each unit with a unique id.
+
+    Parameters
+    ----------
+    path
+        Any polygon layer GDAL reads (GeoJSON, GeoPackage, Shapefile, ...).
+    id_column
+        The column that identifies a unit. When None, the first of :data:`~equity.io.units.UNIT_ID_NAMES`
+        present with unique values is used, else the first text column with unique values.
+
+    Returns
+    -------
+    ReadResult
+        Data with a text column ``unit_id`` first, then the layer's own columns, in the layer's CRS.
+        Invalid polygons are repaired (``shapely.make_valid``) and counted in ``counts["repaired_geometries"]``.
+    """
+    return read_layer("units", path, id_column=id_column)
+
+
+def population_layer_from_file(path: str | Path, *, column: str | None = None) -> ReadResult:
+    """Read a polygon layer with a population count per polygon (for area-weighted interpolation).
+
+    The population column is ``column``, else the first of :data:`~equity.io.units.POPULATION_NAMES` (any
+    case). Its values must be numbers of at least 0; a missing value is an error, not a zero.
+    """
+    return read_layer("population", path, column=column)
+
+
+def buildings_from_file(path: str | Path) -> ReadResult:
+    """Read building footprints from any supported file, telling its format from its content, with the readers
+    of :data:`LAYERS`; refused by :func:`~equity.io.buildings.check_buildings` when there is none."""
+    return buildings.check_buildings(read_layer("buildings", path), path)
+
+
+def streets_from_file(path: str | Path) -> ReadResult:
+    """Read streets as lines: from an OSM file (ways tagged with a ``highway`` of
+    :data:`~equity.io.streets.STREET_HIGHWAYS`), or from a line layer (every line is a street), with the readers
+    of :data:`LAYERS`; refused by :func:`~equity.io.streets.check_streets` when there is none."""
+    return streets.check_streets(read_layer("streets", path), path)
+
+
+def land_from_file(path: str | Path) -> ReadResult:
+    """Residential and public land as polygons with columns ``kind`` (``residential`` or ``public``) and
+    ``tag`` (the OSM tag that made it so), with the readers of :data:`LAYERS`."""
+    return read_layer("land", path)

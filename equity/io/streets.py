@@ -48,12 +48,9 @@ STREET_HIGHWAYS = frozenset(
 )
 
 
-def streets_from_file(path: str | Path) -> ReadResult:
-    """Read streets as lines: from an OSM file (ways tagged with a ``highway`` of :data:`STREET_HIGHWAYS`), or
-    from a line layer (every line is a street); the readers of each format are those of :mod:`equity.io.registry`."""
-    from equity.io.registry import read_layer  # the registry imports this module
-
-    result = read_layer("streets", path)
+def check_streets(result: ReadResult, path: str | Path) -> ReadResult:
+    """The streets read from ``path`` by a reader of this module, refused when there is none (as
+    :func:`equity.io.streets_from_file` returns them)."""
     if result.data.empty:
         msg = f"{Path(path)}: no streets found (no way tagged highway=* of a public street or path, or no lines)."
         raise InputFormatError(msg)
@@ -61,7 +58,7 @@ def streets_from_file(path: str | Path) -> ReadResult:
 
 
 def streets_from_osm(source: SourceFile) -> ReadResult:
-    """The reader of :func:`streets_from_file` for an OSM file."""
+    """The reader of :func:`equity.io.streets_from_file` for an OSM file."""
     import osmium
 
     p = source.path
@@ -99,7 +96,7 @@ def streets_from_osm(source: SourceFile) -> ReadResult:
 
 
 def streets_from_vector(source: SourceFile) -> ReadResult:
-    """The reader of :func:`streets_from_file` for a line layer."""
+    """The reader of :func:`equity.io.streets_from_file` for a line layer."""
     p = source.path
     gdf = read_vector(source, "street")
     keep = gdf.geom_type.isin(["LineString", "MultiLineString"]).to_numpy()

@@ -46,30 +46,8 @@ def _polygons(gdf: gpd.GeoDataFrame, p: Path, labels: list[str], what: str) -> t
     return gdf, rejected, n_invalid
 
 
-def units_from_file(path: str | Path, *, id_column: str | None = None) -> ReadResult:
-    """Read the units of analysis: a polygon layer, each unit with a unique id.
-
-    Parameters
-    ----------
-    path
-        Any polygon layer GDAL reads (GeoJSON, GeoPackage, Shapefile, ...).
-    id_column
-        The column that identifies a unit. When None, the first of :data:`UNIT_ID_NAMES` present with
-        unique values is used, else the first text column with unique values.
-
-    Returns
-    -------
-    ReadResult
-        Data with a text column ``unit_id`` first, then the layer's own columns, in the layer's CRS.
-        Invalid polygons are repaired (``shapely.make_valid``) and counted in ``counts["repaired_geometries"]``.
-    """
-    from equity.io.registry import read_layer  # the registry imports this module
-
-    return read_layer("units", path, id_column=id_column)
-
-
 def units_from_layer(source: SourceFile, *, id_column: str | None = None) -> ReadResult:
-    """The reader of :func:`units_from_file` for a polygon layer."""
+    """The reader of :func:`equity.io.units_from_file` for a polygon layer."""
     p = source.path
     gdf = read_vector(source, "unit")
     columns = [c for c in gdf.columns if c != gdf.geometry.name]
@@ -110,19 +88,8 @@ def _guess_id_column(gdf: gpd.GeoDataFrame, columns: list[str]) -> str | None:
     return None
 
 
-def population_layer_from_file(path: str | Path, *, column: str | None = None) -> ReadResult:
-    """Read a polygon layer with a population count per polygon (for area-weighted interpolation).
-
-    The population column is ``column``, else the first of :data:`POPULATION_NAMES` (any case). Its values
-    must be numbers of at least 0; a missing value is an error, not a zero.
-    """
-    from equity.io.registry import read_layer  # the registry imports this module
-
-    return read_layer("population", path, column=column)
-
-
 def population_from_layer(source: SourceFile, *, column: str | None = None) -> ReadResult:
-    """The reader of :func:`population_layer_from_file` for a polygon layer."""
+    """The reader of :func:`equity.io.population_layer_from_file` for a polygon layer."""
     p = source.path
     gdf = read_vector(source, "population")
     columns = [c for c in gdf.columns if c != gdf.geometry.name]
