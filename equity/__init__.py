@@ -1,6 +1,6 @@
 """equity: who do a city's surveillance cameras watch, and who do they protect?
 
-The public face of the package: the modules below, each one concept (see DESIGN.md).
+The public face of the package: the modules below, each one concept (see docs/architecture.md).
 """
 
 from importlib.metadata import PackageNotFoundError, version

@@ -1,7 +1,7 @@
 """OSM camera tags to a table of camera views, and the field-of-view geometry of each view.
 
 The camera model follows the OSM wiki's ``man_made=surveillance`` tags; every rule below is one row of the
-camera model table in DESIGN.md. A tag that cannot be read is never guessed: it is recorded in the view's
+camera model of docs/camera-model.md. A tag that cannot be read is never guessed: it is recorded in the view's
 ``issues`` column with its raw value, and the documented default of :class:`equity.settings.Settings` is
 used (and counted) instead.
 """
@@ -274,7 +274,7 @@ def _short(value: str, limit: int = 80) -> str:
 
 
 def views_from_tags(camera_id: str, tags: Mapping[str, object], settings: Settings) -> list[dict[str, object]]:
-    """Normalise the tags of one camera into one record per view (see DESIGN.md, "The camera model").
+    """Normalise the tags of one camera into one record per view (see docs/camera-model.md).
 
     Rules, in order: kind from ``surveillance:type`` (``ANPR`` is ALPR; default ``camera``); ownership from
     ``surveillance`` (missing: ``unknown``); camera type from ``camera:type`` (``revolving=yes`` without a

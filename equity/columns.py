@@ -346,7 +346,8 @@ CAMERAS: tuple[Column, ...] = (
         "Observer",
         "",
         "text",
-        "Where the viewshed was computed from: ok, moved off a building (a camera on a wall), or inside a building.",
+        "Where the viewshed was computed from: ok; moved off a building (a wall camera whose point fell in its "
+        "footprint); inside a building (not computed); outside surface; no ground height; or not in coverage.",
     ),
     _c(
         "homes_in_view",

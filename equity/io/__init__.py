@@ -1,5 +1,7 @@
-"""All reading and writing of equity: the only package (with maps and report) that touches the disk or
-the network.
+"""All reading and writing of equity: the only package that touches the disk or the network. The readers'
+entry points (:mod:`equity.io.registry`), the DEM (:mod:`equity.io.dem`), the writers of the outputs
+(:mod:`equity.io.outputs`, which also writes the map and the report that :mod:`equity.presentation` builds),
+the map's assets and the live download from OpenStreetMap.
 """
 
 from equity.io._common import ReadResult
