@@ -1,4 +1,9 @@
-"""A Quito-like study: a few cameras in a valley city, large zones over a mountain district, an SRTM-like DEM.
+"""Load once, analyse many: a study with its sensitivity runs against the same study without them.
+
+Two studies: the San Francisco demo (``--study sf``: 343 cameras, 41 neighbourhoods, 30,000 incidents, no
+surface model) and a Quito-like study (``--study quito``, the default).
+
+A Quito-like study: a few cameras in a valley city, large zones over a mountain district, an SRTM-like DEM.
 
 The real case behind it: Quito's metropolitan zones (about 4,200 km² of the Andes) with 25 OSM cameras and
 two SRTM tiles, where the terrain of the zones (mean elevation and slope on a 10 m grid) cost far more than
@@ -8,11 +13,11 @@ SRTM's nodata value -32768, like an SRTM tile) with a volcano to the west of a n
 over 44 km by 61 km, 25 cameras with tagged directions in the valley, 2,000 incidents near them, and each
 zone's population as a column of the zone layer.
 
-Run it as ``python benchmarks/quito_like.py [--rounds N] [--key NAME]``: after one run that is not recorded (it
-fills numba's cache of compiled kernels), it times ``equity analyze`` on the study with and without the
-sensitivity runs (whole processes, outputs written, the two alternated, medians of the rounds) and their peak
-memory (the process's maximum resident set), and records them under ``NAME`` in
-``benchmarks/results/load_once.json``.
+Run it as ``python benchmarks/load_once.py [--study quito|sf] [--rounds N] [--key NAME]``: after one run that is
+not recorded (it fills numba's cache of compiled kernels), it times the study's command (``equity analyze``, or
+``equity demo``) with and without the sensitivity runs (whole processes, outputs written, the two alternated,
+medians of the rounds) and their peak memory (the process's maximum resident set), and records them under
+``NAME`` in ``benchmarks/results/load_once.json``. The ratio of the medians is the cost of the sensitivity runs.
 """
 
 from __future__ import annotations
@@ -161,6 +166,21 @@ def command(files: dict[str, Path], out: Path, sensitivity: bool) -> list[str]:
     ]
 
 
+def sf_command(out: Path, sensitivity: bool) -> list[str]:
+    """The ``equity demo`` command (the San Francisco demo)."""
+    return [
+        str(Path(sys.executable).with_name("equity")),
+        "-q",
+        "demo",
+        "--out",
+        str(out),
+        "--force",
+        "--map-assets",
+        "cdn",
+        "--sensitivity" if sensitivity else "--no-sensitivity",
+    ]
+
+
 def timed(cmd: list[str]) -> tuple[float, float]:
     """Wall time (s) and peak resident memory (GB) of one run of ``cmd`` as its own process."""
     t0 = time.perf_counter()
@@ -174,21 +194,31 @@ def timed(cmd: list[str]) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--study", choices=["quito", "sf"], default="quito")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--key", default="current")
     parser.add_argument("--folder", type=Path, help="Where to write the city (a temporary folder by default).")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        folder = args.folder or Path(tmp) / "city"
-        files = make_city(folder)
+        out = Path(tmp) / "out"
+        if args.study == "quito":
+            files = make_city(args.folder or Path(tmp) / "city")
+
+            def cmd(sensitivity: bool) -> list[str]:
+                return command(files, out, sensitivity)
+        else:
+
+            def cmd(sensitivity: bool) -> list[str]:
+                return sf_command(out, sensitivity)
+
         # one run first, not recorded: it compiles the viewshed kernels into numba's cache
-        timed(command(files, Path(tmp) / "out", False))
+        timed(cmd(False))
         runs: dict[str, list[tuple[float, float]]] = {"with sensitivity": [], "without sensitivity": []}
         for r in range(args.rounds):
             order = [True, False] if r % 2 == 0 else [False, True]
             for sens in order:
                 name = "with sensitivity" if sens else "without sensitivity"
-                runs[name].append(timed(command(files, Path(tmp) / "out", sens)))
+                runs[name].append(timed(cmd(sens)))
                 print(name, f"{runs[name][-1][0]:.1f} s", f"{runs[name][-1][1]:.2f} GB", flush=True)
     record = {
         name: {
@@ -205,7 +235,7 @@ def main() -> None:
     record["machine"] = f"{platform.machine()}, {__import__('os').cpu_count()} cores"
     record["date"] = time.strftime("%Y-%m-%d")
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    results.setdefault("quito_like", {})[args.key] = record
+    results.setdefault("quito_like" if args.study == "quito" else "sf_demo", {})[args.key] = record
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(record, indent=2))
 
