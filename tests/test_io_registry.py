@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import sys
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from equity._errors import InputFormatError
 from equity.io import _common
 from equity.io._common import OSM_FORMATS, sniff_format
 from equity.io.registry import FORMAT_NAMES, LAYERS, read_layer
+from tests.file_opens import Opens
 
 READERS = Path(__file__).parent / "data" / "readers"
 SF = Path(__file__).parents[1] / "data" / "sf"
@@ -114,24 +114,6 @@ OPEN_ONCE = [
     ("streets", READERS / "cameras.osm"),
     ("land", READERS / "cameras.osm"),
 ]
-
-
-class Opens:
-    """Counts the opens of the files of one folder with inotify. Reads are watched as well as opens and closes:
-    the kernel merges an event into the one before it when they are the same, so that a second open made while
-    the first is still open would be missed without the reads in between."""
-
-    def __init__(self, folder: Path) -> None:
-        inotify_simple = pytest.importorskip("inotify_simple")
-        flags = inotify_simple.flags
-        self._ino = inotify_simple.INotify()
-        self._ino.add_watch(str(folder), flags.OPEN | flags.ACCESS | flags.CLOSE_NOWRITE)
-        self._open = flags.OPEN
-
-    def read(self) -> Counter:
-        """The opens counted since the watch began, by file name; the watch ends."""
-        with self._ino:
-            return Counter(e.name for e in self._ino.read(timeout=100) if e.mask & self._open)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="inotify is Linux's")

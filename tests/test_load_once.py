@@ -11,6 +11,7 @@ import collections
 import dataclasses
 import json
 import shutil
+import sys
 
 import numpy as np
 import pytest
@@ -22,27 +23,11 @@ from equity.demo import demo_data_dir, demo_study
 from equity.sensitivity import with_sensitivity
 from equity.settings import Settings
 from equity.study import Study
-
-inotify_simple = pytest.importorskip("inotify_simple")
+from tests.file_opens import Opens
 
 LON0, LAT0 = 24.94, 60.17
 
-
-class Opens:
-    """Counts the opens of the files of one folder. The kernel merges an event into the one before it when the
-    two are the same and not yet read, so reads and closes are watched too: an open that follows another,
-    even while the first is still open, is counted once the file has been read in between."""
-
-    def __init__(self, folder):
-        flags = inotify_simple.flags
-        self._ino = inotify_simple.INotify()
-        self._ino.add_watch(str(folder), flags.OPEN | flags.ACCESS | flags.CLOSE_NOWRITE | flags.CLOSE_WRITE)
-        self._open = flags.OPEN
-
-    def read(self) -> collections.Counter:
-        events = self._ino.read(timeout=200)
-        self._ino.close()
-        return collections.Counter(e.name for e in events if e.mask & self._open)
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="inotify is Linux's")
 
 
 @pytest.fixture
