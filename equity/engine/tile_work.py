@@ -53,6 +53,7 @@ class TileTask:
     streets: gpd.GeoSeries | None = None
     public_known: bool = True
     groups: bool = False
+    part: int = 0
 
 
 @dataclass
@@ -68,6 +69,7 @@ class TileResult:
     core_shape: tuple[int, int]
     missing_cells: int
     reached_cells: int = 0
+    part: int = 0
     homes_views: pd.DataFrame | None = None
     homes_seen: pd.Series | None = None
     group_cells: pd.DataFrame | None = None
@@ -238,6 +240,7 @@ def run_tile(task: TileTask) -> TileResult:
     polygons = swept.polygons.to_numpy()[mine_at] if swept.polygons is not None else None
     result = TileResult(
         index=tile.index,
+        part=task.part,
         views=own_views,
         polygons=pd.Series(polygons, index=views.index[owned], dtype=object),
         covered=covered,
@@ -277,6 +280,7 @@ def _nothing_seen(task: TileTask, shape: tuple[int, int]) -> TileResult:
     none = pd.Index([], dtype=task.views.index.dtype)
     return TileResult(
         index=task.tile.index,
+        part=task.part,
         views=pd.DataFrame({"visible_cells": pd.Series([], dtype="int64"), "observer_status": []}, index=none),
         polygons=pd.Series([], index=none, dtype=object),
         covered=pd.Series([], dtype="int64"),

@@ -94,6 +94,9 @@ class TiledResult:
     group_cells: pd.DataFrame | None = None
 
 
+#: Most views of one tile grouped by their reach (:func:`_work_windows`); more share one window.
+MAX_GROUPED = 4096
+
 #: Columns of a view that a tile's work reads.
 VIEW_COLUMNS = ("in_coverage", "fov_deg", "range_m", "direction_deg", "tilt_deg", "height_m", "mount")
 
@@ -163,38 +166,43 @@ def run_tiles(
                 & (cols < c1 + reach + 2)
             )
             sel = np.flatnonzero(near)
-            tile = _reach_window(tile, rows[sel], cols[sel], views_range[sel], cell)
-            part = view_data.iloc[sel].copy()
-            part["owned"] = owner[sel] == tile.index
-            part["row"] = rows[sel] - tile.window[0]
-            part["col"] = cols[sel] - tile.window[2]
-            transform = tile.window_transform(grid)
-            task = TileTask(
-                tile=tile,
-                transform=transform,
-                crs=crs,
-                settings=settings,
-                views=part,
-                units=layers.units_in(_box(grid, _core_part(tile))),
-                buildings=layers.buildings_in(_box(grid, tile.window)),
-                dem=dem,
-                dem_fill=dem_fill,
-                polygons=polygons,
-                groups=groups is not None,
-            )
-            if homes is not None:
-                # a street counts as public space out to its half width: take the streets that near the window
-                window = _box(grid, tile.window).buffer(settings.homes_street_half_width_m + cell, join_style="mitre")
-                task.homes = layers.homes_in(window)
-                task.residential = _subset(homes.residential, window)
-                task.public = _subset(homes.public, window)
-                task.streets = _subset(homes.streets, window)
-                task.public_known = homes.public_known
-            yield task
+            for part_index, (window, members) in enumerate(
+                _work_windows(tile, rows[sel], cols[sel], views_range[sel], cell)
+            ):
+                yield _task(Tile(tile.index, tile.core, window), part_index, sel[members])
 
-    results: dict[int, TileResult] = {}
+    def _task(tile: Tile, part_index: int, sel: np.ndarray) -> TileTask:
+        part = view_data.iloc[sel].copy()
+        part["owned"] = owner[sel] == tile.index
+        part["row"] = rows[sel] - tile.window[0]
+        part["col"] = cols[sel] - tile.window[2]
+        task = TileTask(
+            tile=tile,
+            transform=tile.window_transform(grid),
+            crs=crs,
+            settings=settings,
+            views=part,
+            units=layers.units_in(_box(grid, _core_part(tile))),
+            buildings=layers.buildings_in(_box(grid, tile.window)),
+            dem=dem,
+            dem_fill=dem_fill,
+            polygons=polygons,
+            groups=groups is not None,
+            part=part_index,
+        )
+        if homes is not None:
+            # a street counts as public space out to its half width: take the streets that near the window
+            window = _box(grid, tile.window).buffer(settings.homes_street_half_width_m + cell, join_style="mitre")
+            task.homes = layers.homes_in(window)
+            task.residential = _subset(homes.residential, window)
+            task.public = _subset(homes.public, window)
+            task.streets = _subset(homes.streets, window)
+            task.public_known = homes.public_known
+        return task
+
+    results: dict[int, list[TileResult]] = {}
     for _, result in engine.map(run_tile, tasks()):
-        results[result.index] = result
+        results.setdefault(result.index, []).append(result)
     visible = pd.Series(0, index=views.index, dtype="int64")
     polys = pd.Series(None, index=views.index, dtype=object)
     covered = pd.Series(0, index=np.arange(len(units)), dtype="int64")
@@ -204,21 +212,24 @@ def run_tiles(
     group_parts = []
     homes_views = _empty_home_views(views.index) if homes is not None else None
     homes_seen = pd.Series(0, index=homes.homes.index, dtype="int64") if homes is not None else None
-    for tile in tiles:  # in the tiles' order, whatever order they finished in
-        result = results[tile.index]
-        visible.loc[result.views.index] = result.views["visible_cells"].to_numpy()
-        status.loc[result.views.index] = result.views["observer_status"].to_numpy()
-        polys.loc[result.polygons.index] = result.polygons.to_numpy()
-        covered = covered.add(result.covered, fill_value=0).astype("int64")
-        mosaic_tiles[tile.index] = (tile, result.seen_bits, result.core_shape)
-        missing += result.missing_cells
-        reached += result.reached_cells
-        if result.group_cells is not None:
-            group_parts.append(result.group_cells)
-        if homes_views is not None and result.homes_views is not None:
-            for col in homes_views.columns:
-                homes_views.loc[result.homes_views.index, col] = result.homes_views[col].to_numpy()
-            homes_seen = homes_seen.add(result.homes_seen, fill_value=0).astype("int64")
+    for tile in tiles:  # in the tiles' order, whatever order they finished in, each tile's parts in order
+        parts = sorted(results[tile.index], key=lambda r: r.part)
+        seen_bits = parts[0].seen_bits
+        for result in parts:
+            visible.loc[result.views.index] = result.views["visible_cells"].to_numpy()
+            status.loc[result.views.index] = result.views["observer_status"].to_numpy()
+            polys.loc[result.polygons.index] = result.polygons.to_numpy()
+            covered = covered.add(result.covered, fill_value=0).astype("int64")
+            seen_bits = np.bitwise_or(seen_bits, result.seen_bits)  # the parts' cells are apart: no cell twice
+            missing += result.missing_cells
+            reached += result.reached_cells
+            if result.group_cells is not None:
+                group_parts.append(result.group_cells)
+            if homes_views is not None and result.homes_views is not None:
+                for col in homes_views.columns:
+                    homes_views.loc[result.homes_views.index, col] = result.homes_views[col].to_numpy()
+                homes_seen = homes_seen.add(result.homes_seen, fill_value=0).astype("int64")
+        mosaic_tiles[tile.index] = (tile, seen_bits, parts[0].core_shape)
     return TiledResult(
         visible_cells=visible,
         status=status,
@@ -235,32 +246,60 @@ def run_tiles(
     )
 
 
-def _reach_window(tile: Tile, rows: np.ndarray, cols: np.ndarray, ranges: np.ndarray, cell: float) -> Tile:
-    r"""The tile with its window cut down to what its views can reach: the bounding box, within the tile's
-    window, of the squares
+def _work_windows(
+    tile: Tile, rows: np.ndarray, cols: np.ndarray, ranges: np.ndarray, cell: float
+) -> list[tuple[tuple[int, int, int, int], np.ndarray]]:
+    r"""The parts of a tile's work: groups of its views, each with the window it needs, the windows apart.
+
+    A view's work stays in the square of cells around its camera
 
     .. math:: [r_v - k_v, r_v + k_v] \times [c_v - k_v, c_v + k_v]
 
-    around each view's cell (:func:`equity.engine.plan.reach_cells`), empty when no view is near. No view sees
-    a cell outside it and the kernel reads no cell outside it (:mod:`equity.visibility.viewshed`), so the
-    tile's results are those of its whole window, for the work of the views' reach rather than of the tile's
-    area: a few cameras in a large tile build a small surface.
+    (:func:`equity.engine.plan.reach_cells`): no view sees a cell outside it and the kernel reads no cell
+    outside it (:mod:`equity.visibility.viewshed`). Views whose squares (clipped to the tile's window) overlap
+    are grouped, and groups whose bounding boxes overlap are merged, until the boxes are apart. Each group is
+    worked on in its box: a cell of the tile's core lies in at most one box, so the groups' counts add up to
+    the tile's, exactly, for the work of the cameras' reach rather than of the tile's area (a few cameras in a
+    large tile build a few small surfaces). Returns ``(window, members)`` pairs, the window as global grid rows
+    and columns ``(r0, r1, c0, c1)``, ordered by window; one empty window when no view is near. Over
+    :data:`MAX_GROUPED` views, one box holds them all.
     """
     if not len(rows):
         r0, _, c0, _ = tile.core
-        return Tile(tile.index, tile.core, (r0, r0, c0, c0))
+        return [((r0, r0, c0, c0), np.zeros(0, np.int64))]
     k = reach_cells(ranges, cell)
     w0, w1, w2, w3 = tile.window
-    window = (
-        max(w0, int((rows - k).min())),
-        min(w1, int((rows + k).max()) + 1),
-        max(w2, int((cols - k).min())),
-        min(w3, int((cols + k).max()) + 1),
-    )
-    if window[1] <= window[0] or window[3] <= window[2]:
-        r0, _, c0, _ = tile.core
-        window = (r0, r0, c0, c0)
-    return Tile(tile.index, tile.core, window)
+    top, bottom = np.maximum(w0, rows - k), np.minimum(w1, rows + k + 1)
+    boxes = np.stack([top, bottom, np.maximum(w2, cols - k), np.minimum(w3, cols + k + 1)], axis=1)
+    group = np.zeros(len(rows), np.int64)
+    if len(rows) <= MAX_GROUPED:
+        from scipy.sparse import csr_matrix
+        from scipy.sparse.csgraph import connected_components
+
+        group = np.arange(len(rows))
+        while True:
+            overlap = (
+                (boxes[:, None, 0] < boxes[None, :, 1])
+                & (boxes[None, :, 0] < boxes[:, None, 1])
+                & (boxes[:, None, 2] < boxes[None, :, 3])
+                & (boxes[None, :, 2] < boxes[:, None, 3])
+            )
+            n, label = connected_components(csr_matrix(overlap), directed=False)
+            if n == len(boxes):
+                break
+            merged = np.empty((n, 4), np.int64)
+            merged[:, [0, 2]] = np.iinfo(np.int64).max
+            merged[:, [1, 3]] = np.iinfo(np.int64).min
+            np.minimum.at(merged[:, 0], label, boxes[:, 0])
+            np.maximum.at(merged[:, 1], label, boxes[:, 1])
+            np.minimum.at(merged[:, 2], label, boxes[:, 2])
+            np.maximum.at(merged[:, 3], label, boxes[:, 3])
+            group = label[group]
+            boxes = merged
+    else:
+        boxes = np.array([[boxes[:, 0].min(), boxes[:, 1].max(), boxes[:, 2].min(), boxes[:, 3].max()]])
+    order = np.lexsort((boxes[:, 2], boxes[:, 0]))
+    return [(tuple(int(v) for v in boxes[g]), np.flatnonzero(group == g)) for g in order]
 
 
 def _core_part(tile: Tile) -> tuple[int, int, int, int]:
