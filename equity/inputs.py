@@ -75,7 +75,7 @@ class Inputs:
     cameras : geopandas.GeoDataFrame
         The cameras as read (``camera_id``, ``tags``), projected.
     camera_meta : dict
-        Facts about the camera source (its extent, OSM timestamp, format).
+        Facts about the camera source (its format, OSM timestamp).
     crime : geopandas.GeoDataFrame or None
         The incident points, projected.
     crime_unit : pandas.Series or None

@@ -9,7 +9,6 @@ loaded inputs. The study never opens a file itself; writing the outputs is
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,8 +20,6 @@ from equity.result import StudyResult
 from equity.settings import Settings
 
 __all__ = ["Study", "StudyResult"]
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
