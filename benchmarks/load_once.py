@@ -135,28 +135,12 @@ def make_city(folder: Path, seed: int = 7) -> dict[str, Path]:
     return {"dem": dem_path, "units": zones_path, "cameras": cameras_path, "crime": crime_path}
 
 
-def command(files: dict[str, Path], out: Path, sensitivity: bool) -> list[str]:
-    """The ``equity analyze`` command of the Quito-like study."""
+def equity_command(args: list[str], out: Path, sensitivity: bool) -> list[str]:
+    """An ``equity`` command writing to ``out``, quiet, with the map linking Leaflet (no download)."""
     return [
         str(Path(sys.executable).with_name("equity")),
         "-q",
-        "analyze",
-        "--cameras",
-        str(files["cameras"]),
-        "--units",
-        str(files["units"]),
-        "--unit-id",
-        "zona",
-        "--crime",
-        str(files["crime"]),
-        "--population",
-        "poblacion",
-        "--dem",
-        str(files["dem"]),
-        "--dem-fill",
-        "flat",
-        "--name",
-        "Quito-like",
+        *args,
         "--out",
         str(out),
         "--force",
@@ -164,21 +148,18 @@ def command(files: dict[str, Path], out: Path, sensitivity: bool) -> list[str]:
         "cdn",
         "--sensitivity" if sensitivity else "--no-sensitivity",
     ]
+
+
+def command(files: dict[str, Path], out: Path, sensitivity: bool) -> list[str]:
+    """The ``equity analyze`` command of the Quito-like study."""
+    args = ["analyze", "--cameras", str(files["cameras"]), "--units", str(files["units"]), "--unit-id", "zona"]
+    args += ["--crime", str(files["crime"]), "--population", "poblacion", "--dem", str(files["dem"])]
+    return equity_command([*args, "--dem-fill", "flat", "--name", "Quito-like"], out, sensitivity)
 
 
 def sf_command(out: Path, sensitivity: bool) -> list[str]:
     """The ``equity demo`` command (the San Francisco demo)."""
-    return [
-        str(Path(sys.executable).with_name("equity")),
-        "-q",
-        "demo",
-        "--out",
-        str(out),
-        "--force",
-        "--map-assets",
-        "cdn",
-        "--sensitivity" if sensitivity else "--no-sensitivity",
-    ]
+    return equity_command(["demo"], out, sensitivity)
 
 
 def timed(cmd: list[str]) -> tuple[float, float]:
