@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from folium.plugins import HeatMap
+from jinja2 import Template
 
 from equity.columns import column
 from equity.io.assets import LEAFLET_VERSION, MapAssets
@@ -42,6 +43,21 @@ if TYPE_CHECKING:
 SIMPLIFY_M = 0.5
 LEAFLET_JS = f"https://cdn.jsdelivr.net/npm/leaflet@{LEAFLET_VERSION}/dist/leaflet.js"
 LEAFLET_CSS = f"https://cdn.jsdelivr.net/npm/leaflet@{LEAFLET_VERSION}/dist/leaflet.css"
+
+
+class Markup(folium.Element):
+    """HTML that equity wrote (every user's or file's text in it escaped) added to the page as it is.
+
+    folium's own ``Element(html)`` takes its argument as the source of a Jinja template and renders it, so that
+    ``{{ ... }}`` in a study's name or a unit's name would run as template code. Here the markup is the value of
+    a fixed template's variable: Jinja writes a variable's value out and never evaluates it.
+    """
+
+    _template = Template("{{ this.markup }}")
+
+    def __init__(self, markup: str) -> None:
+        super().__init__()
+        self.markup = markup
 
 
 def build_map(result: StudyResult, *, title: str = "Camera coverage and crime") -> folium.Map:
@@ -76,7 +92,7 @@ def build_map(result: StudyResult, *, title: str = "Camera coverage and crime") 
         style_columns={"fillColor": "colour", "color": "outline", "weight": "weight"},
         tooltip={name: column(name).label for name in UNIT_TOOLTIP},
     ).add_to(m)
-    m.get_root().html.add_child(folium.Element(_legend(span, result)))
+    m.get_root().html.add_child(Markup(_legend(span, result)))
 
     if result.crime is not None and len(result.crime):
         pts = to_wgs84(result.crime).geometry
@@ -143,9 +159,9 @@ def build_map(result: StudyResult, *, title: str = "Camera coverage and crime") 
             "<div style='position:fixed;top:10px;left:60px;z-index:1000;background:#7f0000;color:#fff;"
             f"padding:6px 10px;font:bold 13px sans-serif;max-width:60%'>{esc(PERSONAL_DATA_NOTE)}</div>"
         )
-        m.get_root().html.add_child(folium.Element(banner))
+        m.get_root().html.add_child(Markup(banner))
     folium.LayerControl(collapsed=False).add_to(m)
-    m.get_root().header.add_child(folium.Element(f"<title>{esc(title)}</title>"))
+    m.get_root().header.add_child(Markup(f"<title>{esc(title)}</title>"))
     _stable_ids(m)
     return m
 
