@@ -204,6 +204,8 @@ def load(study: Any) -> Inputs:
     units = to_metric(unit_read.data, crs)
     ledger.count("units", len(units))
     ledger.count("unit_geometries_repaired", unit_read.counts.get("repaired_geometries", 0))
+    if unit_read.counts.get("unit_ids_with_control_characters"):
+        ledger.count("unit_ids_with_control_characters", unit_read.counts["unit_ids_with_control_characters"])
 
     ledger = ledgers["cameras"] = Ledger()
     cam_read = cameras_from_file(study.cameras)

@@ -39,3 +39,49 @@ def test_a_name_with_template_syntax_is_written_as_text(tmp_path, name):
     assert str(Path.cwd()) not in page
     assert "looploop" not in page
     assert escaped in (out / "report.html").read_text()
+
+
+def test_text_that_a_spreadsheet_would_run_and_terminal_escapes_are_neutralised(tmp_path):
+    """Unit names and tag values that begin like a formula reach every CSV with a leading apostrophe (the
+    GeoPackage keeps them raw); a unit name with a terminal escape reaches no output and no terminal with it;
+    a unit layer that has a ``unit_id`` column of its own besides the id column chosen is read."""
+    import json
+
+    import pandas as pd
+    import pyogrio
+
+    units = json.loads((READERS / "units.geojson").read_text())
+    names = ["@SUM(1+1)", "Bad\x1b]0;pwned\x07 unit", "-2+3"]
+    for feature, name in zip(units["features"], names, strict=False):
+        feature["properties"]["name"] = name
+        feature["properties"]["unit_id"] = 7  # the same for all: not the id column
+    (tmp_path / "units.geojson").write_text(json.dumps(units))
+    cameras = (READERS / "cameras.csv").read_text().splitlines()
+    header = cameras[0].split(",")
+    rows = [line.split(",") for line in cameras[1:]]
+    for row in rows:
+        row[header.index("operator")] = "=cmd|' /C calc'!A0"
+    (tmp_path / "cameras.csv").write_text("\n".join([",".join(header)] + [",".join(r) for r in rows]) + "\n")
+    out = tmp_path / "out"
+    inputs = ["--cameras", str(tmp_path / "cameras.csv"), "--units", str(tmp_path / "units.geojson")]
+    run = subprocess.run(
+        [EQUITY, "analyze", *inputs, "--unit-id", "name", "--out", str(out), "--map-assets", "cdn", "--no-sensitivity"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "\x1b" not in run.stdout + run.stderr
+    for name in ("units.csv", "cameras.csv", "operators.csv", "operators_by_unit.csv", "rejected.csv"):
+        text = (out / name).read_text()
+        assert "\x1b" not in text
+        table = pd.read_csv(out / name, dtype=str, keep_default_na=False)
+        for col in table.columns:
+            text_cells = table[col][pd.to_numeric(table[col], errors="coerce").isna()]  # numbers are numbers
+            assert not text_cells.str.startswith(("=", "+", "-", "@")).any(), (name, col)
+    unit_ids = pd.read_csv(out / "units.csv", dtype=str)["unit_id"].tolist()
+    assert unit_ids[:3] == ["'@SUM(1+1)", "Bad ]0;pwned unit", "'-2+3"]
+    assert "'=cmd|' /C calc'!A0" in pd.read_csv(out / "operators.csv", dtype=str)["operator"].tolist()
+    raw = pyogrio.read_dataframe(out / "units.gpkg")
+    assert raw["unit_id"].tolist()[:3] == ["@SUM(1+1)", "Bad ]0;pwned unit", "-2+3"]

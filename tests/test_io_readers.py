@@ -639,7 +639,7 @@ def test_units_id_column_guessed(readers):
     assert data.columns[0] == "unit_id"
     assert data["unit_id"].tolist() == ["West", "Centre", "East", "North Hill"]
     assert result.meta == {"id_column": "name"}
-    assert result.counts == {"repaired_geometries": 0}
+    assert result.counts == {"repaired_geometries": 0, "unit_ids_with_control_characters": 0}
     assert data.crs.to_epsg() == 4326
     assert data["Robbery"].tolist() == [1, 1, 1, 2]
     assert data["Drugs"].tolist() == [2, 0, 1, 2]
@@ -697,7 +697,7 @@ def test_units_without_crs(readers):
 
 def test_units_bowtie_polygon_repaired_and_counted(readers):
     result = units_from_file(readers / "units_bowtie.geojson")
-    assert result.counts == {"repaired_geometries": 1}
+    assert result.counts == {"repaired_geometries": 1, "unit_ids_with_control_characters": 0}
     assert result.data.geometry.is_valid.all()
     east = result.data.set_index("unit_id").geometry["East"]
     assert east.geom_type == "MultiPolygon"

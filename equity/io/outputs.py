@@ -215,6 +215,37 @@ def _round_floats(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+#: The first characters with which a spreadsheet takes a cell for a formula (or, tab and carriage return, which
+#: some spreadsheets drop before looking at the next one).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A text cell as a spreadsheet shows it and never runs it: text that begins with ``=``, ``+``, ``-``, ``@``,
+    a tab or a carriage return gets a leading apostrophe (``'=1+1``), which a spreadsheet takes for "this is
+    text" and does not show. Numbers, and text that begins otherwise, are unchanged.
+
+    Examples
+    --------
+    >>> spreadsheet_safe("=1+1"), spreadsheet_safe("-3"), spreadsheet_safe(-3.0), spreadsheet_safe("Mission")
+    ("'=1+1", "'-3", -3.0, 'Mission')
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Write a table as CSV (UTF-8, Unix line ends, no index), every text cell made safe for spreadsheets by
+    :func:`spreadsheet_safe`; the column names too. GeoPackages keep the raw text."""
+    frame = frame.copy()
+    for col in frame.columns:
+        if frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col]):
+            frame[col] = frame[col].map(spreadsheet_safe)
+    frame.columns = [spreadsheet_safe(str(c)) for c in frame.columns]
+    frame.to_csv(path, index=False, lineterminator="\n")
+
+
 def _write_gpkg(gdf: gpd.GeoDataFrame, path: Path, layer: str, append: bool = False) -> None:
     import pyogrio
 
@@ -247,25 +278,19 @@ def write_outputs(
     try:
         writers: dict[str, Callable[[Path], None]] = {
             "units.gpkg": lambda p: _write_gpkg(units_for_output(result), p, "units"),
-            "units.csv": lambda p: (
-                units_for_output(result).drop(columns="geometry").to_csv(p, index=False, lineterminator="\n")
-            ),
+            "units.csv": lambda p: write_csv(units_for_output(result).drop(columns="geometry"), p),
             "cameras.gpkg": lambda p: (
                 _write_gpkg(cameras_for_output(result), p, "cameras"),
                 _write_gpkg(sectors_for_output(result), p, "fields_of_view", append=True)
                 if result.sectors.notna().any()
                 else None,
             ),
-            "cameras.csv": lambda p: (
-                cameras_for_output(result).drop(columns="geometry").to_csv(p, index=False, lineterminator="\n")
-            ),
+            "cameras.csv": lambda p: write_csv(cameras_for_output(result).drop(columns="geometry"), p),
             "map.html": lambda p: p.write_text(map_html, encoding="utf-8"),
             "report.html": lambda p: p.write_text(report_html, encoding="utf-8"),
-            "rejected.csv": lambda p: result.rejected.to_csv(p, index=False, lineterminator="\n"),
-            "operators.csv": lambda p: _round_floats(result.operators).to_csv(p, index=False, lineterminator="\n"),
-            "operators_by_unit.csv": lambda p: _round_floats(result.operators_by_unit).to_csv(
-                p, index=False, lineterminator="\n"
-            ),
+            "rejected.csv": lambda p: write_csv(result.rejected, p),
+            "operators.csv": lambda p: write_csv(_round_floats(result.operators), p),
+            "operators_by_unit.csv": lambda p: write_csv(_round_floats(result.operators_by_unit), p),
             **(
                 {"homes.gpkg": lambda p: _write_gpkg(homes_for_output(result), p, "homes")}
                 if result.personal_data
@@ -332,7 +357,7 @@ def write_views(views: gpd.GeoDataFrame, path: str | Path) -> Path:
         if suffix == ".csv":
             gdf.insert(len(gdf.columns) - 1, "lon", gdf.geometry.x.round(7))
             gdf.insert(len(gdf.columns) - 1, "lat", gdf.geometry.y.round(7))
-            gdf.drop(columns="geometry").to_csv(tmp, index=False, lineterminator="\n")
+            write_csv(gdf.drop(columns="geometry"), tmp)
         else:
             tmp.unlink()
             pyogrio.write_dataframe(gdf, tmp, driver="GPKG" if suffix == ".gpkg" else "GeoJSON")

@@ -11,7 +11,7 @@ import pandas as pd
 import shapely
 
 from equity._errors import InputFormatError
-from equity.io._common import ReadResult, SourceFile, read_vector, rejected_frame
+from equity.io._common import ReadResult, SourceFile, clean_text, read_vector, rejected_frame
 
 #: Column names tried, in order, when no unit id column is given.
 UNIT_ID_NAMES = ("unit_id", "id", "geoid", "geo_id", "nhood", "neighborhood", "neighbourhood", "name", "code")
@@ -67,13 +67,20 @@ def units_from_layer(source: SourceFile, *, id_column: str | None = None) -> Rea
             msg = f"{p}: unit id column {id_column!r} is empty in feature {first + 1}; every unit needs an id."
             raise InputFormatError(msg)
         ids = ids.astype(str).str.strip()
+    # control characters (terminal escapes) are never part of a name: they would reach terminals and tables
+    cleaned = ids.map(clean_text)
+    n_cleaned = int((cleaned != ids).sum())
+    ids = cleaned
     dup = ids[ids.duplicated()]
     if not dup.empty:
         msg = f"{p}: unit id column {id_column!r} is not unique: {dup.iloc[0]!r} appears more than once."
         raise InputFormatError(msg)
+    if "unit_id" in gdf.columns:  # the layer's own column of that name: its ids were taken, or another column's
+        gdf = gdf.drop(columns="unit_id")
     gdf.insert(0, "unit_id", ids.to_numpy())
     meta = {"id_column": id_column or "(row number)"}
-    return ReadResult(gdf.reset_index(drop=True), rejected_frame(rejected), {"repaired_geometries": n_repaired}, meta)
+    counts = {"repaired_geometries": n_repaired, "unit_ids_with_control_characters": n_cleaned}
+    return ReadResult(gdf.reset_index(drop=True), rejected_frame(rejected), counts, meta)
 
 
 def _guess_id_column(gdf: gpd.GeoDataFrame, columns: list[str]) -> str | None:
