@@ -85,3 +85,70 @@ def test_text_that_a_spreadsheet_would_run_and_terminal_escapes_are_neutralised(
     assert "'=cmd|' /C calc'!A0" in pd.read_csv(out / "operators.csv", dtype=str)["operator"].tolist()
     raw = pyogrio.read_dataframe(out / "units.gpkg")
     assert raw["unit_id"].tolist()[:3] == ["@SUM(1+1)", "Bad ]0;pwned unit", "-2+3"]
+
+
+def _dem_study_args(tmp_path, dem):
+    inputs = ["--cameras", str(READERS / "cameras.osm"), "--units", str(READERS / "units.geojson")]
+    return [EQUITY, "analyze", *inputs, "--dem", str(dem), "--out", str(tmp_path / "out"), "--no-sensitivity"]
+
+
+def test_a_dem_that_is_a_virtual_raster_of_another_file_is_refused(tmp_path):
+    """A GDAL VRT can read any file of the machine as elevations (a raw band): refused, one sentence, exit 2."""
+    secret = tmp_path / "elsewhere" / "secret.bin"
+    secret.parent.mkdir()
+    secret.write_bytes(bytes(range(256)) * 400)
+    dem = tmp_path / "dem" / "dem.vrt"
+    dem.parent.mkdir()
+    dem.write_text(
+        '<VRTDataset rasterXSize="200" rasterYSize="200"><SRS>EPSG:4326</SRS>'
+        "<GeoTransform>-122.43, 0.0001, 0, 37.72, 0, -0.0001</GeoTransform>"
+        '<VRTRasterBand dataType="Byte" band="1" subClass="VRTRawRasterBand">'
+        f'<SourceFilename relativetoVRT="0">{secret}</SourceFilename><ImageOffset>0</ImageOffset>'
+        "<PixelOffset>1</PixelOffset><LineOffset>200</LineOffset></VRTRasterBand></VRTDataset>"
+    )
+    run = subprocess.run(_dem_study_args(tmp_path, dem), capture_output=True, text=True, check=False, timeout=300)
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.strip().splitlines() == [
+        f"equity: error: {dem}: a VRT raster reads its cells from other files or from the network, which equity "
+        "does not do; give the DEM as a raster file that holds its own cells (a GeoTIFF, made for example with "
+        "gdal_translate)."
+    ]
+    assert not (tmp_path / "out" / "units.csv").exists()
+
+
+def test_a_dem_that_reads_from_the_network_makes_no_request(tmp_path):
+    """A VRT whose source is a URL (GDAL's /vsicurl/): no request reaches the server, and the DEM is refused."""
+    import http.server
+    import threading
+
+    requests = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            requests.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+        do_HEAD = do_GET  # noqa: N815 (the name http.server calls)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        dem = tmp_path / "dem.vrt"
+        url = f"/vsicurl/http://127.0.0.1:{server.server_address[1]}/dem.tif"
+        dem.write_text(
+            '<VRTDataset rasterXSize="200" rasterYSize="200"><SRS>EPSG:4326</SRS>'
+            "<GeoTransform>-122.43, 0.0001, 0, 37.72, 0, -0.0001</GeoTransform>"
+            f'<VRTRasterBand dataType="Float32" band="1"><SimpleSource><SourceFilename relativeToVRT="0">{url}'
+            "</SourceFilename><SourceBand>1</SourceBand></SimpleSource></VRTRasterBand></VRTDataset>"
+        )
+        run = subprocess.run(_dem_study_args(tmp_path, dem), capture_output=True, text=True, check=False, timeout=300)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert run.returncode == 2, run.stderr
+    assert "reads its cells from other files or from the network" in run.stderr
+    assert requests == []

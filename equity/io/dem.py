@@ -74,6 +74,38 @@ _BLOCKS: OrderedDict[tuple, np.ndarray] = OrderedDict()
 _LOCK = threading.Lock()
 
 
+#: GDAL's settings while a DEM is opened: no file is fetched over the network (GDAL's curl-based virtual file
+#: systems, /vsicurl/ and those built on it, take only files of the extensions listed, and this lists none).
+NO_NETWORK = {"CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".equity-reads-no-network-files"}
+
+#: GDAL's drivers for rasters that are made of other files or of a network service: a DEM of theirs is refused.
+REFUSED_DRIVERS = frozenset(
+    {"VRT", "DERIVED", "GTI", "WMS", "WMTS", "WCS", "HTTP", "PLMOSAIC", "EEDAI", "DAAS", "STACTA", "STACIT", "ESRIC"}
+)
+
+
+def _refusal(path: Path, src: Any) -> str | None:
+    """Why a DEM opened by GDAL is refused, or None. The access policy: a DEM is a raster file that holds its own
+    cells, or a few files beside each other in one folder (a header, a world file, overviews): not a GDAL virtual
+    raster (a VRT can read any file as cells, or a URL), not a web service, and nothing read from another folder
+    or through one of GDAL's virtual file systems (``/vsi...``)."""
+    if src.driver in REFUSED_DRIVERS:
+        return (
+            f"{path}: a {src.driver} raster reads its cells from other files or from the network, which equity "
+            "does not do; give the DEM as a raster file that holds its own cells (a GeoTIFF, made for example "
+            "with gdal_translate)."
+        )
+    folder = path.resolve().parent
+    for name in src.files:
+        other = Path(name)
+        if name.startswith("/vsi") or other.resolve().parent != folder:
+            return (
+                f"{path}: the raster reads {name}, outside its own folder; equity reads a DEM only from files "
+                "beside each other in one folder."
+            )
+    return None
+
+
 class DemSource:
     """A digital elevation model, opened once per process and read onto grids of the analysis.
 
@@ -111,10 +143,15 @@ class DemSource:
         if src is not None:
             return src
         try:
-            src = rasterio.open(self.path)
+            with rasterio.Env(**NO_NETWORK):
+                src = rasterio.open(self.path)
         except RasterioIOError as err:
             msg = f"{self.path}: not a raster that rasterio (GDAL) can read ({str(err).splitlines()[0]})."
             raise InputFileError(msg) from err
+        refusal = _refusal(self.path, src)
+        if refusal is not None:
+            src.close()
+            raise InputFormatError(refusal)
         if src.crs is None:
             src.close()
             msg = f"{self.path}: the DEM has no CRS; save it with one (for example its EPSG code)."
