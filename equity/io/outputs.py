@@ -5,13 +5,14 @@ when all of them are written, so that a failed run leaves the previous outputs w
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import platform
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,9 @@ from equity._errors import OutputError
 from equity.projection import to_wgs84
 
 MANIFEST = "manifest.json"
+
+#: The lock file of an output folder (:func:`output_lock`).
+LOCK_FILE = ".equity.lock"
 PERSONAL_DATA_NOTE = (
     "INTERNAL ANALYSIS: these outputs hold personal data (homes, and the cameras that see each one). "
     "Do not publish them; the public mode (--privacy public) aggregates homes by camera and by unit."
@@ -247,9 +251,15 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
 
 
 def _write_gpkg(gdf: gpd.GeoDataFrame, path: Path, layer: str, append: bool = False) -> None:
+    """Write one layer of a GeoPackage; GDAL's failures (a full disk) are raised as :class:`OSError`, as Python's
+    own writes raise them."""
     import pyogrio
+    from pyogrio.errors import DataLayerError, DataSourceError, FieldError, GeometryError
 
-    pyogrio.write_dataframe(gdf, path, layer=layer, driver="GPKG", append=append)
+    try:
+        pyogrio.write_dataframe(gdf, path, layer=layer, driver="GPKG", append=append)
+    except (DataSourceError, DataLayerError, FieldError, GeometryError) as err:
+        raise OSError(str(err).splitlines()[0] if str(err) else type(err).__name__) from err
 
 
 def write_outputs(
@@ -265,12 +275,80 @@ def write_outputs(
 
     All files are written into a hidden staging folder inside ``out``; only when every one is complete are
     they renamed into place (``os.replace``, atomic on one file system). On any failure the staging folder
-    is removed and the earlier outputs stay as they were.
+    is removed and the earlier outputs stay as they were. The folder is locked for the check and the writing
+    (:func:`output_lock`): a second run that writes to the same folder waits, then finds the first one's
+    outputs and refuses to replace them unless they are its own study's (or ``force``). Staging folders that a
+    killed run left behind are removed under the lock.
     """
     out = Path(out)
+    with output_lock(out, result.study):
+        return _write_locked(result, out, map_html, report_html, force, manifest_extra)
+
+
+def output_lock(out: Path, study: Any) -> contextlib.AbstractContextManager[None]:
+    """Hold the output folder for one run: an exclusive ``flock`` on ``out/.equity.lock`` (the folder is created
+    when it does not exist), which names the run (process, study, inputs) for whoever looks, and is removed
+    when the run ends; the system releases it when the process dies. A run that finds the lock file replaced
+    while it waited locks the new one, so two runs never hold the folder at once. Where ``fcntl`` is missing
+    (Windows), the folder is not locked."""
+
+    @contextlib.contextmanager
+    def held() -> Iterator[None]:
+        if out.exists() and not out.is_dir():
+            msg = f"{out}: exists and is not a folder; choose another --out."
+            raise OutputError(msg)
+        created = not out.exists()
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            fh = _locked(out / LOCK_FILE)
+        except OSError as err:
+            msg = f"{out}: cannot create the output folder ({err.strerror or err})."
+            raise OutputError(msg) from err
+        try:
+            names = {role: str(p) for role, p in study.inputs().items()}
+            fh.write(json.dumps({"pid": os.getpid(), "study": study.name, "inputs": names}) + "\n")
+            fh.flush()
+            yield
+        finally:
+            (out / LOCK_FILE).unlink(missing_ok=True)  # before the lock goes, so no one locks a removed file
+            fh.close()
+            if created and not any(out.iterdir()):  # a refused run leaves no folder behind
+                out.rmdir()
+
+    return held()
+
+
+def _locked(path: Path) -> Any:
+    """The lock file at ``path``, opened and locked (exclusively, waiting for another run to end)."""
+    while True:
+        fh = open(path, "a+", encoding="utf-8")  # noqa: SIM115 (returned open, held until the run ends)
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX
+            return fh
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            if os.stat(path).st_ino == os.fstat(fh.fileno()).st_ino:
+                fh.seek(0)
+                fh.truncate()
+                return fh
+        except FileNotFoundError:
+            pass
+        fh.close()  # the file was removed by the run that held it: lock the new one
+
+
+def _write_locked(
+    result: Any,
+    out: Path,
+    map_html: str,
+    report_html: str,
+    force: bool,
+    manifest_extra: dict[str, Any] | None,
+) -> dict[str, Path]:
     check_output_dir(out, result.study.inputs(), force=force)
+    for stale in out.glob(".equity-staging-*"):  # left by a run that was killed: no run holds the lock
+        shutil.rmtree(stale, ignore_errors=True)
     try:
-        out.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".equity-staging-", dir=out))
     except OSError as err:
         msg = f"{out}: cannot create the output folder ({err.strerror or err})."
