@@ -35,7 +35,7 @@ from affine import Affine
 from equity import coverage
 from equity._errors import InputFormatError
 from equity.ledger import Ledger
-from equity.projection import metric_crs, to_metric
+from equity.projection import MAX_SCALE_ERROR, metric_crs, scale_error, to_metric, to_wgs84
 from equity.settings import Settings
 
 if TYPE_CHECKING:
@@ -201,8 +201,20 @@ def load(study: Any) -> Inputs:
     ledger.reject(unit_read.rejected)
     ledger.source("units", unit_read.meta)
     crs = metric_crs(unit_read.data)
+    _check_metric_range(unit_read.data, crs, study.units)
     units = to_metric(unit_read.data, crs)
+    _check_unit_areas(units, crs, study.units)
     ledger.count("units", len(units))
+    overlap, slivers = coverage.unit_overlaps(units)
+    if overlap is not None:
+        a, b, share = overlap
+        msg = (
+            f"{study.units}: units {a!r} and {b!r} overlap by {100 * share:.1f}% of the smaller one's area; "
+            f"units must not overlap (overlaps up to {100 * coverage.MAX_OVERLAP_SHARE:g}% are taken for "
+            "digitising slivers)."
+        )
+        raise InputFormatError(msg)
+    ledger.count("unit_overlaps_under_1pct", slivers)
     ledger.count("unit_geometries_repaired", unit_read.counts.get("repaired_geometries", 0))
     if unit_read.counts.get("unit_ids_with_control_characters"):
         ledger.count("unit_ids_with_control_characters", unit_read.counts["unit_ids_with_control_characters"])
@@ -289,6 +301,38 @@ def load(study: Any) -> Inputs:
         ledgers=ledgers,
         load_settings={name: getattr(s, name) for name in LOAD_SETTINGS},
     )
+
+
+def _check_metric_range(units: gpd.GeoDataFrame, crs: Any, path: str | Path) -> None:
+    """Refuse units that one metric CRS cannot hold: where its scale is off by more than
+    :data:`equity.projection.MAX_SCALE_ERROR` at their edge, or where they do not project at all (a whole-world
+    layer in a UTM zone: its far side maps to infinity, and no camera lies in what is left). Areas, lengths and
+    distances there would be wrong by more than that; a study of such an extent is several studies."""
+    error = scale_error(units, crs)
+    if error <= MAX_SCALE_ERROR:
+        return
+    west, south, east, north = to_wgs84(units).total_bounds
+    how = "does not reach part of them" if not math.isfinite(error) else f"is off by {100 * error:.0f}% at their edge"
+    msg = (
+        f"{path}: the units span {east - west:.4g} degrees of longitude by {north - south:.4g} of latitude, more "
+        f"than one metric CRS can hold (the scale of {crs.name} {how}; at most {100 * MAX_SCALE_ERROR:g}% is "
+        "accepted); analyse the area in parts, each a study of its own."
+    )
+    raise InputFormatError(msg)
+
+
+def _check_unit_areas(units: gpd.GeoDataFrame, crs: Any, path: str | Path) -> None:
+    """Refuse a unit without an area in the metric CRS (a polygon that collapses to a line or a point, as one
+    whose corners all lie on one parallel does): it would be a unit of 0 km² whose cameras fall outside it."""
+    area = units.geometry.area.to_numpy()
+    bad = ~(np.isfinite(area) & (area > 0))
+    if bad.any():
+        unit = units["unit_id"].to_numpy()[bad.nonzero()[0][0]]
+        msg = (
+            f"{path}: unit {unit!r} has no area in {crs.name} (its polygon collapses to a line or a point); "
+            "every unit needs an area."
+        )
+        raise InputFormatError(msg)
 
 
 def _buildings(study: Any, crs: Any, ledger: Ledger) -> gpd.GeoDataFrame:
@@ -391,6 +435,14 @@ def _population(study: Any, units: gpd.GeoDataFrame, ledger: Ledger) -> pd.Serie
             )
             raise InputFormatError(msg)
         values = pd.to_numeric(units[col], errors="coerce")
+        infinite = np.isinf(values.to_numpy(dtype=float))
+        if infinite.any():  # inf, or a number too large for a float (1e400): no count of residents
+            first = units.loc[infinite, "unit_id"].iloc[0]
+            msg = (
+                f"{study.units}: population column {col!r} of unit {first!r} holds {values[infinite].iloc[0]}, "
+                "which is not a finite number; expected a count of at least 0."
+            )
+            raise InputFormatError(msg)
         bad = values.isna() | (values < 0)
         if bad.any():
             first = units.loc[bad, "unit_id"].iloc[0]
@@ -428,6 +480,14 @@ def _sum_columns(units: gpd.GeoDataFrame, columns: list[str], path: str | Path) 
             msg = (
                 f"{path}: crime count column {col!r} holds {units.loc[unreadable, col].iloc[0]!r} for unit "
                 f"{units.loc[unreadable, 'unit_id'].iloc[0]!r}; expected a count (or an empty value for unknown)."
+            )
+            raise InputFormatError(msg)
+        infinite = np.isinf(values.to_numpy(dtype=float))
+        if infinite.any():  # inf, or a number too large for a float (1e400)
+            msg = (
+                f"{path}: crime count column {col!r} holds {values[infinite].iloc[0]} for unit "
+                f"{units.loc[infinite, 'unit_id'].iloc[0]!r}, which is not a finite number; expected a count "
+                "(or an empty value for unknown)."
             )
             raise InputFormatError(msg)
         bad = values < 0

@@ -10,6 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from equity._errors import InputFormatError
 from equity.projection import require_metric
 
 
@@ -41,6 +42,14 @@ def interpolate_population(source: gpd.GeoDataFrame, units: gpd.GeoDataFrame) ->
     """
     require_metric(source, "population layer")
     require_metric(units, "unit layer")
+    counts = source["population"].to_numpy(dtype=float)
+    if not np.isfinite(counts).all():  # an infinite count would make every unit it touches infinite (or NaN)
+        first = int((~np.isfinite(counts)).nonzero()[0][0])
+        msg = (
+            f"The population layer's polygon {first + 1} holds {counts[first]} residents, which is not a finite "
+            "number; expected a count of at least 0."
+        )
+        raise InputFormatError(msg)
     src = source[["population", source.geometry.name]].reset_index(drop=True)
     src["_src"] = np.arange(len(src))
     uni = gpd.GeoDataFrame({"_unit": np.arange(len(units))}, geometry=units.geometry.to_numpy(), crs=units.crs)

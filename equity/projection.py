@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
-from pyproj import CRS, Transformer
+import shapely
+from pyproj import CRS, Proj, Transformer
 
 from equity._errors import CRSError
 
@@ -37,13 +38,63 @@ def metric_crs(gdf: gpd.GeoDataFrame) -> CRS:
     return wgs.estimate_utm_crs()
 
 
+#: Longest edge, in degrees, of a line or polygon in longitude/latitude that is projected as it is; longer edges
+#: get vertices this far apart first (:func:`to_metric`).
+DENSIFY_DEG = 0.1
+
+#: Largest error of the metric CRS's scale (its lengths against the ellipsoid's) accepted at the units' edges:
+#: 1 %, so that areas are within about 2 % (:func:`scale_error`).
+MAX_SCALE_ERROR = 0.01
+
+
 def to_metric(gdf: gpd.GeoDataFrame, crs: CRS | None = None) -> gpd.GeoDataFrame:
-    """Project a layer to ``crs``, or to :func:`metric_crs` of the layer when ``crs`` is None."""
+    """Project a layer to ``crs``, or to :func:`metric_crs` of the layer when ``crs`` is None.
+
+    A layer in longitude/latitude has its lines' and polygons' edges longer than :data:`DENSIFY_DEG` given
+    vertices that far apart before it is projected: an edge is a straight line in longitude/latitude (GeoJSON's
+    rule), which is a curve in a metric CRS, and projecting only its ends would cut the curve short. A polar cap
+    (a box from 85 N to 90 N) is the extreme case: its edge along the 85th parallel runs from -180 to 180 between
+    two vertices that project to one point, so that its projected corners enclose no area and every camera on
+    it fell outside it; with the vertices added the edge is the parallel's circle in UPS, and the cap's area and
+    cameras are right. Edges shorter than that (a city's units, streets, buildings) are projected as they are.
+    """
     _require_crs(gdf)
     target = crs if crs is not None else metric_crs(gdf)
     if gdf.crs.equals(target):
         return gdf
+    if gdf.crs.is_geographic and len(gdf):
+        geoms = gdf.geometry.to_numpy()
+        kinds = shapely.get_type_id(geoms)
+        lined = np.isin(kinds, (1, 2, 3, 5, 6)) & ~shapely.is_empty(geoms)  # lines, rings, polygons
+        bounds = shapely.bounds(geoms)
+        long = lined & ((bounds[:, 2] - bounds[:, 0] > DENSIFY_DEG) | (bounds[:, 3] - bounds[:, 1] > DENSIFY_DEG))
+        if long.any():
+            geoms = geoms.copy()
+            geoms[long] = shapely.segmentize(geoms[long], DENSIFY_DEG)
+            gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs), crs=gdf.crs)
     return gdf.to_crs(target)
+
+
+def scale_error(gdf: gpd.GeoDataFrame, crs: CRS) -> float:
+    """The largest error of ``crs``'s scale (``|k - 1|``, ``k`` its meridional and parallel scales) at the
+    vertices of ``gdf`` (with the vertices :func:`to_metric` adds); ``inf`` where a vertex does not project.
+
+    A transverse Mercator (UTM) or polar stereographic (UPS) scale grows monotonically away from its central
+    meridian or its pole, so that the largest error over a unit is at its boundary, where its vertices are. UTM
+    is within 1 % about 8 degrees of longitude from its central meridian at the equator (more at higher
+    latitudes); UPS is 0.994 at the pole and within 1 % down to about 78 degrees.
+    """
+    wgs = to_wgs84(gdf)
+    geoms = shapely.segmentize(wgs.geometry.to_numpy(), DENSIFY_DEG)
+    xy = shapely.get_coordinates(geoms)
+    if not len(xy):
+        return 0.0
+    lat = np.clip(xy[:, 1], -90.0, 90.0)
+    factors = Proj(crs).get_factors(xy[:, 0], lat, errcheck=False)
+    k = np.concatenate([np.asarray(factors.meridional_scale), np.asarray(factors.parallel_scale)])
+    if not np.isfinite(k).all():
+        return float("inf")
+    return float(np.max(np.abs(k - 1.0)))
 
 
 def to_wgs84(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -113,6 +114,14 @@ def population_from_layer(source: SourceFile, *, column: str | None = None) -> R
     labels = [f"feature {i + 1}" for i in range(len(gdf))]
     gdf, rejected, n_repaired = _polygons(gdf, p, labels, "population polygon")
     values = pd.to_numeric(gdf[column], errors="coerce")
+    infinite = np.isinf(values.to_numpy(dtype=float))
+    if infinite.any():  # inf, or a number too large for a float (1e400)
+        first = infinite.nonzero()[0][0]
+        msg = (
+            f"{p}: population column {column!r} holds {values.iloc[first]} in feature {first + 1}, which is not a "
+            "finite number; expected a count of at least 0."
+        )
+        raise InputFormatError(msg)
     bad = values.isna() | (values < 0)
     if bad.any():
         first = bad.to_numpy().nonzero()[0][0]
