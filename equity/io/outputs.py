@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -91,9 +92,18 @@ def check_output_dir(out: Path, inputs: dict[str, Path], *, force: bool) -> None
         msg = f"{out}: the folder is not empty and holds no equity manifest; choose another --out or add --force."
         raise OutputError(msg)
     try:
-        old = json.loads(manifest.read_text(encoding="utf-8"))
+        text = manifest.read_text(encoding="utf-8")
+    except (UnicodeDecodeError, OSError) as err:  # not text, a folder, unreadable: not an equity manifest
+        why = "not UTF-8 text" if isinstance(err, UnicodeDecodeError) else (err.strerror or str(err)).lower()
+        msg = (
+            f"{out}: its {MANIFEST} cannot be read as an equity manifest ({why}); choose another --out "
+            "or add --force to replace the folder's outputs."
+        )
+        raise OutputError(msg) from err
+    try:
+        old = json.loads(text)
         old_inputs = {role: item["path"] for role, item in old.get("inputs", {}).items()}
-    except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
+    except (json.JSONDecodeError, RecursionError, KeyError, TypeError, AttributeError):
         old_inputs = None
     new_inputs = {role: str(p.resolve()) for role, p in inputs.items()}
     if old_inputs != new_inputs:
@@ -294,10 +304,21 @@ def output_lock(out: Path, study: Any) -> contextlib.AbstractContextManager[None
 
     @contextlib.contextmanager
     def held() -> Iterator[None]:
-        if out.exists() and not out.is_dir():
+        try:
+            exists, is_dir, is_link = out.exists(), out.is_dir(), out.is_symlink()
+        except OSError as err:  # a name too long for the system, ...
+            msg = f"{out}: cannot be used as the output folder ({err.strerror or err}); choose another --out."
+            raise OutputError(msg) from err
+        if is_link and not exists:
+            msg = (
+                f"{out}: is a symbolic link that leads to no folder (a loop of links, or a missing target); "
+                "choose another --out."
+            )
+            raise OutputError(msg)
+        if exists and not is_dir:
             msg = f"{out}: exists and is not a folder; choose another --out."
             raise OutputError(msg)
-        created = not out.exists()
+        created = not exists
         try:
             out.mkdir(parents=True, exist_ok=True)
             fh = _locked(out / LOCK_FILE)
@@ -427,19 +448,29 @@ def write_views(views: gpd.GeoDataFrame, path: str | Path) -> Path:
     if suffix not in (".csv", ".gpkg", ".geojson", ".json"):
         msg = f"{path}: unknown output format {suffix!r}; use .csv, .gpkg or .geojson."
         raise OutputError(msg)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix, dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    tmp: Path | None = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix, dir=path.parent)
+        os.close(fd)
+        tmp = Path(tmp_name)
         if suffix == ".csv":
             gdf.insert(len(gdf.columns) - 1, "lon", gdf.geometry.x.round(7))
             gdf.insert(len(gdf.columns) - 1, "lat", gdf.geometry.y.round(7))
             write_csv(gdf.drop(columns="geometry"), tmp)
         else:
             tmp.unlink()
-            pyogrio.write_dataframe(gdf, tmp, driver="GPKG" if suffix == ".gpkg" else "GeoJSON")
+            # the layer is named after the file (not the temporary file), in the letters GeoPackage allows
+            layer = re.sub(r"[^A-Za-z0-9_]", "_", path.stem).strip("_") or "cameras"
+            if suffix == ".gpkg":
+                _write_gpkg(gdf, tmp, layer)
+            else:
+                pyogrio.write_dataframe(gdf, tmp, layer=layer, driver="GeoJSON")
         os.replace(tmp, path)
+    except OSError as err:
+        msg = f"{path}: cannot write the output ({err.strerror or err})."
+        raise OutputError(msg) from err
     finally:
-        tmp.unlink(missing_ok=True)
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
     return path
