@@ -366,6 +366,7 @@ def _dem_check(study: Any, dem: DemSource, units: gpd.GeoDataFrame, cell: float,
     shape = (math.ceil(rows / step), math.ceil(cols / step))
     ground, dem_meta = dem.read(units.crs, transform @ Affine.scale(step), shape)
     ledger.source("dem", dem_meta)
+    ledger.count("dem_cells_at_or_below_-1e30_as_nodata", dem_meta["cells_at_or_below_fill"])
     missing = dem_meta["missing_share"]
     if missing > 0 and study.dem_fill != "flat":
         msg = (

@@ -19,7 +19,9 @@ others renormalised,
 and a cell is NaN when its centre lies outside the raster (``0 <= sx < W``, ``0 <= sy < H``), when the
 pixel under its centre has no data, or when the weights left sum to less than 10⁻⁶. Two differences, on
 purpose: a NaN pixel is no data here even when the file does not declare NaN as its nodata value (GDAL then
-takes it for a value, and it spreads to every cell whose four pixels include it); and a cell's height never
+takes it for a value, and it spreads to every cell whose four pixels include it); likewise a pixel at or below
+:data:`FILL_BELOW` (-10³⁰: no ground is, and GDAL's tools fill float32 rasters with float32's lowest value,
+-3.4·10³⁸, often without declaring it); and a cell's height never
 depends on the window it is read in, which tiles need (on a window of a few dozen cells at about the DEM's
 own resolution, GDAL's warper takes the window's padding for a reduction and widens its kernel).
 """
@@ -54,6 +56,16 @@ def dem_on_grid(
     """
     return DemSource(path).read(crs, transform, shape)
 
+
+#: Pixels at or below this value are no data, whether the file declares a nodata value or not: no elevation on
+#: Earth is near it, and float32's lowest value (-3.4e38, GDAL's usual fill) is far below it. Such a pixel never
+#: enters an interpolation; the cells of the study area's check it made no data are counted
+#: (``cells_at_or_below_fill`` of :meth:`DemSource.read`).
+FILL_BELOW = -1e30
+
+#: float32's lowest value, the fill GDAL writes in float32 rasters (given to GDAL's warper as the source's nodata
+#: value when the file declares none).
+FLOAT32_FILL = float(np.finfo(np.float32).min)
 
 #: Side of a block of the ground cache, in grid cells (256 KiB of float32 heights a block): small enough that
 #: a tile reads little more than its cameras' reach, large enough that GDAL's cost per read stays small.
@@ -177,12 +189,14 @@ class DemSource:
         with _LOCK:
             src = self._dataset()
             ground = self._grid(src, crs, transform, shape)
+            fill = self._grid(src, crs, transform, shape, count_fill=True)
         meta = {
             "crs": src.crs.to_string(),
             "resolution": [float(src.res[0]), float(src.res[1])],
             "nodata": None if src.nodata is None else float(src.nodata),
             "size": [src.height, src.width],
         }
+        meta["cells_at_or_below_fill"] = fill
         missing = ~np.isfinite(ground)
         meta["missing_share"] = float(missing.mean())
         if missing.all():
@@ -245,9 +259,16 @@ class DemSource:
                 _BLOCKS.popitem(last=False)
         return block
 
-    def _grid(self, src: Any, crs: CRS, transform: Affine, shape: tuple[int, int]) -> np.ndarray:
+    def _grid(self, src: Any, crs: CRS, transform: Affine, shape: tuple[int, int], *, count_fill: bool = False) -> Any:
+        """The DEM on a grid; with ``count_fill``, the number of its cells made no data by :data:`FILL_BELOW`
+        (:func:`_fill_cells`) instead."""
         from rasterio.errors import RasterioError
 
+        if count_fill:
+            try:
+                return _fill_cells(src, crs, transform, shape)
+            except RasterioError as err:
+                raise self._damaged(err) from err
         if src.crs.is_geographic:
             log.info("%s is in a geographic CRS (%s); it is reprojected to %s", self.path, src.crs, crs)
         try:
@@ -256,11 +277,12 @@ class DemSource:
                 return _read_direct(src, transform, shape, *direct)
             return _read_warped(src, crs, transform, shape)
         except RasterioError as err:  # a damaged file: its header reads, its cells do not
-            cause = err.__cause__ or err.__context__ or err
-            msg = (
-                f"{self.path}: the DEM's cells cannot be read: the file is damaged or cut short ({_first_line(cause)})."
-            )
-            raise InputFileError(msg) from err
+            raise self._damaged(err) from err
+
+    def _damaged(self, err: Exception) -> InputFileError:
+        cause = err.__cause__ or err.__context__ or err
+        msg = f"{self.path}: the DEM's cells cannot be read: the file is damaged or cut short ({_first_line(cause)})."
+        return InputFileError(msg)
 
 
 def _read_warped(src: Any, crs: CRS, transform: Affine, shape: tuple[int, int]) -> np.ndarray:
@@ -275,12 +297,47 @@ def _read_warped(src: Any, crs: CRS, transform: Affine, shape: tuple[int, int]) 
         width=shape[1],
         height=shape[0],
         resampling=Resampling.bilinear,
-        src_nodata=src.nodata,
+        src_nodata=_warp_nodata(src),
         nodata=np.nan,
         dtype="float32",
     ) as vrt:
         data = vrt.read(1, masked=True)
-    return np.asarray(data.filled(np.nan), dtype=np.float32)
+    out = np.asarray(data.filled(np.nan), dtype=np.float32)
+    out[out <= FILL_BELOW] = np.nan  # a fill other than float32's lowest that the warper took for a value
+    return out
+
+
+def _warp_nodata(src: Any) -> float | None:
+    """The source's nodata value for GDAL's warper: the declared one, else float32's lowest value for a
+    floating-point raster (:data:`FLOAT32_FILL`), so that the warper leaves GDAL's usual fill out of its
+    interpolation instead of mixing it into the heights around it."""
+    if src.nodata is not None:
+        return src.nodata
+    return FLOAT32_FILL if np.issubdtype(np.dtype(src.dtypes[0]), np.floating) else None
+
+
+def _fill_cells(src: Any, crs: CRS, transform: Affine, shape: tuple[int, int]) -> int:
+    """How many cells of a grid have, under their centre, a pixel that is no data only by :data:`FILL_BELOW`
+    (a floating-point raster that declares no nodata value at or below it): counted with GDAL's nearest
+    resampling, without nodata."""
+    from rasterio.enums import Resampling
+    from rasterio.vrt import WarpedVRT
+
+    if not np.issubdtype(np.dtype(src.dtypes[0]), np.floating):
+        return 0
+    if src.nodata is not None and not (math.isnan(src.nodata) or src.nodata > FILL_BELOW):
+        return 0  # the file declares its fill: those pixels are no data by the file's own word
+    with WarpedVRT(
+        src,
+        crs=crs.to_wkt(),
+        transform=transform,
+        width=shape[1],
+        height=shape[0],
+        resampling=Resampling.nearest,
+        dtype="float64",
+    ) as vrt:
+        data = vrt.read(1, masked=True)
+    return int(np.count_nonzero(~np.ma.getmaskarray(data) & (np.asarray(data.data) <= FILL_BELOW)))
 
 
 def _direct_window(
@@ -324,7 +381,7 @@ def _read_direct(src: Any, transform: Affine, shape: tuple[int, int], sx: np.nda
     j1 = min(height, math.floor(sy[inside_y[-1]] - 0.5) + 2)
     data = src.read(1, window=Window(i0, j0, i1 - i0, j1 - j0), masked=True)
     values = np.asarray(data.data, dtype=np.float64)
-    valid = ~np.ma.getmaskarray(data) & np.isfinite(values)
+    valid = ~np.ma.getmaskarray(data) & np.isfinite(values) & (values > FILL_BELOW)
     _bilinear(values, valid, sx, sy, i0, j0, width, height, out)
     return out
 
@@ -342,9 +399,9 @@ def _bilinear(
     out: np.ndarray,
 ) -> None:  # pragma: no cover - compiled
     """Bilinear interpolation of ``values`` (a window of the source whose first pixel is ``(j0, i0)``;
-    ``valid`` False where it has no data) at the source pixel coordinates ``sx[c]``, ``sy[r]``, into
-    ``out[r, c]``: see the module's docstring. Cells whose centre is outside the raster (``width`` by
-    ``height`` pixels) are left as they are."""
+    ``valid`` False where it has no data: nodata, NaN, at or below :data:`FILL_BELOW`) at the source pixel
+    coordinates ``sx[c]``, ``sy[r]``, into ``out[r, c]``: see the module's docstring. Cells whose centre is
+    outside the raster (``width`` by ``height`` pixels) are left as they are."""
     nr, nc = values.shape
     for r in range(out.shape[0]):
         y = sy[r]
