@@ -8,6 +8,7 @@ folders that cannot be written as given.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -123,3 +124,95 @@ def test_manifest_that_is_not_text_or_is_a_folder(tmp_path, kind):
     run = analyze(out)
     one_sentence(run, out, f"its manifest.json cannot be read as an equity manifest ({why}); choose another --out")
     assert sorted(p.name for p in out.iterdir()) == ["manifest.json"]
+
+
+# ---- 1-3. JSON: nesting, Overpass members of the wrong type, the timestamp --------------------------------------
+
+CAMERA = {"type": "node", "id": 1, "lat": 37.7120, "lon": -122.4160, "tags": {"man_made": "surveillance"}}
+RING = [{"lat": 37.710, "lon": -122.410}, {"lat": 37.710, "lon": -122.409}, {"lat": 37.711, "lon": -122.409}]
+BUILDING = {"type": "way", "id": 7, "tags": {"building": "yes"}, "geometry": [*RING, RING[0]]}
+
+
+def overpass(path: Path, elements: list, **extra: object) -> Path:
+    path.write_text(json.dumps({"version": 0.6, **extra, "elements": elements}), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 100_000 + "]" * 100_000,
+        '{"elements": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        '{"type": "FeatureCollection", "features": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    ],
+    ids=["array", "overpass", "geojson"],
+)
+def test_json_nested_too_deep(tmp_path, text):
+    cams = tmp_path / "deep.json"
+    cams.write_text(text, encoding="utf-8")
+    one_sentence(equity("cameras", cams), cams, "nested too deep")
+    one_sentence(analyze(tmp_path / "out", cameras=cams), cams, "nested too deep")
+
+
+def test_overpass_cameras_with_members_and_tags_of_the_wrong_type(tmp_path):
+    cams = overpass(
+        tmp_path / "cams.json",
+        [
+            CAMERA,
+            5,
+            "node",
+            {**CAMERA, "id": 2, "tags": ["man_made", "surveillance"]},
+            {**CAMERA, "id": 3, "tags": "man_made=surveillance"},
+        ],
+    )
+    out = tmp_path / "out"
+    run = analyze(out, cameras=cams)
+    assert run.returncode == 0, run.stderr
+    rejected = (out / "rejected.csv").read_text(encoding="utf-8")
+    assert "cams.json,element 1,not a JSON object,5" in rejected
+    assert "cams.json,node/2,tags are not a JSON object" in rejected
+    assert "cams.json,node/3,tags are not a JSON object" in rejected
+
+
+@pytest.mark.parametrize(
+    "elements",
+    [
+        [5, "way", None],
+        [{**BUILDING, "tags": ["building"]}],
+        [{**BUILDING, "tags": "building=yes"}],
+        [{**BUILDING, "geometry": [{"lat": "north", "lon": "west"}] * 4}],
+        [{**BUILDING, "geometry": [{"lat": [1], "lon": {}}] * 4}],
+        [{"type": "way", "id": 8, "tags": {"building": "yes"}, "nodes": [[1], [2]]}],
+        [{"type": "node", "id": [1], "lat": 1, "lon": 2}],
+        [{"type": "node", "id": 1, "lat": "a", "lon": "b"}, {**BUILDING, "geometry": None, "nodes": [1, 1, 1, 1]}],
+        [{"type": "relation", "id": 9, "tags": {"building": "yes"}, "members": 5}],
+        [{"type": "relation", "id": 9, "tags": {"building": "yes"}, "members": [5, {"type": "way", "geometry": 1}]}],
+    ],
+    ids=[
+        "elements",
+        "tags-list",
+        "tags-text",
+        "coordinates-text",
+        "coordinates-objects",
+        "node-refs-lists",
+        "node-id-list",
+        "node-lat-text",
+        "members-number",
+        "member-number",
+    ],
+)
+def test_overpass_buildings_with_members_of_the_wrong_type(tmp_path, elements):
+    from equity.io import buildings_from_file
+
+    path = overpass(tmp_path / "buildings.json", [BUILDING, *elements])
+    read = buildings_from_file(path)  # the good building is read; the others are skipped or listed
+    assert len(read.data) == 1
+
+
+@pytest.mark.parametrize("osm3s", [{"timestamp_osm_base": 1704067200}, 5, ["2024-01-01T00:00:00Z"]])
+def test_overpass_timestamp_that_is_not_text(tmp_path, osm3s):
+    cams = overpass(tmp_path / "cams.json", [CAMERA], osm3s=osm3s)
+    for run in (equity("cameras", cams), analyze(tmp_path / "out", cameras=cams)):
+        one_sentence(run, cams, "osm3s")
+    buildings = overpass(tmp_path / "buildings.json", [BUILDING], osm3s=osm3s)
+    one_sentence(analyze(tmp_path / "out2", "--buildings", buildings), buildings, "osm3s")

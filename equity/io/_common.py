@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import re
+import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterator
@@ -234,6 +235,8 @@ class SourceFile:
                 data = json.loads(self.text())
             except (json.JSONDecodeError, UnicodeDecodeError):
                 data = None  # a broken file: decide on its first bytes, and let the reader say what is wrong
+            except RecursionError as err:
+                raise InputFormatError(_too_deep(self.path)) from err
             if isinstance(data, dict):
                 overpass = ("elements" in data or "osm3s" in data) and "features" not in data
                 self.parsed = data if overpass else None  # GDAL parses GeoJSON itself
@@ -278,10 +281,44 @@ def overpass_json(source: SourceFile) -> dict[str, Any]:
         except (json.JSONDecodeError, UnicodeDecodeError) as err:
             msg = f"{source.path}: not valid JSON ({_first_line(err)})."
             raise InputFormatError(msg) from err
+        except RecursionError as err:
+            raise InputFormatError(_too_deep(source.path)) from err
     if not isinstance(data, dict) or not isinstance(data.get("elements"), list):
         msg = f"{source.path}: expected an Overpass JSON object with an 'elements' list."
         raise InputFormatError(msg)
     return data
+
+
+def _too_deep(path: Path) -> str:
+    return (
+        f"{path}: JSON nested too deep to read (arrays or objects inside each other beyond Python's limit of about "
+        f"{sys.getrecursionlimit()} levels); expected Overpass JSON or GeoJSON, which nest a few levels."
+    )
+
+
+def overpass_timestamp(data: dict[str, Any], path: Path) -> str | None:
+    """The date of the OSM data of an Overpass JSON object (``osm3s.timestamp_osm_base``), None when it has none;
+    an :class:`InputFormatError` when ``osm3s`` is not an object or the timestamp is not text."""
+    osm3s = data.get("osm3s")
+    if osm3s is None:
+        return None
+    if not isinstance(osm3s, dict):
+        msg = f"{path}: 'osm3s' holds {_json_shown(osm3s)}; expected an object such as {{\"timestamp_osm_base\": ...}}."
+        raise InputFormatError(msg)
+    stamp = osm3s.get("timestamp_osm_base")
+    if stamp is None or isinstance(stamp, str):
+        return stamp
+    msg = (
+        f"{path}: 'osm3s.timestamp_osm_base' holds {_json_shown(stamp)}; expected text such as "
+        '"2024-01-01T00:00:00Z".'
+    )
+    raise InputFormatError(msg)
+
+
+def _json_shown(value: Any) -> str:
+    """A JSON value in a message: its text, cut to 40 characters."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _looks_like_text(head: bytes) -> bool:

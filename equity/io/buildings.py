@@ -25,6 +25,7 @@ from equity.io._common import (
     osm_error,
     osm_read_errors,
     overpass_json,
+    overpass_timestamp,
     read_vector,
     reads_source,
     rejected_frame,
@@ -111,20 +112,26 @@ def buildings_from_overpass(source: SourceFile) -> ReadResult:
     """
     p = source.path
     data = overpass_json(source)
+    timestamp = overpass_timestamp(data, p)
     elements = data["elements"]
-    nodes = {
-        el["id"]: (el["lon"], el["lat"])
-        for el in elements
-        if isinstance(el, dict) and el.get("type") == "node" and "lon" in el and "lat" in el
-    }
+    nodes = {}
+    for el in elements:  # node ids are integers, their coordinates numbers: others are no node to look up
+        if isinstance(el, dict) and el.get("type") == "node" and _is_id(el.get("id")):
+            point = _point(el)
+            if point is not None:
+                nodes[el["id"]] = point
     ids, tags, geoms, rejected = [], [], [], []
     for el in elements:
         if not isinstance(el, dict) or el.get("type") not in ("way", "relation"):
             continue
-        t = {str(k): str(v) for k, v in (el.get("tags") or {}).items()}
+        oid = f"{el['type']}/{el.get('id')}"
+        raw_tags = el.get("tags")
+        if raw_tags is not None and not isinstance(raw_tags, dict):  # a building or not: it cannot be told
+            rejected.append((p.name, oid, "tags are not a JSON object", repr(raw_tags)[:80]))
+            continue
+        t = {str(k): str(v) for k, v in (raw_tags or {}).items()}
         if not _is_building(t):
             continue
-        oid = f"{el['type']}/{el.get('id')}"
         geom = _overpass_geometry(el, nodes)
         if geom is None:
             rejected.append((p.name, oid, "no usable closed outline (query with 'out geom')", ""))
@@ -132,12 +139,41 @@ def buildings_from_overpass(source: SourceFile) -> ReadResult:
         ids.append(oid)
         tags.append(t)
         geoms.append(geom)
-    meta = {"osm_timestamp": (data.get("osm3s") or {}).get("timestamp_osm_base")}
+    meta = {"osm_timestamp": timestamp}
     return ReadResult(_frame(ids, tags, geoms), rejected_frame(rejected), {"incomplete_buildings": len(rejected)}, meta)
 
 
-def _ring(coords: list[tuple[float, float]]) -> Any:
-    if len(coords) < 4 or coords[0] != coords[-1]:
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _point(g: Any) -> tuple[float, float] | None:
+    """The (lon, lat) of an Overpass node or geometry point, as numbers; None when it has none, or not numbers."""
+    if not isinstance(g, dict):
+        return None
+    try:
+        lon, lat = float(g["lon"]), float(g["lat"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return (lon, lat) if np.isfinite(lon) and np.isfinite(lat) else None
+
+
+def _points(geometry: list[Any]) -> list[tuple[float, float]] | None:
+    """The points of an Overpass ``geometry`` list (entries that are not objects with ``lon`` skipped, as before);
+    None when a point's coordinates are not numbers."""
+    coords = []
+    for g in geometry:
+        if not isinstance(g, dict) or "lon" not in g:
+            continue
+        point = _point(g)
+        if point is None:
+            return None
+        coords.append(point)
+    return coords
+
+
+def _ring(coords: list[tuple[float, float]] | None) -> Any:
+    if coords is None or len(coords) < 4 or coords[0] != coords[-1]:
         return None
     poly = shapely.Polygon(coords)
     return poly if poly.is_valid else shapely.make_valid(poly)
@@ -146,17 +182,19 @@ def _ring(coords: list[tuple[float, float]]) -> Any:
 def _overpass_geometry(el: dict[str, Any], nodes: dict[int, tuple[float, float]]) -> Any:
     if el["type"] == "way":
         if isinstance(el.get("geometry"), list):
-            coords = [(g["lon"], g["lat"]) for g in el["geometry"] if isinstance(g, dict) and "lon" in g]
+            coords = _points(el["geometry"])
         else:
-            coords = [nodes[n] for n in el.get("nodes", []) if n in nodes]
-            if len(coords) != len(el.get("nodes", [])):
+            refs = el.get("nodes", [])
+            if not isinstance(refs, list) or not all(_is_id(n) and n in nodes for n in refs):
                 return None
+            coords = [nodes[n] for n in refs]
         return _ring(coords)
     outers, inners = [], []
-    for member in el.get("members", []):
-        if member.get("type") != "way" or not isinstance(member.get("geometry"), list):
+    members = el.get("members", [])
+    for member in members if isinstance(members, list) else []:
+        if not isinstance(member, dict) or member.get("type") != "way" or not isinstance(member.get("geometry"), list):
             continue
-        ring = _ring([(g["lon"], g["lat"]) for g in member["geometry"] if isinstance(g, dict) and "lon" in g])
+        ring = _ring(_points(member["geometry"]))
         if ring is not None:
             (inners if member.get("role") == "inner" else outers).append(ring)
     if not outers:

@@ -31,6 +31,7 @@ from equity.io._common import (
     osm_error,
     osm_read_errors,
     overpass_json,
+    overpass_timestamp,
     points_from_table,
     read_csv_table,
     read_vector,
@@ -164,7 +165,7 @@ def cameras_from_overpass(source: SourceFile) -> ReadResult:
     """
     data = overpass_json(source)
     result = cameras_from_overpass_elements(data["elements"], source=source.path.name)
-    result.meta["osm_timestamp"] = (data.get("osm3s") or {}).get("timestamp_osm_base")
+    result.meta["osm_timestamp"] = overpass_timestamp(data, source.path)
     if isinstance(data.get("remark"), str) and data["remark"].strip():  # how Overpass reports a failed query
         result.meta["overpass_remark"] = clean_text(data["remark"])
     return result
@@ -177,10 +178,13 @@ def cameras_from_overpass_elements(elements: list[Any], *, source: str) -> ReadR
         if not isinstance(el, dict):
             rejected.append((source, f"element {i}", "not a JSON object", repr(el)[:80]))
             continue
-        el_tags = el.get("tags") or {}
-        if not isinstance(el_tags, dict) or el_tags.get("man_made") != "surveillance":
-            continue
+        el_tags = el.get("tags")
         oid = f"{el.get('type', 'element')}/{el.get('id', i)}"
+        if el_tags is not None and not isinstance(el_tags, dict):  # a camera or not: it cannot be told
+            rejected.append((source, oid, "tags are not a JSON object", repr(el_tags)[:80]))
+            continue
+        if not el_tags or el_tags.get("man_made") != "surveillance":
+            continue
         if el.get("type") != "node":
             rejected.append((source, oid, "a way or relation, not a point; map cameras as nodes", ""))
             continue
