@@ -106,12 +106,23 @@ def _parse_dates(values: pd.Series) -> pd.Series:
     if fast is not None and isinstance(fast.dtype, pd.DatetimeTZDtype):
         fast = fast.dt.tz_localize(None)
     if fast is None or not pd.api.types.is_datetime64_dtype(fast.dtype):
-        return _parse_dates_one_by_one(text)
-    fast = fast.astype("datetime64[ns]")
+        return _in_range(_parse_dates_one_by_one(text))
+    fast = _in_range(fast)
     retry = (fast.isna() & text.ne("")).to_numpy()
     if retry.any():
-        fast[retry] = _parse_dates_one_by_one(text[retry]).astype("datetime64[ns]").to_numpy()
+        fast[retry] = _in_range(_parse_dates_one_by_one(text[retry])).to_numpy()
     return fast
+
+
+def _in_range(dates: pd.Series) -> pd.Series:
+    """Dates as ``datetime64[ns]``; those beyond the years it holds (1677-2262: a year 3012 or 1012, mistyped) are
+    unreadable (NaT), as pandas cannot compare or store them with the others."""
+    if not pd.api.types.is_datetime64_dtype(dates.dtype):
+        dates = pd.to_datetime(dates, errors="coerce")  # objects (Timestamps and NaT) or nothing readable
+        if not pd.api.types.is_datetime64_dtype(dates.dtype):
+            return pd.Series(pd.NaT, index=dates.index, dtype="datetime64[ns]")
+    beyond = dates.notna() & ((dates < pd.Timestamp.min) | (dates > pd.Timestamp.max))
+    return dates.where(~beyond).astype("datetime64[ns]")
 
 
 def _parse_dates_one_by_one(values: pd.Series) -> pd.Series:
