@@ -689,7 +689,7 @@ def points_from_table(
     return gdf, rejected_frame(rows), {"rows_without_coordinates": len(rows)}
 
 
-def read_vector(source: SourceFile, what: str) -> gpd.GeoDataFrame:
+def read_vector(source: SourceFile, what: str, *, points: bool = False) -> gpd.GeoDataFrame:
     """Read a vector layer (GeoJSON, GeoPackage, Shapefile, ...) with pyogrio; the first layer if several.
 
     A GeoJSON file held in memory (see :class:`SourceFile`) is read from its bytes when GDAL's GeoJSON driver
@@ -736,9 +736,30 @@ def read_vector(source: SourceFile, what: str) -> gpd.GeoDataFrame:
     if gdf.crs is None:
         msg = f"{path}: the {what} layer has no CRS; save it with one (for example EPSG:4326)."
         raise CRSError(msg)
+    geoms = gdf.geometry.to_numpy()
+    if shapely.has_z(geoms).any():  # 3D (PolygonZ, PointZ): the heights are not used, the plan is read
+        gdf = gdf.set_geometry(shapely.force_2d(geoms), crs=gdf.crs)
+    if not points:  # a point layer's reader lists its points without numbers; a feature here is a mistake
+        bad = nonfinite_features(gdf.geometry.to_numpy())
+        if bad.any():
+            msg = (
+                f"{path}: feature {int(np.flatnonzero(bad)[0]) + 1} of the {what} layer has a coordinate that is not "
+                "a number (NaN or infinite); expected finite coordinates."
+            )
+            raise InputFormatError(msg)
     if gdf.crs.is_geographic:
         _check_degrees(gdf, path, what)
     return gdf
+
+
+def nonfinite_features(geoms: np.ndarray) -> np.ndarray:
+    """The mask of the geometries with a coordinate that is NaN or infinite."""
+    import shapely
+
+    coords, index = shapely.get_coordinates(geoms, return_index=True)
+    bad = np.zeros(len(geoms), dtype=bool)
+    bad[index[~np.isfinite(coords).all(axis=1)]] = True
+    return bad
 
 
 def _read_dataframe(

@@ -28,6 +28,7 @@ from equity.io._common import (
     SourceFile,
     clean_text,
     find_column,
+    nonfinite_features,
     osm_error,
     osm_read_errors,
     overpass_json,
@@ -270,8 +271,9 @@ def cameras_from_vector(source: SourceFile) -> ReadResult:
     Features that are not points are listed as rejected. ``source`` is a path or an open :class:`SourceFile`.
     """
     p = source.path
-    gdf = read_vector(source, "camera")
+    gdf = read_vector(source, "camera", points=True)
     gdf = gdf.to_crs("EPSG:4326")
+    nonfinite = nonfinite_features(gdf.geometry.to_numpy())
     rows = [f"feature {i + 1}" for i in range(len(gdf))]
     ids, tags = _ids_and_tags(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)), p.name, rows)
     rejected = []
@@ -285,6 +287,9 @@ def cameras_from_vector(source: SourceFile) -> ReadResult:
             keep.append(False)
         elif geom.geom_type != "Point":
             rejected.append((p.name, ids[i], f"a {geom.geom_type}, expected a point", ""))
+            keep.append(False)
+        elif nonfinite[i]:
+            rejected.append((p.name, ids[i], "coordinate is not a number", f"lon={geom.x}, lat={geom.y}"))
             keep.append(False)
         else:
             keep.append(True)

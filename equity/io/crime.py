@@ -23,6 +23,7 @@ from equity.io._common import (
     SourceFile,
     coordinate_columns,
     find_column,
+    nonfinite_features,
     open_csv,
     parse_coordinates,
     read_vector,
@@ -374,17 +375,20 @@ def crime_rows_from_layer(
     """The reader of :func:`equity.io.crime_from_file` for a point layer (read whole: ``chunksize`` is not used), as
     :func:`crime_rows_from_csv`."""
     p = file.path
-    gdf = read_vector(file, "crime").to_crs("EPSG:4326")
+    gdf = read_vector(file, "crime", points=True).to_crs("EPSG:4326")
     labels = np.array([f"feature {i + 1}" for i in range(len(gdf))], dtype=object)
     missing = (gdf.geometry.isna() | gdf.geometry.is_empty).to_numpy()
-    bad = missing | (gdf.geom_type != "Point").to_numpy()
+    not_point = (gdf.geom_type != "Point").to_numpy()
+    bad = missing | not_point | nonfinite_features(gdf.geometry.to_numpy())
     rejected = rejected_frame(
         [
             (
                 p.name,
                 labels[i],
-                "no geometry" if missing[i] else "not a point geometry",
-                "" if missing[i] else str(gdf.geom_type.iloc[i]),
+                "no geometry"
+                if missing[i]
+                else ("not a point geometry" if not_point[i] else "coordinate is not a number"),
+                "" if missing[i] else str(gdf.geom_type.iloc[i]) if not_point[i] else str(gdf.geometry.iloc[i]),
             )
             for i in np.flatnonzero(bad)
         ]
