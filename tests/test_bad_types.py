@@ -297,3 +297,42 @@ def test_crime_date_beyond_the_years_pandas_holds(tmp_path, year, since):
     rejected = (out / "rejected.csv").read_text(encoding="utf-8")
     # unreadable, as 2012-13-45 is: left out (and listed) only when a date filter is set
     assert ("crime.csv,line 2,date missing or unreadable (a date filter is set)" in rejected) is since
+
+
+# ---- 7. a DEM that cannot be placed on the Earth ------------------------------------------------------------------
+
+MARS = (
+    'GEOGCRS["Mars 2000",DATUM["D_Mars_2000",ELLIPSOID["Mars_2000_IAU_IAG",3396190,169.894447223612,'
+    'LENGTHUNIT["metre",1]]],PRIMEM["Reference_Meridian",0,ANGLEUNIT["degree",0.0174532925199433]],'
+    'CS[ellipsoidal,2],AXIS["latitude",north,ORDER[1],ANGLEUNIT["degree",0.0174532925199433]],'
+    'AXIS["longitude",east,ORDER[2],ANGLEUNIT["degree",0.0174532925199433]]]'
+)
+
+
+@pytest.mark.parametrize(
+    ("crs", "scale", "expected"),
+    [
+        (MARS, 0.0005, "the DEM's CRS (Mars 2000) has no transformation to the study's CRS on the Earth"),
+        ("EPSG:4326", 0.0, "the DEM's georeferencing gives its pixels no size"),
+    ],
+    ids=["another planet", "pixels of no height"],
+)
+def test_a_dem_that_cannot_be_placed_on_the_earth(tmp_path, crs, scale, expected):
+    import numpy as np
+    import rasterio
+    from affine import Affine
+
+    dem = tmp_path / "dem.tif"
+    with rasterio.open(
+        dem,
+        "w",
+        driver="GTiff",
+        width=40,
+        height=40,
+        count=1,
+        dtype="float32",
+        crs=crs,
+        transform=Affine(0.0005, 0, -122.43, 0, -scale, 37.72),
+    ) as out:
+        out.write(np.full((40, 40), 10, "float32"), 1)
+    one_sentence(analyze(tmp_path / "out", "--dem", dem), dem, expected)

@@ -28,6 +28,7 @@ own resolution, GDAL's warper takes the window's padding for a reduction and wid
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import threading
@@ -118,6 +119,37 @@ def _refusal(path: Path, src: Any) -> str | None:
     return None
 
 
+def _broken_georeference(path: Path, src: Any) -> str | None:
+    """Why a DEM's georeferencing cannot place its cells (a pixel of no size, a transform that is not
+    invertible or not finite), or None."""
+    t = src.transform
+    det = t.a * t.e - t.b * t.d
+    if not math.isfinite(det) or det == 0 or not all(math.isfinite(v) for v in (t.c, t.f)):
+        return (
+            f"{path}: the DEM's georeferencing gives its pixels no size (pixel width {t.a:g}, height {t.e:g}); "
+            "expected a raster whose pixels have a width and a height on the ground."
+        )
+    return None
+
+
+@functools.lru_cache(maxsize=64)
+def _check_transformable(path: Path, source_wkt: str, target_wkt: str) -> None:
+    """Refuse a DEM whose CRS has no transformation to the study's metric CRS (a local engineering CRS, a CRS
+    of another body than the Earth): PROJ finds no coordinate operation between them."""
+    from pyproj import Transformer
+    from pyproj.exceptions import ProjError
+
+    try:
+        Transformer.from_crs(CRS.from_wkt(source_wkt), CRS.from_wkt(target_wkt), always_xy=True)
+    except ProjError as err:
+        name = CRS.from_wkt(source_wkt).name
+        msg = (
+            f"{path}: the DEM's CRS ({name}) has no transformation to the study's CRS on the Earth; expected a DEM "
+            "georeferenced on the Earth (for example in WGS84 or UTM)."
+        )
+        raise CRSError(msg) from err
+
+
 class DemSource:
     """A digital elevation model, opened once per process and read onto grids of the analysis.
 
@@ -160,7 +192,7 @@ class DemSource:
         except RasterioIOError as err:
             msg = f"{self.path}: not a raster that rasterio (GDAL) can read ({str(err).splitlines()[0]})."
             raise InputFileError(msg) from err
-        refusal = _refusal(self.path, src)
+        refusal = _refusal(self.path, src) or _broken_georeference(self.path, src)
         if refusal is not None:
             src.close()
             raise InputFormatError(refusal)
@@ -271,6 +303,7 @@ class DemSource:
                 raise self._damaged(err) from err
         if src.crs.is_geographic:
             log.info("%s is in a geographic CRS (%s); it is reprojected to %s", self.path, src.crs, crs)
+        _check_transformable(self.path, src.crs.to_wkt(), crs.to_wkt())
         try:
             direct = _direct_window(src, crs, transform, shape)
             if direct is not None:
