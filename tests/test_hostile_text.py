@@ -152,3 +152,31 @@ def test_a_dem_that_reads_from_the_network_makes_no_request(tmp_path):
     assert run.returncode == 2, run.stderr
     assert "reads its cells from other files or from the network" in run.stderr
     assert requests == []
+
+
+def test_a_layer_that_is_a_gdal_virtual_data_source_is_refused(tmp_path):
+    """An OGR VRT named like GML would read another file (here a CSV elsewhere) as the units: refused."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    ring = "-122.43 37.70,-122.40 37.70,-122.40 37.72,-122.43 37.72,-122.43 37.70"
+    (elsewhere / "secret.csv").write_text(f'WKT,name\n"POLYGON(({ring}))",x\n')
+    units = tmp_path / "units.gml"
+    units.write_text(
+        '<OGRVRTDataSource><OGRVRTLayer name="units">'
+        f'<SrcDataSource relativeToVRT="0">{elsewhere / "secret.csv"}</SrcDataSource>'
+        '<GeometryField encoding="WKT" field="WKT"/><LayerSRS>EPSG:4326</LayerSRS>'
+        "</OGRVRTLayer></OGRVRTDataSource>\n"
+    )
+    out = tmp_path / "out"
+    run = subprocess.run(
+        [EQUITY, "analyze", "--cameras", str(READERS / "cameras.osm"), "--units", str(units), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.strip().splitlines() == [
+        f"equity: error: {units}: a GDAL virtual dataset (VRT), which reads its features or cells from other files "
+        "or from the network; equity does not read it: give the layer itself (GeoJSON, GeoPackage, ...)."
+    ]

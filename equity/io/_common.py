@@ -201,6 +201,12 @@ class SourceFile:
         if head.startswith(b"SQLite format 3"):
             return "gpkg"
         if text.startswith(b"<"):
+            if b"<OGRVRTDataSource" in head or b"<VRTDataset" in head:
+                msg = (
+                    f"{path}: a GDAL virtual dataset (VRT), which reads its features or cells from other files or "
+                    "from the network; equity does not read it: give the layer itself (GeoJSON, GeoPackage, ...)."
+                )
+                raise InputFileError(msg)
             if b"<osm" in head:
                 return "osm-xml"
             if name.endswith((".gml", ".kml")):
