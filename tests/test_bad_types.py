@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -336,3 +337,23 @@ def test_a_dem_that_cannot_be_placed_on_the_earth(tmp_path, crs, scale, expected
     ) as out:
         out.write(np.full((40, 40), 10, "float32"), 1)
     one_sentence(analyze(tmp_path / "out", "--dem", dem), dem, expected)
+
+
+# ---- valid input once refused: a bzip2 file of several streams ----------------------------------------------------
+
+
+def test_an_osm_file_compressed_in_several_bzip2_streams_is_read(tmp_path):
+    """pbzip2 and lbzip2 write one bzip2 stream per block; pyosmium reads only the first of them."""
+    import bz2
+
+    xml = (READERS / "cameras.osm").read_bytes()
+    cut = len(xml) // 2
+    multi = tmp_path / "cameras.osm.bz2"
+    multi.write_bytes(bz2.compress(xml[:cut]) + bz2.compress(xml[cut:]))
+    out = tmp_path / "cameras.csv"
+    run = equity("cameras", multi, "-o", out)
+    assert run.returncode == 0, run.stderr
+    single = tmp_path / "single.csv"
+    assert equity("cameras", READERS / "cameras.osm", "-o", single).returncode == 0
+    assert out.read_text() == single.read_text()
+    assert not list(Path(tempfile.gettempdir()).glob("equity-bz2-*"))

@@ -9,7 +9,9 @@ import json
 import logging
 import os
 import re
+import shutil
 import sys
+import tempfile
 import threading
 import warnings
 from collections.abc import Callable, Iterator
@@ -153,6 +155,8 @@ class SourceFile:
         self._head = handle.read(4096)
         self._content: bytes | None = self._head if len(self._head) >= self.size else None
         self.parsed: Any = None
+        self._unpacked: Path | None = None
+        self._tmpdir: Any = None
         self.format = self._sniff()
 
     def _rewound(self) -> BinaryIO:
@@ -185,7 +189,23 @@ class SourceFile:
 
         if self.format == "osm-xml" and self.size <= IN_MEMORY_BYTES:
             return osmium.io.FileBuffer(self.content(), OSM_FORMATS[self.format])
+        if self.format == "osm-bz2" and _bz2_streams(self._rewound()) > 1:
+            return osmium.io.File(str(self._unpacked_bz2()), "osm")
         return osmium.io.File(str(self.path), OSM_FORMATS[self.format])
+
+    def _unpacked_bz2(self) -> Path:
+        """A bzip2 file of several streams (as pbzip2 and lbzip2 write them, one per block: pyosmium reads only the
+        first) unpacked whole, from the open handle, into a temporary file that lives as long as this source; once
+        per source, however many times its reader asks."""
+        import bz2
+
+        if self._unpacked is None:
+            self._tmpdir = tempfile.TemporaryDirectory(prefix="equity-bz2-")
+            target = Path(self._tmpdir.name) / (self.path.name.removesuffix(".bz2") or "unpacked.osm")
+            with bz2.BZ2File(self._rewound()) as packed, target.open("wb") as out:
+                shutil.copyfileobj(packed, out, 1 << 20)
+            self._unpacked = target
+        return self._unpacked
 
     def _sniff(self) -> str:
         path, head = self.path, self._head
@@ -254,6 +274,27 @@ class SourceFile:
         return "geojson"
 
 
+#: The start of a bzip2 stream: its magic, a block size digit, and the first block's magic (the digits of pi).
+_BZ2_STREAM = re.compile(rb"BZh[1-9]\x31\x41\x59\x26\x53\x59")
+
+
+def _bz2_streams(handle: BinaryIO, chunk: int = 1 << 24) -> int:
+    """How many bzip2 streams a file holds, counted by their headers (byte-aligned at each stream's start; inside
+    a stream the blocks are not byte-aligned, so a match there is a chance of about 2⁻⁸⁰ a byte), read from the
+    open handle in chunks; it stops at the second."""
+    found = 0
+    tail = b""
+    while True:
+        data = handle.read(chunk)
+        if not data:
+            return found
+        window = tail + data
+        found += len(_BZ2_STREAM.findall(window))  # the tail is shorter than a header: nothing counted twice
+        if found > 1:
+            return found
+        tail = window[-9:]
+
+
 @contextmanager
 def open_source(source: str | Path | SourceFile) -> Iterator[SourceFile]:
     """Check a file (see :func:`check_file`), open it and tell its format: the :class:`SourceFile` its reader
@@ -263,7 +304,12 @@ def open_source(source: str | Path | SourceFile) -> Iterator[SourceFile]:
         return
     path = check_file(source)
     with path.open("rb") as handle:
-        yield SourceFile(path, handle)
+        opened = SourceFile(path, handle)
+        try:
+            yield opened
+        finally:
+            if opened._tmpdir is not None:
+                opened._tmpdir.cleanup()
 
 
 def reads_source(read: Callable[Concatenate[SourceFile, P], R]) -> Callable[Concatenate[str | Path | SourceFile, P], R]:
