@@ -89,10 +89,11 @@ def nearest_other(cameras: gpd.GeoDataFrame) -> np.ndarray:
     than two places): cameras on the same point (several cameras on one pole) do not count as each other's
     neighbours.
 
-    Found with a k-d tree (scipy's ``cKDTree``): the two nearest points of each camera are itself and its
-    nearest neighbour, unless other cameras share its point, in which case it asks for more, up to the
-    number on that point plus one. shapely's ``STRtree.query_nearest`` answers the same question (with
-    ``exclusive=True``) about fifteen times slower.
+    Found with a k-d tree (scipy's ``cKDTree``) over the distinct places: the two nearest places of each place
+    are itself and its nearest other place, and each camera takes its place's distance. Cameras that share a
+    point are one place, so that many cameras on one point cost no more than one (counting them instead made
+    100,000 cameras on one point take 33 s). shapely's ``STRtree.query_nearest`` answers the same question
+    (with ``exclusive=True``) about fifteen times slower.
 
     Examples
     --------
@@ -107,19 +108,11 @@ def nearest_other(cameras: gpd.GeoDataFrame) -> np.ndarray:
     if n < 2:
         return out
     xy = shapely.get_coordinates(geoms[located])
-    tree = cKDTree(xy)
-    dist, _ = tree.query(xy, k=2)
-    found = dist[:, 1]
-    shared = np.flatnonzero(found == 0)  # another camera on the same point: look further
-    if len(shared):
-        on_point = np.asarray(tree.query_ball_point(xy[shared], 0.0, return_length=True))
-        for k in np.unique(on_point):
-            rows = shared[on_point == k]
-            if k >= n:  # every camera on one point: no other place
-                found[rows] = np.nan
-                continue
-            d, _ = tree.query(xy[rows], k=int(k) + 1)
-            found[rows] = d[:, -1]
+    places, place_of = np.unique(xy, axis=0, return_inverse=True)
+    if len(places) < 2:  # every camera on one point: no other place
+        return out
+    dist, _ = cKDTree(places).query(places, k=2)
+    found = dist[:, 1][np.ravel(place_of)]
     out[located] = found
     return out
 

@@ -76,6 +76,16 @@ def cameras_by_unit(views: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> pd.Seri
     return units["unit_id"].map(counts).fillna(0).astype("int64").set_axis(units.index)
 
 
+def union_of_views(geoms: np.ndarray) -> object:
+    """The union of views' polygons, each distinct polygon once: cameras that share a pole and a direction have
+    the same field of view, and GEOS's union of many copies of one polygon costs as much as of different ones
+    (100,000 cameras on one point took 12 s in three unions)."""
+    if len(geoms) > 1:
+        _, first = np.unique(shapely.to_wkb(geoms), return_index=True)
+        geoms = geoms[np.sort(first)]
+    return shapely.union_all(geoms)
+
+
 def covered_area_by_unit(sectors: gpd.GeoSeries, units: gpd.GeoDataFrame) -> pd.Series:
     """Area in square metres of each unit seen by at least one camera.
 
@@ -86,7 +96,7 @@ def covered_area_by_unit(sectors: gpd.GeoSeries, units: gpd.GeoDataFrame) -> pd.
     views = views[~views.is_empty]
     if views.empty:
         return pd.Series(0.0, index=units.index)
-    seen = shapely.union_all(views.to_numpy())
+    seen = union_of_views(views.to_numpy())
     return pd.Series(shapely.area(shapely.intersection(units.geometry.to_numpy(), seen)), index=units.index)
 
 
@@ -194,7 +204,7 @@ def street_length_in_view(
         if views.empty:
             return pd.Series(0.0, index=units.index)
         return pd.Series(
-            shapely.length(shapely.intersection(pieces, shapely.union_all(views.to_numpy()))), index=units.index
+            shapely.length(shapely.intersection(pieces, union_of_views(views.to_numpy()))), index=units.index
         )
     out = []
     for piece in pieces:

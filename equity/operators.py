@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from equity.coverage import union_of_views
+
 UNKNOWN = "unknown"
 
 
@@ -72,7 +74,7 @@ def operators_table(
         else:
             polys = fields.loc[idx].dropna()
             polys = polys[~polys.is_empty]
-            area = float(shapely.union_all(polys.to_numpy()).area) / 1e6 if len(polys) else 0.0
+            area = float(union_of_views(polys.to_numpy()).area) / 1e6 if len(polys) else 0.0
         row = {
             "operator": name,
             "cameras": int(sel["camera_id"].nunique()),
@@ -122,7 +124,7 @@ def by_unit(
         else:
             polys = fields.loc[idx].dropna()
             polys = polys[~polys.is_empty]
-            union = shapely.union_all(polys.to_numpy()) if len(polys) else None
+            union = union_of_views(polys.to_numpy()) if len(polys) else None
             areas = (
                 shapely.area(shapely.intersection(geoms, union)) / 1e6 if union is not None else np.zeros(len(units))
             )

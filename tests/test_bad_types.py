@@ -357,3 +357,22 @@ def test_an_osm_file_compressed_in_several_bzip2_streams_is_read(tmp_path):
     assert equity("cameras", READERS / "cameras.osm", "-o", single).returncode == 0
     assert out.read_text() == single.read_text()
     assert not list(Path(tempfile.gettempdir()).glob("equity-bz2-*"))
+
+
+# ---- too slow once: many cameras on one point ---------------------------------------------------------------------
+
+
+def test_many_cameras_on_one_point_are_counted_once_as_a_place():
+    """The nearest other camera is found over distinct places, and the union of views takes each distinct polygon
+    once (the speed is in the closing note: 100,000 cameras on one point took 67 s, now 10 s); the figures are
+    those of one camera on that point."""
+    import geopandas as gpd
+
+    from equity.anomalies import nearest_other
+    from equity.coverage import union_of_views
+
+    n = 20_000
+    cams = gpd.GeoDataFrame(geometry=gpd.points_from_xy([0.0] * n + [30.0], [0.0] * n + [40.0]), crs=3857)
+    assert set(nearest_other(cams).tolist()) == {50.0}
+    squares = gpd.GeoSeries.from_xy([0.0] * n, [0.0] * n).buffer(10, cap_style="square").to_numpy()
+    assert union_of_views(squares).area == pytest.approx(400.0)
