@@ -376,3 +376,25 @@ def test_many_cameras_on_one_point_are_counted_once_as_a_place():
     assert set(nearest_other(cams).tolist()) == {50.0}
     squares = gpd.GeoSeries.from_xy([0.0] * n, [0.0] * n).buffer(10, cap_style="square").to_numpy()
     assert union_of_views(squares).area == pytest.approx(400.0)
+
+
+# ---- attributes that are lists (found by tests/test_fuzz_structure.py) ------------------------------------------
+
+
+@pytest.mark.parametrize("layer", ["cameras", "units"])
+def test_a_property_that_is_a_list_is_read_as_its_text(tmp_path, layer):
+    """A GeoJSON property holding a list (GDAL reads it as a list) failed inside pandas for every reader."""
+    from equity.io import cameras_from_file, units_from_file
+
+    name = "cameras_plain.geojson" if layer == "cameras" else "units.geojson"
+    data = json.loads((READERS / name).read_text())
+    data["features"][0]["properties"]["note"] = [1, 2]
+    data["features"][1]["properties"]["id" if layer == "cameras" else "pop"] = []
+    path = tmp_path / name
+    path.write_text(json.dumps(data))
+    if layer == "cameras":
+        result = cameras_from_file(path)
+        assert result.data["tags"].iloc[0]["note"] == "[1, 2]"
+    else:
+        result = units_from_file(path)
+        assert result.data["note"].iloc[0] == "[1, 2]"

@@ -788,6 +788,7 @@ def read_vector(source: SourceFile, what: str, *, points: bool = False) -> gpd.G
     if gdf.crs is None:
         msg = f"{path}: the {what} layer has no CRS; save it with one (for example EPSG:4326)."
         raise CRSError(msg)
+    _lists_as_text(gdf)
     geoms = gdf.geometry.to_numpy()
     if shapely.has_z(geoms).any():  # 3D (PolygonZ, PointZ): the heights are not used, the plan is read
         gdf = gdf.set_geometry(shapely.force_2d(geoms), crs=gdf.crs)
@@ -802,6 +803,25 @@ def read_vector(source: SourceFile, what: str, *, points: bool = False) -> gpd.G
     if gdf.crs.is_geographic:
         _check_degrees(gdf, path, what)
     return gdf
+
+
+def _lists_as_text(gdf: gpd.GeoDataFrame) -> None:
+    """Attribute values that are lists or objects (a GeoJSON property holding ``[1, 2]`` or ``{}``, which GDAL
+    reads as a list) become their JSON text, in place: every attribute of a layer is a single value, text or
+    number, whatever the reader does with it next."""
+    for col in gdf.columns:
+        if col == gdf.geometry.name or gdf[col].dtype != object:
+            continue
+        values = gdf[col]
+        nested = values.map(lambda v: isinstance(v, list | tuple | dict | np.ndarray))
+        if nested.any():
+            gdf[col] = values.where(~nested, values[nested].map(_json_text))
+
+
+def _json_text(value: object) -> str:
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    return json.dumps(value, default=str, ensure_ascii=False)
 
 
 def nonfinite_features(geoms: np.ndarray) -> np.ndarray:
