@@ -426,8 +426,9 @@ class DecodedText(io.TextIOBase):
     def __init__(self, fh: io.BufferedIOBase, block_size: int = 1 << 20) -> None:
         self._fh = fh
         self._block_size = block_size
-        self._pending = b""
+        self._pending: list[bytes] = []  # the bytes after the last line end read, in the blocks they came in
         self._buf = ""
+        self._pos = 0  # what of the buffer was handed out already: kept, not cut off, so a read costs its size
         self._first = True
         self.cp1252_lines = 0
         self.bytes_read = 0
@@ -437,24 +438,27 @@ class DecodedText(io.TextIOBase):
         return True
 
     def _decode_block(self) -> bool:
-        raw = self._fh.read(self._block_size)
-        self.bytes_read += len(raw)
-        data = self._pending + raw
-        if raw:
-            cut = data.rfind(b"\n") + 1
-            if cut == 0:  # no line end in the block: keep reading
-                self._pending = data
-                return True
-            data, self._pending = data[:cut], data[cut:]
-        else:
-            self._pending = b""
+        """Decode the next whole lines into the buffer. A line longer than a block (a field of 160 MB) is gathered
+        block by block, each block searched once for a line end, and joined once: the cost stays linear."""
+        while True:
+            raw = self._fh.read(self._block_size)
+            self.bytes_read += len(raw)
+            if not raw:
+                data, self._pending = b"".join(self._pending), []
+                break
+            cut = raw.rfind(b"\n") + 1
+            if cut:
+                data = b"".join([*self._pending, raw[:cut]])
+                self._pending = [raw[cut:]]
+                break
+            self._pending.append(raw)  # no line end in the block: keep reading
         if not data:
             return False
         if self._first:
             data = data.removeprefix(b"\xef\xbb\xbf")
             self._first = False
         try:
-            self._buf += data.decode("utf-8")
+            text = data.decode("utf-8")
         except UnicodeDecodeError:
             parts = []
             for line in data.splitlines(keepends=True):
@@ -463,26 +467,30 @@ class DecodedText(io.TextIOBase):
                 except UnicodeDecodeError:
                     parts.append(line.decode("cp1252", errors="replace"))
                     self.cp1252_lines += 1
-            self._buf += "".join(parts)
+            text = "".join(parts)
+        self._buf = self._buf[self._pos :] + text
+        self._pos = 0
         return True
 
     def read(self, size: int | None = -1) -> str:
         """Up to ``size`` characters (all that is left when ``size`` is negative or None)."""
         want = -1 if size is None else size
-        while (want < 0 or len(self._buf) < want) and self._decode_block():
+        while (want < 0 or len(self._buf) - self._pos < want) and self._decode_block():
             pass
         if want < 0:
-            out, self._buf = self._buf, ""
+            out, self._buf, self._pos = self._buf[self._pos :], "", 0
         else:
-            out, self._buf = self._buf[:want], self._buf[want:]
+            out = self._buf[self._pos : self._pos + want]
+            self._pos += len(out)
         return out
 
     def readline(self, size: int | None = -1) -> str:
         """One line, with its line end."""
-        while "\n" not in self._buf and self._decode_block():
+        while self._buf.find("\n", self._pos) < 0 and self._decode_block():
             pass
-        end = self._buf.find("\n") + 1 or len(self._buf)
-        out, self._buf = self._buf[:end], self._buf[end:]
+        end = self._buf.find("\n", self._pos) + 1 or len(self._buf)
+        out = self._buf[self._pos : end]
+        self._pos = end
         return out
 
 
