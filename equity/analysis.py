@@ -100,9 +100,10 @@ def analyse(
     ledger.take(inputs.ledger("cameras"))
 
     views = _views(inputs, s, ledger)
-    operator_of = normalise_operators(views)  # the tiles count each operator's cells in view
+    # the tiles count each operator's cells in view; a class needs no operators
+    operator_of = normalise_operators(views) if full else None
     table = pd.DataFrame({"unit_id": units["unit_id"], "area_m2": inputs.area_m2})
-    table["cameras"] = coverage.cameras_by_unit(views, units)
+    table["cameras"] = coverage.cameras_by_unit(views, units, unit_of=views["unit_id"])
     ledger.take(inputs.ledger("streets"))
 
     seen = None
@@ -198,7 +199,7 @@ def _views(inputs: Inputs, s: Settings, ledger: Ledger) -> gpd.GeoDataFrame:
     """The cameras' views under the settings' camera model (:func:`equity.cameras.normalise_cameras`), each
     with the unit it stands in, and the counts of every default the model used."""
     views = normalise_cameras(inputs.cameras, s)
-    views["unit_id"] = coverage.assign_units(views, inputs.units).to_numpy()
+    views["unit_id"] = views["camera_id"].map(inputs.camera_unit).to_numpy()  # found once, at load
     n_cams = views["camera_id"].nunique()
     inside = views["unit_id"].notna()  # some camera is inside the units: load checked it
     first_view = views.drop_duplicates("camera_id")
@@ -251,7 +252,7 @@ def _visibility(
     table: pd.DataFrame,
     s: Settings,
     ledger: Ledger,
-    operator_of: pd.Series,
+    operator_of: pd.Series | None,
     engine: Any,
     full: bool = True,
 ) -> SeenArea:
@@ -267,7 +268,7 @@ def _visibility(
     shape = grid.shape
     ledger.take(inputs.ledger("dem"))
     ledger.take(inputs.ledger("homes"))
-    operator_codes, operator_names = pd.factorize(operator_of)
+    operator_codes, operator_names = pd.factorize(operator_of) if full else (None, None)
     tiled = run_tiles(
         engine=engine or study.engine or Engine(),
         grid=grid,
@@ -279,7 +280,7 @@ def _visibility(
         settings=s,
         homes=inputs.homes if full else None,
         polygons=full,
-        groups=operator_codes if full else None,
+        groups=operator_codes,
     )
     if inputs.dem is not None:
         # the share of the cells within the cameras' reach (where the DEM is used) without an elevation

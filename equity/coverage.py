@@ -69,9 +69,11 @@ def unit_overlaps(units: gpd.GeoDataFrame) -> tuple[tuple[str, str, float] | Non
     return (str(ids[i[k]]), str(ids[j[k]]), float(share[k])), slivers
 
 
-def cameras_by_unit(views: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> pd.Series:
-    """Number of distinct cameras (``camera_id``; not views) located in each unit, aligned to ``units``."""
-    unit_of = assign_units(views, units)
+def cameras_by_unit(views: gpd.GeoDataFrame, units: gpd.GeoDataFrame, *, unit_of: pd.Series | None = None) -> pd.Series:
+    """Number of distinct cameras (``camera_id``; not views) located in each unit, aligned to ``units``.
+    ``unit_of``: the unit of each view when it is known already (:func:`assign_units`)."""
+    if unit_of is None:
+        unit_of = assign_units(views, units)
     counts = views.loc[unit_of.notna(), "camera_id"].groupby(unit_of[unit_of.notna()]).nunique()
     return units["unit_id"].map(counts).fillna(0).astype("int64").set_axis(units.index)
 

@@ -76,6 +76,9 @@ class Inputs:
         The cameras as read (``camera_id``, ``tags``), projected.
     camera_meta : dict
         Facts about the camera source (its format, OSM timestamp).
+    camera_unit : pandas.Series
+        The ``unit_id`` of the unit each camera stands in (None outside them), by ``camera_id``; a camera's views
+        stand where it stands.
     crime : geopandas.GeoDataFrame or None
         The incident points, projected.
     crime_unit : pandas.Series or None
@@ -110,6 +113,7 @@ class Inputs:
     area_m2: pd.Series
     cameras: gpd.GeoDataFrame
     camera_meta: dict[str, Any]
+    camera_unit: pd.Series
     crimes: pd.Series
     population: pd.Series
     crime: gpd.GeoDataFrame | None = None
@@ -224,7 +228,8 @@ def load(study: Any) -> Inputs:
     ledger.reject(cam_read.rejected)
     ledger.source("cameras", cam_read.meta)
     cameras = to_metric(cam_read.data, crs)
-    if coverage.assign_units(cameras, units).isna().all():
+    camera_unit = coverage.assign_units(cameras, units).set_axis(cameras["camera_id"].astype(str).to_numpy())
+    if camera_unit.isna().all():
         msg = (
             f"{study.cameras}: none of its {len(cameras)} cameras lies inside the units of {study.units}; "
             "check that both cover the same area."
@@ -287,6 +292,7 @@ def load(study: Any) -> Inputs:
         area_m2=units.geometry.area,
         cameras=cameras,
         camera_meta=cam_read.meta,
+        camera_unit=camera_unit,
         crimes=crimes,
         population=population,
         crime=crime,

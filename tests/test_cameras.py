@@ -1,6 +1,6 @@
-"""The camera model: OSM tags to camera views (DESIGN.md, "The camera model"), and field-of-view geometry.
+"""The camera model: OSM tags to camera views (docs/camera-model.md), and field-of-view geometry.
 
-Known-answer tests follow the rows of the table in DESIGN.md, with tag values as mappers write them; property
+Known-answer tests follow the rules of docs/camera-model.md, with tag values as mappers write them; property
 tests (Hypothesis) cover the parsers and the sector geometry.
 """
 
@@ -116,7 +116,7 @@ def sector_area(fov: float, r: float) -> float:
 
 
 def observation_range(fov: float, px: float = 1920.0, px_per_m: float = 25.0, cap: float = 90.0) -> float:
-    """The range model of DESIGN.md written out again, independently of the implementation."""
+    """The range model of docs/camera-model.md written out again, independently of the implementation."""
     return px / (2.0 * px_per_m * math.tan(math.radians(min(fov, cap)) / 2.0))
 
 

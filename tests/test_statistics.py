@@ -239,3 +239,26 @@ def test_variants_follow_the_study_settings():
     assert not any(name.startswith("shorter range") for name in narrow)  # nothing shorter than identification
     assert narrow["longer range (recognition level)"] == {"detail_level": "recognition"}
     assert "unknown directions: skip" in narrow
+
+
+@pytest.mark.parametrize("strip_rows", [1, 2, 3, 7])
+def test_terrain_in_strips_is_the_terrain_of_the_whole_grid(strip_rows):
+    """Strips read with a row of halo on either side give every cell the slope of the whole array, and the
+    units the same counts and sums (to the last bits of the summation order); a grid with holes and a ridge."""
+    from equity.terrain import terrain_by_unit_in_strips
+
+    rng = np.random.default_rng(3)
+    ground = (rng.random((23, 31)) * 50 + np.arange(31)[None, :] * 4).astype(np.float32)
+    ground[5:8, 10:14] = np.nan
+    transform = Affine(10.0, 0, 0, 0, -10.0, 230)
+    units = gpd.GeoDataFrame(
+        {"unit_id": ["a", "b", "c"]},
+        geometry=[box(0, 0, 150, 230), box(150, 100, 310, 230), box(150, 0, 310, 100)],
+        crs=UTM,
+    )
+    whole = terrain_by_unit(ground, transform, units)
+    strips, missing = terrain_by_unit_in_strips(
+        lambda r0, r1: ground[r0:r1], transform, ground.shape, units, strip_rows=strip_rows
+    )
+    pd.testing.assert_frame_equal(strips, whole, rtol=1e-12)
+    assert missing == pytest.approx(12 / ground.size)

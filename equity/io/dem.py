@@ -53,9 +53,16 @@ def dem_on_grid(
     """Elevations of a DEM on the analysis grid, with NaN where the DEM has no data or does not reach.
 
     Returns the float32 array and facts about the source: its CRS, resolution, nodata value, and
-    ``missing_share``, the share of grid cells without an elevation.
+    ``missing_share``, the share of grid cells without an elevation. A one-off read: the file is closed again
+    unless a study of this process holds it open.
     """
-    return DemSource(path).read(crs, transform, shape)
+    source = DemSource(path)
+    held = source.key in _OPEN
+    try:
+        return source.read(crs, transform, shape)
+    finally:
+        if not held:
+            source.close()
 
 
 #: Pixels at or below this value are no data, whether the file declares a nodata value or not: no elevation on
