@@ -32,11 +32,16 @@ class Ledger:
         (``surface``, ``terrain``).
     rejected : list of pandas.DataFrame
         The rows each reader set aside, with the reason (columns :data:`equity.io._common.REJECTED_COLUMNS`).
+    warnings : list of str
+        Plain sentences about the data that a reader of the results must know (a population polygon far from
+        the units, units the DEM covers only in part, ...), each naming what it is about; the manifest, the
+        report and the command line show them.
     """
 
     counts: dict[str, Any] = field(default_factory=dict)
     sources: dict[str, Any] = field(default_factory=dict)
     rejected: list[pd.DataFrame] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def count(self, key: str, value: Any) -> None:
         """Record one count."""
@@ -50,12 +55,19 @@ class Ledger:
         """Record the rows a reader set aside."""
         self.rejected.append(rows)
 
+    def warn(self, message: str) -> None:
+        """Record one warning (a plain sentence); the same sentence is recorded once."""
+        if message not in self.warnings:
+            self.warnings.append(message)
+
     def take(self, other: Ledger) -> None:
         """Append another ledger's entries after this one's. Facts are copied, so that an analysis that adds
         to them (the DEM's missing share) does not change the loaded ledger it took them from."""
         self.counts.update(copy.deepcopy(other.counts))
         self.sources.update(copy.deepcopy(other.sources))
         self.rejected.extend(other.rejected)
+        for message in other.warnings:
+            self.warn(message)
 
     def rejected_table(self) -> pd.DataFrame:
         """Every set-aside row in one table, in the order recorded."""

@@ -9,6 +9,7 @@ loaded inputs. The study never opens a file itself; writing the outputs is
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ from equity.analysis import analyse
 from equity.inputs import Inputs, is_file_like, load
 from equity.result import StudyResult
 from equity.settings import Settings
+
+log = logging.getLogger(__name__)
 
 __all__ = ["Study", "StudyResult"]
 
@@ -157,4 +160,6 @@ class Study:
                 with_sensitivity(inputs, result)
         finally:
             inputs.close()
+        for message in result.ledger.warnings:
+            log.warning("%s", message)
         return result

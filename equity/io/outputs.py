@@ -150,6 +150,7 @@ def manifest_dict(result: Any, extra: dict[str, Any] | None = None) -> dict[str,
         "osm_timestamp": result.meta.get("cameras", {}).get("osm_timestamp"),
         "sources": result.meta,
         "counts": result.counts,
+        "warnings": list(result.ledger.warnings),
         "city_measures": [e.to_dict() for e in result.city],
         "sensitivity": None
         if result.sensitivity is None
