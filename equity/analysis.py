@@ -104,6 +104,9 @@ def analyse(
     operator_of = normalise_operators(views) if full else None
     table = pd.DataFrame({"unit_id": units["unit_id"], "area_m2": inputs.area_m2})
     table["cameras"] = coverage.cameras_by_unit(views, units, unit_of=views["unit_id"])
+    alpr = (views["kind"] == "ALPR").to_numpy()
+    table["cameras_alpr"] = coverage.cameras_by_unit(views[alpr], units, unit_of=views.loc[alpr, "unit_id"])
+    table["cameras_cctv"] = table["cameras"] - table["cameras_alpr"]
     ledger.take(inputs.ledger("streets"))
 
     seen = None
@@ -124,6 +127,9 @@ def analyse(
             if seen is None
             else coverage.street_length_in_view(inputs.streets, units, seen=seen, step=s.cell_size_m / 2)
         )
+
+    if full and s.second_detail_level is not None:
+        table["covered_m2_second"] = _second_level(inputs, views, s, engine)
 
     ledger.take(inputs.ledger("crime"))
     table["crimes"] = inputs.crimes
@@ -227,6 +233,23 @@ def _views(inputs: Inputs, s: Settings, ledger: Ledger) -> gpd.GeoDataFrame:
     for key, value in counted.items():
         ledger.count(key, value)
     return views
+
+
+def _second_level(inputs: Inputs, views: gpd.GeoDataFrame, s: Settings, engine: Any) -> pd.Series:
+    """Each unit's open area in view at the settings' second detail level, in m².
+
+    Each view's range is scaled by ``p1 / p2`` (:attr:`equity.settings.Settings.second_range_factor`); a
+    licence-plate reader's capture zone is the same at every level and keeps its range (unless one range was
+    set for every camera). With a surface model the viewsheds are computed again at the shorter ranges (the
+    lines of sight are the same, so the result is the first level's seen area within the shorter reach)."""
+    second = views.copy()
+    keep = (second["kind"] == "ALPR").to_numpy() & (s.range_m is None)
+    second["range_m"] = second["range_m"] * np.where(keep, 1.0, s.second_range_factor)
+    if not inputs.has_surface:
+        return coverage.covered_area_by_unit(fov_sectors(second, s), inputs.units).to_numpy()
+    scratch = pd.DataFrame({"area_m2": inputs.area_m2})
+    _visibility(inputs, second, scratch, s, Ledger(), None, engine, full=False)
+    return scratch["covered_m2"].to_numpy()
 
 
 def _grid_bounds(views: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> tuple[float, float, float, float]:

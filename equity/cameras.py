@@ -38,11 +38,22 @@ COMPASS_DEG: dict[str, float] = {
 #: ``surveillance:type`` values, lower-cased, to the normalised kind. Others are kept, lower-cased.
 KIND_ALIASES: dict[str, str] = {
     "camera": "camera",
+    "cctv": "camera",
     "alpr": "ALPR",
     "anpr": "ALPR",
+    "lpr": "ALPR",
     "guard": "guard",
     "gunshot_detector": "gunshot_detector",
+    "gunshot_detection": "gunshot_detector",
 }
+
+#: The kinds that are cameras: an area camera (CCTV) and a licence-plate reader. Every other
+#: ``surveillance:type`` (a guard, a gunshot detector, a microphone, ...) is not counted as a camera.
+CAMERA_KINDS: tuple[str, ...] = ("camera", "ALPR")
+
+#: Tags that mark a dummy camera, which records nothing: ``fake=yes`` or ``dummy=yes``, or ``fake`` or
+#: ``dummy`` as the ``surveillance:type`` or ``camera:type``.
+DUMMY_TAGS: tuple[str, ...] = ("fake", "dummy")
 
 #: ``surveillance`` values to ownership. ``traffic`` is a common (deprecated) value for a public traffic
 #: camera; it is read as public and counted.
@@ -238,6 +249,79 @@ def _parse_signed_degrees(value: str, key: str, low: float, high: float) -> floa
     return deg
 
 
+def camera_kind(tags: Mapping[str, object]) -> str:
+    """The normalised kind of a surveillance object from its ``surveillance:type`` (``camera`` when untagged).
+
+    Examples
+    --------
+    >>> camera_kind({"surveillance:type": "ANPR"}), camera_kind({}), camera_kind({"surveillance:type": "Guard"})
+    ('ALPR', 'camera', 'guard')
+    """
+    raw = _clean(tags.get("surveillance:type"))
+    return KIND_ALIASES.get(raw.lower(), raw.lower()) if raw else "camera"
+
+
+def not_a_camera(tags: Mapping[str, object]) -> str | None:
+    """Why a ``man_made=surveillance`` object is not counted as a camera, or None when it is one.
+
+    Not cameras: a ``surveillance:type`` other than a camera or a licence-plate reader (:data:`CAMERA_KINDS`:
+    a guard, a gunshot detector, ...), and a dummy camera (:data:`DUMMY_TAGS`).
+
+    Examples
+    --------
+    >>> not_a_camera({"surveillance:type": "guard"})
+    'surveillance:type=guard is not a camera'
+    >>> not_a_camera({"surveillance:type": "camera", "fake": "yes"})
+    'a dummy camera (fake=yes) records nothing'
+    >>> not_a_camera({"surveillance:type": "ALPR"}) is None
+    True
+    """
+    kind = camera_kind(tags)
+    if kind in DUMMY_TAGS:
+        return f"a dummy camera (surveillance:type={kind}) records nothing"
+    if kind not in CAMERA_KINDS:
+        return f"surveillance:type={_short(kind)} is not a camera"
+    for key in DUMMY_TAGS:
+        if (_clean(tags.get(key)) or "").lower() == "yes":
+            return f"a dummy camera ({key}=yes) records nothing"
+    ctype = (_clean(tags.get("camera:type")) or "").lower()
+    if ctype in DUMMY_TAGS:
+        return f"a dummy camera (camera:type={ctype}) records nothing"
+    return None
+
+
+def split_non_cameras(raw: gpd.GeoDataFrame, source: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Set aside the surveillance objects that are not cameras (:func:`not_a_camera`).
+
+    Parameters
+    ----------
+    raw : geopandas.GeoDataFrame
+        Cameras as read (``camera_id``, ``tags``).
+    source : str
+        The file they were read from, for the set-aside rows.
+
+    Returns
+    -------
+    cameras : geopandas.GeoDataFrame
+        The rows that are cameras.
+    set_aside : pandas.DataFrame
+        One row per object left out, with ``source``, ``record`` (its id), ``reason`` and ``value`` (its
+        ``surveillance:type``), for rejected.csv.
+    """
+    reasons = [not_a_camera(tags) for tags in raw["tags"]]
+    out = np.array([r is not None for r in reasons], dtype=bool)
+    set_aside = pd.DataFrame(
+        {
+            "source": source,
+            "record": raw.loc[out, "camera_id"].astype(str).to_numpy(),
+            "reason": [r for r in reasons if r is not None],
+            "value": [_clean(t.get("surveillance:type")) for t, o in zip(raw["tags"], out, strict=True) if o],
+        },
+        columns=["source", "record", "reason", "value"],
+    )
+    return raw.loc[~out], set_aside
+
+
 def camera_range(fov_deg: float, settings: Settings) -> float:
     """Distance in metres at which a camera still resolves ``settings.px_per_m`` pixels per metre.
 
@@ -252,7 +336,7 @@ def camera_range(fov_deg: float, settings: Settings) -> float:
 
     Examples
     --------
-    >>> round(camera_range(60.0, Settings()), 1)   # 1080p, observation (25 px/m)
+    >>> round(camera_range(60.0, Settings()), 1)   # 1080p, detection (25 px/m)
     66.5
     """
     if settings.range_m is not None:
@@ -276,7 +360,8 @@ def _short(value: str, limit: int = 80) -> str:
 def views_from_tags(camera_id: str, tags: Mapping[str, object], settings: Settings) -> list[dict[str, object]]:
     """Normalise the tags of one camera into one record per view (see docs/camera-model.md).
 
-    Rules, in order: kind from ``surveillance:type`` (``ANPR`` is ALPR; default ``camera``); ownership from
+    Rules, in order: kind from ``surveillance:type`` (``ANPR`` is ALPR; default ``camera``; a licence-plate
+    reader gets ``settings.alpr_fov_deg`` and ``settings.alpr_range_m`` and is never all-round); ownership from
     ``surveillance`` (missing: ``unknown``); camera type from ``camera:type`` (``revolving=yes`` without a
     type means ``panning``); direction from ``camera:direction``, else ``direction``; field of view 360 for
     dome and panning cameras, the width of a tagged range, else ``settings.fixed_fov_deg``; height from
@@ -290,8 +375,8 @@ def views_from_tags(camera_id: str, tags: Mapping[str, object], settings: Settin
     def note(key: str, raw: str, why: str) -> None:
         issues.append(f"{key}={_short(raw)!r}: {why}")
 
-    raw_kind = get.get("surveillance:type")
-    kind = KIND_ALIASES.get(raw_kind.lower(), raw_kind.lower()) if raw_kind else "camera"
+    kind = camera_kind(get)
+    alpr = kind == "ALPR"
 
     raw_owner = get.get("surveillance")
     if raw_owner is None:
@@ -351,7 +436,7 @@ def views_from_tags(camera_id: str, tags: Mapping[str, object], settings: Settin
         except TagValueError as err:
             note(dir_key, get[dir_key], str(err))
 
-    omni = camera_type in ("dome", "panning")
+    omni = camera_type in ("dome", "panning") and not alpr  # a plate reader watches one carriageway
     base = {
         "camera_id": camera_id,
         "kind": kind,
@@ -383,7 +468,8 @@ def views_from_tags(camera_id: str, tags: Mapping[str, object], settings: Settin
         )
     elif directions:
         for d in directions:
-            fov = 360.0 if omni else (d.width_deg if d.width_deg is not None else settings.fixed_fov_deg)
+            lens = settings.alpr_fov_deg if alpr else settings.fixed_fov_deg
+            fov = 360.0 if omni else (d.width_deg if d.width_deg is not None else lens)
             records.append(
                 {
                     **base,
@@ -411,6 +497,8 @@ def views_from_tags(camera_id: str, tags: Mapping[str, object], settings: Settin
         fov = rec["fov_deg"]
         if fov is None:
             rec["range_m"] = None
+        elif alpr and settings.range_m is None:  # the capture zone at any detail level (Settings.alpr_range_m)
+            rec["range_m"] = float(settings.alpr_range_m)
         elif rec["confidence"] == "low":  # a disc drawn for a fixed lens keeps the fixed lens's range
             rec["range_m"] = camera_range(settings.fixed_fov_deg, settings)
         else:

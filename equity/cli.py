@@ -16,7 +16,7 @@ import click
 
 from equity._errors import EquityError
 from equity.engine import TILE_CELLS
-from equity.settings import DETAIL_LEVELS_PX_PER_M, Settings
+from equity.settings import DETAIL_LEVEL_MEANING, DETAIL_LEVELS_PX_PER_M, Settings
 
 log = logging.getLogger("equity")
 
@@ -97,8 +97,17 @@ def settings_options(f: Any) -> Any:
         click.option(
             "--detail-level",
             type=click.Choice(list(DETAIL_LEVELS_PX_PER_M)),
-            help=f"Level of detail that counts as seeing (default {d.detail_level}, "
-            f"{DETAIL_LEVELS_PX_PER_M[d.detail_level]:g} px/m).",
+            help="Image-resolution level of EN 62676-4 at which a camera counts as seeing a place (default "
+            f"{d.detail_level}, {DETAIL_LEVELS_PX_PER_M[d.detail_level]:g} px/m: "
+            f"{DETAIL_LEVEL_MEANING[d.detail_level]}).",
+        ),
+        click.option(
+            "--second-level",
+            "second_detail_level",
+            type=click.Choice([*DETAIL_LEVELS_PX_PER_M, "none"]),
+            help="A second level whose coverage is reported beside the first, as covered_share_<level> "
+            f"(default {d.second_detail_level}, {DETAIL_LEVELS_PX_PER_M[str(d.second_detail_level)]:g} px/m: "
+            f"{DETAIL_LEVEL_MEANING[str(d.second_detail_level)]}; none for no second level).",
         ),
         click.option(
             "--unknown-direction",
@@ -138,7 +147,10 @@ def settings_options(f: Any) -> Any:
 
 def _settings(**kwargs: Any) -> Settings:
     kwargs.pop("sensitivity", None)
-    return Settings(**{k: v for k, v in kwargs.items() if v is not None})
+    values = {k: v for k, v in kwargs.items() if v is not None}
+    if values.get("second_detail_level") == "none":
+        values["second_detail_level"] = None
+    return Settings(**values)
 
 
 def _summary(result: Any, written: dict[str, Path], seconds: float, quiet: bool) -> None:

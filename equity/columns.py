@@ -59,12 +59,39 @@ def _c(name: str, label: str, unit: str, fmt: Format, description: str, digits: 
     return Column(name, label, unit, fmt, description, digits)
 
 
+#: The detail levels of EN 62676-4 and their pixel densities, as words (the numbers are
+#: ``equity.settings.DETAIL_LEVELS_PX_PER_M``): each can be a study's second level, with its own columns.
+_SECOND_LEVELS = (
+    ("inspection", "1,000"),
+    ("identification", "250"),
+    ("recognition", "125"),
+    ("observation", "62.5"),
+    ("detection", "25"),
+    ("monitor", "12.5"),
+)
+
+
 #: The columns of ``units.csv``, one row per unit of analysis (symbols as in the report's methodology: ``C_u``
 #: cameras, ``A_u`` area, ``P_u`` residents, ``K_u`` crimes, ``V_u`` area in view, ``O_u`` open area of unit u).
 UNITS: tuple[Column, ...] = (
     _c("unit_id", "Unit", "", "text", "The unit's id, from the id column of the unit layer."),
     _c("area_km2", "Area", "km²", "decimal", "The unit's area, A_u.", 3),
-    _c("cameras", "Cameras", "count", "integer", "Cameras standing in the unit, C_u, each counted once."),
+    _c(
+        "cameras",
+        "Cameras",
+        "count",
+        "integer",
+        "Cameras standing in the unit, C_u, each counted once: area cameras and licence-plate readers; objects "
+        "that are not cameras (guards, gunshot detectors, dummy cameras) are not counted (rejected.csv).",
+    ),
+    _c("cameras_cctv", "Area cameras", "count", "integer", "The unit's cameras that are not licence-plate readers."),
+    _c(
+        "cameras_alpr",
+        "Plate readers",
+        "count",
+        "integer",
+        "The unit's licence-plate readers (surveillance:type=ALPR or ANPR), modelled by their capture zone.",
+    ),
     _c("cameras_per_km2", "Cameras per km²", "per km²", "decimal", "Cameras per km², C_u / A_u."),
     _c(
         "population",
@@ -113,7 +140,36 @@ UNITS: tuple[Column, ...] = (
         "Open area, O_u: the unit's area outside buildings when buildings are given, else its whole area.",
         3,
     ),
-    _c("covered_share", "Own area in view", "%", "percent", "Share of the unit's open area in view, V_u / O_u."),
+    _c(
+        "covered_share",
+        "Own area in view",
+        "%",
+        "percent",
+        "Share of the unit's open area in view at the study's detail level (by default detection, 25 px/m, EN "
+        "62676-4), V_u / O_u.",
+    ),
+    *(
+        column
+        for level, px in _SECOND_LEVELS
+        for column in (
+            _c(
+                f"covered_km2_{level}",
+                f"Area in view ({level})",
+                "km²",
+                "decimal",
+                f"Open area of the unit in view at the {level} level of EN 62676-4 ({px} px/m), when it is the "
+                "study's second detail level, V2_u.",
+                digits=3,
+            ),
+            _c(
+                f"covered_share_{level}",
+                f"Own area in view ({level})",
+                "%",
+                "percent",
+                f"Share of the unit's open area in view at the {level} level ({px} px/m), V2_u / O_u.",
+            ),
+        )
+    ),
     _c(
         "street_km", "Streets", "km", "decimal", "Length of the street network in the unit, S_u; empty without streets."
     ),

@@ -34,6 +34,7 @@ from affine import Affine
 
 from equity import coverage
 from equity._errors import InputFormatError
+from equity.cameras import split_non_cameras
 from equity.ledger import Ledger
 from equity.projection import MAX_SCALE_ERROR, metric_crs, scale_error, to_metric, to_wgs84
 from equity.settings import Settings
@@ -227,7 +228,15 @@ def load(study: Any) -> Inputs:
     cam_read = cameras_from_file(study.cameras)
     ledger.reject(cam_read.rejected)
     ledger.source("cameras", cam_read.meta)
-    cameras = to_metric(cam_read.data, crs)
+    cameras, not_cameras = split_non_cameras(to_metric(cam_read.data, crs), str(study.cameras))
+    ledger.reject(not_cameras)
+    ledger.count("surveillance_objects_not_cameras", not_cameras["reason"].value_counts().to_dict())
+    if cameras.empty:
+        msg = (
+            f"{study.cameras}: none of its {len(not_cameras)} surveillance objects is a camera ("
+            + f"{not_cameras['reason'].iloc[0]}); give a file with cameras or licence-plate readers."
+        )
+        raise InputFormatError(msg)
     camera_unit = coverage.assign_units(cameras, units).set_axis(cameras["camera_id"].astype(str).to_numpy())
     if camera_unit.isna().all():
         msg = (

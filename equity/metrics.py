@@ -30,6 +30,8 @@ EQUITY_COLUMNS: list[str] = [
     "unit_id",
     "area_km2",
     "cameras",
+    "cameras_cctv",
+    "cameras_alpr",
     "cameras_per_km2",
     "population",
     "cameras_per_1k_residents",
@@ -79,8 +81,12 @@ def equity_table(units: pd.DataFrame, settings: Settings | None = None) -> pd.Da
 
     - ``cameras_per_km2 = C_u / A_u``; ``cameras_per_1k_residents = 1000 C_u / P_u``;
       ``crimes_per_1k = 1000 K_u / P_u``; ``cameras_per_100_crimes = 100 C_u / K_u``;
+    - ``cameras_cctv`` and ``cameras_alpr``: the unit's cameras that are area cameras and licence-plate
+      readers (``C_u`` is their sum; unknown when the input does not give them);
     - ``covered_share = V_u / O_u``: share of the unit's open area ``O_u`` (its area outside buildings when
-      buildings are given, else its whole area) seen by at least one camera;
+      buildings are given, else its whole area) seen by at least one camera at ``settings.detail_level``;
+    - ``covered_share_<level> = V2_u / O_u``, with ``covered_km2_<level>``: the same at
+      ``settings.second_detail_level`` (when ``units`` has ``covered_m2_second``);
     - ``street_covered_share = S^view_u / S_u``: share of the unit's street length ``S_u`` in a camera's
       view (empty when no street network was given);
     - ``crimes_in_view_share = K^view_u / K_u``;
@@ -110,6 +116,8 @@ def equity_table(units: pd.DataFrame, settings: Settings | None = None) -> pd.Da
     area_km2 = units["area_m2"].astype(float) / 1e6
     out["area_km2"] = area_km2
     out["cameras"] = units["cameras"].astype("int64")
+    for kind in ("cameras_cctv", "cameras_alpr"):
+        out[kind] = units[kind].astype("int64") if kind in units else pd.Series(np.nan, index=units.index)
     out["cameras_per_km2"] = _ratio(units["cameras"], area_km2)
     pop = units["population"].astype(float)
     out["population"] = pop
@@ -123,6 +131,10 @@ def equity_table(units: pd.DataFrame, settings: Settings | None = None) -> pd.Da
     open_km2 = (units["open_m2"].astype(float) / 1e6) if "open_m2" in units else area_km2
     out["open_km2"] = open_km2
     out["covered_share"] = _ratio(covered_km2, open_km2)
+    second = s.second_detail_level if "covered_m2_second" in units else None
+    if second is not None:
+        out[f"covered_km2_{second}"] = units["covered_m2_second"].astype(float) / 1e6
+        out[f"covered_share_{second}"] = _ratio(out[f"covered_km2_{second}"], open_km2)
     street_km = units["street_m"].astype(float) / 1e3 if "street_m" in units else pd.Series(np.nan, index=units.index)
     out["street_km"] = street_km
     in_view_km = (
@@ -141,7 +153,11 @@ def equity_table(units: pd.DataFrame, settings: Settings | None = None) -> pd.Da
     out["coverage_share"] = (covered_km2 / total_cover).where(pool) if total_cover > 0 else np.nan
     out["gap"] = out["coverage_share"] - out["crime_share"]
     out["class"] = classify(out["crime_share"], out["coverage_share"], s)
-    return out[EQUITY_COLUMNS]
+    columns = list(EQUITY_COLUMNS)
+    if second is not None:
+        at = columns.index("covered_share") + 1
+        columns[at:at] = [f"covered_km2_{second}", f"covered_share_{second}"]
+    return out[columns]
 
 
 def classify(crime_share: pd.Series, coverage_share: pd.Series, settings: Settings | None = None) -> pd.Series:

@@ -14,20 +14,26 @@ import pandas as pd
 from equity._progress import progress
 from equity.inequality import city_measures
 from equity.metrics import STORY_CLASSES
+from equity.settings import DETAIL_LEVELS_PX_PER_M
 
 #: Detail levels from the shortest range to the longest.
-_LEVELS = ["identification", "recognition", "observation", "detection"]
+_LEVELS = list(DETAIL_LEVELS_PX_PER_M)
 
 #: Variants that change nothing without a surface model (height matters only for viewsheds).
 NEEDS_SURFACE = ("cameras 1 m lower", "cameras 2 m higher")
+
+#: The plate readers' ranges of the variants, and their names: they change nothing without plate readers.
+ALPR_RANGES_M = (10.0, 50.0)
+NEEDS_ALPR = tuple(f"plate readers' range {m:g} m" for m in ALPR_RANGES_M)
 
 
 def variants_for(settings: Any) -> dict[str, dict[str, Any]]:
     """The low and high variants of a study's own settings.
 
-    Range: the next detail level on either side of the study's (observation gives recognition, about 27 m for
-    a 60 degree lens, and detection, about 133 m); the fixed lens: 0.75 and 1.5 times its width (at most 360);
-    the other unknown-direction policy; cameras 1 m lower and 2 m higher. A variant that would not change
+    Range: the next detail level of EN 62676-4 on either side of the study's (detection gives observation,
+    about 27 m for a 60 degree lens, and monitor, about 133 m); the fixed lens: 0.75 and 1.5 times its width
+    (at most 360); the other unknown-direction policy; cameras 1 m lower and 2 m higher; a licence-plate
+    reader's range 10 m and 50 m (run only when the study has plate readers). A variant that would not change
     anything (a detail level at the end of the scale) is left out.
     """
     out: dict[str, dict[str, Any]] = {}
@@ -45,6 +51,8 @@ def variants_for(settings: Any) -> dict[str, dict[str, Any]]:
     offset = settings.camera_height_offset_m
     out[NEEDS_SURFACE[0]] = {"camera_height_offset_m": offset - 1.0}
     out[NEEDS_SURFACE[1]] = {"camera_height_offset_m": offset + 2.0}
+    for name, metres in zip(NEEDS_ALPR, ALPR_RANGES_M, strict=True):
+        out[name] = {"alpr_range_m": metres}
     return out
 
 
@@ -101,8 +109,9 @@ def sensitivity(inputs: Any, baseline: Any, variants: dict[str, dict[str, Any]] 
     classes = {"baseline": baseline.units.set_index("unit_id")["class"]}
     measures = {"baseline": _points(baseline.units)}
     skipped = []
+    has_alpr = bool(baseline.counts.get("camera_kinds", {}).get("ALPR"))
     for name, changes in progress(variants.items(), total=len(variants), desc="sensitivity runs"):
-        if name in NEEDS_SURFACE and not inputs.has_surface:
+        if (name in NEEDS_SURFACE and not inputs.has_surface) or (name in NEEDS_ALPR and not has_alpr):
             skipped.append(name)
             continue
         result = analyse(inputs, baseline.settings.replace(**changes), statistics=False, full=False)

@@ -11,13 +11,31 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-#: Pixels per metre on the target for the detail levels of EN 62676-4 (the CCTV standard's "DORI" levels).
+#: Pixels per metre on the target for the image-resolution levels of EN 62676-4 (video surveillance systems
+#: for use in security applications, part 4: application guidelines), by the standard's names: monitor 12.5,
+#: detection 25, observation 62.5, recognition 125, identification 250 (and inspection 1,000, a level for
+#: reading details such as a banknote, which no street camera reaches at a distance that matters here). Until
+#: version 0.x of equity these levels were misnamed (25 px/m was called "observation"); see docs/camera-model.md.
 DETAIL_LEVELS_PX_PER_M: dict[str, float] = {
+    "inspection": 1000.0,
     "identification": 250.0,
-    "recognition": 62.5,
-    "observation": 25.0,
-    "detection": 12.5,
+    "recognition": 125.0,
+    "observation": 62.5,
+    "detection": 25.0,
+    "monitor": 12.5,
 }
+
+#: What a person can do with the image at each level, in plain words (for the report and the CLI help).
+DETAIL_LEVEL_MEANING: dict[str, str] = {
+    "inspection": "details on a person or object can be examined",
+    "identification": "a person unknown to the viewer can be identified beyond reasonable doubt",
+    "recognition": "a person known to the viewer can be recognised",
+    "observation": "characteristic details of a person, such as clothing, can be seen",
+    "detection": "a person can be seen to be present",
+    "monitor": "a crowd or the movement of people can be watched",
+}
+
+DetailLevel = Literal["inspection", "identification", "recognition", "observation", "detection", "monitor"]
 
 #: Camera height in metres when ``height`` is not tagged, by ``camera:mount``. A wall or ceiling camera sits
 #: at about first-floor level, a pole camera above traffic, a street-lamp camera at the lamp head.
@@ -47,9 +65,25 @@ class Settings:
     sensor_px
         Horizontal resolution of the camera's image in pixels (1920 for the common 1080p camera).
     detail_level
-        The level of detail at which a camera is counted as seeing a place: one of
-        ``DETAIL_LEVELS_PX_PER_M`` (identification 250 px/m, recognition 62.5, observation 25,
-        detection 12.5).
+        The level of detail at which a camera is counted as seeing a place, by the names of EN 62676-4
+        (``DETAIL_LEVELS_PX_PER_M``: identification 250 px/m, recognition 125, observation 62.5, detection 25,
+        monitor 12.5). The default is ``detection`` (25 px/m, 66.5 m for a 60 degree 1080p lens): coverage asks
+        whether a person in a place is in a camera's image at all, which is what deters and what a recording
+        can later show; the standard calls that level detection. A person is recognised only much closer (the
+        second level below).
+    second_detail_level
+        A second level whose coverage is reported beside the first, as the ``*_<level>`` columns of units.csv
+        (``covered_share_recognition``, ...), or ``None`` for none. The default, ``recognition`` (125 px/m,
+        13.3 m for a 60 degree lens), answers "could a known person be recognised there?". Each view's range at
+        this level is its range at ``detail_level`` times ``p1 / p2``, the ratio of the two pixel densities.
+    alpr_fov_deg, alpr_range_m
+        Field of view (30 degrees) and range (25 m) of a licence-plate reader (``surveillance:type=ALPR``):
+        the capture zone on the carriageway in front of it, not an area camera's sector. Installers' guidance
+        puts the zone where plates are read 4.6 to 9.1 m (15 to 30 ft) from the camera, one or two lanes wide,
+        with plates read up to 30 degrees off the lens axis, and cameras 6 to 46 m (20 to 150 ft)
+        from where vehicles pass; the defaults take a two-lane zone out to 25 m. The image there is at plate-
+        reading resolution (finer than identification), so the view is the same at every detail level. The
+        sensitivity runs test 10 m and 50 m. See docs/camera-model.md for the sources.
     lens_fov_cap_deg
         For the range model, the widest lens assumed: a dome or panning camera covers 360 degrees by
         turning or by spreading its pixels, and is given the range of a lens of this width.
@@ -90,7 +124,7 @@ class Settings:
         default) measures need by crime only, 0 by residents only.
     anomaly_radius_m, anomaly_flag_score, anomaly_lonely_m
         Thresholds of the placement anomalies (:class:`equity.anomalies.AnomalySettings`): the radius within
-        which incidents count as a camera's local need (150 m, about the reach of a camera at the "detection"
+        which incidents count as a camera's local need (150 m, about the reach of a camera at the "monitor"
         level), the anomaly score from which a camera is flagged (0.9: with all three components known, about
         the top tenth of the city's cameras on each at once), and the distance to the nearest other camera
         from which the explanation says "no other camera within" it (400 m).
@@ -121,7 +155,10 @@ class Settings:
 
     fixed_fov_deg: float = 60.0
     sensor_px: int = 1920
-    detail_level: Literal["identification", "recognition", "observation", "detection"] = "observation"
+    detail_level: DetailLevel = "detection"
+    second_detail_level: DetailLevel | None = "recognition"
+    alpr_fov_deg: float = 30.0
+    alpr_range_m: float = 25.0
     lens_fov_cap_deg: float = 90.0
     range_m: float | None = None
     unknown_direction: Literal["skip", "disc"] = "skip"
@@ -157,7 +194,16 @@ class Settings:
         if not 0 < self.fixed_fov_deg <= 360:
             problems.append(f"fixed_fov_deg must be in (0, 360], not {self.fixed_fov_deg!r}")
         if self.detail_level not in DETAIL_LEVELS_PX_PER_M:
-            problems.append(f"detail_level must be one of {sorted(DETAIL_LEVELS_PX_PER_M)}, not {self.detail_level!r}")
+            problems.append(f"detail_level must be one of {list(DETAIL_LEVELS_PX_PER_M)}, not {self.detail_level!r}")
+        if self.second_detail_level is not None and self.second_detail_level not in DETAIL_LEVELS_PX_PER_M:
+            problems.append(
+                f"second_detail_level must be one of {list(DETAIL_LEVELS_PX_PER_M)} or None, "
+                f"not {self.second_detail_level!r}"
+            )
+        if not 0 < self.alpr_fov_deg <= 360:
+            problems.append(f"alpr_fov_deg must be in (0, 360], not {self.alpr_fov_deg!r}")
+        if not self.alpr_range_m > 0:
+            problems.append(f"alpr_range_m must be positive, not {self.alpr_range_m!r}")
         if self.range_m is not None and not self.range_m > 0:
             problems.append(f"range_m must be positive, not {self.range_m!r}")
         if self.unknown_direction not in ("skip", "disc"):
@@ -209,6 +255,20 @@ class Settings:
     def px_per_m(self) -> float:
         """Pixels per metre of the chosen detail level."""
         return DETAIL_LEVELS_PX_PER_M[self.detail_level]
+
+    @property
+    def second_range_factor(self) -> float | None:
+        """The factor ``p1 / p2`` that turns a range at ``detail_level`` into one at ``second_detail_level``
+        (range is inversely proportional to the pixel density); None without a second level.
+
+        Examples
+        --------
+        >>> Settings().second_range_factor
+        0.2
+        """
+        if self.second_detail_level is None:
+            return None
+        return self.px_per_m / DETAIL_LEVELS_PX_PER_M[self.second_detail_level]
 
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with some fields changed (validated again)."""

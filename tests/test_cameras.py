@@ -115,7 +115,7 @@ def sector_area(fov: float, r: float) -> float:
     return min(fov, 360.0) / 360.0 * math.pi * r**2
 
 
-def observation_range(fov: float, px: float = 1920.0, px_per_m: float = 25.0, cap: float = 90.0) -> float:
+def detection_range(fov: float, px: float = 1920.0, px_per_m: float = 25.0, cap: float = 90.0) -> float:
     """The range model of docs/camera-model.md written out again, independently of the implementation."""
     return px / (2.0 * px_per_m * math.tan(math.radians(min(fov, cap)) / 2.0))
 
@@ -356,7 +356,7 @@ def test_fixed_fov_setting_is_honoured():
     wide = Settings(fixed_fov_deg=90.0)
     record = one({**FIXED, "camera:direction": "90"}, wide)
     assert record["fov_deg"] == 90.0
-    assert record["range_m"] == pytest.approx(observation_range(90.0))
+    assert record["range_m"] == pytest.approx(detection_range(90.0))
     # a tagged range still wins over the setting
     assert one({**FIXED, "camera:direction": "0-30"}, wide)["fov_deg"] == 30.0
 
@@ -530,7 +530,7 @@ def test_fixed_camera_without_direction_as_a_low_confidence_disc():
     assert record["confidence"] == "low"
     assert record["direction_source"] == "unknown"
     # the fixed lens's range (66.5 m), not the shorter range of the widest lens (38.4 m)
-    assert record["range_m"] == pytest.approx(observation_range(DEFAULT.fixed_fov_deg))
+    assert record["range_m"] == pytest.approx(detection_range(DEFAULT.fixed_fov_deg))
     assert record["range_m"] == pytest.approx(66.51, abs=0.01)
 
 
@@ -554,7 +554,7 @@ def test_indoor_and_skipped_both_excluded():
 # ----------------------------------------------------------------------------------------------- range model
 
 
-def test_range_of_a_60_degree_1080p_camera_at_observation_level():
+def test_range_of_a_60_degree_1080p_camera_at_detection_level():
     assert cameras.camera_range(60.0, Settings()) == pytest.approx(66.51, abs=0.01)
 
 
@@ -567,7 +567,7 @@ def test_range_of_a_60_degree_1080p_camera_at_observation_level():
         (60.0, Settings(detail_level="identification"), 1920 / (500 * math.tan(math.radians(30)))),
         (30.0, Settings(), 1920 / (50 * math.tan(math.radians(15)))),
         (90.0, Settings(sensor_px=3840), 76.8),
-        (90.0, Settings(detail_level="detection"), 76.8),
+        (90.0, Settings(detail_level="monitor"), 76.8),
         (120.0, Settings(lens_fov_cap_deg=120.0), 1920 / (50 * math.sqrt(3))),
     ],
 )

@@ -233,11 +233,14 @@ def test_variants_follow_the_study_settings():
     from equity.sensitivity import variants_for
     from equity.settings import Settings
 
-    narrow = variants_for(Settings(fixed_fov_deg=30.0, detail_level="identification", unknown_direction="disc"))
+    narrow = variants_for(Settings(fixed_fov_deg=30.0, detail_level="inspection", unknown_direction="disc"))
     assert "narrower fixed lens (22.5 degrees)" in narrow
     assert "wider fixed lens (45 degrees)" in narrow
-    assert not any(name.startswith("shorter range") for name in narrow)  # nothing shorter than identification
-    assert narrow["longer range (recognition level)"] == {"detail_level": "recognition"}
+    assert not any(name.startswith("shorter range") for name in narrow)  # nothing shorter than inspection
+    assert narrow["longer range (identification level)"] == {"detail_level": "identification"}
+    default = variants_for(Settings())  # detection, 25 px/m: observation on one side, monitor on the other
+    assert default["shorter range (observation level)"] == {"detail_level": "observation"}
+    assert default["longer range (monitor level)"] == {"detail_level": "monitor"}
     assert "unknown directions: skip" in narrow
 
 
