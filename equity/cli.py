@@ -145,6 +145,17 @@ def settings_options(f: Any) -> Any:
     return f
 
 
+def _no_crime_data(values: tuple[str, ...]) -> list[str] | Path | None:
+    """``--no-crime-data``: one polygon layer, or unit ids."""
+    from equity.inputs import is_file_like
+
+    if not values:
+        return None
+    if len(values) == 1 and Path(values[0]).exists() and is_file_like(values[0]):
+        return Path(values[0])
+    return list(values)
+
+
 def _settings(**kwargs: Any) -> Settings:
     kwargs.pop("sensitivity", None)
     values = {k: v for k, v in kwargs.items() if v is not None}
@@ -283,6 +294,13 @@ def demo(ctx: click.Context, out: Path, force: bool, map_assets: str, **settings
     "--crime", type=click.Path(path_type=Path), help="Incident points: CSV with coordinates, or a point layer."
 )
 @click.option("--crime-columns", help="Comma-separated columns of --units holding crime counts (instead of --crime).")
+@click.option(
+    "--no-crime-data",
+    "no_crime_data",
+    multiple=True,
+    help="Where the crime data does not apply (a park or base policed by another agency): a unit id "
+    "(repeatable), or a polygon layer of the region. Those units get no crime data and no class, not zero crime.",
+)
 @click.option("--category", "categories", multiple=True, help="Keep only incidents of this category (repeatable).")
 @click.option("--since", help="Keep only incidents on or after this date (YYYY-MM-DD).")
 @click.option("--until", help="Keep only incidents on or before this date (YYYY-MM-DD).")
@@ -346,6 +364,7 @@ def analyze(
     unit_id: str | None,
     crime: Path | None,
     crime_columns: str | None,
+    no_crime_data: tuple[str, ...],
     categories: tuple[str, ...],
     since: str | None,
     until: str | None,
@@ -379,6 +398,7 @@ def analyze(
         unit_id=unit_id,
         crime=crime,
         crime_columns=[c.strip() for c in crime_columns.split(",") if c.strip()] if crime_columns else None,
+        no_crime_data=_no_crime_data(no_crime_data),
         categories=list(categories) or None,
         since=since,
         until=until,

@@ -1,5 +1,5 @@
 """Spatial clusters of crime and coverage: the bivariate local Moran's I of PySAL's esda, on a libpysal
-contiguity graph. An optional part: install with ``pip install equity[stats]``."""
+contiguity graph. The crime rate is the smoothed one (:mod:`equity.rates`)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ _QUADRANTS = {
 }
 
 
-def bivariate_clusters(units: gpd.GeoDataFrame, x: str = "crimes_per_1k", y: str = "covered_share") -> pd.DataFrame:
+def bivariate_clusters(
+    units: gpd.GeoDataFrame, x: str = "crimes_per_1k_smoothed", y: str = "covered_share"
+) -> pd.DataFrame:
     r"""Bivariate local Moran's I of ``x`` in a unit against ``y`` in its neighbours (queen contiguity).
 
     :math:`I_i = \frac{n-1}{n} z_{x,i} \sum_j w_{ij} z_{y,j}` with standardised values and a row-standardised

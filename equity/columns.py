@@ -115,7 +115,23 @@ UNITS: tuple[Column, ...] = (
         "Crimes per 1,000",
         "per 1,000 residents",
         "decimal",
-        "Crimes per 1,000 residents, 1000 K_u / P_u.",
+        "Crimes per 1,000 residents, 1000 K_u / P_u (raw; unstable where few live: see small_population).",
+    ),
+    _c(
+        "crimes_per_1k_smoothed",
+        "Crimes per 1,000 (smoothed)",
+        "per 1,000 residents",
+        "decimal",
+        "Empirical-Bayes smoothed crimes per 1,000 residents, 1000 (w_u r_u + (1 - w_u) m) with w_u = s2 / (s2 + "
+        "m / P_u) (Marshall 1991, PySAL esda): the rate every ranking and class by crime rate uses.",
+    ),
+    _c(
+        "small_population",
+        "Few residents",
+        "",
+        "boolean",
+        "Whether the unit has fewer residents than the settings' small_population (1,000 by default): its raw "
+        "rate moves by more than 1 per 1,000 with each incident.",
     ),
     _c(
         "cameras_per_100_crimes",
@@ -289,8 +305,8 @@ UNITS: tuple[Column, ...] = (
         "Cluster",
         "",
         "text",
-        "Bivariate local Moran's I of crimes_per_1k against the neighbours' covered_share (queen contiguity, 999 "
-        "permutations, p < 0.05): the quadrant, not significant, no data, or not computed without the stats extra.",
+        "Bivariate local Moran's I of crimes_per_1k_smoothed against the neighbours' covered_share (queen "
+        "contiguity, 999 permutations, p < 0.05): the quadrant, not significant, or no data.",
     ),
     _c(
         "data_gaps",

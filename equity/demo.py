@@ -35,9 +35,16 @@ def demo_data_dir() -> Path:
     raise InputFileError(msg)
 
 
+#: Units of the demo where SFPD's incident data does not apply: the Presidio is a national park site (the
+#: Presidio Trust and the National Park Service), policed by the United States Park Police, whose incidents are
+#: not in SFPD's data (one SFPD incident lies there in July-December 2012). See data/sf/README.md.
+NO_CRIME_DATA = ("Presidio",)
+
+
 def demo_study(**options: object) -> Study:
     """The demo: SF cameras from OSM, the 41 analysis neighbourhoods, SFPD incidents July-December 2012,
-    population interpolated from the 2010 census block groups.
+    population interpolated from the 2010 census block groups. The Presidio is outside the crime data's
+    jurisdiction (:data:`NO_CRIME_DATA`).
     """
     d = demo_data_dir()
     return Study(
@@ -45,6 +52,7 @@ def demo_study(**options: object) -> Study:
         units=d / "neighborhoods.geojson",
         unit_id="nhood",
         crime=d / "crime_incidents_2012H2.csv",
+        no_crime_data=list(NO_CRIME_DATA),
         population=d / "block_groups.geojson",
         population_column="Population",
         name="San Francisco demo",

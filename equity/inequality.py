@@ -146,7 +146,8 @@ def city_measures(units: pd.DataFrame, *, samples: int = BOOTSTRAP_SAMPLES, seed
     """The city-level measures of a study's units, with intervals.
 
     - ``concentration index of coverage by crime rate``: area in camera view over units ranked by crimes per
-      1,000 residents, weighted by residents (positive: coverage goes where crime is high);
+      1,000 residents (smoothed, see :func:`_crime_rate`), weighted by residents (positive: coverage goes where
+      crime is high);
     - ``concentration index of cameras by crime rate``: the same for the number of cameras;
     - ``concentration index of coverage by population density``: ranked by residents per km²;
     - ``Gini of cameras per resident``: weighted by residents (how unequally residents are watched);
@@ -209,7 +210,11 @@ def city_measures(units: pd.DataFrame, *, samples: int = BOOTSTRAP_SAMPLES, seed
 
 
 def _crime_rate(units: pd.DataFrame) -> pd.Series:
-    """Crimes per 1,000 residents, ``1000 K_u / P_u``, as the city-level measures rank the units by."""
+    """The crime rate the city-level measures rank the units by: the empirical-Bayes smoothed crimes per 1,000
+    residents (``crimes_per_1k_smoothed``, :mod:`equity.rates`) when the table has it, else the raw
+    ``1000 K_u / P_u``."""
+    if "crimes_per_1k_smoothed" in units:
+        return units["crimes_per_1k_smoothed"].astype(float)
     return units["crimes"] / units["population"] * 1000
 
 

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from equity.io.dem import DemSource
 
 #: Fields of :class:`equity.settings.Settings` that are used while loading, not while analysing.
-LOAD_SETTINGS = ("dedupe_incidents",)
+LOAD_SETTINGS = ("dedupe_incidents", "no_crime_data_share")
 
 
 @dataclass
@@ -85,7 +85,11 @@ class Inputs:
     crime_unit : pandas.Series or None
         The ``unit_id`` of the unit each incident lies in (None outside them).
     crimes : pandas.Series
-        Incidents (or the summed crime columns) per unit; NaN where unknown (no crime data).
+        Incidents (or the summed crime columns) per unit; NaN where unknown (no crime data, or a unit the
+        user declared outside the crime data's jurisdiction, ``Study.no_crime_data``).
+    crime_extent : shapely geometry or None
+        Where the crime data applies: the union of the units with crime data, less the declared region
+        (None without crime data); counts within a radius are censored where they leave it.
     population : pandas.Series
         Residents per unit; NaN where unknown.
     buildings : geopandas.GeoDataFrame or None
@@ -119,6 +123,7 @@ class Inputs:
     population: pd.Series
     crime: gpd.GeoDataFrame | None = None
     crime_unit: pd.Series | None = None
+    crime_extent: Any = None
     buildings: gpd.GeoDataFrame | None = None
     built_m2: pd.Series | None = None
     homes: HomeInputs | None = None
@@ -292,6 +297,9 @@ def load(study: Any) -> Inputs:
         ledger.source("crime", {"format": "unit columns", "columns": list(study.crime_columns)})
     else:
         crimes = pd.Series(float("nan"), index=units.index)
+    crime_extent = None
+    if study.crime is not None or study.crime_columns:
+        crimes, crime_extent = _jurisdiction(study, units, crimes, s, ledgers["crime"])
 
     population = _population(study, units, ledgers.setdefault("population", Ledger()))
     return Inputs(
@@ -306,6 +314,7 @@ def load(study: Any) -> Inputs:
         population=population,
         crime=crime,
         crime_unit=crime_unit,
+        crime_extent=crime_extent,
         buildings=buildings,
         built_m2=built_m2,
         homes=homes,
@@ -432,6 +441,64 @@ def _home_inputs(
         streets=None if streets is None else streets.geometry,
         public_known=public_known,
     )
+
+
+def _jurisdiction(
+    study: Any, units: gpd.GeoDataFrame, crimes: pd.Series, s: Settings, ledger: Ledger
+) -> tuple[pd.Series, Any]:
+    """Where the crime data does not apply (``Study.no_crime_data``): those units' crimes become unknown (NaN),
+    never zero, so that they get no share of the city's crime and no class.
+
+    ``no_crime_data`` is a list of unit ids, or a polygon layer of the region (a park policed by another
+    agency, a military base): a unit with at least ``settings.no_crime_data_share`` of its area in the region
+    is outside the data's jurisdiction; a unit partly in it (but less) keeps its count, with a warning that the
+    count covers only the rest. Returns the crimes and where the crime data applies (the union of the units
+    with crime data, less the region)."""
+    import shapely
+
+    declared = study.no_crime_data
+    region = None
+    if declared is None:
+        outside = pd.Series(False, index=units.index)
+    elif isinstance(declared, (str, Path)) and is_file_like(declared):
+        from equity.io import units_from_file
+
+        read = units_from_file(declared)
+        region = shapely.union_all(to_metric(read.data, units.crs).geometry.to_numpy())
+        share = units.geometry.intersection(region).area / units.geometry.area
+        outside = share >= s.no_crime_data_share
+        partly = (share > 0.01) & ~outside
+        if partly.any():
+            names = ", ".join(
+                f"{u} ({100 * v:.0f}%)" for u, v in zip(units.loc[partly, "unit_id"], share[partly], strict=True)
+            )
+            ledger.warn(
+                f"{declared}: units partly in the region where the crime data does not apply keep the count of "
+                f"their other part: {names}."
+            )
+        ledger.source("no_crime_data", {"source": str(declared), "share": s.no_crime_data_share})
+    else:
+        ids = [declared] if isinstance(declared, str) else [str(x) for x in declared]
+        known = set(units["unit_id"].astype(str))
+        missing = [x for x in ids if x not in known]
+        if missing:
+            msg = (
+                f"{study.units}: no unit {missing[0]!r} (given as outside the crime data's jurisdiction); the units "
+                f"are named by their id column, for example {sorted(known)[0]!r}."
+            )
+            raise InputFormatError(msg)
+        outside = units["unit_id"].astype(str).isin(ids)
+        ledger.source("no_crime_data", {"source": "unit ids", "units": ids})
+    outside = outside.to_numpy(bool)
+    ledger.count("units_outside_crime_jurisdiction", int(outside.sum()))
+    if outside.any():
+        ledger.count("incidents_in_units_outside_crime_jurisdiction", float(crimes[outside].sum()))
+        ledger.sources["no_crime_data"]["units_outside"] = units.loc[outside, "unit_id"].astype(str).tolist()
+        crimes = crimes.where(~outside)
+    extent = shapely.union_all(units.geometry.to_numpy()[~outside])
+    if region is not None:
+        extent = shapely.difference(extent, region)
+    return crimes, extent
 
 
 def _population(study: Any, units: gpd.GeoDataFrame, ledger: Ledger) -> pd.Series:

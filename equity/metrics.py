@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from equity.rates import small_population, smoothed_rate_per_1k
 from equity.settings import Settings
 
 #: The classes of :func:`equity_table`, with the plain-language label used by the map and the report.
@@ -37,6 +38,8 @@ EQUITY_COLUMNS: list[str] = [
     "cameras_per_1k_residents",
     "crimes",
     "crimes_per_1k",
+    "crimes_per_1k_smoothed",
+    "small_population",
     "cameras_per_100_crimes",
     "covered_km2",
     "open_km2",
@@ -81,6 +84,8 @@ def equity_table(units: pd.DataFrame, settings: Settings | None = None) -> pd.Da
 
     - ``cameras_per_km2 = C_u / A_u``; ``cameras_per_1k_residents = 1000 C_u / P_u``;
       ``crimes_per_1k = 1000 K_u / P_u``; ``cameras_per_100_crimes = 100 C_u / K_u``;
+    - ``crimes_per_1k_smoothed``: the empirical-Bayes smoothed rate (:mod:`equity.rates`), and
+      ``small_population``: ``P_u < settings.small_population`` (the raw rate is unstable);
     - ``cameras_cctv`` and ``cameras_alpr``: the unit's cameras that are area cameras and licence-plate
       readers (``C_u`` is their sum; unknown when the input does not give them);
     - ``covered_share = V_u / O_u``: share of the unit's open area ``O_u`` (its area outside buildings when
@@ -125,6 +130,8 @@ def equity_table(units: pd.DataFrame, settings: Settings | None = None) -> pd.Da
     crimes = units["crimes"].astype(float)
     out["crimes"] = crimes
     out["crimes_per_1k"] = _ratio(crimes, pop, 1000.0)
+    out["crimes_per_1k_smoothed"] = smoothed_rate_per_1k(crimes, pop)
+    out["small_population"] = small_population(pop, s.small_population)
     out["cameras_per_100_crimes"] = _ratio(units["cameras"], crimes, 100.0)
     covered_km2 = units["covered_m2"].astype(float) / 1e6
     out["covered_km2"] = covered_km2

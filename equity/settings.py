@@ -119,6 +119,10 @@ class Settings:
     curvature_coeff
         Curvature and refraction coefficient of the viewshed (GDAL's ``-cc``; 0.85714 for visible light).
         Within a camera's range it changes heights by millimetres.
+    small_population
+        A unit's crime rate rests on few residents below this many (1,000): with fewer, each incident moves the
+        rate by more than 1 per 1,000. Such units are flagged (``small_population``); the smoothed rate
+        (:mod:`equity.rates`) is used wherever rates rank units.
     need_crime_weight
         Weight of crime in a unit's need (``need = a * crime_share + (1 - a) * population_share``): 1 (the
         default) measures need by crime only, 0 by residents only.
@@ -148,6 +152,10 @@ class Settings:
         Cell size of the DEM grid for each unit's mean elevation and slope (10 m).
     hillside_slope_pct
         Mean slope in percent from which a unit is "hillside" (10 %).
+    no_crime_data_share
+        A unit with at least this share (0.5) of its area in the region where the crime data does not apply
+        (``--no-crime-data``) gets no crime data: most of it is policed, and its crime recorded, by another
+        agency.
     dedupe_incidents
         Count an incident once when several rows share an incident number (one report can list several
         offences), where an incident-number column is found.
@@ -173,6 +181,8 @@ class Settings:
     high_coverage_ratio: float = 2.0
     high_coverage_quantile: float = 0.5
     dedupe_incidents: bool = True
+    no_crime_data_share: float = 0.5
+    small_population: float = 1000.0
     need_crime_weight: float = 1.0
     anomaly_radius_m: float = 150.0
     anomaly_flag_score: float = 0.9
@@ -220,6 +230,10 @@ class Settings:
             problems.append(f"arc_segments must be at least 8, not {self.arc_segments!r}")
         if not 0 <= self.low_crime_quantile <= self.high_crime_quantile <= 1:
             problems.append("crime quantiles must satisfy 0 <= low <= high <= 1")
+        if not 0 < self.no_crime_data_share <= 1:
+            problems.append(f"no_crime_data_share must be in (0, 1], not {self.no_crime_data_share!r}")
+        if not self.small_population >= 0:
+            problems.append(f"small_population must be at least 0, not {self.small_population!r}")
         if not self.anomaly_radius_m > 0:
             problems.append(f"anomaly_radius_m must be positive, not {self.anomaly_radius_m!r}")
         if not 0 <= self.anomaly_flag_score <= 1:

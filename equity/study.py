@@ -41,6 +41,9 @@ class Study:
         Incident points (CSV with coordinates, or a point layer), or None.
     crime_columns
         Columns of ``units`` that hold crime counts per unit, summed (used instead of ``crime``).
+    no_crime_data
+        Where the crime data does not apply (a park or a base policed by another agency): unit ids, or a polygon
+        layer of the region. Those units get "no crime data", not a count of zero, and no class.
     categories, since, until
         Filters of the incident points: categories (case-insensitive) and a date range.
     population
@@ -91,6 +94,7 @@ class Study:
     unit_id: str | None = None
     crime: str | Path | None = None
     crime_columns: list[str] | None = None
+    no_crime_data: list[str] | str | Path | None = None
     categories: list[str] | None = None
     since: str | None = None
     until: str | None = None
@@ -125,12 +129,17 @@ class Study:
             files["dem"] = Path(self.dem)
         if self.land is not None:
             files["land"] = Path(self.land)
+        if isinstance(self.no_crime_data, (str, Path)) and is_file_like(self.no_crime_data):
+            files["no_crime_data"] = Path(self.no_crime_data)
         return files
 
     def check(self) -> None:
         """Refuse options that contradict each other, before anything is read."""
         if self.privacy not in ("public", "internal"):
             msg = f"privacy must be 'public' or 'internal', not {self.privacy!r}."
+            raise InputError(msg)
+        if self.no_crime_data is not None and self.crime is None and not self.crime_columns:
+            msg = "--no-crime-data says where the crime data does not apply; give the crime data (--crime) too."
             raise InputError(msg)
         if self.crime is not None and self.crime_columns:
             msg = "Give crime either as incident points (--crime) or as unit columns (--crime-columns), not both."
