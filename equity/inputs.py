@@ -285,6 +285,8 @@ def load(study: Any) -> Inputs:
         for key, value in crime_read.counts.items():
             ledger.count(f"crime_{key}", value)
         crime = to_metric(crime_read.data, crs)
+        if "category" in crime:
+            ledger.count("crime_categories", crime["category"].astype(str).value_counts().head(20).to_dict())
         crime_unit = coverage.assign_units(crime, units)
         crimes = coverage.crimes_by_unit(crime, units, unit_of=crime_unit)["crimes"]
         if crimes.sum() == 0:
