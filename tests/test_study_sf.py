@@ -20,7 +20,8 @@ def test_one_row_per_neighbourhood(sf_result):
 def test_story_classes(sf_result):
     by_unit = sf_result.units.set_index("unit_id")
     assert by_unit.loc["Tenderloin", "class"] == "under_covered"
-    assert by_unit.loc["Presidio", "class"] == "over_covered"
+    assert by_unit.loc["Golden Gate Park", "class"] == "over_covered"
+    assert by_unit.loc["Presidio", "class"] == "no_data"  # policed by the US Park Police: no SFPD crime data
     assert by_unit.loc["Tenderloin", "gap"] == sf_result.units["gap"].min()
 
 
@@ -37,13 +38,16 @@ def test_counts_as_in_the_data_readme(sf_result):
     by_unit = sf_result.units.set_index("unit_id")
     assert by_unit.loc["Tenderloin", ["crimes", "cameras"]].tolist() == [1056, 3]
     assert by_unit.loc["Bayview Hunters Point", ["crimes", "cameras"]].tolist() == [735, 48]
-    assert by_unit.loc["Presidio", ["crimes", "cameras"]].tolist() == [1, 15]
+    assert by_unit.loc["Presidio", "cameras"] == 15
+    assert by_unit.loc["Presidio", "crimes"] != by_unit.loc["Presidio", "crimes"]  # unknown, not 1 or 0
+    assert sf_result.counts["incidents_in_units_outside_crime_jurisdiction"] == 1
 
 
 def test_crime_total_and_population_total(sf_result):
     c = sf_result.counts
     assert c["crime_incidents"] == 10140
-    assert sf_result.units["crimes"].sum() + c["crime_incidents_outside_units"] == 10140
+    in_units = sf_result.units["crimes"].sum() + c["incidents_in_units_outside_crime_jurisdiction"]
+    assert in_units + c["crime_incidents_outside_units"] == 10140
     assert sf_result.units["population"].sum() + c["population_outside_units"] == pytest.approx(805235)
     assert len(sf_result.rejected) == c["rejected_rows"] == 3332
 
