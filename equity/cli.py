@@ -201,10 +201,18 @@ def _summary(result: Any, written: dict[str, Path], seconds: float, quiet: bool)
         click.echo("  more coverage than crime:")
         for unit in f.surplus[:3]:
             click.echo(line(unit))
+        uncertain = set(result.sensitivity.uncertain) if result.sensitivity is not None else set()
         for cls in STORY_CLASSES:
             # listed from the most negative gap to the most positive, whichever the class
             names = f.members[cls] if cls == "under_covered" else f.members[cls][::-1]
-            click.echo(f"Class “{CLASS_LABELS[cls]}”: {', '.join(map(str, names)) if names else 'none'}")
+            shown = [f"{n} (uncertain)" if n in uncertain else str(n) for n in names]
+            click.echo(f"Class “{CLASS_LABELS[cls]}”: {', '.join(shown) if shown else 'none'}")
+    kinds = c.get("camera_kinds") or {}
+    if kinds.get("ALPR") and kinds["ALPR"] >= sum(kinds.values()) / 2:
+        click.echo(
+            f"{kinds['ALPR']:,} of the {sum(kinds.values()):,} cameras are licence-plate readers, modelled by their "
+            "capture zone on the road: see the first page of the report."
+        )
     if c.get("rejected_rows"):
         click.echo(f"{c['rejected_rows']:,} input rows were not used (each is listed in rejected.csv):")
         for reason, n in list(result.rejected_reasons.items())[:5]:

@@ -13,7 +13,7 @@ from equity.io.outputs import PERSONAL_DATA_NOTE
 from equity.metrics import CLASS_LABELS, STORY_CLASSES
 from equity.presentation.charts import bar_chart, gap_legend, line_chart, unit_map
 from equity.presentation.formatting import esc, gap_span, interval, num, pct, plural, show, signed
-from equity.settings import Settings
+from equity.settings import DETAIL_LEVEL_MEANING, DETAIL_LEVELS_PX_PER_M, Settings
 
 if TYPE_CHECKING:
     from equity.result import StudyResult
@@ -46,7 +46,7 @@ UNIT_TABLE = (
     "cameras_per_km2",
     "covered_share",
     "crimes",
-    "crimes_per_1k",
+    "crimes_per_1k_smoothed",
     "population",
     "crime_share",
     "coverage_share",
@@ -518,8 +518,28 @@ def _methodology(result: StudyResult) -> list[str]:
         "(360° for dome and panning cameras; the width of a tagged range such as <code>90-270</code>), out to "
         "the distance at which the camera still resolves the chosen level of detail: "
         f"<code>d = P / (2 p tan(min(f, {s.lens_fov_cap_deg:g}°)/2))</code> with P = {s.sensor_px} pixels and "
-        f"p = {s.px_per_m:g} pixels per metre (“{esc(s.detail_level)}”). "
+        f"p = {s.px_per_m:g} pixels per metre, the “{esc(s.detail_level)}” level of EN 62676-4: "
+        f"{esc(DETAIL_LEVEL_MEANING[s.detail_level])}. "
         f"A fixed camera with a {s.fixed_fov_deg:g}° lens thus sees about {result.fixed_camera_range_m:.0f} m. "
+        + (
+            ""
+            if s.detail_level != "detection"
+            else "This level is the default on purpose: coverage asks whether a person in a place is in a camera's "
+            "image at all, which is what a camera claims to deter and what a recording can later show; it is not "
+            "the level at which anyone can be recognised. "
+        )
+        + (
+            ""
+            if s.second_detail_level is None
+            else f"Coverage is also given at the “{esc(s.second_detail_level)}” level "
+            f"({DETAIL_LEVELS_PX_PER_M[s.second_detail_level]:g} px/m: "
+            f"{esc(DETAIL_LEVEL_MEANING[s.second_detail_level])}), each range times "
+            f"{s.second_range_factor:g} (units.csv: covered_share_{esc(s.second_detail_level)}). "
+        )
+        + f"Licence-plate readers (<code>surveillance:type=ALPR</code>) are their capture zone on the road, "
+        f"{s.alpr_fov_deg:g}° wide and {s.alpr_range_m:g} m long at every level "
+        f"({c.get('camera_kinds', {}).get('ALPR', 0)} of them); guards, gunshot detectors and dummy cameras are "
+        "not cameras and are left out (rejected.csv). "
         f"{_visibility_text(result)}</p>",
         f"<p>Cameras without a readable direction: policy “{esc(s.unknown_direction)}” "
         f"({c['views_direction_unknown']} views). Indoor cameras are "
@@ -539,11 +559,12 @@ def _methodology(result: StudyResult) -> list[str]:
         "and "
         f"at or above the {s.high_coverage_quantile:.2f} quantile of the units' coverage shares.</p>",
         "<p>City-level measures: the concentration index <code>C = 1 − Σ_k (X_k − X_{k−1})(Y_k + Y_{k−1})</code> with "
-        "units ranked by crimes per 1,000 residents (or residents per km²), X the cumulative share of residents and "
-        "Y the cumulative share of the area in view (or of cameras); the Gini of cameras per resident, weighted by "
-        "residents, <code>G = Σ_i Σ_j w_i w_j |v_i − v_j| / (2 W² v̄)</code>; Spearman's rank correlation of crimes per "
-        "1,000 residents with the share of a unit's area in view. Intervals: percentile bootstrap over units, 2,000 "
-        "resamples, fixed seed. Need-weighted gap: <code>need = a·crime_share + (1 − a)·population_share</code> "
+        "units ranked by the empirical-Bayes smoothed crimes per 1,000 residents (or residents per km²), X the "
+        "cumulative share of residents and Y the cumulative share of the area in view (or of cameras); the Gini "
+        "of cameras per resident, weighted by residents, <code>G = Σ_i Σ_j w_i w_j |v_i − v_j| / (2 W² v̄)</code>; "
+        "Spearman's rank correlation of smoothed crimes per 1,000 residents with the share of a unit's area in "
+        "view. Intervals: percentile bootstrap over units, 2,000 resamples, fixed seed. Need-weighted gap: "
+        "<code>need = a·crime_share + (1 − a)·population_share</code> "
         f"with a = {s.need_crime_weight:g}, <code>need_gap = coverage_share − need</code>. Spatial clusters: "
         "bivariate local Moran's I of crime rate against neighbours' coverage (queen contiguity, 999 conditional "
         "permutations, p &lt; 0.05).</p>",
