@@ -101,7 +101,7 @@ def absurd_tags(out: Path, name: str) -> None:
     assert "'very high' is not a height" in issues[high]
     fov = "node/12706256210"
     assert json.loads(cams.loc[fov, "tags"])["fov"] == "wide"  # kept as a tag; the lens comes from the model
-    assert float(cams.loc[fov, "fov_deg"]) == 60.0
+    assert float(cams.loc[fov, "fov_deg"]) == 30.0  # a plate reader: the capture zone's width (alpr_fov_deg)
     if name.endswith(".csv"):
         long_operator = cams.loc["node/13016285537", "operator"]
         assert long_operator == "A" * 10_000  # kept whole in the table; shortened only in messages
