@@ -123,7 +123,7 @@ UNITS: tuple[Column, ...] = (
         "per 1,000 residents",
         "decimal",
         "Empirical-Bayes smoothed crimes per 1,000 residents, 1000 (w_u r_u + (1 - w_u) m) with w_u = s2 / (s2 + "
-        "m / P_u) (Marshall 1991, PySAL esda): the rate every ranking and class by crime rate uses.",
+        "m / P_u) and s2 truncated at 0 (Marshall 1991): the rate every ranking by crime rate uses.",
     ),
     _c(
         "small_population",

@@ -13,8 +13,11 @@ little its population can tell:
 - ``w_u = s2 / (s2 + m / P_u)``, the weight of the unit's own rate;
 - ``EB_u = w_u r_u + (1 - w_u) m``.
 
-A unit with many residents keeps nearly its own rate; one with few gets nearly the city's. PySAL's esda computes
-it (``esda.smoothing.Empirical_Bayes``); this module calls it and adds the flag and the unit of 1,000 residents.
+A unit with many residents keeps nearly its own rate; one with few gets nearly the city's. PySAL's esda has the
+same estimator (``esda.smoothing.Empirical_Bayes``), but (as of esda 2.9) without the truncation of a negative
+``s2`` at 0: where the units' rates vary less than Poisson noise alone would make them, its weights turn negative
+(rates of 10 and 20 per 1,000 on 100 residents each come out as 40 and -10), and with equal rates it divides by
+zero. The few lines below are the estimator with the truncation; a test checks them against esda where ``s2 > 0``.
 Wherever a rate ranks units or sorts them into classes (the concentration curves and indices, the Spearman
 correlation, the local clusters), the smoothed rate is used; the raw rate stays in units.csv beside it.
 """
@@ -38,16 +41,21 @@ def smoothed_rate_per_1k(crimes: pd.Series, population: pd.Series) -> pd.Series:
     >>> smoothed_rate_per_1k(crimes, pop).round(2).tolist()
     [10.29, 10.16, 21.23, nan]
     """
-    from esda.smoothing import Empirical_Bayes
-
     k = crimes.astype(float)
     p = population.astype(float)
     use = (k.notna() & p.notna() & (p > 0)).to_numpy()
     out = pd.Series(np.nan, index=crimes.index)
     if use.sum() < 2:
         return out
-    eb = Empirical_Bayes(k.to_numpy()[use].reshape(-1, 1), p.to_numpy()[use].reshape(-1, 1))
-    out[use] = 1000.0 * np.asarray(eb.r, dtype=float).ravel()
+    kk, pp = k.to_numpy()[use], p.to_numpy()[use]
+    rate = kk / pp
+    m = kk.sum() / pp.sum()
+    s2 = max(0.0, float((pp * (rate - m) ** 2).sum() / pp.sum() - m / pp.mean()))
+    if s2 == 0.0:  # the rates vary no more than chance would make them: every unit gets the city's rate
+        out[use] = 1000.0 * m
+        return out
+    w = s2 / (s2 + m / pp)
+    out[use] = 1000.0 * (w * rate + (1.0 - w) * m)
     return out
 
 

@@ -62,7 +62,7 @@ def test_analyses_of_loaded_inputs_open_nothing(sf_copy):
     opens = Opens(folder)
     first = analyse(inputs)
     with_sensitivity(inputs, first)
-    again = analyse(inputs, study.settings.replace(fixed_fov_deg=90.0))
+    again = analyse(inputs, study.settings.replace(alpr_range_m=50.0))  # every SF camera is a plate reader
     assert opens.read() == collections.Counter()
     assert first.sensitivity.classes.shape[1] > 1
     assert again.units["covered_km2"].sum() != pytest.approx(first.units["covered_km2"].sum())

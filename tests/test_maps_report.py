@@ -44,7 +44,9 @@ def test_report_has_sections_and_numbers(sf_html):
         "Tenderloin (10.4% of recorded crime, 1,056 incidents; 0.9% of the city's area in camera view, 3 cameras)"
         in report
     )
-    assert "Presidio (0.01% of recorded crime, 1 incident;" in report
+    assert "Golden Gate Park (0.9% of recorded crime, 89 incidents;" in report
+    over = next(line for line in report.splitlines() if line.startswith("<li>Low crime, high coverage"))
+    assert "Presidio" not in over  # no crime data there: in no class
     assert "ODbL" in report
     assert "2012-12-31" in report  # the date gap is stated
     assert "2025-10-04" in report
@@ -114,4 +116,4 @@ def test_report_map_draws_every_unit(sf_html):
     _, report = sf_html
     svg = report.split("<svg class='map'", 1)[1].split("</svg>", 1)[0]
     assert svg.count("<path ") == 41
-    assert "<title>Tenderloin: -9.51 points</title>" in svg
+    assert "<title>Tenderloin: -9.50 points</title>" in svg

@@ -26,7 +26,7 @@ ALLOWED = {
     "equity.io.outputs": {"PERSONAL_DATA_NOTE"},
     "equity.io.assets": {"LEAFLET_VERSION", "MapAssets", "AssetError"},
     "equity.projection": {"to_wgs84"},
-    "equity.settings": {"Settings"},
+    "equity.settings": {"Settings", "DETAIL_LEVEL_MEANING", "DETAIL_LEVELS_PX_PER_M"},  # words and the standard's table
     "equity.result": {"StudyResult"},  # for type hints only
 }
 

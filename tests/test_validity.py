@@ -235,6 +235,23 @@ def test_smoothed_rate_is_marshalls_estimate():
     assert abs(got[0] - raw[0]) / raw[0] > 10 * abs(got[2] - raw[2]) / raw[2]
 
 
+def test_smoothed_rate_agrees_with_esda_where_the_rates_vary():
+    from esda.smoothing import Empirical_Bayes
+
+    k = np.array([89.0, 1106.0, 1056.0, 472.0, 12.0])
+    p = np.array([263.0, 19917.0, 31510.0, 15957.0, 800.0])
+    theirs = 1000 * Empirical_Bayes(k.reshape(-1, 1), p.reshape(-1, 1)).r.ravel()
+    np.testing.assert_allclose(smoothed_rate_per_1k(pd.Series(k), pd.Series(p)), theirs, rtol=1e-9)
+
+
+def test_rates_that_vary_less_than_chance_all_get_the_city_rate():
+    """10 and 20 per 1,000 on 100 residents each: the between-unit variance is negative, truncated at 0, so both
+    units get the city's 15 per 1,000 (esda's weights would turn negative: 40 and -10)."""
+    got = smoothed_rate_per_1k(pd.Series([1.0, 2.0]), pd.Series([100.0, 100.0]))
+    assert got.tolist() == pytest.approx([15.0, 15.0])
+    assert smoothed_rate_per_1k(pd.Series([1.0, 1.0]), pd.Series([1000.0, 1000.0])).tolist() == [1.0, 1.0]
+
+
 def test_unknown_population_is_no_rate_and_no_flag():
     rates = smoothed_rate_per_1k(pd.Series([5.0, np.nan, 3.0, 2.0]), pd.Series([1000.0, 500.0, np.nan, 0.0]))
     assert np.isnan(rates).all()  # only one unit has both: no city rate to shrink toward
