@@ -87,6 +87,11 @@ class Inputs:
         Incidents (or the summed crime columns) per unit; NaN where unknown (no crime data).
     population : pandas.Series
         Residents per unit; NaN where unknown.
+    population_layer : geopandas.GeoDataFrame or None
+        The population polygons in the study's metric CRS, with a ``population`` column (residents of each
+        polygon, as read), when the population comes from a layer of its own (``Study.population`` a file); None
+        when it is a column of the unit layer, or not given. For measures that need where people live at a finer
+        grain than the units (residents within a radius of a camera).
     buildings : geopandas.GeoDataFrame or None
         Footprints with ``height_m`` and ``height_source``.
     built_m2 : pandas.Series or None
@@ -116,6 +121,7 @@ class Inputs:
     camera_unit: pd.Series
     crimes: pd.Series
     population: pd.Series
+    population_layer: gpd.GeoDataFrame | None = None
     crime: gpd.GeoDataFrame | None = None
     crime_unit: pd.Series | None = None
     buildings: gpd.GeoDataFrame | None = None
@@ -284,7 +290,7 @@ def load(study: Any) -> Inputs:
     else:
         crimes = pd.Series(float("nan"), index=units.index)
 
-    population = _population(study, units, ledgers.setdefault("population", Ledger()))
+    population, population_layer = _population(study, units, ledgers.setdefault("population", Ledger()))
     return Inputs(
         study=study,
         crs=crs,
@@ -295,6 +301,7 @@ def load(study: Any) -> Inputs:
         camera_unit=camera_unit,
         crimes=crimes,
         population=population,
+        population_layer=population_layer,
         crime=crime,
         crime_unit=crime_unit,
         buildings=buildings,
@@ -425,14 +432,15 @@ def _home_inputs(
     )
 
 
-def _population(study: Any, units: gpd.GeoDataFrame, ledger: Ledger) -> pd.Series:
-    """Residents per unit: a column of the unit layer, or another layer interpolated by area; NaN without."""
+def _population(study: Any, units: gpd.GeoDataFrame, ledger: Ledger) -> tuple[pd.Series, gpd.GeoDataFrame | None]:
+    """Residents per unit: a column of the unit layer, or another layer interpolated by area; NaN without. And
+    the projected population layer (None when the population is a column of the unit layer, or not given)."""
     from equity.io import population_layer_from_file
     from equity.population import interpolate_population
 
     if study.population is None:
         ledger.source("population", {"source": None})
-        return pd.Series(float("nan"), index=units.index)
+        return pd.Series(float("nan"), index=units.index), None
     if not is_file_like(study.population):
         col = str(study.population)
         if col not in units.columns:
@@ -461,7 +469,7 @@ def _population(study: Any, units: gpd.GeoDataFrame, ledger: Ledger) -> pd.Serie
             )
             raise InputFormatError(msg)
         ledger.source("population", {"source": "unit column", "column": col})
-        return values.astype(float)
+        return values.astype(float), None
     read = population_layer_from_file(study.population, column=study.population_column)
     ledger.reject(read.rejected)
     layer = to_metric(read.data, units.crs)
@@ -469,7 +477,7 @@ def _population(study: Any, units: gpd.GeoDataFrame, ledger: Ledger) -> pd.Serie
     ledger.source("population", {"source": "area-weighted interpolation", **read.meta})
     ledger.count("population_source_total", float(layer["population"].sum()))
     ledger.count("population_outside_units", outside)
-    return values
+    return values, layer
 
 
 def _sum_columns(units: gpd.GeoDataFrame, columns: list[str], path: str | Path) -> pd.Series:
