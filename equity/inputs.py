@@ -15,7 +15,8 @@ uncertainty draws) without opening a file. What a loaded study holds:
 - the DEM (one :class:`equity.io.dem.DemSource`, opened once), its check over the study area, and each unit's
   terrain (computed once for each terrain cell size asked for).
 
-Settings read while loading (``dedupe_incidents``, by the crime reader) are recorded in
+Settings read while loading (``dedupe_incidents``, by the crime reader; the thresholds of the checks of the
+population polygons) are recorded in
 :attr:`Inputs.load_settings`; an analysis with other values of them is refused, as it would need another load.
 """
 
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
     from equity.io.dem import DemSource
 
 #: Fields of :class:`equity.settings.Settings` that are used while loading, not while analysing.
-LOAD_SETTINGS = ("dedupe_incidents",)
+LOAD_SETTINGS = ("dedupe_incidents", "population_min_inside_share", "population_area_factor")
 
 
 @dataclass
@@ -538,7 +539,45 @@ def _population(study: Any, units: gpd.GeoDataFrame, ledger: Ledger) -> tuple[pd
     ledger.source("population", {"source": "area-weighted interpolation", **read.meta})
     ledger.count("population_source_total", float(layer["population"].sum()))
     ledger.count("population_outside_units", outside)
+    _check_polygons(layer, units, study.settings, read.meta.get("stated_area"), ledger)
     return values, layer
+
+
+def _check_polygons(
+    layer: gpd.GeoDataFrame, units: gpd.GeoDataFrame, s: Settings, stated: str | None, ledger: Ledger
+) -> None:
+    """Warn about the population polygons that lie mostly outside the units, those that lie wholly outside them,
+    and those whose area disagrees with the area their layer states (:func:`equity.population.polygon_checks`),
+    and list each in the ledger's counts (by name: the share inside, the residents not counted, the area over
+    the stated land area). Nothing is reassigned."""
+    from equity.population import area_warning, beyond_warning, outside_warning, polygon_checks
+
+    checks = polygon_checks(
+        layer, units, min_inside_share=s.population_min_inside_share, area_factor=s.population_area_factor
+    )
+    far = checks[checks["mostly_outside"]].sort_values("inside_share", kind="stable")
+    ledger.count(
+        "population_polygons_mostly_outside_units",
+        {str(r.name): round(float(r.inside_share), 6) for r in far.itertuples()},
+    )
+    beyond = checks[checks["wholly_outside"]]
+    ledger.count(
+        "population_polygons_wholly_outside_units", {str(r.name): float(r.population) for r in beyond.itertuples()}
+    )
+    for sentence in (outside_warning(checks, s.population_min_inside_share), beyond_warning(checks)):
+        if sentence is not None:
+            ledger.warn(sentence)
+    if stated is None:
+        ledger.count("population_polygons_area_checked", "no: the layer states no area (ALAND, CENSUSAREA)")
+        return
+    off = checks[checks["area_disagrees"]]
+    ledger.count(
+        "population_polygons_area_disagrees",
+        {str(r.name): None if np.isnan(r.area_ratio) else round(float(r.area_ratio), 6) for r in off.itertuples()},
+    )
+    sentence = area_warning(checks, s.population_area_factor, stated)
+    if sentence is not None:
+        ledger.warn(sentence)
 
 
 def _sum_columns(units: gpd.GeoDataFrame, columns: list[str], path: str | Path) -> pd.Series:

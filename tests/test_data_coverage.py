@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
+from equity.settings import Settings
 from equity.study import Study
 
 REPO = Path(__file__).resolve().parents[1]
@@ -212,3 +213,109 @@ def test_a_dem_covering_part_of_the_units_reports_their_terrain_missing(part_dem
     assert reach > 0  # the camera in East looks over ground without elevation, taken flat
     assert f"Within the cameras' reach, {pct(reach)} of the 1 m cells" in report
     assert f"no elevation data (the DEM covers {100 * east:.1f}% of it)" in report
+
+
+# population polygons that are not where they should be
+
+SQ_MILE = 1609.344**2
+
+
+def _population_study(tmp_path, rows, **options):
+    units = _units(tmp_path / "units.geojson")
+    cams = _cameras(tmp_path / "cams.csv", [(-122.415, 37.705)])
+    pop = _layer(tmp_path / "pop.geojson", rows)
+    return Study(cameras=cams, units=units, population=pop, sensitivity=False, statistics=False, **options)
+
+
+def test_a_population_polygon_mostly_or_wholly_outside_the_units_is_named(tmp_path):
+    """A block mostly in the bay east of the units (a tenth inside) keeps its residents, all given to that tenth,
+    and is named in a warning; one far away is named with its residents, which are not counted."""
+    rows = [
+        ({"GEOID": "inside", "pop": 1000}, box(-122.43, 37.70, -122.41, 37.71)),
+        ({"GEOID": "bay", "pop": 300}, box(-122.401, 37.70, -122.391, 37.71)),  # 10% of it in East
+        ({"GEOID": "far", "pop": 50}, box(-122.30, 37.80, -122.29, 37.81)),
+    ]
+    inputs = _population_study(tmp_path, rows).load()
+    ledger = inputs.ledger("population")
+    assert inputs.population.iloc[2] == pytest.approx(300)  # nothing reassigned: the bay block's 300 in East
+    assert inputs.population.sum() == pytest.approx(1300)
+    assert list(ledger.counts["population_polygons_mostly_outside_units"]) == ["bay"]
+    assert ledger.counts["population_polygons_mostly_outside_units"]["bay"] == pytest.approx(0.1, abs=0.005)
+    assert ledger.counts["population_polygons_wholly_outside_units"] == {"far": 50.0}
+    [mostly] = [w for w in ledger.warnings if "mostly outside" in w]
+    assert mostly.startswith("1 population polygon lies mostly outside the units (less than 50% of its area")
+    assert "bay (300 residents; 10.0% of its 0.978 km² inside)" in mostly
+    [wholly] = [w for w in ledger.warnings if "wholly outside" in w]
+    assert "its 50 residents are not counted: far (50 residents)" in wholly
+    assert "population_polygons_area_disagrees" not in ledger.counts  # the layer states no area
+    result = _population_study(tmp_path, rows).run()
+    assert mostly in result.ledger.warnings  # an analysis takes the loaded layer's warnings
+
+
+def test_a_population_polygon_whose_area_disagrees_with_its_stated_area(tmp_path):
+    """ALAND and AWATER in m² (TIGER/Line): a polygon drawn far smaller than its land, one far larger than its land
+    and water, and one larger than its land but within its water (a shoreline block) that is not named."""
+    area = 0.88e6  # m²: the units are 0.978 km²
+    rows = [
+        ({"GEOID": "small", "pop": 100, "ALAND": 10 * area, "AWATER": 0}, box(*UNITS["West"])),
+        ({"GEOID": "large", "pop": 100, "ALAND": area / 5, "AWATER": area / 50}, box(*UNITS["Middle"])),
+        ({"GEOID": "shore", "pop": 100, "ALAND": area / 5, "AWATER": area}, box(*UNITS["East"])),
+    ]
+    ledger = _population_study(tmp_path, rows).load().ledger("population")
+    off = ledger.counts["population_polygons_area_disagrees"]
+    assert list(off) == ["small", "large"]
+    assert off["small"] == pytest.approx(0.1114, rel=0.01)  # 0.978 km² drawn, 8.8 km² stated
+    [warning] = [w for w in ledger.warnings if "differs from the area" in w]
+    assert warning.startswith(
+        "2 population polygons have an area on the map that differs from the area the layer states in ALAND and "
+        "AWATER (land and water areas, m²) by more than a factor of 3: "
+    )
+    assert "small (0.978 km² on the map, 8.8 km² of land stated: 9 times smaller)" in warning
+    assert "large (0.978 km² on the map, 0.176 km² of land stated: 6 times larger)" in warning
+    assert "shore" not in warning
+    lenient = _population_study(tmp_path, rows, settings=Settings(population_area_factor=20)).load()
+    assert lenient.ledger("population").counts["population_polygons_area_disagrees"] == {}
+
+
+def test_many_polygons_are_named_a_few_then_counted(tmp_path):
+    rows = [
+        ({"GEOID": f"bg{i}", "pop": 10 + i}, box(-122.30, 37.80 + i * 0.01, -122.29, 37.805 + i * 0.01))
+        for i in range(8)
+    ]
+    rows.append(({"GEOID": "inside", "pop": 1000}, box(*UNITS["West"])))
+    ledger = _population_study(tmp_path, rows).load().ledger("population")
+    [wholly] = [w for w in ledger.warnings if "wholly outside" in w]
+    assert "8 population polygons lie wholly outside the units, and their 108 residents" in wholly
+    assert wholly.endswith("bg3 (13 residents) and 3 more (all listed in the manifest).")
+    assert len(ledger.counts["population_polygons_wholly_outside_units"]) == 8
+
+
+def test_the_treasure_island_block_group_of_the_demo_is_named(sf_dir):
+    """The demo's 2010 block group 1 of census tract 179.02 (Treasure Island, 2,880 residents, 1.051 square miles
+    of land) is drawn as a sliver of 0.076 km² on the shore at Hunters Point, 91% of it in the bay: both checks
+    name it, and its residents stay where it is drawn."""
+    study = Study(
+        cameras=sf_dir / "cameras.osm",
+        units=sf_dir / "neighborhoods.geojson",
+        population=sf_dir / "block_groups.geojson",
+        population_column="Population",
+        sensitivity=False,
+        statistics=False,
+    )
+    inputs = study.load()
+    ledger = inputs.ledger("population")
+    treasure = "1500000US060750179021"
+    assert ledger.sources["population"]["stated_area"] == "CENSUSAREA (land area, square miles)"
+    assert ledger.counts["population_polygons_area_disagrees"] == {treasure: pytest.approx(0.0278, abs=0.0005)}
+    outside = ledger.counts["population_polygons_mostly_outside_units"]
+    assert next(iter(outside)) == treasure  # the least inside first
+    assert outside[treasure] == pytest.approx(0.087, abs=0.001)
+    [area] = [w for w in ledger.warnings if "differs from the area" in w]
+    assert f"{treasure} (0.0757 km² on the map, 2.72 km² of land stated: 36 times smaller)" in area
+    [mostly] = [w for w in ledger.warnings if "mostly outside" in w]
+    assert f"{treasure} (2,880 residents; 8.7% of its 0.0757 km² inside)" in mostly
+    bayview = inputs.units["unit_id"].eq("Bayview Hunters Point").to_numpy()
+    layer = inputs.population_layer
+    drawn = layer.loc[layer["name"] == treasure].geometry.iloc[0]
+    assert inputs.units.geometry[bayview].iloc[0].intersects(drawn)  # where it is drawn, and kept there
+    assert inputs.population.sum() == pytest.approx(805235)
