@@ -213,6 +213,7 @@ def test_a_dem_covering_part_of_the_units_reports_their_terrain_missing(part_dem
     assert reach > 0  # the camera in East looks over ground without elevation, taken flat
     assert f"Within the cameras' reach, {pct(reach)} of the 1 m cells" in report
     assert f"no elevation data (the DEM covers {100 * east:.1f}% of it)" in report
+    assert "The terrain of 1 unit is that of its covered cells only" in report  # Middle
 
 
 # population polygons that are not where they should be

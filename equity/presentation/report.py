@@ -272,6 +272,12 @@ def _elevation_coverage(result: StudyResult) -> list[str]:
         )
     else:
         text += "every unit does."
+    partly = result.counts.get("terrain_units_from_covered_cells_only")
+    if partly:
+        text += (
+            f" The terrain of {plural(partly, 'unit')} is that of {'its' if partly == 1 else 'their'} covered cells "
+            "only (their covered share: <code>elevation_covered_share</code> in units.csv)."
+        )
     dem = result.meta.get("dem") or {}
     reach = dem.get("reach_missing_share")
     if reach is not None:
