@@ -149,8 +149,7 @@ def analyse(
             result_table[col] = table[col]
     result_table = result_table.join(need_gap(result_table, s.need_crime_weight))
     if inputs.dem is not None:
-        terrain, missing_share = inputs.terrain(s)
-        ledger.sources.setdefault("terrain", {"cell_size_m": s.terrain_cell_m, "missing_share": missing_share})
+        terrain, _ = inputs.terrain(s, ledger)
         result_table = result_table.join(terrain)
     if statistics:
         result_table = result_table.join(_clusters(gpd.GeoDataFrame(result_table, geometry=units.geometry), ledger))
@@ -308,7 +307,7 @@ def _visibility(
     if inputs.dem is not None:
         # the share of the cells within the cameras' reach (where the DEM is used) without an elevation
         missing = tiled.missing_cells / tiled.reached_cells if tiled.reached_cells else 0.0
-        ledger.sources["dem"]["missing_share"] = missing
+        ledger.sources["dem"]["reach_missing_share"] = missing
         ledger.count("dem_cells_missing_share", round(missing, 6))
         if missing > 0 and study.dem_fill != "flat":
             msg = (
@@ -435,9 +434,15 @@ def _clusters(units: gpd.GeoDataFrame, ledger: Ledger) -> pd.DataFrame:
         return pd.DataFrame({"cluster": "not computed"}, index=units.index)
 
 
+def _covered(share: float) -> str:
+    """A unit's covered share in words ("none" when the DEM covers none of its cells, or it holds none)."""
+    return "none" if pd.isna(share) or share == 0 else f"{100 * share:.1f}%"
+
+
 def _data_gaps(table: pd.DataFrame, units: gpd.GeoDataFrame, camera_meta: dict) -> pd.Series:
-    """What is unknown about each unit, in words; None when nothing is. A unit with no crime data, no residents
-    or outside the area the camera data covers is reported as such, never as zero."""
+    """What is unknown about each unit, in words; None when nothing is. A unit with no crime data, no residents,
+    no elevation data (too little of it covered by the DEM, with the share covered) or outside the area the
+    camera data covers is reported as such, never as zero."""
     gaps = []
     extent = camera_meta.get("bounds")
     outside = None
@@ -454,6 +459,8 @@ def _data_gaps(table: pd.DataFrame, units: gpd.GeoDataFrame, camera_meta: dict) 
             items.append("no population data")
         elif row["population"] == 0:
             items.append("no residents")
+        if row.get("terrain") == "no elevation data":
+            items.append(f"no elevation data (the DEM covers {_covered(row['elevation_covered_share'])} of it)")
         if outside is not None and bool(outside.iloc[i]):
             items.append("outside the area of the camera data")
         gaps.append("; ".join(items) or None)

@@ -283,22 +283,34 @@ UNITS: tuple[Column, ...] = (
         "Mean elevation",
         "m",
         "decimal",
-        "Mean elevation of the unit's cells of the DEM's grid (with a DEM).",
+        "Mean elevation of the unit's terrain cells with an elevation (cells of terrain_cell_m whose centre lies "
+        "in the unit), z̄(u) = Σ z_c / #{c ∈ u : z_c known}; empty when the DEM covers less than "
+        "terrain_min_covered_share of them (with a DEM).",
     ),
     _c(
         "slope_pct",
         "Mean slope",
         "%",
         "decimal",
-        "Mean slope of the unit's cells, 100 √((dz/dx)² + (dz/dy)²) by central differences (with a DEM).",
+        "Mean slope of the unit's cells, 100 √((dz/dx)² + (dz/dy)²) by central differences, over the cells whose "
+        "slope is known; empty when the DEM covers less than terrain_min_covered_share of them (with a DEM).",
     ),
     _c(
         "terrain",
         "Terrain",
         "",
         "text",
-        "hillside when the mean slope is at least hillside_slope_pct, else flat; unknown without elevation (with a "
-        "DEM).",
+        "hillside when the mean slope is at least hillside_slope_pct, else flat; no elevation data when the DEM "
+        "covers less than terrain_min_covered_share of the unit's cells (with a DEM).",
+    ),
+    _c(
+        "elevation_covered_share",
+        "Area with elevation data",
+        "%",
+        "percent",
+        "Share of the unit's terrain cells that have an elevation from the DEM, #{c ∈ u : z_c known} / #{c ∈ u}; "
+        "the terrain columns are computed from those cells only, and only when the share is at least "
+        "terrain_min_covered_share; empty for a unit that holds no cell centre (with a DEM).",
     ),
     _c(
         "cluster",

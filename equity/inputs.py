@@ -15,7 +15,8 @@ uncertainty draws) without opening a file. What a loaded study holds:
 - the DEM (one :class:`equity.io.dem.DemSource`, opened once), its check over the study area, and each unit's
   terrain (computed once for each terrain cell size asked for).
 
-Settings read while loading (``dedupe_incidents``, by the crime reader) are recorded in
+Settings read while loading (``dedupe_incidents``, by the crime reader; the thresholds of the checks of the
+population polygons) are recorded in
 :attr:`Inputs.load_settings`; an analysis with other values of them is refused, as it would need another load.
 """
 
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
     from equity.io.dem import DemSource
 
 #: Fields of :class:`equity.settings.Settings` that are used while loading, not while analysing.
-LOAD_SETTINGS = ("dedupe_incidents", "no_crime_data_share")
+LOAD_SETTINGS = ("dedupe_incidents", "no_crime_data_share", "population_min_inside_share", "population_area_factor")
 
 
 @dataclass
@@ -92,6 +93,11 @@ class Inputs:
         (None without crime data); counts within a radius are censored where they leave it.
     population : pandas.Series
         Residents per unit; NaN where unknown.
+    population_layer : geopandas.GeoDataFrame or None
+        The population polygons in the study's metric CRS, with a ``population`` column (residents of each
+        polygon, as read), when the population comes from a layer of its own (``Study.population`` a file); None
+        when it is a column of the unit layer, or not given. For measures that need where people live at a finer
+        grain than the units (residents within a radius of a camera).
     buildings : geopandas.GeoDataFrame or None
         Footprints with ``height_m`` and ``height_source``.
     built_m2 : pandas.Series or None
@@ -121,6 +127,7 @@ class Inputs:
     camera_unit: pd.Series
     crimes: pd.Series
     population: pd.Series
+    population_layer: gpd.GeoDataFrame | None = None
     crime: gpd.GeoDataFrame | None = None
     crime_unit: pd.Series | None = None
     crime_extent: Any = None
@@ -159,14 +166,20 @@ class Inputs:
                 )
                 raise InputFormatError(msg)
 
-    def terrain(self, settings: Settings) -> tuple[pd.DataFrame, float]:
-        """Mean elevation, slope and terrain class per unit (:func:`equity.terrain.terrain_by_unit_in_strips`)
-        on a grid of ``settings.terrain_cell_m`` cells over the units, read from the DEM strip by strip, and the
-        share of that grid without an elevation; computed once for each cell size and hillside threshold."""
-        from equity.terrain import terrain_by_unit_in_strips
+    def terrain(self, settings: Settings, ledger: Ledger | None = None) -> tuple[pd.DataFrame, float]:
+        """Mean elevation, slope, terrain class and covered share per unit
+        (:func:`equity.terrain.terrain_by_unit_in_strips`) on a grid of ``settings.terrain_cell_m`` cells over
+        the units, read from the DEM strip by strip, and the share of the units' cells without an elevation;
+        computed once for each cell size, hillside threshold and minimum covered share.
+
+        With a ``ledger``, records there the terrain grid's facts (``sources["terrain"]``: its cell size, the
+        missing share of the units' cells, the minimum covered share and the covered share of each unit below
+        it), the count ``terrain_units_without_elevation_data``, and a warning naming those units.
+        """
+        from equity.terrain import NO_ELEVATION, coverage_warning, terrain_by_unit_in_strips, uncovered_units
         from equity.visibility.surface import grid_for
 
-        key = (settings.terrain_cell_m, settings.hillside_slope_pct)
+        key = (settings.terrain_cell_m, settings.hillside_slope_pct, settings.terrain_min_covered_share)
         if key not in self._terrain:
             assert self.dem is not None
             transform, shape = grid_for(tuple(self.units.total_bounds), settings.terrain_cell_m)
@@ -177,9 +190,38 @@ class Inputs:
                 return dem.ground(self.crs, window, (r1 - r0, shape[1]), keep=False)
 
             self._terrain[key] = terrain_by_unit_in_strips(
-                rows, transform, shape, self.units, hillside_pct=settings.hillside_slope_pct
+                rows,
+                transform,
+                shape,
+                self.units,
+                hillside_pct=settings.hillside_slope_pct,
+                min_covered_share=settings.terrain_min_covered_share,
             )
-        return self._terrain[key]
+        table, missing = self._terrain[key]
+        if ledger is not None:
+            short = uncovered_units(table, self.units["unit_id"])
+            ledger.source(
+                "terrain",
+                {
+                    "cell_size_m": settings.terrain_cell_m,
+                    "missing_share": missing,
+                    "missing_share_of": "the units' terrain cells (cells whose centre lies in a unit)",
+                    "min_covered_share": settings.terrain_min_covered_share,
+                    "units_without_elevation_data": {str(u): _share(v) for u, v in short.items()},
+                },
+            )
+            ledger.count("terrain_units_without_elevation_data", len(short))
+            partly = (table["elevation_covered_share"] < 1) & (table["terrain"] != NO_ELEVATION)
+            ledger.count("terrain_units_from_covered_cells_only", int(partly.sum()))
+            sentence = coverage_warning(short, settings.terrain_min_covered_share, settings.terrain_cell_m)
+            if sentence is not None:
+                ledger.warn(sentence)
+        return table, missing
+
+
+def _share(value: float) -> float | None:
+    """A share rounded for the manifest (None for NaN, which JSON has not)."""
+    return None if np.isnan(value) else round(float(value), 6)
 
 
 def load(study: Any) -> Inputs:
@@ -303,7 +345,7 @@ def load(study: Any) -> Inputs:
     if study.crime is not None or study.crime_columns:
         crimes, crime_extent = _jurisdiction(study, units, crimes, s, ledgers["crime"])
 
-    population = _population(study, units, ledgers.setdefault("population", Ledger()))
+    population, population_layer = _population(study, units, ledgers.setdefault("population", Ledger()))
     return Inputs(
         study=study,
         crs=crs,
@@ -314,6 +356,7 @@ def load(study: Any) -> Inputs:
         camera_unit=camera_unit,
         crimes=crimes,
         population=population,
+        population_layer=population_layer,
         crime=crime,
         crime_unit=crime_unit,
         crime_extent=crime_extent,
@@ -383,22 +426,48 @@ def _buildings(study: Any, crs: Any, ledger: Ledger) -> gpd.GeoDataFrame:
 
 def _dem_check(study: Any, dem: DemSource, units: gpd.GeoDataFrame, cell: float, ledger: Ledger) -> float | None:
     """Check the DEM once over the study area (the units' bounds) on a coarse grid of at most 2,048 cells a
-    side: that rasterio reads it, that it has elevations there, and, with ``dem_fill="flat"``, the elevation
-    used where it has none: the median of that coarse grid. Returns that elevation, or None."""
+    side: that rasterio reads it, that it has elevations there, that it has one over the units (the cells whose
+    centre lies in a unit; the rest of the bounds' rectangle, water or a neighbouring town, need not be
+    covered), and, with ``dem_fill="flat"``, the elevation used where it has none: the median of that coarse
+    grid. Returns that elevation, or None.
+
+    A DEM that leaves part of the units without an elevation is refused unless ``dem_fill="flat"``: the
+    viewsheds of cameras that reach there would need ground that is not known (see the check of the cameras'
+    reach in :func:`equity.analysis.analyse`); with it, they are computed on flat ground there, and the terrain
+    of the units it covers too little of is missing (:meth:`Inputs.terrain`). The facts record the missing share
+    of the units' cells at this check (``units_missing_share_at_check``)."""
+    from rasterio import features
+
     from equity.visibility.surface import snap_grid
 
     transform, (rows, cols) = snap_grid(tuple(units.total_bounds), cell)
     step = max(1, math.ceil(max(rows, cols) / 2048))
     shape = (math.ceil(rows / step), math.ceil(cols / step))
-    ground, dem_meta = dem.read(units.crs, transform @ Affine.scale(step), shape)
+    coarse = transform @ Affine.scale(step)
+    ground, dem_meta = dem.read(units.crs, coarse, shape)
+    dem_meta.pop("missing_share")  # of the bounds' rectangle: the share that matters is the units'
+    labels = features.rasterize(
+        [(g, i + 1) for i, g in enumerate(units.geometry)], out_shape=shape, transform=coarse, fill=0, dtype="int32"
+    )
+    inside = labels > 0
+    if not inside.any():  # units smaller than a coarse cell: the whole rectangle stands for them
+        inside = np.ones(shape, bool)
+    known = np.isfinite(ground)
+    missing = 1.0 - np.count_nonzero(known & inside) / np.count_nonzero(inside)
+    dem_meta["units_missing_share_at_check"] = missing
     ledger.source("dem", dem_meta)
     ledger.count("dem_cells_at_or_below_-1e30_as_nodata", dem_meta["cells_at_or_below_fill"])
-    missing = dem_meta["missing_share"]
     if missing > 0 and study.dem_fill != "flat":
+        n = len(units) + 1
+        unknown_by_unit = np.bincount(labels[~known], minlength=n)[1:] / np.maximum(
+            np.bincount(labels.ravel(), minlength=n)[1:], 1
+        )
+        worst = int(np.argmax(unknown_by_unit))
         msg = (
-            f"{study.dem}: the DEM has no elevation for {100 * missing:.1f}% of the study area's grid "
-            f"(checked at {cell * step:g} m cells); give a DEM that covers it, or add --dem-fill flat "
-            "to use flat ground there."
+            f"{study.dem}: the DEM has no elevation for {100 * missing:.1f}% of the units' area (checked at "
+            f"{cell * step:g} m cells; unit {units['unit_id'].iloc[worst]!r} is the least covered); give a DEM that "
+            "covers them, or add --dem-fill flat to compute the views there on flat ground (the terrain of units "
+            "the DEM covers too little of is then reported as missing)."
         )
         raise InputFormatError(msg)
     if study.dem_fill != "flat":
@@ -505,12 +574,17 @@ def _jurisdiction(
 
 def _population(study: Any, units: gpd.GeoDataFrame, ledger: Ledger) -> pd.Series:
     """Residents per unit: a column of the unit layer, or another layer interpolated by area; NaN without."""
+
+
+def _population(study: Any, units: gpd.GeoDataFrame, ledger: Ledger) -> tuple[pd.Series, gpd.GeoDataFrame | None]:
+    """Residents per unit: a column of the unit layer, or another layer interpolated by area; NaN without. And
+    the projected population layer (None when the population is a column of the unit layer, or not given)."""
     from equity.io import population_layer_from_file
     from equity.population import interpolate_population
 
     if study.population is None:
         ledger.source("population", {"source": None})
-        return pd.Series(float("nan"), index=units.index)
+        return pd.Series(float("nan"), index=units.index), None
     if not is_file_like(study.population):
         col = str(study.population)
         if col not in units.columns:
@@ -539,7 +613,7 @@ def _population(study: Any, units: gpd.GeoDataFrame, ledger: Ledger) -> pd.Serie
             )
             raise InputFormatError(msg)
         ledger.source("population", {"source": "unit column", "column": col})
-        return values.astype(float)
+        return values.astype(float), None
     read = population_layer_from_file(study.population, column=study.population_column)
     ledger.reject(read.rejected)
     layer = to_metric(read.data, units.crs)
@@ -547,7 +621,45 @@ def _population(study: Any, units: gpd.GeoDataFrame, ledger: Ledger) -> pd.Serie
     ledger.source("population", {"source": "area-weighted interpolation", **read.meta})
     ledger.count("population_source_total", float(layer["population"].sum()))
     ledger.count("population_outside_units", outside)
-    return values
+    _check_polygons(layer, units, study.settings, read.meta.get("stated_area"), ledger)
+    return values, layer
+
+
+def _check_polygons(
+    layer: gpd.GeoDataFrame, units: gpd.GeoDataFrame, s: Settings, stated: str | None, ledger: Ledger
+) -> None:
+    """Warn about the population polygons that lie mostly outside the units, those that lie wholly outside them,
+    and those whose area disagrees with the area their layer states (:func:`equity.population.polygon_checks`),
+    and list each in the ledger's counts (by name: the share inside, the residents not counted, the area over
+    the stated land area). Nothing is reassigned."""
+    from equity.population import area_warning, beyond_warning, outside_warning, polygon_checks
+
+    checks = polygon_checks(
+        layer, units, min_inside_share=s.population_min_inside_share, area_factor=s.population_area_factor
+    )
+    far = checks[checks["mostly_outside"]].sort_values("inside_share", kind="stable")
+    ledger.count(
+        "population_polygons_mostly_outside_units",
+        {str(r.name): round(float(r.inside_share), 6) for r in far.itertuples()},
+    )
+    beyond = checks[checks["wholly_outside"]]
+    ledger.count(
+        "population_polygons_wholly_outside_units", {str(r.name): float(r.population) for r in beyond.itertuples()}
+    )
+    for sentence in (outside_warning(checks, s.population_min_inside_share), beyond_warning(checks)):
+        if sentence is not None:
+            ledger.warn(sentence)
+    if stated is None:
+        ledger.count("population_polygons_area_checked", "no: the layer states no area (ALAND, CENSUSAREA)")
+        return
+    off = checks[checks["area_disagrees"]]
+    ledger.count(
+        "population_polygons_area_disagrees",
+        {str(r.name): None if np.isnan(r.area_ratio) else round(float(r.area_ratio), 6) for r in off.itertuples()},
+    )
+    sentence = area_warning(checks, s.population_area_factor, stated)
+    if sentence is not None:
+        ledger.warn(sentence)
 
 
 def _sum_columns(units: gpd.GeoDataFrame, columns: list[str], path: str | Path) -> pd.Series:

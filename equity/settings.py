@@ -156,6 +156,25 @@ class Settings:
         A unit with at least this share (0.5) of its area in the region where the crime data does not apply
         (``--no-crime-data``) gets no crime data: most of it is policed, and its crime recorded, by another
         agency.
+    terrain_min_covered_share
+        Share of a unit's terrain cells that must have an elevation from the DEM for the unit's terrain to be
+        computed (0.9), from those cells only; below it, its elevation, slope and class are missing ("no
+        elevation data"), never guessed. A DEM's voids (water, radar shadow, the edge of a tile) usually take a
+        few percent of an area, which this lets through; a mean over nine tenths of a unit can move by at most a
+        tenth of the difference between the ground left out and the rest (a slope 20 points steeper there moves
+        the mean by 2 points, against the hillside threshold of 10 %), while a unit the DEM covers half of would
+        be classed from a half that need not be like the other.
+    population_min_inside_share
+        Share of a population polygon's area that must lie inside the units (0.5) for it not to be reported as
+        lying mostly outside them. Its residents all go to its part inside the units (area-weighted
+        interpolation); when that part is a small corner, the polygon is probably misplaced, or mostly water, and
+        a reader must be told. Nothing is reassigned: this only writes a warning.
+    population_area_factor
+        Factor by which a population polygon's area on the map may differ from the area its layer states before it
+        is reported (3): below its stated land area divided by 3, or above its stated land and water area times 3.
+        In the demo's 2010 census block groups (land area stated in ``CENSUSAREA``, square miles), the polygons'
+        areas lie between 0.66 and 2.3 times their land area (shoreline polygons hold some water), all but one:
+        the Treasure Island block group, drawn at Hunters Point at 1/36 of its area. Nothing is reassigned.
     dedupe_incidents
         Count an incident once when several rows share an incident number (one report can list several
         offences), where an incident-number column is found.
@@ -195,6 +214,9 @@ class Settings:
     homes_flag_share: float = 0.5
     terrain_cell_m: float = 10.0
     hillside_slope_pct: float = 10.0
+    terrain_min_covered_share: float = 0.9
+    population_min_inside_share: float = 0.5
+    population_area_factor: float = 3.0
     target_height_m: float = 1.7
     cell_size_m: float = 1.0
     curvature_coeff: float = 0.85714
@@ -260,6 +282,12 @@ class Settings:
             problems.append(f"homes_street_half_width_m must be at least 0, not {self.homes_street_half_width_m!r}")
         if not 0 <= self.homes_flag_share <= 1:
             problems.append(f"homes_flag_share must be in [0, 1], not {self.homes_flag_share!r}")
+        if not 0 <= self.terrain_min_covered_share <= 1:
+            problems.append(f"terrain_min_covered_share must be in [0, 1], not {self.terrain_min_covered_share!r}")
+        if not 0 <= self.population_min_inside_share <= 1:
+            problems.append(f"population_min_inside_share must be in [0, 1], not {self.population_min_inside_share!r}")
+        if not self.population_area_factor >= 1:
+            problems.append(f"population_area_factor must be at least 1, not {self.population_area_factor!r}")
         if problems:
             from equity._errors import InputError
 

@@ -734,15 +734,16 @@ def test_units_from_a_csv_is_an_error(readers):
 
 def test_population_layer(readers):
     result = population_layer_from_file(readers / "population.geojson")
-    assert result.meta == {"column": "Population"}  # found whatever its case
-    assert list(result.data.columns) == ["population", "geometry"]
+    assert result.meta == {"column": "Population", "name_column": "name"}  # found whatever its case
+    assert list(result.data.columns) == ["population", "name", "geometry"]
+    assert result.data["name"].tolist() == ["tract A", "tract B"]
     assert result.data["population"].tolist() == [5000.0, 4000.0]
     assert result.data.crs.to_epsg() == 4326
     assert result.counts == {"repaired_geometries": 0}
 
 
 def test_population_column_given_and_guessed(readers):
-    assert population_layer_from_file(readers / "units.geojson").meta == {"column": "pop"}
+    assert population_layer_from_file(readers / "units.geojson").meta["column"] == "pop"
     given_col = population_layer_from_file(readers / "units.geojson", column="Robbery")
     assert given_col.data["population"].tolist() == [1.0, 1.0, 1.0, 2.0]
     with pytest.raises(InputFormatError, match=r"units\.geojson: no population column 'Pop2020'"):

@@ -117,7 +117,7 @@ def test_dem_that_does_not_cover_the_area(scene):
     tmp, units, cams = scene
     dem = tmp / "small.tif"
     _write_dem(dem, np.full((40, 40), 5.0), lon0=LON0 - 0.0005, lat1=LAT0 + 0.0005, step=0.00005)
-    with pytest.raises(InputFormatError, match=r"small\.tif: the DEM has no elevation for \d+\.\d% of the study"):
+    with pytest.raises(InputFormatError, match=r"small\.tif: the DEM has no elevation for \d+\.\d% of the units' area"):
         Study(sensitivity=False, cameras=cams, units=units, dem=dem).run()
     filled = Study(sensitivity=False, cameras=cams, units=units, dem=dem, dem_fill="flat").run()
     assert filled.meta["dem"]["filled_with_m"] == 5.0

@@ -18,6 +18,16 @@ from equity.io._common import ReadResult, SourceFile, clean_text, read_vector, r
 UNIT_ID_NAMES = ("unit_id", "id", "geoid", "geo_id", "nhood", "neighborhood", "neighbourhood", "name", "code")
 POPULATION_NAMES = ("population", "pop", "pop_total", "total_population", "pop100", "residents", "inhabitants")
 
+#: Square metres in a square mile (the international mile of 1,609.344 m).
+SQ_MILE_M2 = 1609.344**2
+
+#: Columns of a population layer that state each polygon's area, whose meaning and unit are documented by the
+#: layer's publisher, by lower-case name: the US Census Bureau's TIGER/Line files give land and water areas in
+#: square metres (``ALAND``, ``AWATER``, with the suffix ``10`` or ``20`` of the census in some), its 2010
+#: cartographic boundary files the land area in square miles (``CENSUSAREA``). Columns named ``area`` or
+#: ``Shape_Area`` are not read: their unit is that of whatever CRS the layer was made in, which it does not say.
+STATED_LAND_AREAS = {"aland": 1.0, "aland10": 1.0, "aland20": 1.0, "censusarea": SQ_MILE_M2}
+
 
 def _polygons(gdf: gpd.GeoDataFrame, p: Path, labels: list[str], what: str) -> tuple[gpd.GeoDataFrame, list, int]:
     """Drop rows without geometry (listed), refuse non-polygons, repair invalid polygons (counted)."""
@@ -129,7 +139,33 @@ def population_from_layer(source: SourceFile, *, column: str | None = None) -> R
         value = value.item() if hasattr(value, "item") else value  # 1.5, not np.float64(1.5)
         msg = f"{p}: population column {column!r} holds {value!r} in a feature; expected a count of at least 0."
         raise InputFormatError(msg)
+    name_column = _guess_id_column(gdf, [c for c in columns if c != column])
+    names = gdf[name_column].astype(str).map(clean_text) if name_column else pd.Series(labels).loc[gdf.index]
     out = gpd.GeoDataFrame(
-        {"population": values.astype(float).to_numpy()}, geometry=gdf.geometry.to_numpy(), crs=gdf.crs
+        {"population": values.astype(float).to_numpy(), "name": names.to_numpy()},
+        geometry=gdf.geometry.to_numpy(),
+        crs=gdf.crs,
     )
-    return ReadResult(out, rejected_frame(rejected), {"repaired_geometries": n_repaired}, {"column": column})
+    meta = {"column": column, "name_column": name_column or "(feature number)"}
+    stated = _stated_areas(gdf, columns)
+    if stated is not None:
+        out["stated_land_m2"], out["stated_total_m2"], meta["stated_area"] = stated
+    return ReadResult(out, rejected_frame(rejected), {"repaired_geometries": n_repaired}, meta)
+
+
+def _stated_areas(gdf: gpd.GeoDataFrame, columns: list[str]) -> tuple[np.ndarray, np.ndarray, str] | None:
+    """Each polygon's stated land area and land and water area in m² (NaN where not a number), from the first
+    column of :data:`STATED_LAND_AREAS` the layer has (its water area from ``AWATER`` of the same suffix; without
+    one, the total is the land), and the columns' description; None when the layer has none of them."""
+    lowered = {c.lower(): c for c in columns}
+    for name, factor in STATED_LAND_AREAS.items():
+        if name not in lowered:
+            continue
+        land = pd.to_numeric(gdf[lowered[name]], errors="coerce").to_numpy(dtype=float) * factor
+        water_name = lowered.get(name.replace("aland", "awater")) if name.startswith("aland") else None
+        if water_name is None:
+            unit = "square miles" if factor != 1.0 else "m²"
+            return land, land.copy(), f"{lowered[name]} (land area, {unit})"
+        water = pd.to_numeric(gdf[water_name], errors="coerce").to_numpy(dtype=float)
+        return land, land + np.nan_to_num(water), f"{lowered[name]} and {water_name} (land and water areas, m²)"
+    return None

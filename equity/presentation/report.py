@@ -316,6 +316,7 @@ def _terrain_section(result: StudyResult) -> list[str]:
         "<h2>Hillside and flat units</h2>",
         f"<p class='note'>Mean elevation and slope per unit from the DEM; a unit is hillside when its mean slope is at "
         f"least {result.settings.hillside_slope_pct:g}% (default {Settings.hillside_slope_pct:g}%).</p>",
+        *_elevation_coverage(result),
         "<table><thead><tr><th>Terrain</th><th>Units</th><th>Residents</th><th>Cameras per km²</th>"
         "<th>Area in view</th>"
         f"<th>Crimes per 1,000</th></tr></thead><tbody>{rows}</tbody></table>",
@@ -331,6 +332,49 @@ def _terrain_section(result: StudyResult) -> list[str]:
         ),
         "</div>",
     ]
+
+
+def _elevation_coverage(result: StudyResult) -> list[str]:
+    """How much of the units, and of the cameras' reach, the DEM gives no elevation for, with the keys of the
+    manifest that hold the same shares (two shares of two areas, said apart)."""
+    terrain = result.meta.get("terrain")
+    if not terrain or "missing_share" not in terrain:
+        return []
+    s = result.settings
+    short = terrain.get("units_without_elevation_data") or {}
+    text = (
+        f"The DEM gives no elevation for {pct(terrain['missing_share'])} of the units' area (their "
+        f"{terrain['cell_size_m']:g} m terrain cells; <code>sources.terrain.missing_share</code> in manifest.json). "
+        f"A unit's terrain is computed from its cells with an elevation when they make at least "
+        f"{100 * s.terrain_min_covered_share:g}% of it (default {100 * Settings.terrain_min_covered_share:g}%); "
+    )
+    if short:
+        text += (
+            f"{plural(len(short), 'unit')} {'falls' if len(short) == 1 else 'fall'} below and "
+            f"{'has' if len(short) == 1 else 'have'} no terrain figures (&ldquo;no elevation data&rdquo;; see Missing "
+            "data below)."
+        )
+    else:
+        text += "every unit does."
+    partly = result.counts.get("terrain_units_from_covered_cells_only")
+    if partly:
+        text += (
+            f" The terrain of {plural(partly, 'unit')} is that of {'its' if partly == 1 else 'their'} covered cells "
+            "only (their covered share: <code>elevation_covered_share</code> in units.csv)."
+        )
+    dem = result.meta.get("dem") or {}
+    reach = dem.get("reach_missing_share")
+    if reach is not None:
+        text += (
+            f" Within the cameras' reach, {pct(reach)} of the {s.cell_size_m:g} m cells of the viewsheds' surface "
+            "have no elevation (<code>counts.dem_cells_missing_share</code>)"
+            + (
+                f"; there the ground was taken as flat, at {num(dem['filled_with_m'])} m (--dem-fill flat)."
+                if reach > 0 and "filled_with_m" in dem
+                else "."
+            )
+        )
+    return [f"<p class='note'>{text}</p>"]
 
 
 def _sensitivity_section(result: StudyResult) -> list[str]:
