@@ -269,9 +269,7 @@ def nearest_other(cameras: gpd.GeoDataFrame) -> np.ndarray:
     return out
 
 
-def isolation(
-    cameras: gpd.GeoDataFrame, camera_extent: BaseGeometry | None, min_covered_share: float
-) -> pd.DataFrame:
+def isolation(cameras: gpd.GeoDataFrame, camera_extent: BaseGeometry | None, min_covered_share: float) -> pd.DataFrame:
     """The isolation of each camera, censored where the camera data may not cover the disc it rests on.
 
     ``d`` (``nearest_camera_m``) is :func:`nearest_other`; ``c_d`` (``nearest_disc_covered_share``) the share
@@ -442,8 +440,8 @@ def _explain(row: pd.Series, a: AnomalySettings, period: str | None) -> str:
     d, cd = row["nearest_camera_m"], row["nearest_disc_covered_share"]
     if _known(row["isolation_score"]):
         if cd >= 1:
-            lonely = d >= a.lonely_m
-            parts.append(f"no other camera within {a.lonely_m:g} m" if lonely else f"nearest other camera {d:.0f} m away")
+            near = f"nearest other camera {d:.0f} m away"
+            parts.append(f"no other camera within {a.lonely_m:g} m" if d >= a.lonely_m else near)
         else:
             parts.append(
                 f"nearest other camera {d:.0f} m away, with {_percent(cd)} of the disc of that radius in the area "
