@@ -339,6 +339,8 @@ def need_nearby(
     known = share >= min_covered_share  # False for NaN
     out["need_disc_covered_share"] = share
     out[raw] = np.where(known, count, np.nan)
+    if raw == "incidents_nearby":  # a count: written as a whole number, empty where unknown
+        out[raw] = out[raw].round().astype("Int64")
     with np.errstate(divide="ignore", invalid="ignore"):
         out[corrected] = np.where(known, count / share, np.nan)
     return out
@@ -423,7 +425,7 @@ def anomaly_scores(
 
 
 def _known(x: object) -> bool:
-    return x is not None and x == x
+    return bool(pd.notna(x))
 
 
 def _percent(share: float) -> str:
