@@ -105,19 +105,23 @@ def disc_covered_share(
     points: np.ndarray | gpd.GeoSeries, radius: float | np.ndarray, extent: BaseGeometry | None
 ) -> np.ndarray:
     """The share of the disc of radius ``r_i`` around each point that lies inside ``extent``:
-    ``c_i = |D(p_i, r_i) ∩ E| / |D(p_i, r_i)|``.
+    ``c_i = |D(p_i, r_i) ∩ E| / (π r_i²)``.
 
     NaN for a point that is missing or empty or whose radius is not a positive number; 1 for every point when
-    ``extent`` is None (the data is taken to cover everywhere). Vectorised with shapely: the discs of distinct
-    (point, radius) pairs are built once, those inside the prepared extent (``contains_properly``) get 1,
-    those that miss it 0, and only the rest are intersected with it.
+    ``extent`` is None (the data is taken to cover everywhere). The discs of distinct (point, radius) pairs are
+    taken once. A disc whose circumscribed polygon lies inside the prepared extent gets 1, one whose polygon
+    misses it 0, and the area of the true circle inside the extent is measured for the rest by
+    :func:`_circle_area_inside` from the extent's edges near it, so that a disc on a coastline of a hundred
+    thousand vertices costs the few dozen edges it crosses (intersecting polygonal discs with the whole extent
+    took 45 s for 10,000 cameras on such a coast, cutting the extent into pieces first 17 s; this takes under
+    a second).
 
     Examples
     --------
     >>> from shapely import box
-    >>> pts = gpd.points_from_xy([0, 500, 1000, 2000], [0, 500, 500, 500])
-    >>> disc_covered_share(pts, 100.0, box(0, 0, 1000, 1000)).round(3).tolist()
-    [0.25, 1.0, 0.5, 0.0]
+    >>> pts = gpd.points_from_xy([0, 500, 1000, 2000, 950], [0, 500, 500, 500, 500])
+    >>> disc_covered_share(pts, 100.0, box(0, 0, 1000, 1000)).round(4).tolist()
+    [0.25, 1.0, 0.5, 0.0, 0.8045]
     """
     pts = np.asarray(points, dtype=object)
     r = np.broadcast_to(np.asarray(radius, dtype=float), pts.shape)
@@ -130,16 +134,82 @@ def disc_covered_share(
         return out
     key = np.column_stack([shapely.get_coordinates(pts[ok]), r[ok]])
     uniq, inverse = np.unique(key, axis=0, return_inverse=True)
-    discs = shapely.buffer(shapely.points(uniq[:, :2]), uniq[:, 2], quad_segs=QUAD_SEGS)
+    centres, radii = shapely.points(uniq[:, :2]), uniq[:, 2]
+    # polygons around the true circles: a 4·QUAD_SEGS-gon whose edges touch the circle from outside
+    outer = shapely.buffer(centres, radii / np.cos(np.pi / (4 * QUAD_SEGS)), quad_segs=QUAD_SEGS)
     shapely.prepare(extent)
-    share = np.zeros(len(discs))
-    inside = shapely.contains_properly(extent, discs)
+    share = np.zeros(len(uniq))
+    inside = shapely.contains_properly(extent, outer)
     share[inside] = 1.0
-    edge = ~inside & shapely.intersects(extent, discs)
-    if edge.any():
-        share[edge] = shapely.area(shapely.intersection(discs[edge], extent)) / shapely.area(discs[edge])
+    edge = np.flatnonzero(~inside & shapely.intersects(extent, outer))
+    if len(edge):
+        area = _circle_area_inside(uniq[edge, :2], radii[edge], extent)
+        share[edge] = area / (np.pi * radii[edge] ** 2)
     out[ok] = np.clip(share, 0.0, 1.0)[np.ravel(inverse)]
     return out
+
+
+def _circle_area_inside(xy: np.ndarray, r: np.ndarray, extent: BaseGeometry) -> np.ndarray:
+    """The area of each circle (centre ``xy``, radius ``r``) inside a polygonal ``extent``, exactly.
+
+    With the rings oriented (exteriors anticlockwise, holes clockwise), the area of a region inside a circle
+    centred at the origin is the sum over the region's edges ``a → b`` of the signed area of the circle's part
+    of the triangle ``(0, a, b)``: along the part of the edge inside the circle the triangle ``cross(p, q) / 2``,
+    along the parts outside the circular sector ``r² θ(p, q) / 2`` (``θ`` the signed angle from ``p`` to
+    ``q``). An edge that does not reach the circle adds its sector alone, and the angles of all edges add up
+    to ``2π w`` (``w`` = 1 for a centre inside the extent, 0 outside), so the edges far from the circle add
+    ``r² (2π w − Σ_near θ) / 2`` together: only the edges within ``r`` of the centre (found with an STRtree of
+    the edges) are visited. A centre on the extent's boundary, where the angle of its edge is undefined, takes
+    the area of the polygonal disc inside the extent instead.
+    """
+    rings = shapely.get_rings(shapely.orient_polygons(_polygons(extent), exterior_cw=False))
+    coords, ring_of = shapely.get_coordinates(rings, return_index=True)
+    joined = ring_of[1:] == ring_of[:-1]
+    a_all, b_all = coords[:-1][joined], coords[1:][joined]
+    segments = shapely.linestrings(np.stack([a_all, b_all], axis=1))
+    c_idx, e_idx = shapely.STRtree(segments).query(shapely.points(xy), predicate="dwithin", distance=r)
+    a, b, rr = a_all[e_idx] - xy[c_idx], b_all[e_idx] - xy[c_idx], r[c_idx]
+    cross = a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]
+    dot = (a * b).sum(axis=1)
+    theta = np.arctan2(cross, dot)
+    d = b - a
+    qa = (d * d).sum(axis=1)
+    qb = (a * d).sum(axis=1)
+    qc = (a * a).sum(axis=1) - rr**2
+    disc = qb * qb - qa * qc
+    crossing = (disc > 0) & (qa > 0)
+    root = np.sqrt(np.where(crossing, disc, 0.0))
+    safe = np.where(qa > 0, qa, 1.0)
+    s1 = np.clip(np.where(crossing, (-qb - root) / safe, 0.0), 0.0, 1.0)[:, None]
+    s2 = np.clip(np.where(crossing, (-qb + root) / safe, 0.0), 0.0, 1.0)[:, None]
+    p, q = a + s1 * d, a + s2 * d
+
+    def sector(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        ang = np.arctan2(u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0], (u * v).sum(axis=1))
+        return 0.5 * rr**2 * ang
+
+    near = sector(a, p) + 0.5 * (p[:, 0] * q[:, 1] - p[:, 1] * q[:, 0]) + sector(q, b)
+    n = len(xy)
+    winding = shapely.contains_xy(extent, xy[:, 0], xy[:, 1]).astype(float)
+    area = np.bincount(c_idx, weights=near, minlength=n) + 0.5 * r**2 * (
+        2 * np.pi * winding - np.bincount(c_idx, weights=theta, minlength=n)
+    )
+    # a centre on an edge or a vertex: the angle of that edge is ±π or undefined
+    scale = np.sqrt((a * a).sum(axis=1) * (b * b).sum(axis=1))
+    on_edge = np.unique(c_idx[(np.abs(cross) <= 1e-12 * np.maximum(scale, 1e-300)) & (dot <= 0)])
+    if len(on_edge):
+        discs = shapely.buffer(shapely.points(xy[on_edge]), r[on_edge], quad_segs=QUAD_SEGS)
+        inside_share = shapely.area(shapely.intersection(discs, extent)) / shapely.area(discs)
+        area[on_edge] = inside_share * np.pi * r[on_edge] ** 2
+    return area
+
+
+def _polygons(geom: BaseGeometry) -> np.ndarray:
+    """The polygons of a geometry (its lines and points, which have no area, left out)."""
+    parts = shapely.get_parts(geom)
+    while (shapely.get_type_id(parts) == 7).any():  # nested collections
+        parts = shapely.get_parts(parts)
+    return parts[shapely.get_type_id(parts) == 3]
 
 
 def incidents_within(cameras: gpd.GeoDataFrame, crime: gpd.GeoDataFrame, radius_m: float) -> np.ndarray:

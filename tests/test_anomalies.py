@@ -132,6 +132,27 @@ def test_disc_covered_share_known_answers():
     assert np.isnan(disc_covered_share(pts, np.array([150.0, np.nan, 0.0, 1.0]), extent)[1:3]).all()
 
 
+def test_disc_covered_share_with_holes_and_parts_is_the_circles_share():
+    """The exact area of the circle inside an extent with a hole, several parts and a coarse polygon, against
+    the area of a 1024-gon inside it, for discs anywhere (inside, outside, across edges, over the hole, centred
+    on a vertex or an edge)."""
+    rng = np.random.default_rng(7)
+    ring = Point(0, 0).buffer(1000).difference(shapely.box(-200, -200, 200, 200))
+    extent = shapely.union_all([ring, shapely.box(1500, -300, 2500, 300), Point(900, 900).buffer(300, quad_segs=3)])
+    xy = np.vstack([rng.uniform(-1500, 3000, (400, 2)), [[200, 200], [0, 200], [2500, 0], [1500, 300]]])
+    pts = shapely.points(xy)
+    r = np.concatenate([rng.uniform(20, 600, 400), [100.0] * 4])
+    share = disc_covered_share(pts, r, extent)
+    fine = shapely.buffer(pts, r, quad_segs=256)
+    expected = shapely.area(shapely.intersection(fine, extent)) / shapely.area(fine)
+    np.testing.assert_allclose(share, expected, atol=2e-5)
+    assert (share == 0).any()
+    assert (share == 1).any()
+    assert ((share > 0) & (share < 1)).sum() > 100
+    # centred on a corner and an edge of the hole, an edge and a corner of the box
+    np.testing.assert_allclose(share[-4:], [0.75, 0.5, 0.5, 0.25], atol=1e-9)
+
+
 def test_incidents_censored_below_the_threshold_and_corrected_above():
     """The crime data covers x >= 0. Camera 0 stands on the edge (half its disc inside: c = 0.5, corrected
     k / c), camera 1 at the corner of the data's area... a quarter (c = 0.25 < 0.4: unknown, not 0), cameras 2 and
