@@ -377,10 +377,11 @@ def need_nearby(
     """What need_score ranks: the incidents (or, without crime data, the residents) within ``radius_m`` of each
     camera, censored or corrected where the disc leaves the area the data covers.
 
-    With crime data: ``incidents_nearby`` ``k`` (:func:`incidents_within`), ``need_disc_covered_share`` ``c``
-    (the share of the disc inside ``crime_extent``; 1 when it is None) and ``incidents_nearby_corrected``
-    ``k / c``. Without: ``residents_nearby`` ``R`` and ``c`` from :func:`residents_within`, and
-    ``residents_nearby_corrected`` ``R / c``. Where ``c < min_covered_share`` the count and its correction are
+    With crime data: ``incidents_nearby`` ``k`` (:func:`incidents_within`, of the incidents inside
+    ``crime_extent``, so that ``k`` and ``c`` are of the same area), ``need_disc_covered_share`` ``c`` (the share
+    of the disc inside ``crime_extent``; 1 when it is None) and ``incidents_nearby_corrected`` ``k / c``.
+    Without: ``residents_nearby`` ``R`` and ``c`` from :func:`residents_within`, and ``residents_nearby_corrected``
+    ``R / c``. Where ``c < min_covered_share`` the count and its correction are
     NaN (unknown, never 0). ``need_basis`` names what was counted (``unknown`` with neither data).
     """
     n = len(cameras)
@@ -396,6 +397,9 @@ def need_nearby(
         index=cameras.index,
     )
     if crime is not None and len(crime):
+        if crime_extent is not None:  # the incidents the data covers: those outside its area are not counted
+            shapely.prepare(crime_extent)
+            crime = crime[shapely.intersects(crime_extent, crime.geometry.to_numpy())]
         count = incidents_within(cameras, crime, radius_m)
         share = disc_covered_share(cameras.geometry.to_numpy(), radius_m, crime_extent)
         raw, corrected = "incidents_nearby", "incidents_nearby_corrected"

@@ -154,12 +154,13 @@ def test_disc_covered_share_with_holes_and_parts_is_the_circles_share():
 
 
 def test_incidents_censored_below_the_threshold_and_corrected_above():
-    """The crime data covers x >= 0. Camera 0 stands on the edge (half its disc inside: c = 0.5, corrected
-    k / c), camera 1 at the corner of the data's area... a quarter (c = 0.25 < 0.4: unknown, not 0), cameras 2 and
-    3 well inside (c = 1)."""
+    """The crime data covers 0 <= x <= 5000, y <= 2000. Camera 0 stands on the west edge (half its disc inside:
+    c = 0.5, corrected k / c), camera 1 on the north-west corner (a quarter: c = 0.25 < 0.4, unknown, not 0),
+    cameras 2 and 3 well inside (c = 1)."""
     cams = _cams([(0, 0), (0, 2000), (1000, 1000), (1000, -1000)])
     extent = _box(0, -5000, 5000, 2000)
-    crime = _points([(10, 0)] * 3 + [(1000, 1005)] * 2 + [(1000, -1000)] * 9)
+    # three incidents inside the data's area by camera 0, and two outside it (-10 m), which are not counted
+    crime = _points([(10, 0)] * 3 + [(-10, 0)] * 2 + [(1000, 1005)] * 2 + [(1000, -1000)] * 9)
     a = AnomalySettings(min_covered_share=0.4)
     scores = anomaly_scores(cams, crime, crime_extent=extent, settings=a)
     np.testing.assert_allclose(scores["need_disc_covered_share"], [0.5, 0.25, 1.0, 1.0], atol=1e-9)
