@@ -382,7 +382,8 @@ def need_nearby(
     of the disc inside ``crime_extent``; 1 when it is None) and ``incidents_nearby_corrected`` ``k / c``.
     Without: ``residents_nearby`` ``R`` and ``c`` from :func:`residents_within`, and ``residents_nearby_corrected``
     ``R / c``. Where ``c < min_covered_share`` the count and its correction are
-    NaN (unknown, never 0). ``need_basis`` names what was counted (``unknown`` with neither data).
+    NaN (unknown, never 0). ``need_basis`` names what was counted (``unknown`` with neither data, or population
+    polygons none of which has a known population).
     """
     n = len(cameras)
     out = pd.DataFrame(
@@ -404,7 +405,7 @@ def need_nearby(
         share = disc_covered_share(cameras.geometry.to_numpy(), radius_m, crime_extent)
         raw, corrected = "incidents_nearby", "incidents_nearby_corrected"
         out["need_basis"] = f"incidents within {radius_m:g} m"
-    elif residents is not None:
+    elif residents is not None and np.isfinite(residents["population"].to_numpy(dtype=float)).any():
         count, share = residents_within(cameras, residents, radius_m)
         raw, corrected = "residents_nearby", "residents_nearby_corrected"
         out["need_basis"] = f"residents within {radius_m:g} m"

@@ -320,3 +320,14 @@ def test_sf_cameras_outside_the_city_are_not_flagged_for_0_incidents(sf):
     assert flagged["anomaly_explanation"].str.contains("incident").all()
     assert sf.counts["anomaly_need_unknown_at_data_edge"] == 2
     assert any("unknown, not 0" in w for w in sf.ledger.warnings)
+
+
+def test_no_population_at_all_is_unknown_need_not_an_edge():
+    """Units without any known population are no data, not a disc outside the data: the need is unknown and its
+    covered share too (a study without population warned of cameras 'outside the population data')."""
+    cams = _cams(LINE)
+    residents = gpd.GeoDataFrame({"population": [np.nan]}, geometry=[_box(-500, -500, 3500, 500)], crs=UTM)
+    scores = anomaly_scores(cams, None, residents=residents)
+    assert (scores["need_basis"] == "unknown").all()
+    assert scores["need_disc_covered_share"].isna().all()
+    assert scores["need_score"].isna().all()
