@@ -404,23 +404,82 @@ def _who_watches(
         if "intrusion_score" in views
         else None
     )
-    density = (table["population"] / table["area_km2"]).set_axis(units["unit_id"].to_numpy())
-    cam_density = cams["unit_id"].map(density)
+    # need without crime data: the residents around each camera, from the population polygons by area (the
+    # units with their population when the population is a column of the unit layer)
+    residents = getattr(inputs, "population_layer", None)
+    if residents is None:
+        residents = gpd.GeoDataFrame(
+            {"population": table["population"].to_numpy(float)}, geometry=units.geometry.to_numpy(), crs=inputs.crs
+        )
+    # the areas the data cover: crime is recorded for the study area; the cameras where the camera file's
+    # bounds say, else for the study area too
+    study_area = units.geometry.union_all()
+    crime_extent = getattr(inputs, "crime_extent", None)
+    crime_extent = study_area if crime_extent is None else crime_extent
+    camera_extent = _camera_extent(inputs.camera_meta, inputs.crs)
+    camera_extent = study_area if camera_extent is None else camera_extent
     crime_meta = ledger.sources.get("crime") or {}
     period = f"{crime_meta['date_min']} and {crime_meta['date_max']}" if crime_meta.get("date_min") else None
     thresholds = anomalies.AnomalySettings.from_settings(s)
-    density = cam_density if crime is None else None
-    scores = anomalies.anomaly_scores(
-        cams, crime, intrusion=intrusion, density=density, period=period, settings=thresholds
-    )
-    scores["anomaly_flag_robustness"] = anomalies.flag_sensitivity(
-        cams, crime, scores, intrusion=intrusion, density=density, period=period, settings=thresholds
-    )
+    options = {
+        "intrusion": intrusion,
+        "residents": residents if crime is None else None,
+        "crime_extent": crime_extent,
+        "camera_extent": camera_extent,
+        "period": period,
+        "settings": thresholds,
+    }
+    scores = anomalies.anomaly_scores(cams, crime, **options)
+    scores["anomaly_flag_robustness"] = anomalies.flag_sensitivity(cams, crime, scores, **options)
     per_camera = scores.set_axis(cams["camera_id"].to_numpy())
     for col in per_camera.columns:
-        views[col] = views["camera_id"].map(per_camera[col]).to_numpy()
-    ledger.count("cameras_flagged_as_anomalies", int(scores["anomaly_flag"].sum()))
+        views[col] = views["camera_id"].map(per_camera[col])
+    _count_anomaly_edges(scores, thresholds, ledger)
     return city_table, per_unit
+
+
+def _camera_extent(camera_meta: dict, crs: Any) -> Any:
+    """The area the camera file covers, from its longitude/latitude bounds (``camera_meta["bounds"]``), in the
+    study's CRS; None when the bounds are not known. The box's edges are densified before projecting."""
+    import shapely
+
+    extent = camera_meta.get("bounds")
+    if extent is None:
+        return None
+    box = shapely.segmentize(shapely.box(*extent), 0.01)
+    return gpd.GeoSeries([box], crs=WGS84).to_crs(crs).iloc[0]
+
+
+def _count_anomaly_edges(scores: pd.DataFrame, a: Any, ledger: Ledger) -> None:
+    """Count where the anomaly components met the edge of the data (censored or corrected) and the cameras with
+    too few known components, and warn about those the reader must know of."""
+    share = a.min_covered_share
+    need_c = scores["need_disc_covered_share"]
+    iso_c = scores["nearest_disc_covered_share"]
+    need_unknown = int((need_c < share).sum())
+    iso_unknown = int((iso_c < share).sum())
+    unscored = int(scores["anomaly_score"].isna().sum())
+    ledger.count("anomaly_need_unknown_at_data_edge", need_unknown)
+    ledger.count("anomaly_need_corrected_at_data_edge", int(((need_c >= share) & (need_c < 1)).sum()))
+    ledger.count("anomaly_isolation_unknown_at_data_edge", iso_unknown)
+    ledger.count("anomaly_isolation_corrected_at_data_edge", int(((iso_c >= share) & (iso_c < 1)).sum()))
+    ledger.count("anomaly_cameras_too_few_components", unscored)
+    ledger.count("cameras_flagged_as_anomalies", int(scores["anomaly_flag"].sum()))
+    what = "crime" if scores["incidents_nearby_corrected"].notna().any() else "population"
+    if need_unknown:
+        ledger.warn(
+            f"Placement anomalies: {need_unknown} camera{'s have' if need_unknown != 1 else ' has'} less than "
+            f"{100 * share:g}% of the {a.radius_m:g} m disc around {'them' if need_unknown != 1 else 'it'} in the "
+            f"area the {what} data covers; {'their' if need_unknown != 1 else 'its'} "
+            f"{'incidents' if what == 'crime' else 'residents'} nearby are unknown, not 0, and left out of the "
+            "anomaly score."
+        )
+    if iso_unknown:
+        ledger.warn(
+            f"Placement anomalies: {iso_unknown} camera{'s have' if iso_unknown != 1 else ' has'} less than "
+            f"{100 * share:g}% of the disc reaching the nearest other camera in the area the camera data covers; "
+            "a nearer camera may stand outside it, so the isolation is unknown and left out of the anomaly score."
+        )
 
 
 def _clusters(units: gpd.GeoDataFrame, ledger: Ledger) -> pd.DataFrame:

@@ -480,13 +480,39 @@ CAMERAS: tuple[Column, ...] = (
         "The operator, the same for the names that share an operator:wikidata id or are equal up to case and "
         "spacing; unknown without an operator tag.",
     ),
-    _c("nearest_camera_m", "Nearest other camera", "m", "decimal", "Distance to the nearest other camera, d.", 0),
+    _c(
+        "nearest_camera_m",
+        "Nearest other camera",
+        "m",
+        "decimal",
+        "Distance to the nearest other camera at another place in the camera data, d.",
+        0,
+    ),
+    _c(
+        "nearest_disc_covered_share",
+        "Camera data around",
+        "share",
+        "decimal",
+        "c_d: the share of the disc of radius d around the camera inside the area the camera data covers (the "
+        "camera file's bounds when known, else the units).",
+        3,
+    ),
+    _c(
+        "nearest_camera_effective_m",
+        "Isolation distance",
+        "m",
+        "decimal",
+        "d' = d √c_d, the radius of a whole disc of the same area known to hold no other camera; empty (unknown) "
+        "when c_d < anomaly_min_covered_share.",
+        0,
+    ),
     _c(
         "isolation_score",
         "Isolation score",
         "share",
         "decimal",
-        "s_iso = F_d(d): the share of the city's cameras whose nearest other camera is at most as far.",
+        "s_iso = F(d'): the mid-rank of d' among the cameras where it is known, F(x) = (#{x_j < x} + ½ #{x_j = x}) "
+        "/ n.",
         2,
     ),
     _c(
@@ -494,26 +520,73 @@ CAMERAS: tuple[Column, ...] = (
         "Incidents nearby",
         "incidents",
         "integer",
-        "Incidents within anomaly_radius_m of the camera, k; empty without crime data.",
+        "k: the incidents in the crime data within anomaly_radius_m of the camera; empty without crime data and "
+        "where c < anomaly_min_covered_share (unknown, not 0).",
+    ),
+    _c(
+        "incidents_nearby_corrected",
+        "Incidents nearby (whole disc)",
+        "incidents",
+        "decimal",
+        "k / c: the incidents nearby at the same rate over the whole disc; empty where k is.",
+    ),
+    _c(
+        "residents_nearby",
+        "Residents nearby",
+        "residents",
+        "decimal",
+        "R = Σ_j P_j |D ∩ S_j| / |S_j|: the residents within anomaly_radius_m of the camera, by area from the "
+        "population polygons S_j whose population P_j is known; only without crime data, empty where "
+        "c < anomaly_min_covered_share.",
+        0,
+    ),
+    _c(
+        "residents_nearby_corrected",
+        "Residents nearby (whole disc)",
+        "residents",
+        "decimal",
+        "R / c: the residents nearby at the same density over the whole disc; empty where R is.",
+        0,
+    ),
+    _c(
+        "need_disc_covered_share",
+        "Need data around",
+        "share",
+        "decimal",
+        "c: the share of the disc of radius anomaly_radius_m around the camera inside the area the crime data "
+        "covers (the units), or, without crime data, covered by population polygons with a known population.",
+        3,
+    ),
+    _c(
+        "need_basis",
+        "Need from",
+        "",
+        "text",
+        "What need_score ranks: incidents within the radius, residents within the radius, or unknown.",
     ),
     _c(
         "need_score",
         "Low-need score",
         "share",
         "decimal",
-        "s_need = 1 − G_k(k): one minus the share of the city's cameras with strictly fewer incidents nearby "
-        "(residents per km² of the unit without crime data).",
+        "s_need = 1 − F(k / c): one minus the mid-rank of the corrected incidents nearby (of R / c without crime "
+        "data) among the cameras where it is known.",
         2,
     ),
     _c(
-        "need_basis", "Need from", "", "text", "What need_score ranks: incidents nearby, residents per km², or unknown."
+        "intrusion_largest",
+        "Largest intrusion score",
+        "share",
+        "decimal",
+        "I: the camera's largest intrusion score over its views; empty without buildings.",
+        2,
     ),
     _c(
         "intrusion_component",
         "Intrusion component",
         "share",
         "decimal",
-        "s_int: the camera's largest intrusion score over its views; empty without buildings.",
+        "s_int = F(I): the mid-rank of I among the cameras where it is known.",
         2,
     ),
     _c(
@@ -521,13 +594,25 @@ CAMERAS: tuple[Column, ...] = (
         "Anomaly score",
         "share",
         "decimal",
-        "A = mean(s_iso, s_need, s_int) over the known components.",
+        "A = mean(s_iso, s_need, s_int) over the known components; empty with fewer than anomaly_min_components known.",
         2,
     ),
     _c("anomaly_components", "Components", "count", "integer", "How many of the three components are known."),
-    _c("anomaly_rank", "Anomaly rank", "rank", "integer", "Rank of the anomaly score, 1 the highest."),
+    _c(
+        "anomaly_rank",
+        "Anomaly rank",
+        "rank",
+        "integer",
+        "Rank of the anomaly score, 1 the highest; empty without one.",
+    ),
     _c("anomaly_flag", "Flagged", "", "boolean", "Whether A ≥ anomaly_flag_score."),
-    _c("anomaly_explanation", "Why", "", "text", "One sentence on why a flagged camera is flagged."),
+    _c(
+        "anomaly_explanation",
+        "Why",
+        "",
+        "text",
+        "One sentence on why a flagged camera is flagged: distances, counts and shares around the camera itself.",
+    ),
     _c("lon", "Longitude", "degrees", "decimal", "The camera's longitude (WGS84).", 7),
     _c("lat", "Latitude", "degrees", "decimal", "The camera's latitude (WGS84).", 7),
     _c(

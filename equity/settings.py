@@ -132,6 +132,17 @@ class Settings:
         level), the anomaly score from which a camera is flagged (0.9: with all three components known, about
         the top tenth of the city's cameras on each at once), and the distance to the nearest other camera
         from which the explanation says "no other camera within" it (400 m).
+    anomaly_min_covered_share
+        The share of a disc around a camera that must lie in the area its data covers for a count or distance
+        within it to be used (0.5). A count within ``anomaly_radius_m`` is corrected to the whole disc
+        (``k / c``) and the distance to the nearest other camera to the radius of a whole disc of the same
+        observed area (``d √c``); below one half the correction more than doubles a count and the figure rests
+        more on the assumption of an even spread than on the data, so it is unknown instead (a camera just
+        outside the city, whose disc the city's crime data does not cover, is not "0 incidents").
+    anomaly_min_components
+        How many of the three components a camera needs for an anomaly score, a rank and a flag (2). One
+        component alone reaches any threshold for a share of the cameras fixed by construction (a tenth of them
+        rank in its top tenth), which says nothing of a placement against the pattern; two must agree.
     homes_window_heights_m
         Heights above the ground at which a home's façade is looked at, in metres (homes in view,
         :class:`equity.homes.HomeSettings`): a ground-floor window (1.5 m) and a first-floor window (4.5 m).
@@ -206,6 +217,8 @@ class Settings:
     anomaly_radius_m: float = 150.0
     anomaly_flag_score: float = 0.9
     anomaly_lonely_m: float = 400.0
+    anomaly_min_covered_share: float = 0.5
+    anomaly_min_components: int = 2
     homes_window_heights_m: tuple[float, ...] = (1.5, 4.5)
     homes_ring_m: float = 2.0
     homes_yard_m: float = 10.0
@@ -262,6 +275,10 @@ class Settings:
             problems.append(f"anomaly_flag_score must be in [0, 1], not {self.anomaly_flag_score!r}")
         if not self.anomaly_lonely_m > 0:
             problems.append(f"anomaly_lonely_m must be positive, not {self.anomaly_lonely_m!r}")
+        if not 0 < self.anomaly_min_covered_share <= 1:
+            problems.append(f"anomaly_min_covered_share must be in (0, 1], not {self.anomaly_min_covered_share!r}")
+        if self.anomaly_min_components not in (1, 2, 3):
+            problems.append(f"anomaly_min_components must be 1, 2 or 3, not {self.anomaly_min_components!r}")
         try:
             heights = tuple(float(h) for h in self.homes_window_heights_m)
         except (TypeError, ValueError):

@@ -127,11 +127,15 @@ def test_flag_survives_plausible_changes(city):
     assert robust[~base["anomaly_flag"]].isna().all()
 
 
-def test_without_crime_data_density_stands_in(city):
+def test_without_crime_data_residents_nearby_stand_in(city):
+    """Without crime data, need is the residents within the radius, by area from the population polygons: the
+    lone camera stands in a sparse polygon, the others in a dense one."""
     cams, _, intrusion = city
-    density = pd.Series(np.where(cams["camera_id"] == "lone", 100.0, 5000.0), index=cams.index)
-    scores = anomaly_scores(cams, None, intrusion=intrusion, density=density)
-    assert scores["need_basis"].iloc[0] == "residents per km² of its unit"
+    sparse = shapely.box(X0 + 1000, Y0 - 2000, X0 + 2000, Y0 - 1000)
+    dense = shapely.box(X0 - 1000, Y0 - 1000, X0 + 1000, Y0 + 1000)
+    residents = gpd.GeoDataFrame({"population": [100.0, 20_000.0]}, geometry=[sparse, dense], crs=UTM)
+    scores = anomaly_scores(cams, None, intrusion=intrusion, residents=residents)
+    assert scores["need_basis"].iloc[0] == "residents within 150 m"
     assert scores.loc[cams["camera_id"] == "lone", "anomaly_rank"].iloc[0] == 1
 
 

@@ -523,18 +523,29 @@ def _anomalies_section(result: StudyResult) -> list[str]:
         return []
     a = result.anomaly_settings
     half, twice, stricter = result.anomaly_variants
-    cams = views.drop_duplicates("camera_id").sort_values(["anomaly_rank", "camera_id"])
+    c = result.counts
+    cams = views.drop_duplicates("camera_id").sort_values(["anomaly_rank", "camera_id"], na_position="last")
     flagged = cams[cams["anomaly_flag"].astype(bool)]
+    need_unknown = c.get("anomaly_need_unknown_at_data_edge", 0)
+    iso_unknown = c.get("anomaly_isolation_unknown_at_data_edge", 0)
+    unscored = c.get("anomaly_cameras_too_few_components", 0)
     parts = [
         "<h2>Cameras placed against the pattern</h2>",
-        "<p>Each camera gets three scores between 0 and 1, each its rank among the city's cameras: isolation (the "
-        "distance to its nearest other camera), low need (how few incidents lie within "
-        f"{a.radius_m:g} m of it; residents per km² where there is no crime data) and intrusion (the share of private "
-        "residential land in its view, when buildings were given). The anomaly score is the mean of the known "
-        f"scores; a camera is flagged from {a.flag_score:g}. A flag is robust when it holds with a radius of "
-        f"{half.radius_m:g} m and {twice.radius_m:g} m and a threshold of {stricter.flag_score:g}. "
-        f"{result.counts['cameras_flagged_as_anomalies']} cameras are flagged. These figures are "
-        "about cameras, which are public infrastructure; they name no home and no person.</p>",
+        "<p>Each camera gets up to three scores between 0 and 1, each its rank among the city's cameras (cameras "
+        "with equal values share the middle of the ranks they span): isolation (the distance to its nearest other "
+        f"camera), low need (how few incidents lie within {a.radius_m:g} m of it; where there is no crime data, "
+        "how few residents live within that distance, by area from the population polygons) and intrusion (the "
+        "share of private residential land in its view, when buildings were given). The anomaly score is the mean "
+        f"of the known scores, given to a camera with at least {a.min_components} of them; a camera is flagged "
+        f"from {a.flag_score:g}. A flag is robust when it holds with a radius of {half.radius_m:g} m and "
+        f"{twice.radius_m:g} m and a threshold of {stricter.flag_score:g}. {c['cameras_flagged_as_anomalies']} "
+        "cameras are flagged. These figures are about cameras, which are public infrastructure; they name no home "
+        "and no person.</p>",
+        "<p>Where the disc around a camera leaves the area the data covers (a camera just outside the study area, "
+        "on the shore, at the edge of the extract), its count is taken at the same rate over the whole disc; where "
+        f"less than {100 * a.min_covered_share:g}% of the disc is covered, the count is unknown, never 0. "
+        f"{plural(need_unknown, 'camera')} had no known need for that reason, {plural(iso_unknown, 'camera')} no "
+        f"known isolation, and {plural(unscored, 'camera')} too few known scores to be ranked.</p>",
     ]
     if not flagged.empty:
         rows = "".join(
