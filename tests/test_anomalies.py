@@ -318,7 +318,9 @@ def test_sf_cameras_outside_the_city_are_not_flagged_for_0_incidents(sf):
     assert len(flagged) > 0
     assert flagged["unit_id"].notna().all()
     assert flagged["anomaly_explanation"].str.contains("incident").all()
-    assert sf.counts["anomaly_need_unknown_at_data_edge"] == 2
+    # the two outside the city, and the Presidio's cameras whose disc lies mostly where the crime data does not apply
+    unknown = int((cams["need_disc_covered_share"] < 0.5).sum())
+    assert sf.counts["anomaly_need_unknown_at_data_edge"] == unknown >= 2
     assert any("unknown, not 0" in w for w in sf.ledger.warnings)
 
 

@@ -148,7 +148,10 @@ def test_sector_agrees_with_the_full_circle_clipped(seed, bearing, fov):
     full = run(surface, 70, 70, rng=65.0)
     part = run(surface, 70, 70, rng=65.0, bearing=bearing, fov=fov)
     inside = sector_mask(surface.shape, 70, 70, bearing, fov, 65.0)
-    assert not (part & ~inside).any()  # nothing outside the sector
+    # nothing outside the sector; a cell exactly on an edge (a diagonal at 45 degrees, a bearing of 1e-8 degrees)
+    # is in or out by the last bits of the kernel's and this test's tolerances, so the edges get a micro-degree
+    outer = sector_mask(surface.shape, 70, 70, bearing, fov + 2e-6, 65.0)
+    assert not (part & ~outer).any()
     agree = (part[inside] == full[inside]).mean()
     assert agree >= 0.99
 
