@@ -154,7 +154,10 @@ def analyse(
         result_table = result_table.join(terrain)
     if statistics:
         result_table = result_table.join(_clusters(gpd.GeoDataFrame(result_table, geometry=units.geometry), ledger))
-    operators = operators_units = None
+    operators = operators_units = groups = ranked = None
+    if full:
+        result_table = result_table.join(_exposure(inputs, views, sectors, s, ledger))
+        groups, ranked = _groups(inputs, result_table, s, ledger, statistics)
     if full:
         result_table["data_gaps"] = _data_gaps(result_table, units, inputs.camera_meta)
         ledger.count("units_with_data_gaps", int(result_table["data_gaps"].notna().sum()))
@@ -177,10 +180,66 @@ def analyse(
         city=city_measures(result_table, samples=BOOTSTRAP_SAMPLES if statistics else 0),
         operators=operators,
         operators_by_unit=operators_units,
+        groups=groups,
+        rank_concentration=ranked,
     )
     if full:
         _summaries(result)
     return result
+
+
+def _exposure(
+    inputs: Inputs, views: gpd.GeoDataFrame, sectors: gpd.GeoSeries, s: Settings, ledger: Ledger
+) -> pd.DataFrame:
+    """The exposure columns of the units (:func:`equity.exposure.exposure_table`), and how many units' rates per
+    1,000 residents were left empty for want of residents."""
+    from equity.exposure import exposure_table
+
+    table = exposure_table(
+        views,
+        sectors,
+        inputs.units,
+        inputs.population,
+        buffer_m=s.buffer_m,
+        per_capita_min_residents=s.per_capita_min_residents,
+    )
+    table.index = inputs.units.index
+    ledger.count("exposure_buffer_m", s.buffer_m)
+    ledger.count(
+        "units_exposure_per_1k_left_empty_few_residents",
+        int((inputs.population.notna() & ~(inputs.population > s.per_capita_min_residents)).sum()),
+    )
+    return table
+
+
+def _groups(inputs: Inputs, table: pd.DataFrame, s: Settings, ledger: Ledger, statistics: bool) -> tuple[Any, Any]:
+    """The group table (:func:`equity.groups.group_table`) and the concentration over the units ranked by a
+    column (:func:`equity.groups.rank_concentration`), each when the study asks for it."""
+    from equity.groups import group_table, rank_concentration
+
+    samples = BOOTSTRAP_SAMPLES if statistics else 0
+    groups = ranked = None
+    if inputs.groups is not None:
+        groups = group_table(
+            table,
+            inputs.groups,
+            list(inputs.study.groups),
+            s.group_measures,
+            min_population=s.group_min_population,
+            headline_measure=s.group_headline,
+            samples=samples,
+        )
+        ledger.count("groups_reported", len(groups.table) - 1)
+        ledger.count("groups_not_reported_few_residents", len(groups.not_reported))
+        if groups.not_reported:
+            names = ", ".join(groups.not_reported)
+            ledger.warn(
+                f"The groups {names} have fewer than {s.group_min_population:,.0f} residents in the study area and "
+                "are not reported (their means would rest on few people, and a small group would be singled out)."
+            )
+    if inputs.rank_values is not None:
+        ranked = rank_concentration(table, inputs.rank_values, inputs.study.rank_by, samples=samples)
+    return groups, ranked
 
 
 def _summaries(result: StudyResult) -> None:

@@ -41,6 +41,13 @@ class Study:
         Incident points (CSV with coordinates, or a point layer), or None.
     crime_columns
         Columns of ``units`` that hold crime counts per unit, summed (used instead of ``crime``).
+    crime_rates
+        Columns of ``units`` that hold crime rates per resident (or per ``crime_rate_per`` residents), for sources
+        that publish rates, not incidents: each unit's crimes are ``Σ rates · P_u / crime_rate_per`` with ``P_u``
+        its residents (an estimate; a unit without residents gets no crime data, as a rate cannot give its
+        count). Used instead of ``crime`` and ``crime_columns``.
+    crime_rate_per
+        The number of residents the ``crime_rates`` are per (1: incidents per resident).
     no_crime_data
         Where the crime data does not apply (a park or a base policed by another agency): unit ids, or a polygon
         layer of the region. Those units get "no crime data", not a count of zero, and no class.
@@ -51,6 +58,17 @@ class Study:
         :func:`equity.population.interpolate_population`), or None.
     population_column
         The population column of the population layer (guessed when None).
+    groups
+        Groups of residents (``--groups``): a string ``NAME=COLUMN,NAME=COLUMN%TOTAL`` or a list of
+        :class:`equity.groups.GroupSpec`. Columns of ``units``, else of the ``population`` layer (interpolated by
+        area like the population). See :mod:`equity.groups`.
+    rank_by
+        A column of ``units`` (median income, a poverty rate, ...) to rank the units by for the concentration
+        curves of camera exposure (``--rank-by``).
+    camera_tags
+        Tags given to every camera that lacks them (``{"camera:type": "dome"}``), for a camera source without
+        tags (an official list of locations): an assumption about the source, counted in the ledger
+        (``cameras_tags_assumed``) and stated in the report. A camera's own tag always wins.
     buildings
         Building footprints (an OSM file, Overpass JSON or a polygon layer) that block views; their heights
         come from :func:`equity.buildings.building_height`.
@@ -94,12 +112,17 @@ class Study:
     unit_id: str | None = None
     crime: str | Path | None = None
     crime_columns: list[str] | None = None
+    crime_rates: list[str] | None = None
+    crime_rate_per: float = 1.0
     no_crime_data: list[str] | str | Path | None = None
     categories: list[str] | None = None
     since: str | None = None
     until: str | None = None
     population: str | Path | None = None
     population_column: str | None = None
+    groups: Any = None
+    rank_by: str | None = None
+    camera_tags: dict[str, str] | None = None
     buildings: str | Path | None = None
     streets: str | Path | None = None
     dem: str | Path | None = None
@@ -138,12 +161,26 @@ class Study:
         if self.privacy not in ("public", "internal"):
             msg = f"privacy must be 'public' or 'internal', not {self.privacy!r}."
             raise InputError(msg)
-        if self.no_crime_data is not None and self.crime is None and not self.crime_columns:
+        if self.no_crime_data is not None and self.crime is None and not self.crime_columns and not self.crime_rates:
             msg = "--no-crime-data says where the crime data does not apply; give the crime data (--crime) too."
             raise InputError(msg)
-        if self.crime is not None and self.crime_columns:
-            msg = "Give crime either as incident points (--crime) or as unit columns (--crime-columns), not both."
+        given = [bool(self.crime is not None), bool(self.crime_columns), bool(self.crime_rates)]
+        if sum(given) > 1:
+            msg = (
+                "Give crime either as incident points (--crime), as counts in unit columns (--crime-columns) or as "
+                "rates in unit columns (--crime-rates), not more than one of them."
+            )
             raise InputError(msg)
+        if self.crime_rates and self.population is None:
+            msg = "--crime-rates are rates per resident; give the residents too (--population)."
+            raise InputError(msg)
+        if not self.crime_rate_per > 0:
+            msg = f"--crime-rate-per must be a positive number of residents, not {self.crime_rate_per!r}."
+            raise InputError(msg)
+        if isinstance(self.groups, str):
+            from equity.groups import parse_groups
+
+            self.groups = parse_groups(self.groups)
 
     def load(self) -> Inputs:
         """Read, validate and project every input once (:func:`equity.inputs.load`)."""

@@ -96,8 +96,9 @@ def _guess_id_column(gdf: gpd.GeoDataFrame, columns: list[str]) -> str | None:
     return None
 
 
-def population_from_layer(source: SourceFile, *, column: str | None = None) -> ReadResult:
-    """The reader of :func:`equity.io.population_layer_from_file` for a polygon layer."""
+def population_from_layer(source: SourceFile, *, column: str | None = None, keep: tuple[str, ...] = ()) -> ReadResult:
+    """The reader of :func:`equity.io.population_layer_from_file` for a polygon layer; the columns ``keep``
+    (those of the groups of residents) are kept as they are, beside ``population``."""
     p = source.path
     gdf = read_vector(source, "population")
     columns = [c for c in gdf.columns if c != gdf.geometry.name]
@@ -129,7 +130,13 @@ def population_from_layer(source: SourceFile, *, column: str | None = None) -> R
         value = value.item() if hasattr(value, "item") else value  # 1.5, not np.float64(1.5)
         msg = f"{p}: population column {column!r} holds {value!r} in a feature; expected a count of at least 0."
         raise InputFormatError(msg)
+    missing = [c for c in keep if c not in columns]
+    if missing:
+        msg = f"{p}: no column {missing[0]!r} for the groups (--groups); the layer's columns are {', '.join(columns)}."
+        raise InputFormatError(msg)
     out = gpd.GeoDataFrame(
-        {"population": values.astype(float).to_numpy()}, geometry=gdf.geometry.to_numpy(), crs=gdf.crs
+        {"population": values.astype(float).to_numpy(), **{c: gdf[c].to_numpy() for c in keep}},
+        geometry=gdf.geometry.to_numpy(),
+        crs=gdf.crs,
     )
     return ReadResult(out, rejected_frame(rejected), {"repaired_geometries": n_repaired}, {"column": column})
