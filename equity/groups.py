@@ -20,8 +20,12 @@ import numpy as np
 import pandas as pd
 
 from equity._errors import InputError
+from equity.columns import column
 from equity.inequality import BOOTSTRAP_SAMPLES, CONFIDENCE, SEED, Estimate, concentration_curve, concentration_index
 from equity.inequality import bootstrap as _bootstrap
+
+#: The measure given beside the exposure for context: the crime the group's units record.
+CRIME_CONTEXT = "crimes_per_1k_smoothed"
 
 #: The name of the row of all residents in the group table.
 ALL_RESIDENTS = "all residents"
@@ -297,31 +301,70 @@ def headline(table: pd.DataFrame, ratios: pd.DataFrame, measure: str) -> dict[st
     known = groups.dropna(subset=[measure])
     high = known.loc[known[measure].idxmax()]
     if len(known) == 1:
-        return {
-            "measure": measure,
-            "group": high["group"],
-            "other": ALL_RESIDENTS,
-            "ratio": float(high[f"{measure}_ratio"]),
-            "low": float(high[f"{measure}_ratio_low"]),
-            "high": float(high[f"{measure}_ratio_high"]),
-            "group_mean": float(high[measure]),
-            "other_mean": float(table.loc[table["group"] == ALL_RESIDENTS, measure].iloc[0]),
-        }
+        return _with_sentence(
+            {
+                "measure": measure,
+                "group": high["group"],
+                "other": ALL_RESIDENTS,
+                "ratio": float(high[f"{measure}_ratio"]),
+                "low": float(high[f"{measure}_ratio_low"]),
+                "high": float(high[f"{measure}_ratio_high"]),
+                "group_mean": float(high[measure]),
+                "other_mean": float(table.loc[table["group"] == ALL_RESIDENTS, measure].iloc[0]),
+            }
+        )
     low = known.loc[known[measure].idxmin()]
     pair = ratios[
         (ratios["group"] == high["group"]) & (ratios["other"] == low["group"]) & (ratios["measure"] == measure)
     ]
     r = pair.iloc[0]
-    return {
-        "measure": measure,
-        "group": high["group"],
-        "other": low["group"],
-        "ratio": float(r["ratio"]),
-        "low": float(r["ratio_low"]),
-        "high": float(r["ratio_high"]),
-        "group_mean": float(high[measure]),
-        "other_mean": float(low[measure]),
-    }
+    crime = ratios[
+        (ratios["group"] == high["group"]) & (ratios["other"] == low["group"]) & (ratios["measure"] == CRIME_CONTEXT)
+    ]
+    return _with_sentence(
+        {
+            "crime_ratio": float(crime["ratio"].iloc[0]) if len(crime) else float("nan"),
+            "measure": measure,
+            "group": high["group"],
+            "other": low["group"],
+            "ratio": float(r["ratio"]),
+            "low": float(r["ratio_low"]),
+            "high": float(r["ratio_high"]),
+            "group_mean": float(high[measure]),
+            "other_mean": float(low[measure]),
+        }
+    )
+
+
+def _with_sentence(h: dict[str, object]) -> dict[str, object]:
+    """The comparison with its plain sentence (``sentence``), as the report and the command line state it."""
+    label = column(str(h["measure"])).label.lower() if _has_column(str(h["measure"])) else str(h["measure"])
+    other = "all residents" if h["other"] == ALL_RESIDENTS else f"{h['other']} residents"
+    digits = 3 if max(abs(float(h["group_mean"])), abs(float(h["other_mean"]))) < 10 else 1
+    interval = (
+        f"95% interval of the ratio {float(h['low']):.2f} to {float(h['high']):.2f}, from a bootstrap over the units"
+        if h["low"] == h["low"]
+        else "no interval"
+    )
+    h["sentence"] = (
+        f"{h['group']} residents live on average with {float(h['ratio']):.2f} times the camera exposure of {other} "
+        f"({label}: {float(h['group_mean']):.{digits}f} against {float(h['other_mean']):.{digits}f}; {interval})."
+    )
+    crime = float(h.get("crime_ratio", float("nan")))  # type: ignore[arg-type]
+    if crime == crime:
+        h["sentence"] += (
+            f" Their units record {crime:.2f} times the crime per resident (smoothed rate), so the comparison is not "
+            "one of places with the same crime."
+        )
+    return h
+
+
+def _has_column(name: str) -> bool:
+    try:
+        column(name)
+    except KeyError:
+        return False
+    return True
 
 
 #: The outcomes of the concentration curves over units ranked by a column (``--rank-by``).

@@ -102,6 +102,9 @@ class Study:
         in a local process pool or on a Dask cluster. It never changes the results.
     name
         The study's title in the map and report.
+    notes
+        What a reader of the outputs must be told about the data (a data README's notes: the dates of a snapshot,
+        how a figure was derived), shown first among the report's caveats.
     sources
         Where each input comes from, with its date and licence, by role (``cameras``, ``crime``, ...): shown in
         the report's data sources. OpenStreetMap's attribution is always shown for OSM camera data.
@@ -136,6 +139,7 @@ class Study:
     name: str = "study"
     engine: Any = None
     sources: dict[str, str] | None = None
+    notes: list[str] | None = None
 
     def inputs(self) -> dict[str, Path]:
         """The input files of the study by role."""

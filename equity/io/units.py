@@ -67,6 +67,9 @@ def units_from_layer(source: SourceFile, *, id_column: str | None = None) -> Rea
             first = ids.isna().to_numpy().nonzero()[0][0]
             msg = f"{p}: unit id column {id_column!r} is empty in feature {first + 1}; every unit needs an id."
             raise InputFormatError(msg)
+        if pd.api.types.is_float_dtype(ids) and np.all(np.isfinite(ids)) and np.all(ids == np.round(ids)):
+            # whole numbers stored as floats (a shapefile's census ids): 17031842400, not 17031842400.0
+            ids = ids.astype("int64")
         ids = ids.astype(str).str.strip()
     # control characters (terminal escapes) are never part of a name: they would reach terminals and tables
     cleaned = ids.map(clean_text)
