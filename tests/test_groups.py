@@ -123,7 +123,8 @@ def test_a_group_living_only_in_covered_units(result):
     assert t.loc["Y", m] == pytest.approx(0.25)
     assert t.loc["X", f"{m}_ratio"] == pytest.approx(3.75)
     assert t.loc["Y", f"{m}_ratio"] == pytest.approx(0.625)
-    assert t.loc["X", "population"] == 600 and t.loc["Y", "population"] == pytest.approx(4400)
+    assert t.loc["X", "population"] == 600
+    assert t.loc["Y", "population"] == pytest.approx(4400)
     r = result.groups.ratios.set_index(["group", "other", "measure"])
     assert r.loc[("X", "Y", m), "ratio"] == pytest.approx(6.0)
     assert r.loc[("Y", "X", m), "ratio"] == pytest.approx(1 / 6)
@@ -170,7 +171,8 @@ def test_a_small_group_is_not_reported(tmp_path):
     assert res.groups.table["group"].tolist() == [ALL_RESIDENTS, "Y"]
     assert res.groups.not_reported == {"X": 600.0}
     assert any("X" in w and "1,000" in w for w in res.ledger.warnings)
-    assert (res.groups.ratios["group"] != "X").all() and (res.groups.ratios["other"] != "X").all()
+    assert (res.groups.ratios["group"] != "X").all()
+    assert (res.groups.ratios["other"] != "X").all()
 
 
 def test_rank_concentration_by_hand(result):
@@ -180,7 +182,8 @@ def test_rank_concentration_by_hand(result):
     e = {x.name: x for x in result.rank_concentration.estimates}
     assert e["concentration index of effective cameras by income"].value == pytest.approx(-0.55)
     curve = result.rank_concentration.curves["effective_cameras"]
-    assert curve["x"].tolist() == pytest.approx([0, 0.2, 1]) and curve["y"].tolist() == pytest.approx([0, 0.75, 1])
+    assert curve["x"].tolist() == pytest.approx([0, 0.2, 1])
+    assert curve["y"].tolist() == pytest.approx([0, 0.75, 1])
     direct = rank_concentration(result.units, pd.Series([20_000, 60_000]), "income", samples=0)
     assert direct.estimates[0].value == pytest.approx(-0.55)
 
