@@ -168,12 +168,11 @@ class Study:
         if self.no_crime_data is not None and self.crime is None and not self.crime_columns and not self.crime_rates:
             msg = "--no-crime-data says where the crime data does not apply; give the crime data (--crime) too."
             raise InputError(msg)
-        given = [bool(self.crime is not None), bool(self.crime_columns), bool(self.crime_rates)]
-        if sum(given) > 1:
-            msg = (
-                "Give crime either as incident points (--crime), as counts in unit columns (--crime-columns) or as "
-                "rates in unit columns (--crime-rates), not more than one of them."
-            )
+        if self.crime is not None and self.crime_columns:
+            msg = "Give crime either as incident points (--crime) or as unit columns (--crime-columns), not both."
+            raise InputError(msg)
+        if self.crime_rates and (self.crime is not None or self.crime_columns):
+            msg = "Give crime either as rates (--crime-rates) or as counts (--crime, --crime-columns), not both."
             raise InputError(msg)
         if self.crime_rates and self.population is None:
             msg = "--crime-rates are rates per resident; give the residents too (--population)."

@@ -253,7 +253,7 @@ def test_crime_from_rates_times_residents(tmp_path):
     assert crimes["A"] == pytest.approx(50.0)
     assert np.isnan(crimes["B"])  # no residents: the rate gives no count
     assert res.counts["units_without_residents_no_crime_count_from_rates"] == 1
-    with pytest.raises(InputError, match="not more than one"):
+    with pytest.raises(InputError, match="as rates .* or as counts .* not both"):
         Study(cameras="c", units="u", crime="k.csv", crime_rates=["rate"], population="pop").check()
 
 

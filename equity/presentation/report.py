@@ -115,8 +115,9 @@ def key_findings(result: StudyResult, n: int = 3) -> list[str]:
                 )
     else:
         out.append("No crime data was given, so the gap between coverage and crime is not computed.")
-    if result.groups is not None and result.groups.headline is not None:
-        out.append(esc(result.groups.headline["sentence"]) + " See “Who lives with the cameras”.")
+    groups = getattr(result, "groups", None)
+    if groups is not None and groups.headline is not None:
+        out.append(esc(groups.headline["sentence"]) + " See “Who lives with the cameras”.")
     return out
 
 
@@ -168,7 +169,7 @@ def caveats(result: StudyResult) -> list[str]:
     sentences): the kind of cameras, the dates of the data, OpenStreetMap's completeness, where the crime data
     does not apply, rates on few residents, how crime is recorded, and that the figures are about units."""
     c = result.counts
-    out = [esc(note) for note in (result.study.notes or [])]
+    out = [esc(note) for note in (getattr(result.study, "notes", None) or [])]
     kinds = c.get("camera_kinds") or {}
     total = sum(kinds.values())
     alpr = kinds.get("ALPR", 0)
@@ -205,7 +206,7 @@ def caveats(result: StudyResult) -> list[str]:
             "map may have cameras that are not mapped, and mapping is more complete in some neighbourhoods than in "
             "others."
         )
-    if result.groups is not None:
+    if getattr(result, "groups", None) is not None:
         out.append(
             "The comparison of groups of residents is ecological: a group's figure is the average of its units' "
             "figures, weighted by how many of its members live in each, so it says where the group's members live, "
