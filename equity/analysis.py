@@ -103,10 +103,16 @@ def analyse(
     # the tiles count each operator's cells in view; a class needs no operators
     operator_of = normalise_operators(views) if full else None
     table = pd.DataFrame({"unit_id": units["unit_id"], "area_m2": inputs.area_m2})
-    table["cameras"] = coverage.cameras_by_unit(views, units, unit_of=views["unit_id"])
-    alpr = (views["kind"] == "ALPR").to_numpy()
-    table["cameras_alpr"] = coverage.cameras_by_unit(views[alpr], units, unit_of=views.loc[alpr, "unit_id"])
-    table["cameras_cctv"] = table["cameras"] - table["cameras_alpr"]
+    counts_only = inputs.camera_counts is not None  # cameras counted per unit, without locations
+    if counts_only:
+        table["cameras"] = inputs.camera_counts.to_numpy()  # a count does not say which are plate readers
+        ledger.count("cameras", int(np.nansum(inputs.camera_counts)))
+        ledger.count("cameras_in_units", int(np.nansum(inputs.camera_counts)))
+    else:
+        table["cameras"] = coverage.cameras_by_unit(views, units, unit_of=views["unit_id"])
+        alpr = (views["kind"] == "ALPR").to_numpy()
+        table["cameras_alpr"] = coverage.cameras_by_unit(views[alpr], units, unit_of=views.loc[alpr, "unit_id"])
+        table["cameras_cctv"] = table["cameras"] - table["cameras_alpr"]
     ledger.take(inputs.ledger("streets"))
 
     seen = None
@@ -130,10 +136,14 @@ def analyse(
 
     if full and s.second_detail_level is not None:
         table["covered_m2_second"] = _second_level(inputs, views, s, engine)
+    if counts_only:  # no location, no view: the area in view is unknown, never zero
+        for col in ("covered_m2", "covered_m2_second", "street_in_view_m"):
+            if col in table:
+                table[col] = float("nan")
 
     ledger.take(inputs.ledger("crime"))
     table["crimes"] = inputs.crimes
-    if inputs.crime is not None:
+    if inputs.crime is not None and not counts_only:
         in_view = coverage.points_in_view(inputs.crime, sectors) if seen is None else seen.points_seen(inputs.crime)
         per_unit = coverage.crimes_by_unit(inputs.crime, units, in_view, unit_of=inputs.crime_unit)
         table["crimes_in_view"] = per_unit["crimes_in_view"]
@@ -161,9 +171,15 @@ def analyse(
     if full:
         result_table["data_gaps"] = _data_gaps(result_table, units, inputs.camera_meta)
         ledger.count("units_with_data_gaps", int(result_table["data_gaps"].notna().sum()))
-        operators, operators_units = _who_watches(
-            inputs, views, sectors, result_table, s, ledger, operator_cells, operator_of
-        )
+        if counts_only:  # no camera has a place, an operator or a view
+            from equity.columns import OPERATORS, OPERATORS_BY_UNIT
+
+            operators = pd.DataFrame({c.name: [] for c in OPERATORS if c.name != "share_looking_into_homes"})
+            operators_units = pd.DataFrame({c.name: [] for c in OPERATORS_BY_UNIT})
+        else:
+            operators, operators_units = _who_watches(
+                inputs, views, sectors, result_table, s, ledger, operator_cells, operator_of
+            )
     rejected = ledger.rejected_table()
     ledger.count("rejected_rows", len(rejected))
     result = StudyResult(
@@ -204,6 +220,8 @@ def _exposure(
         per_capita_min_residents=s.per_capita_min_residents,
     )
     table.index = inputs.units.index
+    if inputs.camera_counts is not None:  # they need each camera's place
+        table = table.astype(float) * float("nan")
     ledger.count("exposure_buffer_m", s.buffer_m)
     ledger.count(
         "units_exposure_per_1k_left_empty_few_residents",
@@ -219,6 +237,10 @@ def _groups(inputs: Inputs, table: pd.DataFrame, s: Settings, ledger: Ledger, st
 
     samples = BOOTSTRAP_SAMPLES if statistics else 0
     groups = ranked = None
+    headline = s.group_headline
+    if inputs.camera_counts is not None and headline not in ("cameras_per_1k_residents", "cameras_per_km2"):
+        headline = "cameras_per_1k_residents"  # the others need each camera's place
+        ledger.count("group_measure_used", headline)
     if inputs.groups is not None:
         groups = group_table(
             table,
@@ -226,7 +248,7 @@ def _groups(inputs: Inputs, table: pd.DataFrame, s: Settings, ledger: Ledger, st
             list(inputs.study.groups),
             s.group_measures,
             min_population=s.group_min_population,
-            headline_measure=s.group_headline,
+            headline_measure=headline,
             samples=samples,
         )
         ledger.count("groups_reported", len(groups.table) - 1)
@@ -253,7 +275,7 @@ def _summaries(result: StudyResult) -> None:
     units, s = result.units, result.settings
     result.findings = gap_findings(units)
     result.hillside = hillside_comparison(units) if "terrain" in units else None
-    result.curves = crime_rate_curves(units)
+    result.curves = crime_rate_curves(units) if units["covered_km2"].notna().any() else None
     result.fixed_camera_range_m = camera_range(s.fixed_fov_deg, s)
     result.anomaly_settings = AnomalySettings.from_settings(s)
     result.anomaly_variants = flag_variants(result.anomaly_settings)

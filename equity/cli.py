@@ -341,9 +341,13 @@ def demo(ctx: click.Context, city: str, out: Path | None, force: bool, map_asset
 @click.option(
     "--cameras",
     "cameras",
-    required=True,
     type=click.Path(path_type=Path),
-    help="Camera source: .osm, .osm.bz2, .osm.pbf, Overpass JSON, GeoJSON, GeoPackage or CSV.",
+    help="Camera source: .osm, .osm.bz2, .osm.pbf, Overpass JSON, GeoJSON, GeoPackage or CSV (or --camera-counts).",
+)
+@click.option(
+    "--camera-counts",
+    help="A column of --units with the number of cameras per unit, for a source without locations (instead of "
+    "--cameras): the measures that need no location are computed, the others left empty.",
 )
 @click.option("--units", required=True, type=click.Path(path_type=Path), help="Polygon layer of the units.")
 @click.option("--unit-id", help="Column that identifies a unit (guessed when not given).")
@@ -441,7 +445,8 @@ def demo(ctx: click.Context, city: str, out: Path | None, force: bool, map_asset
 @click.pass_context
 def analyze(
     ctx: click.Context,
-    cameras: Path,
+    cameras: Path | None,
+    camera_counts: str | None,
     units: Path,
     unit_id: str | None,
     crime: Path | None,
@@ -481,6 +486,7 @@ def analyze(
 
     study = Study(
         cameras=cameras,
+        camera_counts=camera_counts,
         units=units,
         unit_id=unit_id,
         crime=crime,

@@ -610,6 +610,7 @@ OPERATORS_BY_UNIT: tuple[Column, ...] = (
 _GROUP_MEASURES = (
     ("effective_cameras_per_1k", "Effective cameras per 1,000 residents", "per 1,000 residents", 3),
     ("cameras_within_200m_per_1k", "Cameras within 200 m per 1,000 residents", "per 1,000 residents", 3),
+    ("cameras_per_1k_residents", "Cameras per 1,000 residents", "per 1,000 residents", 3),
     ("covered_share", "Share in view", "share", 4),
     ("cameras_per_km2", "Cameras per km²", "per km²", 2),
     ("crimes_per_1k_smoothed", "Crimes per 1,000 (smoothed)", "per 1,000 residents", 1),

@@ -77,6 +77,9 @@ class Inputs:
         The cameras as read (``camera_id``, ``tags``), projected.
     camera_meta : dict
         Facts about the camera source (its format, OSM timestamp).
+    camera_counts : pandas.Series or None
+        Cameras per unit from a column of the unit layer (``Study.camera_counts``), for a source that publishes
+        counts, not locations; then ``cameras`` is empty and no measure that needs a location is computed.
     camera_unit : pandas.Series
         The ``unit_id`` of the unit each camera stands in (None outside them), by ``camera_id``; a camera's views
         stand where it stands.
@@ -125,6 +128,7 @@ class Inputs:
     camera_meta: dict[str, Any]
     camera_unit: pd.Series
     crimes: pd.Series
+    camera_counts: pd.Series | None
     population: pd.Series
     groups: pd.DataFrame | None = None
     rank_values: pd.Series | None = None
@@ -194,7 +198,7 @@ def load(study: Any) -> Inputs:
 
     Raises the readers' errors (:mod:`equity._errors`) with the sentence that names the file and the problem.
     """
-    from equity.io import cameras_from_file, crime_from_file, units_from_file
+    from equity.io import crime_from_file, units_from_file
 
     s = study.settings
     ledgers: dict[str, Ledger] = {}
@@ -237,28 +241,16 @@ def load(study: Any) -> Inputs:
         ledger.count("unit_ids_with_control_characters", unit_read.counts["unit_ids_with_control_characters"])
 
     ledger = ledgers["cameras"] = Ledger()
-    cam_read = cameras_from_file(study.cameras)
-    ledger.reject(cam_read.rejected)
-    ledger.source("cameras", cam_read.meta)
-    camera_data = cam_read.data
-    if study.camera_tags:
-        camera_data = _assume_tags(camera_data, study.camera_tags, ledger)
-    cameras, not_cameras = split_non_cameras(to_metric(camera_data, crs), str(study.cameras))
-    ledger.reject(not_cameras)
-    ledger.count("surveillance_objects_not_cameras", not_cameras["reason"].value_counts().to_dict())
-    if cameras.empty:
-        msg = (
-            f"{study.cameras}: none of its {len(not_cameras)} surveillance objects is a camera ("
-            + f"{not_cameras['reason'].iloc[0]}); give a file with cameras or licence-plate readers."
-        )
-        raise InputFormatError(msg)
-    camera_unit = coverage.assign_units(cameras, units).set_axis(cameras["camera_id"].astype(str).to_numpy())
-    if camera_unit.isna().all():
-        msg = (
-            f"{study.cameras}: none of its {len(cameras)} cameras lies inside the units of {study.units}; "
-            "check that both cover the same area."
-        )
-        raise InputFormatError(msg)
+    camera_counts = None
+    if study.cameras is None:  # counts per unit, no locations (``Study.camera_counts``)
+        camera_counts = _camera_counts(study, units)
+        cam_meta = {"format": "counts per unit", "column": study.camera_counts}
+        ledger.source("cameras", cam_meta)
+        ledger.count("units_with_camera_count_unknown", int(camera_counts.isna().sum()))
+        cameras = gpd.GeoDataFrame({"camera_id": [], "tags": []}, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+        camera_unit = pd.Series([], dtype=object)
+    else:
+        cameras, camera_unit, cam_meta = _cameras(study, units, crs, ledger)
 
     streets = street_m = None
     if study.streets is not None:
@@ -342,8 +334,9 @@ def load(study: Any) -> Inputs:
         units=units,
         area_m2=units.geometry.area,
         cameras=cameras,
-        camera_meta=cam_read.meta,
+        camera_meta=cam_meta,
         camera_unit=camera_unit,
+        camera_counts=camera_counts,
         crimes=crimes,
         population=population,
         groups=groups,
@@ -587,6 +580,62 @@ def _population(
     return values, (layer if keep else None)
 
 
+def _cameras(study: Any, units: gpd.GeoDataFrame, crs: Any, ledger: Ledger) -> tuple[gpd.GeoDataFrame, pd.Series, dict]:
+    """The cameras of the camera file (projected, with the study's assumed tags, objects that are not cameras
+    set aside), the unit each stands in, and the facts of the source."""
+    from equity.io import cameras_from_file
+
+    cam_read = cameras_from_file(study.cameras)
+    ledger.reject(cam_read.rejected)
+    ledger.source("cameras", cam_read.meta)
+    camera_data = cam_read.data
+    if study.camera_tags:
+        camera_data = _assume_tags(camera_data, study.camera_tags, ledger)
+    cameras, not_cameras = split_non_cameras(to_metric(camera_data, crs), str(study.cameras))
+    ledger.reject(not_cameras)
+    ledger.count("surveillance_objects_not_cameras", not_cameras["reason"].value_counts().to_dict())
+    if cameras.empty:
+        msg = (
+            f"{study.cameras}: none of its {len(not_cameras)} surveillance objects is a camera ("
+            + f"{not_cameras['reason'].iloc[0]}); give a file with cameras or licence-plate readers."
+        )
+        raise InputFormatError(msg)
+    camera_unit = coverage.assign_units(cameras, units).set_axis(cameras["camera_id"].astype(str).to_numpy())
+    if camera_unit.isna().all():
+        msg = (
+            f"{study.cameras}: none of its {len(cameras)} cameras lies inside the units of {study.units}; "
+            "check that both cover the same area."
+        )
+        raise InputFormatError(msg)
+    return cameras, camera_unit, cam_read.meta
+
+
+def _camera_counts(study: Any, units: gpd.GeoDataFrame) -> pd.Series:
+    """The cameras per unit of the unit layer's column ``Study.camera_counts`` (an empty value is unknown)."""
+    col = study.camera_counts
+    if col not in units.columns:
+        found = ", ".join(c for c in units.columns if c not in ("geometry", "unit_id"))
+        msg = f"{study.units}: no camera count column {col!r} (--camera-counts); the unit layer's columns are {found}."
+        raise InputFormatError(msg)
+    values = pd.to_numeric(units[col], errors="coerce").astype(float)
+    arr = values.to_numpy()
+    bad = (values.isna() & units[col].notna()) | np.isinf(arr) | (values < 0) | (values != np.round(values))
+    bad &= ~(values.isna() & units[col].isna())
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        value = units[col].iloc[i]
+        value = value.item() if hasattr(value, "item") else value  # 1.5, not np.float64(1.5)
+        msg = (
+            f"{study.units}: camera count column {col!r} holds {value!r} for unit "
+            f"{units['unit_id'].iloc[i]!r}; expected a whole number of cameras (or an empty value for unknown)."
+        )
+        raise InputFormatError(msg)
+    if not (values > 0).any():
+        msg = f"{study.units}: camera count column {col!r} counts no camera in any unit."
+        raise InputFormatError(msg)
+    return values
+
+
 def _assume_tags(cameras: gpd.GeoDataFrame, assumed: dict[str, str], ledger: Ledger) -> gpd.GeoDataFrame:
     """The cameras with the study's assumed tags added where a camera lacks them (its own tags win), and how
     many cameras took each assumed tag (``cameras_tags_assumed``)."""
@@ -674,8 +723,10 @@ def _rank_values(study: Any, units: gpd.GeoDataFrame, ledger: Ledger) -> pd.Seri
     bad = (values.isna() & units[col].notna()) | np.isinf(values.to_numpy(float))
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
+        value = units[col].iloc[i]
+        value = value.item() if hasattr(value, "item") else value
         msg = (
-            f"{study.units}: column {col!r} (--rank-by) holds {units[col].iloc[i]!r} for unit "
+            f"{study.units}: column {col!r} (--rank-by) holds {value!r} for unit "
             f"{units['unit_id'].iloc[i]!r}; expected a number (or an empty value for unknown)."
         )
         raise InputFormatError(msg)

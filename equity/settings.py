@@ -37,7 +37,13 @@ DETAIL_LEVEL_MEANING: dict[str, str] = {
 
 #: The exposure measures a group comparison can be stated in (``Settings.group_measure``);
 #: ``cameras_within_per_1k`` stands for the column of the study's buffer (``cameras_within_200m_per_1k``).
-GROUP_MEASURES = ("effective_cameras_per_1k", "cameras_within_per_1k", "covered_share", "cameras_per_km2")
+GROUP_MEASURES = (
+    "effective_cameras_per_1k",
+    "cameras_within_per_1k",
+    "cameras_per_1k_residents",
+    "covered_share",
+    "cameras_per_km2",
+)
 
 DetailLevel = Literal["inspection", "identification", "recognition", "observation", "detection", "monitor"]
 
@@ -179,8 +185,10 @@ class Settings:
     group_measure
         The exposure measure of the one-sentence comparison of groups in the report: ``effective_cameras_per_1k``
         (the default: each camera's view shared among the units it falls in, per 1,000 residents),
-        ``cameras_within_per_1k`` (cameras within ``buffer_m`` of the unit, per 1,000 residents), ``covered_share``
-        (share of the unit's area in view) or ``cameras_per_km2``. groups.csv gives all of them.
+        ``cameras_within_per_1k`` (cameras within ``buffer_m`` of the unit, per 1,000 residents),
+        ``cameras_per_1k_residents`` (cameras standing in the unit, per 1,000 residents: the measure of a source
+        that gives counts per unit, which a study of counts uses instead of a measure that needs locations),
+        ``covered_share`` (share of the unit's area in view) or ``cameras_per_km2``. groups.csv gives all of them.
     dedupe_incidents
         Count an incident once when several rows share an incident number (one report can list several
         offences), where an incident-number column is found.
@@ -320,6 +328,7 @@ class Settings:
         return (
             "effective_cameras_per_1k",
             f"{self.buffer_column}_per_1k",
+            "cameras_per_1k_residents",
             "covered_share",
             "cameras_per_km2",
             "crimes_per_1k_smoothed",

@@ -32,7 +32,14 @@ class Study:
     Parameters
     ----------
     cameras
-        Camera source: .osm, .osm.bz2, .osm.pbf, Overpass JSON, GeoJSON, GeoPackage or CSV.
+        Camera source: .osm, .osm.bz2, .osm.pbf, Overpass JSON, GeoJSON, GeoPackage or CSV; None with
+        ``camera_counts``.
+    camera_counts
+        A column of ``units`` with the number of cameras in each unit, for a source that publishes counts per
+        district, not locations (used instead of ``cameras``). The measures that need no location are computed
+        (cameras per km², per 1,000 residents, per 100 crimes, the groups' means of them); those that need one
+        (coverage, the gap and the classes, effective cameras, cameras within a buffer, operators, anomalies) are
+        left empty, and no sensitivity run is made.
     units
         Polygon layer of the units of analysis (neighbourhoods, tracts, ...).
     unit_id
@@ -110,11 +117,12 @@ class Study:
         the report's data sources. OpenStreetMap's attribution is always shown for OSM camera data.
     """
 
-    cameras: str | Path
+    cameras: str | Path | None
     units: str | Path
     unit_id: str | None = None
     crime: str | Path | None = None
     crime_columns: list[str] | None = None
+    camera_counts: str | None = None
     crime_rates: list[str] | None = None
     crime_rate_per: float = 1.0
     no_crime_data: list[str] | str | Path | None = None
@@ -143,7 +151,8 @@ class Study:
 
     def inputs(self) -> dict[str, Path]:
         """The input files of the study by role."""
-        files = {"cameras": Path(self.cameras), "units": Path(self.units)}
+        files = {"units": Path(self.units)} if self.cameras is None else {"cameras": Path(self.cameras)}
+        files["units"] = Path(self.units)
         if self.crime is not None:
             files["crime"] = Path(self.crime)
         if self.population is not None and is_file_like(self.population):
@@ -167,6 +176,12 @@ class Study:
             raise InputError(msg)
         if self.no_crime_data is not None and self.crime is None and not self.crime_columns and not self.crime_rates:
             msg = "--no-crime-data says where the crime data does not apply; give the crime data (--crime) too."
+            raise InputError(msg)
+        if (self.cameras is None) == (self.camera_counts is None):
+            msg = (
+                "Give the cameras either as locations (--cameras) or as counts per unit (--camera-counts), "
+                "one of the two."
+            )
             raise InputError(msg)
         if self.crime is not None and self.crime_columns:
             msg = "Give crime either as incident points (--crime) or as unit columns (--crime-columns), not both."
@@ -203,7 +218,7 @@ class Study:
 
                 inputs.dem.cache_bytes = REUSE_CACHE_BYTES  # the runs read the same blocks of the DEM
             result = analyse(inputs, self.settings)
-            if self.sensitivity:
+            if self.sensitivity and inputs.camera_counts is None:  # with counts only, no class to test
                 from equity.sensitivity import with_sensitivity
 
                 with_sensitivity(inputs, result)

@@ -253,7 +253,7 @@ def test_crime_from_rates_times_residents(tmp_path):
     assert crimes["A"] == pytest.approx(50.0)
     assert np.isnan(crimes["B"])  # no residents: the rate gives no count
     assert res.counts["units_without_residents_no_crime_count_from_rates"] == 1
-    with pytest.raises(InputError, match="as rates .* or as counts .* not both"):
+    with pytest.raises(InputError, match=r"as rates .* or as counts .* not both"):
         Study(cameras="c", units="u", crime="k.csv", crime_rates=["rate"], population="pop").check()
 
 
@@ -352,3 +352,67 @@ def test_a_study_buffer_names_its_columns():
     assert c.label == "Cameras within 50 m per 1,000 residents"
     with pytest.raises(InputError):
         Settings(group_measure="nonsense")
+
+
+def test_camera_counts_per_unit_without_locations(tmp_path):
+    """Counts of 3 and 1 cameras: per 1,000 residents 3.0 and 0.25; all residents (1,000 · 3 + 4,000 · 0.25) /
+    5,000 = 0.8, Y (400 · 3 + 4,000 · 0.25) / 4,400 = 0.5. What needs a location is empty, never zero."""
+    units = _units(tmp_path, {"ncam": [3, 1]})
+    res = Study(
+        cameras=None,
+        camera_counts="ncam",
+        units=units,
+        unit_id="name",
+        population="pop",
+        groups="Y=y_pct%pop",
+        settings=Settings(group_min_population=0),
+    ).run()
+    u = res.units.set_index("unit_id")
+    assert u["cameras"].tolist() == [3, 1]
+    assert u["cameras_per_1k_residents"].tolist() == pytest.approx([3.0, 0.25])
+    for col in ("covered_km2", "coverage_share", "gap", "effective_cameras", "cameras_within_200m"):
+        assert u[col].isna().all(), col
+    assert (u["class"] == "no_data").all()
+    assert res.sensitivity is None
+    t = res.groups.table.set_index("group")
+    assert t.loc[ALL_RESIDENTS, "cameras_per_1k_residents"] == pytest.approx(0.8)
+    assert t.loc["Y", "cameras_per_1k_residents"] == pytest.approx(0.5)
+    assert res.groups.headline["measure"] == "cameras_per_1k_residents"
+    assert res.counts["cameras"] == 4
+    with pytest.raises(InputError, match="one of the two"):
+        Study(cameras=None, units=units).check()
+    with pytest.raises(InputError, match="one of the two"):
+        Study(cameras="c.csv", camera_counts="ncam", units=units).check()
+    bad = _units(tmp_path, {"ncam": [3, 1.5]})
+    with pytest.raises(InputError, match=r"'ncam' holds 1.5 for unit 'B'; expected a whole number"):
+        Study(cameras=None, camera_counts="ncam", units=bad, unit_id="name").load()
+
+
+def test_camera_counts_on_the_command_line(tmp_path):
+    out = tmp_path / "out"
+    run = subprocess.run(
+        [
+            EQUITY,
+            "analyze",
+            "--camera-counts",
+            "ncam",
+            "--units",
+            str(_units(tmp_path, {"ncam": [3, 1]})),
+            "--unit-id",
+            "name",
+            "--population",
+            "pop",
+            "--map-assets",
+            "cdn",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    units = pd.read_csv(out / "units.csv")
+    assert units["cameras_per_1k_residents"].tolist() == pytest.approx([3.0, 0.25])
+    assert "without locations" in (out / "report.html").read_text()
+    assert json.loads((out / "manifest.json").read_text())["sources"]["cameras"]["format"] == "counts per unit"

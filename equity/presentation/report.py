@@ -58,8 +58,13 @@ def key_findings(result: StudyResult, n: int = 3) -> list[str]:
     """Plain-language findings with their numbers (HTML-escaped sentences)."""
     u = result.units
     c = result.counts
+    cam_meta = (getattr(result, "meta", None) or {}).get("cameras") or {}
+    counted = cam_meta.get("format") == "counts per unit"
     out = [
-        f"{c['cameras']:,} cameras were read; {c['cameras_in_units']:,} of them stand inside the "
+        f"{c['cameras']:,} cameras are counted in the {c['units']} units of analysis (column "
+        f"{esc(cam_meta.get('column'))}), without their locations: no area in view, gap or class can be computed."
+        if counted
+        else f"{c['cameras']:,} cameras were read; {c['cameras_in_units']:,} of them stand inside the "
         f"{c['units']} units of analysis; {c['views_in_coverage']:,} camera views count toward coverage "
         f"({c['views_direction_tagged']:,} with a tagged direction, {c['views_direction_default_omni']:,} dome or "
         f"panning cameras seeing all around, {c['views_drawn_as_low_confidence_disc']:,} drawn as low-confidence "
@@ -193,6 +198,14 @@ def caveats(result: StudyResult) -> list[str]:
             f"is from {esc(str(cam_date)[:10])}: cameras placed after the crime was recorded cannot have been "
             "placed against it, and crime may have moved since."
         )
+    cam_meta = result.meta.get("cameras") or {}
+    if cam_meta.get("format") == "counts per unit":
+        out.append(
+            f"The cameras are counts per unit (column {esc(cam_meta.get('column'))}), without locations: the area in "
+            "view, the gap and the classes, effective cameras, cameras within a distance of a unit, operators and "
+            "placement anomalies cannot be computed and are left empty. Cameras per km² and per 1,000 residents "
+            "remain."
+        )
     assumed = {k: v for k, v in (c.get("cameras_tags_assumed") or {}).items() if v}
     if assumed:
         tags = ", ".join(f"{esc(tag)} ({n:,})" for tag, n in assumed.items())
@@ -200,7 +213,7 @@ def caveats(result: StudyResult) -> list[str]:
             f"The camera source does not give every camera's tags; these were assumed where a camera lacked them: "
             f"{tags}. Every figure that depends on a camera's type, direction or owner rests on that assumption."
         )
-    if not assumed:  # a source whose tags had to be assumed is not OpenStreetMap
+    if not assumed and cam_meta.get("format") != "counts per unit":  # those are not OpenStreetMap's
         out.append(
             "OpenStreetMap holds only the cameras that volunteers have found and tagged: a unit with no camera on the "
             "map may have cameras that are not mapped, and mapping is more complete in some neighbourhoods than in "
