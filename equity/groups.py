@@ -214,7 +214,6 @@ def group_table(
     not_reported = {s.name: totals[s.name] for s in specs if totals[s.name] < min_population}
     names = [ALL_RESIDENTS] + [s.name for s in reported]
     weights = {ALL_RESIDENTS: pop[rows]} | {s.name: counts[s.name].to_numpy(float)[rows] for s in reported}
-    draws = _resample_counts(n, samples, seed) if samples > 0 and n > 2 else None
     alpha = (1 - confidence) / 2
 
     def interval(values: np.ndarray | None) -> tuple[float, float]:
@@ -225,6 +224,28 @@ def group_table(
             return float("nan"), float("nan")
         return float(np.quantile(values, alpha)), float(np.quantile(values, 1 - alpha))
 
+    # every mean is a weighted sum over the units: Σ w x / Σ w; its numerator and denominator are columns
+    keys, numerators, denominators, means = [], [], [], {}
+    for m in measures:
+        x = units[m].to_numpy(float)[rows] if m in units else np.full(n, np.nan)
+        for name in names:
+            w = weights[name]
+            ok = np.isfinite(x) & np.isfinite(w)
+            wx, ww = np.where(ok, w * np.where(ok, x, 0.0), 0.0), np.where(ok, w, 0.0)
+            means[(m, name)] = float(wx.sum() / ww.sum()) if ww.sum() > 0 else float("nan")
+            keys.append((m, name))
+            numerators.append(wx)
+            denominators.append(ww)
+    draws = (
+        _bootstrap_means(np.column_stack(numerators), np.column_stack(denominators), samples, seed)
+        if samples > 0 and n > 2 and keys
+        else None
+    )
+    column_of = {key: i for i, key in enumerate(keys)}
+
+    def boot(m: str, name: str) -> np.ndarray | None:
+        return None if draws is None else draws[:, column_of[(m, name)]]
+
     known_pop = float(pop[rows].sum())
     table: dict[str, list] = {
         "group": names,
@@ -234,27 +255,14 @@ def group_table(
     table["population_share"] = [p / known_pop if known_pop > 0 else float("nan") for p in table["population"]]
     ratio_rows = []
     for m in measures:
-        x = units[m].to_numpy(float)[rows] if m in units else np.full(n, np.nan)
-        means, boots = {}, {}
-        for name in names:
-            w = weights[name]
-            ok = np.isfinite(x) & np.isfinite(w)
-            wx, ww = np.where(ok, w * np.where(ok, x, 0.0), 0.0), np.where(ok, w, 0.0)
-            means[name] = float(wx.sum() / ww.sum()) if ww.sum() > 0 else float("nan")
-            if draws is not None:
-                den = draws @ ww
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    boots[name] = np.where(den > 0, (draws @ wx) / np.where(den > 0, den, 1.0), np.nan)
-            else:
-                boots[name] = None
         col_mean, col_low, col_high, col_r, col_rlow, col_rhigh = [], [], [], [], [], []
         for name in names:
-            col_mean.append(means[name])
-            lo, hi = interval(boots[name])
+            col_mean.append(means[(m, name)])
+            lo, hi = interval(boot(m, name))
             col_low.append(lo)
             col_high.append(hi)
-            col_r.append(_div(means[name], means[ALL_RESIDENTS]))
-            rlo, rhi = interval(_div_array(boots[name], boots[ALL_RESIDENTS]))
+            col_r.append(_div(means[(m, name)], means[(m, ALL_RESIDENTS)]))
+            rlo, rhi = interval(_div_array(boot(m, name), boot(m, ALL_RESIDENTS)))
             col_rlow.append(rlo)
             col_rhigh.append(rhi)
         table[m], table[f"{m}_low"], table[f"{m}_high"] = col_mean, col_low, col_high
@@ -263,8 +271,8 @@ def group_table(
             for b in names[1:]:
                 if a == b:
                     continue
-                lo, hi = interval(_div_array(boots[a], boots[b]))
-                ratio_rows.append((a, b, m, _div(means[a], means[b]), lo, hi))
+                lo, hi = interval(_div_array(boot(m, a), boot(m, b)))
+                ratio_rows.append((a, b, m, _div(means[(m, a)], means[(m, b)]), lo, hi))
     frame = pd.DataFrame(table)
     ratios = pd.DataFrame(ratio_rows, columns=["group", "other", "measure", "ratio", "ratio_low", "ratio_high"])
     return GroupResult(frame, ratios, not_reported, tuple(measures), headline(frame, ratios, headline_measure))
@@ -281,14 +289,22 @@ def _div_array(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
         return np.where(b > 0, a / np.where(b > 0, b, 1.0), np.nan)
 
 
-def _resample_counts(n: int, samples: int, seed: int) -> np.ndarray:
-    """How often each of ``n`` units is drawn in each of ``samples`` resamples with replacement (a
-    ``samples`` x ``n`` matrix; each row sums to ``n``)."""
+def _bootstrap_means(numerators: np.ndarray, denominators: np.ndarray, samples: int, seed: int) -> np.ndarray:
+    """Weighted means over resampled units: ``samples`` resamples of the ``n`` units with replacement (seeded),
+    each giving ``Σ_u k_u a_{u,j} / Σ_u k_u b_{u,j}`` for every column ``j`` of the ``n`` x ``K`` numerators
+    ``a`` and denominators ``b``, with ``k_u`` how often unit ``u`` was drawn; NaN where the denominator is 0.
+    The resamples are drawn in blocks, so memory stays ``block x n`` whatever the number of units."""
+    n, k = numerators.shape
     rng = np.random.default_rng(seed)
-    draws = np.zeros((samples, n))
-    for i in range(samples):
-        draws[i] = np.bincount(rng.integers(0, n, n), minlength=n)
-    return draws
+    num, den = np.empty((samples, k)), np.empty((samples, k))
+    block = max(1, min(samples, 2_000_000 // max(n, 1)))
+    for start in range(0, samples, block):
+        size = min(block, samples - start)
+        drawn = np.stack([np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(size)]).astype(float)
+        num[start : start + size] = drawn @ numerators
+        den[start : start + size] = drawn @ denominators
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
 
 
 def headline(table: pd.DataFrame, ratios: pd.DataFrame, measure: str) -> dict[str, object] | None:
@@ -314,6 +330,8 @@ def headline(table: pd.DataFrame, ratios: pd.DataFrame, measure: str) -> dict[st
             }
         )
     low = known.loc[known[measure].idxmin()]
+    if low["group"] == high["group"]:  # every group has the same mean: compare the first two
+        high, low = known.iloc[0], known.iloc[1]
     pair = ratios[
         (ratios["group"] == high["group"]) & (ratios["other"] == low["group"]) & (ratios["measure"] == measure)
     ]
@@ -407,28 +425,21 @@ def rank_concentration(
     Positive: the outcome is concentrated among the units ranked high (the poorest, when ranked by a poverty
     rate); negative: among those ranked low. Only the units with residents and a known rank count.
     """
-    pop = units["population"].astype(float)
-    rank = pd.to_numeric(rank_values, errors="coerce").astype(float)
-    ok = (pop > 0) & rank.notna()
-    idx = np.flatnonzero(ok.to_numpy())
-    r, w = rank.to_numpy()[idx], pop.to_numpy()[idx]
+    pop = units["population"].astype(float).to_numpy()
+    rank = pd.to_numeric(rank_values, errors="coerce").astype(float).to_numpy()
     estimates, curves = [], {}
     for outcome in RANK_OUTCOMES:
-        y = units[outcome].to_numpy(float)[idx]
-        y = np.where(np.isfinite(y), y, 0.0)
+        values = units[outcome].to_numpy(float)
+        # a unit whose outcome is unknown is left out, never read as zero
+        idx = np.flatnonzero((pop > 0) & np.isfinite(rank) & np.isfinite(values))
+        r, w, y = rank[idx], pop[idx], values[idx]
 
-        def stat(i: np.ndarray, y: np.ndarray = y) -> float:
+        def stat(i: np.ndarray, y: np.ndarray = y, r: np.ndarray = r, w: np.ndarray = w) -> float:
             return concentration_index(y[i], r[i], w[i])
 
         value = stat(np.arange(len(idx)))
-        low, high = (
-            _bootstrap(stat, len(idx), samples=samples, seed=seed)
-            if samples > 0 and len(idx) > 2
-            else (
-                float("nan"),
-                float("nan"),
-            )
-        )
+        none = (float("nan"), float("nan"))
+        low, high = _bootstrap(stat, len(idx), samples=samples, seed=seed) if samples > 0 and len(idx) > 2 else none
         estimates.append(
             Estimate(
                 f"concentration index of {outcome.replace('_', ' ')} by {column}",

@@ -416,3 +416,26 @@ def test_camera_counts_on_the_command_line(tmp_path):
     assert units["cameras_per_1k_residents"].tolist() == pytest.approx([3.0, 0.25])
     assert "without locations" in (out / "report.html").read_text()
     assert json.loads((out / "manifest.json").read_text())["sources"]["cameras"]["format"] == "counts per unit"
+
+
+def test_headline_when_groups_have_the_same_mean():
+    units = pd.DataFrame({"population": [100.0, 100.0, 100.0], "m": [1.0, 1.0, 1.0]})
+    counts = pd.DataFrame({"P": [50.0, 50, 50], "Q": [20.0, 20, 20]})
+    g = group_table(units, counts, parse_groups("P=p,Q=q"), ("m",), min_population=0, headline_measure="m")
+    assert (g.headline["group"], g.headline["other"], g.headline["ratio"]) == ("P", "Q", 1.0)
+
+
+def test_rank_concentration_leaves_unknown_outcomes_out():
+    units = pd.DataFrame(
+        {
+            "population": [100.0, 100.0, 100.0],
+            "effective_cameras": [1.0, np.nan, 3.0],
+            "covered_km2": [1.0, 1.0, 1.0],
+            "cameras": [1.0, 1.0, 1.0],
+        }
+    )
+    rc = rank_concentration(units, pd.Series([1.0, 2.0, 3.0]), "rank", samples=0)
+    first = rc.estimates[0]
+    assert (first.n, first.excluded) == (2, 1)
+    # two units of equal weight, outcomes 1 and 3: C = 1 − [0.5 · 0.25 + 0.5 · 1.25] = 0.25
+    assert first.value == pytest.approx(0.25)
