@@ -307,8 +307,8 @@ def _groups_section(result: StudyResult) -> list[str]:
     parts = ["<h2>Who lives with the cameras: groups of residents</h2>"]
     if g.headline is not None:
         parts.append(f"<p><b>{esc(g.headline['sentence'])}</b></p>")
-    shown = [m for m in g.measures if m in t]
-    header = "".join(f"<th>{esc(column(m).label)}</th><th>Ratio to all residents</th>" for m in shown)
+    shown = [m for m in (head, "crimes_per_1k_smoothed") if m in t]
+    header = "".join(f"<th>{esc(column(m).label)} (95% interval)</th><th>Ratio to all residents</th>" for m in shown)
     parts.append(
         "<table><thead><tr><th>Group</th><th>Counted as</th><th>Residents</th><th>Share</th>"
         f"{header}</tr></thead><tbody>"
@@ -324,12 +324,19 @@ def _groups_section(result: StudyResult) -> list[str]:
             f"<td>{pct(r['population_share'])}</td>{cells}</tr>"
         )
     parts.append("</tbody></table>")
+    parts.append(f"<p class='note'>{esc(label)}, by group:</p>")
+    parts.append(bar_chart([(str(r["group"]), float(r[head])) for _, r in t.iterrows()], unit="", digits=_digits(head)))
+    groups = [x for x in t["group"] if x != t["group"].iloc[0]]
+    head_cells = "".join(f"<th>{esc(x)}</th>" for x in groups)
+    rows = []
+    by_group = t.set_index("group")
+    for m in g.measures:
+        ratio = by_group[[f"{m}_ratio", f"{m}_ratio_low", f"{m}_ratio_high"]]
+        cells = "".join(f"<td>{_ci(*ratio.loc[x], 2)}</td>" for x in groups)
+        rows.append(f"<tr><td>{esc(column(m).label)}</td>{cells}</tr>")
     parts.append(
-        bar_chart(
-            [(str(r["group"]), float(r[head])) for _, r in t.iterrows()],
-            unit=column(head).unit,
-            digits=_digits(head),
-        )
+        "<h3>Every measure: each group's mean against all residents'</h3>"
+        f"<table><thead><tr><th>Measure</th>{head_cells}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
     pairs = g.ratios[g.ratios["measure"] == head]
     if not pairs.empty:
