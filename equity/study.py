@@ -195,10 +195,13 @@ class Study:
         if not self.crime_rate_per > 0:
             msg = f"--crime-rate-per must be a positive number of residents, not {self.crime_rate_per!r}."
             raise InputError(msg)
-        if isinstance(self.groups, str):
-            from equity.groups import parse_groups
+        if self.groups:
+            from equity.groups import GroupSpec, parse_groups
 
-            self.groups = parse_groups(self.groups)
+            if isinstance(self.groups, str) or not all(isinstance(g, GroupSpec) for g in self.groups):
+                self.groups = parse_groups(
+                    self.groups if isinstance(self.groups, str) else [str(g) for g in self.groups]
+                )
 
     def load(self) -> Inputs:
         """Read, validate and project every input once (:func:`equity.inputs.load`)."""
