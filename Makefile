@@ -3,10 +3,13 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint clean
+.PHONY: demo demo-chicago test lint clean
 
 demo: $(VENV)/.installed
 	$(BIN)/equity demo
+
+demo-chicago: $(VENV)/.installed
+	$(BIN)/equity demo chicago
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check equity tests benchmarks
@@ -30,4 +33,4 @@ $(VENV)/.installed-test: $(VENV)/bin/python pyproject.toml
 	touch $@ $(VENV)/.installed
 
 clean:
-	rm -rf $(VENV) maps/sf-demo .pytest_cache .ruff_cache
+	rm -rf $(VENV) maps/sf-demo maps/chicago-demo .pytest_cache .ruff_cache

@@ -5,7 +5,7 @@ The public face of the package: the modules below, each one concept (see docs/ar
 
 from importlib.metadata import PackageNotFoundError, version
 
-from equity import cameras, coverage, metrics, population, projection
+from equity import cameras, coverage, exposure, groups, metrics, population, projection
 from equity._errors import CRSError, EquityError, InputError, InputFileError, InputFormatError, OutputError
 from equity.settings import Settings
 from equity.study import Study, StudyResult
@@ -28,6 +28,8 @@ __all__ = [
     "__version__",
     "cameras",
     "coverage",
+    "exposure",
+    "groups",
     "metrics",
     "population",
     "projection",

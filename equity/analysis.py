@@ -103,10 +103,16 @@ def analyse(
     # the tiles count each operator's cells in view; a class needs no operators
     operator_of = normalise_operators(views) if full else None
     table = pd.DataFrame({"unit_id": units["unit_id"], "area_m2": inputs.area_m2})
-    table["cameras"] = coverage.cameras_by_unit(views, units, unit_of=views["unit_id"])
-    alpr = (views["kind"] == "ALPR").to_numpy()
-    table["cameras_alpr"] = coverage.cameras_by_unit(views[alpr], units, unit_of=views.loc[alpr, "unit_id"])
-    table["cameras_cctv"] = table["cameras"] - table["cameras_alpr"]
+    counts_only = inputs.camera_counts is not None  # cameras counted per unit, without locations
+    if counts_only:
+        table["cameras"] = inputs.camera_counts.to_numpy()  # a count does not say which are plate readers
+        ledger.count("cameras", int(np.nansum(inputs.camera_counts)))
+        ledger.count("cameras_in_units", int(np.nansum(inputs.camera_counts)))
+    else:
+        table["cameras"] = coverage.cameras_by_unit(views, units, unit_of=views["unit_id"])
+        alpr = (views["kind"] == "ALPR").to_numpy()
+        table["cameras_alpr"] = coverage.cameras_by_unit(views[alpr], units, unit_of=views.loc[alpr, "unit_id"])
+        table["cameras_cctv"] = table["cameras"] - table["cameras_alpr"]
     ledger.take(inputs.ledger("streets"))
 
     seen = None
@@ -130,10 +136,14 @@ def analyse(
 
     if full and s.second_detail_level is not None:
         table["covered_m2_second"] = _second_level(inputs, views, s, engine)
+    if counts_only:  # no location, no view: the area in view is unknown, never zero
+        for col in ("covered_m2", "covered_m2_second", "street_in_view_m"):
+            if col in table:
+                table[col] = float("nan")
 
     ledger.take(inputs.ledger("crime"))
     table["crimes"] = inputs.crimes
-    if inputs.crime is not None:
+    if inputs.crime is not None and not counts_only:
         in_view = coverage.points_in_view(inputs.crime, sectors) if seen is None else seen.points_seen(inputs.crime)
         per_unit = coverage.crimes_by_unit(inputs.crime, units, in_view, unit_of=inputs.crime_unit)
         table["crimes_in_view"] = per_unit["crimes_in_view"]
@@ -153,13 +163,22 @@ def analyse(
         result_table = result_table.join(terrain)
     if statistics:
         result_table = result_table.join(_clusters(gpd.GeoDataFrame(result_table, geometry=units.geometry), ledger))
-    operators = operators_units = None
+    operators = operators_units = groups = ranked = None
+    if full:
+        result_table = result_table.join(_exposure(inputs, views, sectors, s, ledger))
+        groups, ranked = _groups(inputs, result_table, s, ledger, statistics)
     if full:
         result_table["data_gaps"] = _data_gaps(result_table, units, inputs.camera_meta)
         ledger.count("units_with_data_gaps", int(result_table["data_gaps"].notna().sum()))
-        operators, operators_units = _who_watches(
-            inputs, views, sectors, result_table, s, ledger, operator_cells, operator_of
-        )
+        if counts_only:  # no camera has a place, an operator or a view
+            from equity.columns import OPERATORS, OPERATORS_BY_UNIT
+
+            operators = pd.DataFrame({c.name: [] for c in OPERATORS if c.name != "share_looking_into_homes"})
+            operators_units = pd.DataFrame({c.name: [] for c in OPERATORS_BY_UNIT})
+        else:
+            operators, operators_units = _who_watches(
+                inputs, views, sectors, result_table, s, ledger, operator_cells, operator_of
+            )
     rejected = ledger.rejected_table()
     ledger.count("rejected_rows", len(rejected))
     result = StudyResult(
@@ -176,10 +195,72 @@ def analyse(
         city=city_measures(result_table, samples=BOOTSTRAP_SAMPLES if statistics else 0),
         operators=operators,
         operators_by_unit=operators_units,
+        groups=groups,
+        rank_concentration=ranked,
     )
     if full:
         _summaries(result)
     return result
+
+
+def _exposure(
+    inputs: Inputs, views: gpd.GeoDataFrame, sectors: gpd.GeoSeries, s: Settings, ledger: Ledger
+) -> pd.DataFrame:
+    """The exposure columns of the units (:func:`equity.exposure.exposure_table`), and how many units' rates per
+    1,000 residents were left empty for want of residents."""
+    from equity.exposure import exposure_table
+
+    table = exposure_table(
+        views,
+        sectors,
+        inputs.units,
+        inputs.population,
+        buffer_m=s.buffer_m,
+        per_capita_min_residents=s.per_capita_min_residents,
+    )
+    table.index = inputs.units.index
+    if inputs.camera_counts is not None:  # they need each camera's place
+        table = table.astype(float) * float("nan")
+    ledger.count("exposure_buffer_m", s.buffer_m)
+    ledger.count(
+        "units_exposure_per_1k_left_empty_few_residents",
+        int((inputs.population.notna() & ~(inputs.population > s.per_capita_min_residents)).sum()),
+    )
+    return table
+
+
+def _groups(inputs: Inputs, table: pd.DataFrame, s: Settings, ledger: Ledger, statistics: bool) -> tuple[Any, Any]:
+    """The group table (:func:`equity.groups.group_table`) and the concentration over the units ranked by a
+    column (:func:`equity.groups.rank_concentration`), each when the study asks for it."""
+    from equity.groups import group_table, rank_concentration
+
+    samples = BOOTSTRAP_SAMPLES if statistics else 0
+    groups = ranked = None
+    headline = s.group_headline
+    if inputs.camera_counts is not None and headline not in ("cameras_per_1k_residents", "cameras_per_km2"):
+        headline = "cameras_per_1k_residents"  # the others need each camera's place
+        ledger.count("group_measure_used", headline)
+    if inputs.groups is not None:
+        groups = group_table(
+            table,
+            inputs.groups,
+            list(inputs.study.groups),
+            s.group_measures,
+            min_population=s.group_min_population,
+            headline_measure=headline,
+            samples=samples,
+        )
+        ledger.count("groups_reported", len(groups.table) - 1)
+        ledger.count("groups_not_reported_few_residents", len(groups.not_reported))
+        if groups.not_reported:
+            names = ", ".join(groups.not_reported)
+            ledger.warn(
+                f"The groups {names} have fewer than {s.group_min_population:,.0f} residents in the study area and "
+                "are not reported (their means would rest on few people, and a small group would be singled out)."
+            )
+    if inputs.rank_values is not None:
+        ranked = rank_concentration(table, inputs.rank_values, inputs.study.rank_by, samples=samples)
+    return groups, ranked
 
 
 def _summaries(result: StudyResult) -> None:
@@ -193,7 +274,7 @@ def _summaries(result: StudyResult) -> None:
     units, s = result.units, result.settings
     result.findings = gap_findings(units)
     result.hillside = hillside_comparison(units) if "terrain" in units else None
-    result.curves = crime_rate_curves(units)
+    result.curves = crime_rate_curves(units) if units["covered_km2"].notna().any() else None
     result.fixed_camera_range_m = camera_range(s.fixed_fov_deg, s)
     result.anomaly_settings = AnomalySettings.from_settings(s)
     result.anomaly_variants = flag_variants(result.anomaly_settings)

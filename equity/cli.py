@@ -145,6 +145,46 @@ def settings_options(f: Any) -> Any:
     return f
 
 
+def exposure_options(f: Any) -> Any:
+    """The options of the exposure measures and of the groups' comparison (shared by ``demo`` and ``analyze``)."""
+    from equity.settings import GROUP_MEASURES
+
+    d = Settings()
+    options = [
+        click.option(
+            "--buffer",
+            "buffer_m",
+            type=click.FloatRange(0),
+            help="Distance from a unit's boundary within which cameras count toward cameras_within_<b>m, metres "
+            f"(default {d.buffer_m:g}).",
+        ),
+        click.option(
+            "--group-measure",
+            type=click.Choice(list(GROUP_MEASURES)),
+            help=f"The exposure measure of the report's comparison of groups (default {d.group_measure}).",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _camera_tags(text: str | None) -> dict[str, str] | None:
+    """``--camera-tags key=value,key=value``: tags assumed for every camera that lacks them."""
+    if not text:
+        return None
+    tags = {}
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            msg = f"--camera-tags: {item!r} is not a tag; expected key=value, for example camera:type=dome."
+            raise click.BadParameter(msg, param_hint="--camera-tags")
+        tags[key.strip()] = value.strip()
+    return tags or None
+
+
 def _no_crime_data(values: tuple[str, ...]) -> list[str] | Path | None:
     """``--no-crime-data``: one polygon layer, or unit ids."""
     from equity.inputs import is_file_like
@@ -183,8 +223,14 @@ def _summary(result: Any, written: dict[str, Path], seconds: float, quiet: bool)
         "cameras.gpkg",
         "rejected.csv",
         "manifest.json",
+        "groups.csv",
+        "group_ratios.csv",
     ):
-        click.echo(f"  {written[name]}")
+        if name in written:
+            click.echo(f"  {written[name]}")
+    g = result.groups
+    if g is not None and g.headline is not None:
+        click.echo(f"Groups: {g.headline['sentence']} groups.csv has every group and measure.")
     f = result.findings
     if f.shortfall or f.surplus:
         units = result.units.set_index("unit_id", drop=False)
@@ -268,33 +314,40 @@ def _run_and_write(study: Any, out: Path, force: bool, quiet: bool, map_assets: 
 
 
 @cli.command()
+@click.argument("city", required=False, default="sf", type=click.Choice(["sf", "chicago"]))
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("maps/sf-demo"),
-    show_default=True,
-    help="Folder of the analysis outputs.",
+    default=None,
+    help="Folder of the analysis outputs (default maps/sf-demo, or maps/chicago-demo).",
 )
 @click.option("--force", is_flag=True, help="Replace the outputs of a different study in --out.")
 @map_options
+@exposure_options
 @settings_options
 @click.pass_context
-def demo(ctx: click.Context, out: Path, force: bool, map_assets: str, **settings: Any) -> None:
-    """Run the analysis on the bundled San Francisco data."""
-    from equity.demo import demo_study
+def demo(ctx: click.Context, city: str, out: Path | None, force: bool, map_assets: str, **settings: Any) -> None:
+    """Run the analysis on bundled data: San Francisco (the default: OpenStreetMap cameras, incidents) or
+    chicago (official police cameras, crime rates, groups of residents by race and ethnicity)."""
+    from equity.demo import DEMO_OUT, chicago_study, demo_study
 
-    study = demo_study(sensitivity=settings["sensitivity"])
+    make = chicago_study if city == "chicago" else demo_study
+    study = make(sensitivity=settings["sensitivity"])
     study.settings = _settings(**settings)
-    _run_and_write(study, out, force, ctx.obj["quiet"], map_assets)
+    _run_and_write(study, out or Path(DEMO_OUT[city]), force, ctx.obj["quiet"], map_assets)
 
 
 @cli.command()
 @click.option(
     "--cameras",
     "cameras",
-    required=True,
     type=click.Path(path_type=Path),
-    help="Camera source: .osm, .osm.bz2, .osm.pbf, Overpass JSON, GeoJSON, GeoPackage or CSV.",
+    help="Camera source: .osm, .osm.bz2, .osm.pbf, Overpass JSON, GeoJSON, GeoPackage or CSV (or --camera-counts).",
+)
+@click.option(
+    "--camera-counts",
+    help="A column of --units with the number of cameras per unit, for a source without locations (instead of "
+    "--cameras): the measures that need no location are computed, the others left empty.",
 )
 @click.option("--units", required=True, type=click.Path(path_type=Path), help="Polygon layer of the units.")
 @click.option("--unit-id", help="Column that identifies a unit (guessed when not given).")
@@ -314,6 +367,30 @@ def demo(ctx: click.Context, out: Path, force: bool, map_assets: str, **settings
 @click.option("--until", help="Keep only incidents on or before this date (YYYY-MM-DD).")
 @click.option("--population", help="A population column of --units, or a polygon layer to interpolate from by area.")
 @click.option("--population-column", help="The population column of the --population layer.")
+@click.option(
+    "--groups",
+    help="Groups of residents: NAME=COLUMN (a count) or NAME=COLUMN%TOTAL (a percentage of the TOTAL column), "
+    "comma-separated, e.g. Black=Blk14P%Pop2014,White=Wht14P%Pop2014; columns of --units, else of the "
+    "--population layer (interpolated by area). Writes groups.csv and group_ratios.csv.",
+)
+@click.option("--rank-by", help="A column of --units to rank the units by for concentration curves (income, poverty).")
+@click.option(
+    "--crime-rates",
+    help="Comma-separated columns of --units holding crime rates per resident (see --crime-rate-per); crimes = "
+    "rates x residents (instead of --crime).",
+)
+@click.option(
+    "--crime-rate-per",
+    type=click.FloatRange(0, min_open=True),
+    default=1.0,
+    show_default=True,
+    help="The number of residents the --crime-rates are per.",
+)
+@click.option(
+    "--camera-tags",
+    help="Tags assumed for every camera that lacks them, key=value comma-separated (a camera list without tags: "
+    "camera:type=dome draws pan-tilt-zoom cameras as discs). Counted and stated in the report.",
+)
 @click.option(
     "--buildings",
     type=click.Path(path_type=Path),
@@ -348,6 +425,7 @@ def demo(ctx: click.Context, out: Path, force: bool, map_assets: str, **settings
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
 @click.option("--force", is_flag=True, help="Replace the outputs of a different study in --out.")
 @map_options
+@exposure_options
 @click.option(
     "--workers",
     type=click.IntRange(1),
@@ -367,7 +445,8 @@ def demo(ctx: click.Context, out: Path, force: bool, map_assets: str, **settings
 @click.pass_context
 def analyze(
     ctx: click.Context,
-    cameras: Path,
+    cameras: Path | None,
+    camera_counts: str | None,
     units: Path,
     unit_id: str | None,
     crime: Path | None,
@@ -378,6 +457,11 @@ def analyze(
     until: str | None,
     population: str | None,
     population_column: str | None,
+    groups: str | None,
+    rank_by: str | None,
+    crime_rates: str | None,
+    crime_rate_per: float,
+    camera_tags: str | None,
     buildings: Path | None,
     streets: Path | None,
     dem: Path | None,
@@ -402,6 +486,7 @@ def analyze(
 
     study = Study(
         cameras=cameras,
+        camera_counts=camera_counts,
         units=units,
         unit_id=unit_id,
         crime=crime,
@@ -412,6 +497,11 @@ def analyze(
         until=until,
         population=population,
         population_column=population_column,
+        groups=groups,
+        rank_by=rank_by,
+        crime_rates=[c.strip() for c in crime_rates.split(",") if c.strip()] if crime_rates else None,
+        crime_rate_per=crime_rate_per,
+        camera_tags=_camera_tags(camera_tags),
         buildings=buildings,
         streets=streets,
         dem=dem,

@@ -2,7 +2,8 @@
 its unit, how it is shown, and what it holds, with the formula where there is one.
 
 The tables are those of the analysis folder: ``units.csv`` (and ``units.gpkg``), ``cameras.csv`` (and
-``cameras.gpkg``), ``operators.csv`` and ``operators_by_unit.csv``. The records are read by the documentation of
+``cameras.gpkg``), ``operators.csv``, ``operators_by_unit.csv`` and, with groups of residents, ``groups.csv`` and
+``group_ratios.csv``. The records are read by the documentation of
 the columns (``docs/columns.md``, the text of :func:`markdown`, written by ``python -m equity.columns >
 docs/columns.md``), by the report's table of the units, by the map's unit tooltips and by the command line's
 summary (their labels and formats).
@@ -17,6 +18,7 @@ This module holds words only: it computes nothing and imports nothing of equity.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -319,6 +321,40 @@ UNITS: tuple[Column, ...] = (
         "text",
         "Bivariate local Moran's I of crimes_per_1k_smoothed against the neighbours' covered_share (queen "
         "contiguity, 999 permutations, p < 0.05): the quadrant, not significant, or no data.",
+    ),
+    _c(
+        "effective_cameras",
+        "Effective cameras",
+        "count",
+        "decimal",
+        "Effective cameras, E_u = Σ_v |F_v ∩ u| / |F_v|: each camera view's share of its field of view F_v that lies "
+        "in the unit (a view whose disc is half in the unit counts 0.5); views that count toward no coverage "
+        "count nowhere.",
+        2,
+    ),
+    _c(
+        "effective_cameras_per_1k",
+        "Effective cameras per 1,000 residents",
+        "per 1,000 residents",
+        "decimal",
+        "1000 E_u / P_u; empty when the unit has per_capita_min_residents (250) residents or fewer.",
+        2,
+    ),
+    _c(
+        "cameras_within_200m",
+        "Cameras within 200 m",
+        "count",
+        "integer",
+        "Cameras inside the unit or within buffer_m (200 m, --buffer; the number in the column's name) of its "
+        "boundary, each counted once, W_u = #{c : d(c, u) ≤ b}.",
+    ),
+    _c(
+        "cameras_within_200m_per_1k",
+        "Cameras within 200 m per 1,000 residents",
+        "per 1,000 residents",
+        "decimal",
+        "1000 W_u / P_u; empty when the unit has per_capita_min_residents (250) residents or fewer.",
+        2,
     ),
     _c(
         "data_gaps",
@@ -666,13 +702,92 @@ OPERATORS_BY_UNIT: tuple[Column, ...] = (
     ),
 )
 
+#: The measures groups.csv averages over each group's residents (``Settings.group_measures``, with the default
+#: buffer's name), with their labels and units.
+_GROUP_MEASURES = (
+    ("effective_cameras_per_1k", "Effective cameras per 1,000 residents", "per 1,000 residents", 3),
+    ("cameras_within_200m_per_1k", "Cameras within 200 m per 1,000 residents", "per 1,000 residents", 3),
+    ("cameras_per_1k_residents", "Cameras per 1,000 residents", "per 1,000 residents", 3),
+    ("covered_share", "Share in view", "share", 4),
+    ("cameras_per_km2", "Cameras per km²", "per km²", 2),
+    ("crimes_per_1k_smoothed", "Crimes per 1,000 (smoothed)", "per 1,000 residents", 1),
+)
+
+
+def _group_columns() -> tuple[Column, ...]:
+    out = []
+    for name, label, unit, digits in _GROUP_MEASURES:
+        out += [
+            _c(
+                name,
+                label,
+                unit,
+                "decimal",
+                f"The group's mean of units.csv's {name} over the units, weighted by the group's residents in each: "
+                "Σ_u g_u x_u / Σ_u g_u (what a member of the group lives with, on average).",
+                digits,
+            ),
+            _c(f"{name}_low", f"{label}: low", unit, "decimal", "Lower end of the 95% bootstrap interval.", digits),
+            _c(f"{name}_high", f"{label}: high", unit, "decimal", "Upper end of the 95% bootstrap interval.", digits),
+            _c(
+                f"{name}_ratio",
+                f"{label}: ratio to all residents",
+                "ratio",
+                "decimal",
+                f"The group's mean of {name} divided by that of all residents over the same units.",
+                2,
+            ),
+            _c(f"{name}_ratio_low", f"{label}: ratio, low", "ratio", "decimal", "Lower end of its interval.", 2),
+            _c(f"{name}_ratio_high", f"{label}: ratio, high", "ratio", "decimal", "Upper end of its interval.", 2),
+        ]
+    return tuple(out)
+
+
+#: The columns of ``groups.csv``, one row per group of residents (``--groups``) with at least
+#: ``group_min_population`` residents, after a first row of all residents. ``g_u``: the group's residents in unit
+#: u. Intervals: percentile intervals of a seeded bootstrap over the units (units treated as a sample).
+GROUPS: tuple[Column, ...] = (
+    _c("group", "Group", "", "text", "The group's name as given to --groups; the first row is all residents."),
+    _c(
+        "definition",
+        "Counted as",
+        "",
+        "text",
+        "The column that counts the group (COLUMN), or a percentage column of a total (COLUMN%TOTAL: "
+        "g_u = COLUMN / 100 · TOTAL).",
+    ),
+    _c("population", "Residents", "residents", "integer", "The group's residents in the study area, Σ_u g_u."),
+    _c(
+        "population_share",
+        "Share of residents",
+        "%",
+        "percent",
+        "Σ_u g_u / Σ_u P_u over the units with residents; groups may overlap (race and ethnicity).",
+    ),
+    *_group_columns(),
+)
+
+#: The columns of ``group_ratios.csv``, one row per ordered pair of reported groups and measure of groups.csv.
+GROUP_RATIOS: tuple[Column, ...] = (
+    _c("group", "Group", "", "text", "The group whose mean is the numerator."),
+    _c("other", "Compared with", "", "text", "The group whose mean is the denominator."),
+    _c("measure", "Measure", "", "text", "The measure (a column of units.csv averaged in groups.csv)."),
+    _c("ratio", "Ratio", "ratio", "decimal", "The group's mean of the measure divided by the other group's.", 2),
+    _c("ratio_low", "Ratio: low", "ratio", "decimal", "Lower end of the ratio's 95% bootstrap interval.", 2),
+    _c("ratio_high", "Ratio: high", "ratio", "decimal", "Upper end of the ratio's 95% bootstrap interval.", 2),
+)
+
 #: Each output table's columns by file name.
 TABLES: dict[str, tuple[Column, ...]] = {
     "units.csv": UNITS,
     "cameras.csv": CAMERAS,
     "operators.csv": OPERATORS,
     "operators_by_unit.csv": OPERATORS_BY_UNIT,
+    "groups.csv": GROUPS,
+    "group_ratios.csv": GROUP_RATIOS,
 }
+
+_BUFFER_RE = re.compile(r"cameras_within_[0-9.]+m")
 
 
 def column(name: str, table: str = "units.csv") -> Column:
@@ -691,6 +806,18 @@ def column(name: str, table: str = "units.csv") -> Column:
     for record in TABLES[table]:
         if record.name == name:
             return record
+    if _BUFFER_RE.match(name) and not name.startswith("cameras_within_200m"):
+        # a study's own buffer: the record of the default's, with its distance
+        base = column(_BUFFER_RE.sub("cameras_within_200m", name, count=1), table)
+        distance = _BUFFER_RE.match(name).group(0)[len("cameras_within_") : -1]
+        return Column(
+            name,
+            base.label.replace("200 m", f"{distance} m"),
+            base.unit,
+            base.format,
+            base.description.replace("(200 m, --buffer;", "(--buffer;"),
+            base.digits,
+        )
     msg = f"{table} has no column {name!r}"
     raise KeyError(msg)
 

@@ -1,4 +1,13 @@
-"""The bundled San Francisco demo: where its data lies and the study that analyses it."""
+"""The bundled demos: where their data lies and the studies that analyse them.
+
+``equity demo`` runs San Francisco (:func:`demo_study`), ``equity demo chicago`` Chicago (:func:`chicago_study`).
+San Francisco stays the default: its cameras are OpenStreetMap data, the input equity is built for, with
+directions, kinds and operators to model, and incidents with places and dates, so every part of the analysis
+runs (crime in view, placement anomalies, operators); the README's first command, the tests and the notebook
+rest on it. Chicago is the second demo: an official list of cameras with no tags (every camera an assumption)
+and crime as rates per tract (no incident can be placed in a view), but census demographics of matching
+years, which San Francisco's bundle lacks: it is the demo of the groups of residents.
+"""
 
 from __future__ import annotations
 
@@ -25,13 +34,20 @@ DEMO_SOURCES = {
 }
 
 
-def demo_data_dir() -> Path:
-    """The folder of the San Francisco demo data: inside the installed package, or ``data/sf`` of a checkout."""
-    candidates = [Path(str(files("equity"))) / "data" / "sf", Path(__file__).resolve().parents[1] / "data" / "sf"]
+#: The output folder of each demo by default.
+DEMO_OUT = {"sf": "maps/sf-demo", "chicago": "maps/chicago-demo"}
+
+
+def demo_data_dir(city: str = "sf") -> Path:
+    """The folder of a demo's data (``sf`` or ``chicago``): inside the installed package, or ``data/<city>`` of
+    a checkout."""
+    names = CHICAGO_FILES if city == "chicago" else DEMO_FILES
+    candidates = [Path(str(files("equity"))) / "data" / city, Path(__file__).resolve().parents[1] / "data" / city]
     for folder in candidates:
-        if all((folder / name).is_file() for name in DEMO_FILES):
+        if all((folder / name).is_file() for name in names):
             return folder
-    msg = f"The San Francisco demo data is missing (looked in {', '.join(str(c) for c in candidates)})."
+    which = "Chicago" if city == "chicago" else "San Francisco"
+    msg = f"The {which} demo data is missing (looked in {', '.join(str(c) for c in candidates)})."
     raise InputFileError(msg)
 
 
@@ -57,5 +73,77 @@ def demo_study(**options: object) -> Study:
         population_column="Population",
         name="San Francisco demo",
         sources=DEMO_SOURCES,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+CHICAGO_FILES = (
+    "chicago_pod_cameras_2016.geojson",
+    "chi_sdoh_tracts_2014.shp",
+    "chi_sdoh_tracts_2014.shx",
+    "chi_sdoh_tracts_2014.dbf",
+    "chi_sdoh_tracts_2014.prj",
+)
+
+#: Provenance and licence of each file of the Chicago bundle (from data/chicago/README.md).
+CHICAGO_SOURCES = {
+    "cameras": "Chicago Police Department 'Police Observation Device' (POD) camera locations, obtained by a "
+    "public-records (FOIA) request by Lucy Parsons Labs and published as a web map in January 2016 (repository "
+    "redshiftzero/policesurveillance, pod.html, commit 532dd37); public record; no directions, heights or types",
+    "units": "Census tracts (2010 geography) with the Center for Spatial Data Science's Chicago SDOH variables: "
+    "ACS 2010-14 population and race and ethnicity shares, 2015 crime rates of the City of Chicago (repository "
+    "lanselin/notebooks_for_spatial_clustering, datasets/Chi-SDOH.zip, commit d7bbbce); MIT",
+}
+
+#: Tags assumed for every POD camera (the list carries none): a Police Observation Device is a pole-mounted,
+#: usually pan-tilt-zoom camera of the police, so each is drawn as a disc (see data/chicago/README.md).
+CHICAGO_CAMERA_TAGS = {
+    "surveillance:type": "camera",
+    "camera:type": "dome",
+    "camera:mount": "pole",
+    "surveillance": "public",
+    "operator": "Chicago Police Department",
+}
+
+#: The groups of the Chicago demo: the tracts' percentages of residents who are Black, White and Hispanic or
+#: Latino, of their 2014 population. ``White`` is the ACS's race "White" of any ethnicity: it includes White
+#: Hispanic residents, so White and Latino overlap (the three shares of a tract add up to more than 100 % in half
+#: the tracts); see data/chicago/README.md.
+CHICAGO_GROUPS = "Black=Blk14P%Pop2014,White=Wht14P%Pop2014,Latino=Hisp14P%Pop2014"
+
+
+#: What a reader of the Chicago demo must be told (data/chicago/README.md), first among the report's caveats.
+CHICAGO_NOTES = [
+    "The camera list is a 2015/16 snapshot of the police's POD network (717 cameras); the network is far larger "
+    "today, and cameras of other owners are not in it.",
+    "No POD camera comes with a type, direction or height: each is assumed to be a pole-mounted pan-tilt-zoom "
+    "camera that can look all around, drawn as a disc.",
+    "Crime is available only as 2015 rates per tract, not as incidents: each tract's crimes are its violent and "
+    "property crime rates times its 2014 residents, and nothing can be said about crimes inside a camera's view.",
+    "The demographics are American Community Survey 2010-14 estimates, with margins of error that this bundle "
+    'does not carry. "White" is the census race of any ethnicity, so it overlaps "Latino" (Hispanic or '
+    "Latino of any race); the groups are not exclusive.",
+]
+
+
+def chicago_study(**options: object) -> Study:
+    """The Chicago demo: the 717 POD cameras of 2015/16 as pan-tilt-zoom discs (:data:`CHICAGO_CAMERA_TAGS`),
+    the 791 census tracts with their 2014 residents, crimes estimated from the 2015 violent and property crime
+    rates (incidents per resident) times the residents, the groups :data:`CHICAGO_GROUPS`, and the units ranked
+    by their share of residents in poverty (``Pov14``) for the concentration curves."""
+    d = demo_data_dir("chicago")
+    return Study(
+        cameras=d / "chicago_pod_cameras_2016.geojson",
+        units=d / "chi_sdoh_tracts_2014.shp",
+        unit_id="geoid10",
+        crime_rates=["VCRIMERT15", "PCRIMERT15"],
+        crime_rate_per=1.0,
+        population="Pop2014",
+        groups=CHICAGO_GROUPS,
+        rank_by="Pov14",
+        camera_tags=dict(CHICAGO_CAMERA_TAGS),
+        name="Chicago demo",
+        sources=CHICAGO_SOURCES,
+        notes=list(CHICAGO_NOTES),
         **options,  # type: ignore[arg-type]
     )

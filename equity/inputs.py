@@ -78,6 +78,9 @@ class Inputs:
         The cameras as read (``camera_id``, ``tags``), projected.
     camera_meta : dict
         Facts about the camera source (its format, OSM timestamp).
+    camera_counts : pandas.Series or None
+        Cameras per unit from a column of the unit layer (``Study.camera_counts``), for a source that publishes
+        counts, not locations; then ``cameras`` is empty and no measure that needs a location is computed.
     camera_unit : pandas.Series
         The ``unit_id`` of the unit each camera stands in (None outside them), by ``camera_id``; a camera's views
         stand where it stands.
@@ -98,6 +101,11 @@ class Inputs:
         polygon, as read), when the population comes from a layer of its own (``Study.population`` a file); None
         when it is a column of the unit layer, or not given. For measures that need where people live at a finer
         grain than the units (residents within a radius of a camera).
+    groups : pandas.DataFrame or None
+        Each group's residents per unit (``Study.groups``, one column per group, :func:`equity.groups.group_counts`),
+        interpolated by area when they come from the population layer; NaN where unknown.
+    rank_values : pandas.Series or None
+        The column the units are ranked by (``Study.rank_by``), as numbers (NaN where empty).
     buildings : geopandas.GeoDataFrame or None
         Footprints with ``height_m`` and ``height_source``.
     built_m2 : pandas.Series or None
@@ -126,8 +134,11 @@ class Inputs:
     camera_meta: dict[str, Any]
     camera_unit: pd.Series
     crimes: pd.Series
+    camera_counts: pd.Series | None
     population: pd.Series
     population_layer: gpd.GeoDataFrame | None = None
+    groups: pd.DataFrame | None = None
+    rank_values: pd.Series | None = None
     crime: gpd.GeoDataFrame | None = None
     crime_unit: pd.Series | None = None
     crime_extent: Any = None
@@ -229,7 +240,7 @@ def load(study: Any) -> Inputs:
 
     Raises the readers' errors (:mod:`equity._errors`) with the sentence that names the file and the problem.
     """
-    from equity.io import cameras_from_file, crime_from_file, units_from_file
+    from equity.io import crime_from_file, units_from_file
 
     s = study.settings
     ledgers: dict[str, Ledger] = {}
@@ -272,25 +283,16 @@ def load(study: Any) -> Inputs:
         ledger.count("unit_ids_with_control_characters", unit_read.counts["unit_ids_with_control_characters"])
 
     ledger = ledgers["cameras"] = Ledger()
-    cam_read = cameras_from_file(study.cameras)
-    ledger.reject(cam_read.rejected)
-    ledger.source("cameras", cam_read.meta)
-    cameras, not_cameras = split_non_cameras(to_metric(cam_read.data, crs), str(study.cameras))
-    ledger.reject(not_cameras)
-    ledger.count("surveillance_objects_not_cameras", not_cameras["reason"].value_counts().to_dict())
-    if cameras.empty:
-        msg = (
-            f"{study.cameras}: none of its {len(not_cameras)} surveillance objects is a camera ("
-            + f"{not_cameras['reason'].iloc[0]}); give a file with cameras or licence-plate readers."
-        )
-        raise InputFormatError(msg)
-    camera_unit = coverage.assign_units(cameras, units).set_axis(cameras["camera_id"].astype(str).to_numpy())
-    if camera_unit.isna().all():
-        msg = (
-            f"{study.cameras}: none of its {len(cameras)} cameras lies inside the units of {study.units}; "
-            "check that both cover the same area."
-        )
-        raise InputFormatError(msg)
+    camera_counts = None
+    if study.cameras is None:  # counts per unit, no locations (``Study.camera_counts``)
+        camera_counts = _camera_counts(study, units)
+        cam_meta = {"format": "counts per unit", "column": study.camera_counts}
+        ledger.source("cameras", cam_meta)
+        ledger.count("units_with_camera_count_unknown", int(camera_counts.isna().sum()))
+        cameras = gpd.GeoDataFrame({"camera_id": [], "tags": []}, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+        camera_unit = pd.Series([], dtype=object)
+    else:
+        cameras, camera_unit, cam_meta = _cameras(study, units, crs, ledger)
 
     streets = street_m = None
     if study.streets is not None:
@@ -318,6 +320,10 @@ def load(study: Any) -> Inputs:
     if buildings is not None:
         homes = _home_inputs(study, units, buildings, streets, ledgers.setdefault("homes", Ledger()))
 
+    group_columns = _group_layer_columns(study, units)
+    population, population_layer = _population(
+        study, units, ledgers.setdefault("population", Ledger()), keep=group_columns
+    )
     crime = crime_unit = None
     if study.crime is not None:
         ledger = ledgers["crime"] = Ledger()
@@ -339,24 +345,45 @@ def load(study: Any) -> Inputs:
         ledger = ledgers["crime"] = Ledger()
         crimes = _sum_columns(units, study.crime_columns, study.units)
         ledger.source("crime", {"format": "unit columns", "columns": list(study.crime_columns)})
+    elif study.crime_rates:
+        ledger = ledgers["crime"] = Ledger()
+        rates = _sum_columns(units, study.crime_rates, study.units)
+        # a count from a rate needs residents: a unit without any has no count the rate could give
+        crimes = (rates * population / study.crime_rate_per).where(population > 0)
+        ledger.source(
+            "crime",
+            {
+                "format": "rates in unit columns, times residents",
+                "columns": list(study.crime_rates),
+                "per_residents": study.crime_rate_per,
+            },
+        )
+        ledger.count("units_without_residents_no_crime_count_from_rates", int((~(population > 0)).sum()))
     else:
         crimes = pd.Series(float("nan"), index=units.index)
     crime_extent = None
-    if study.crime is not None or study.crime_columns:
+    if study.crime is not None or study.crime_columns or study.crime_rates:
         crimes, crime_extent = _jurisdiction(study, units, crimes, s, ledgers["crime"])
 
-    population, population_layer = _population(study, units, ledgers.setdefault("population", Ledger()))
+    groups = rank_values = None
+    if study.groups:
+        groups = _groups(study, units, population_layer, ledgers["population"])
+    if study.rank_by is not None:
+        rank_values = _rank_values(study, units, ledgers["population"])
     return Inputs(
         study=study,
         crs=crs,
         units=units,
         area_m2=units.geometry.area,
         cameras=cameras,
-        camera_meta=cam_read.meta,
+        camera_meta=cam_meta,
         camera_unit=camera_unit,
+        camera_counts=camera_counts,
         crimes=crimes,
         population=population,
         population_layer=population_layer,
+        groups=groups,
+        rank_values=rank_values,
         crime=crime,
         crime_unit=crime_unit,
         crime_extent=crime_extent,
@@ -572,13 +599,11 @@ def _jurisdiction(
     return crimes, extent
 
 
-def _population(study: Any, units: gpd.GeoDataFrame, ledger: Ledger) -> pd.Series:
-    """Residents per unit: a column of the unit layer, or another layer interpolated by area; NaN without."""
-
-
-def _population(study: Any, units: gpd.GeoDataFrame, ledger: Ledger) -> tuple[pd.Series, gpd.GeoDataFrame | None]:
-    """Residents per unit: a column of the unit layer, or another layer interpolated by area; NaN without. And
-    the projected population layer (None when the population is a column of the unit layer, or not given)."""
+def _population(
+    study: Any, units: gpd.GeoDataFrame, ledger: Ledger, keep: tuple[str, ...] = ()
+) -> tuple[pd.Series, gpd.GeoDataFrame | None]:
+    """Residents per unit: a column of the unit layer, or another layer interpolated by area; NaN without. With
+    the population layer, also the layer itself (projected) with the columns ``keep`` (the groups'), else None."""
     from equity.io import population_layer_from_file
     from equity.population import interpolate_population
 
@@ -614,7 +639,7 @@ def _population(study: Any, units: gpd.GeoDataFrame, ledger: Ledger) -> tuple[pd
             raise InputFormatError(msg)
         ledger.source("population", {"source": "unit column", "column": col})
         return values.astype(float), None
-    read = population_layer_from_file(study.population, column=study.population_column)
+    read = population_layer_from_file(study.population, column=study.population_column, keep=keep)
     ledger.reject(read.rejected)
     layer = to_metric(read.data, units.crs)
     values, outside = interpolate_population(layer, units)
@@ -660,6 +685,160 @@ def _check_polygons(
     sentence = area_warning(checks, s.population_area_factor, stated)
     if sentence is not None:
         ledger.warn(sentence)
+
+
+def _cameras(study: Any, units: gpd.GeoDataFrame, crs: Any, ledger: Ledger) -> tuple[gpd.GeoDataFrame, pd.Series, dict]:
+    """The cameras of the camera file (projected, with the study's assumed tags, objects that are not cameras
+    set aside), the unit each stands in, and the facts of the source."""
+    from equity.io import cameras_from_file
+
+    cam_read = cameras_from_file(study.cameras)
+    ledger.reject(cam_read.rejected)
+    ledger.source("cameras", cam_read.meta)
+    camera_data = cam_read.data
+    if study.camera_tags:
+        camera_data = _assume_tags(camera_data, study.camera_tags, ledger)
+    cameras, not_cameras = split_non_cameras(to_metric(camera_data, crs), str(study.cameras))
+    ledger.reject(not_cameras)
+    ledger.count("surveillance_objects_not_cameras", not_cameras["reason"].value_counts().to_dict())
+    if cameras.empty:
+        msg = (
+            f"{study.cameras}: none of its {len(not_cameras)} surveillance objects is a camera ("
+            + f"{not_cameras['reason'].iloc[0]}); give a file with cameras or licence-plate readers."
+        )
+        raise InputFormatError(msg)
+    camera_unit = coverage.assign_units(cameras, units).set_axis(cameras["camera_id"].astype(str).to_numpy())
+    if camera_unit.isna().all():
+        msg = (
+            f"{study.cameras}: none of its {len(cameras)} cameras lies inside the units of {study.units}; "
+            "check that both cover the same area."
+        )
+        raise InputFormatError(msg)
+    return cameras, camera_unit, cam_read.meta
+
+
+def _camera_counts(study: Any, units: gpd.GeoDataFrame) -> pd.Series:
+    """The cameras per unit of the unit layer's column ``Study.camera_counts`` (an empty value is unknown)."""
+    col = study.camera_counts
+    if col not in units.columns:
+        found = ", ".join(c for c in units.columns if c not in ("geometry", "unit_id"))
+        msg = f"{study.units}: no camera count column {col!r} (--camera-counts); the unit layer's columns are {found}."
+        raise InputFormatError(msg)
+    values = pd.to_numeric(units[col], errors="coerce").astype(float)
+    arr = values.to_numpy()
+    bad = (values.isna() & units[col].notna()) | np.isinf(arr) | (values < 0) | (values != np.round(values))
+    bad &= ~(values.isna() & units[col].isna())
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        value = units[col].iloc[i]
+        value = value.item() if hasattr(value, "item") else value  # 1.5, not np.float64(1.5)
+        msg = (
+            f"{study.units}: camera count column {col!r} holds {value!r} for unit "
+            f"{units['unit_id'].iloc[i]!r}; expected a whole number of cameras (or an empty value for unknown)."
+        )
+        raise InputFormatError(msg)
+    if not (values > 0).any():
+        msg = f"{study.units}: camera count column {col!r} counts no camera in any unit."
+        raise InputFormatError(msg)
+    return values
+
+
+def _assume_tags(cameras: gpd.GeoDataFrame, assumed: dict[str, str], ledger: Ledger) -> gpd.GeoDataFrame:
+    """The cameras with the study's assumed tags added where a camera lacks them (its own tags win), and how
+    many cameras took each assumed tag (``cameras_tags_assumed``)."""
+    cameras = cameras.copy()
+    taken = dict.fromkeys((f"{k}={v}" for k, v in assumed.items()), 0)
+    new_tags = []
+    for tags in cameras["tags"]:
+        tags = dict(tags)
+        for key, value in assumed.items():
+            if key not in tags or tags[key] in (None, ""):
+                tags[key] = value
+                taken[f"{key}={value}"] += 1
+        new_tags.append(tags)
+    cameras["tags"] = new_tags
+    ledger.count("cameras_tags_assumed", taken)
+    ledger.source("camera_tags_assumed", dict(assumed))
+    return cameras
+
+
+def _group_layer_columns(study: Any, units: gpd.GeoDataFrame) -> tuple[str, ...]:
+    """The columns of the groups of residents to keep from the population layer: none when the unit layer has
+    them all (or there are no groups), so that the population layer is read once, with them."""
+    if not study.groups:
+        return ()
+    needed = {c for spec in study.groups for c in spec.columns}
+    if needed <= set(units.columns):
+        return ()
+    if study.population is None or not is_file_like(study.population):
+        missing = sorted(needed - set(units.columns))
+        found = ", ".join(c for c in units.columns if c not in ("geometry", "unit_id"))
+        msg = (
+            f"{study.units}: no column {missing[0]!r} for the groups (--groups), and no population layer to take "
+            f"it from; the unit layer's columns are {found}."
+        )
+        raise InputFormatError(msg)
+    return tuple(sorted(needed))
+
+
+def _groups(study: Any, units: gpd.GeoDataFrame, layer: gpd.GeoDataFrame | None, ledger: Ledger) -> pd.DataFrame:
+    """Each group's residents per unit: from the unit layer when it has the groups' columns, else from the
+    population layer, interpolated by area (:func:`equity.population.interpolate_population`, the weights of the
+    population)."""
+    from equity.groups import group_counts
+    from equity.population import interpolate_population
+
+    specs = study.groups
+    if layer is None:
+        labels = units["unit_id"].map(lambda u: f"unit {u!r}")
+        ledger.source("groups", {"source": "unit columns", "groups": {g.name: g.definition for g in specs}})
+        return group_counts(units, specs, str(study.units), labels)
+    counts = group_counts(
+        layer, specs, str(study.population), pd.Series([f"feature {i + 1}" for i in range(len(layer))])
+    )
+    out = {}
+    for spec in specs:
+        source = gpd.GeoDataFrame({"population": counts[spec.name].fillna(0.0).to_numpy()}, geometry=layer.geometry)
+        values, _ = interpolate_population(source, units)
+        # a unit whose source polygons leave the group's count unknown keeps it unknown
+        unknown = gpd.GeoDataFrame(
+            {"population": counts[spec.name].isna().astype(float).to_numpy()}, geometry=layer.geometry
+        )
+        share_unknown, _ = interpolate_population(unknown, units)
+        out[spec.name] = values.where(~(share_unknown > 0))
+    ledger.source(
+        "groups",
+        {
+            "source": "area-weighted interpolation",
+            "file": str(study.population),
+            "groups": {g.name: g.definition for g in specs},
+        },
+    )
+    return pd.DataFrame(out, index=units.index)
+
+
+def _rank_values(study: Any, units: gpd.GeoDataFrame, ledger: Ledger) -> pd.Series:
+    """The column of the unit layer the units are ranked by, as numbers (an empty value is unknown)."""
+    col = study.rank_by
+    if col not in units.columns:
+        found = ", ".join(c for c in units.columns if c not in ("geometry", "unit_id"))
+        msg = (
+            f"{study.units}: no column {col!r} to rank the units by (--rank-by); the unit layer's columns are {found}."
+        )
+        raise InputFormatError(msg)
+    values = pd.to_numeric(units[col], errors="coerce")
+    bad = (values.isna() & units[col].notna()) | np.isinf(values.to_numpy(float))
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        value = units[col].iloc[i]
+        value = value.item() if hasattr(value, "item") else value
+        msg = (
+            f"{study.units}: column {col!r} (--rank-by) holds {value!r} for unit "
+            f"{units['unit_id'].iloc[i]!r}; expected a number (or an empty value for unknown)."
+        )
+        raise InputFormatError(msg)
+    ledger.source("rank_by", {"column": col, "units_without_value": int(values.isna().sum())})
+    return values.astype(float)
 
 
 def _sum_columns(units: gpd.GeoDataFrame, columns: list[str], path: str | Path) -> pd.Series:

@@ -120,7 +120,8 @@ def equity_table(units: pd.DataFrame, settings: Settings | None = None) -> pd.Da
     out["unit_id"] = units["unit_id"]
     area_km2 = units["area_m2"].astype(float) / 1e6
     out["area_km2"] = area_km2
-    out["cameras"] = units["cameras"].astype("int64")
+    cams = units["cameras"]  # a count per unit from the source may be unknown (NaN), never read as zero
+    out["cameras"] = cams.astype("int64") if cams.notna().all() else cams.astype(float)
     for kind in ("cameras_cctv", "cameras_alpr"):
         out[kind] = units[kind].astype("int64") if kind in units else pd.Series(np.nan, index=units.index)
     out["cameras_per_km2"] = _ratio(units["cameras"], area_km2)

@@ -13,6 +13,7 @@ from equity.settings import Settings
 
 if TYPE_CHECKING:
     from equity.anomalies import AnomalySettings
+    from equity.groups import GroupResult, RankConcentration
     from equity.inequality import CrimeRateCurves
     from equity.metrics import GapFindings
 
@@ -74,6 +75,11 @@ class StudyResult:
         The thresholds of the placement anomalies under the study's settings.
     anomaly_variants : list of equity.anomalies.AnomalySettings
         The thresholds under which a flag must also hold to be robust (:func:`equity.anomalies.flag_variants`).
+    groups : equity.groups.GroupResult or None
+        Each group of residents' mean exposure, its ratios and intervals (``Study.groups``); None without groups
+        and in the sensitivity runs.
+    rank_concentration : equity.groups.RankConcentration or None
+        The concentration of camera exposure over the units ranked by ``Study.rank_by``; None without it.
     rejected_reasons : dict of str to int
         How many rows of ``rejected`` each reason has, the most frequent first
         (:func:`equity.ledger.rejected_by_reason`).
@@ -100,6 +106,8 @@ class StudyResult:
     anomaly_settings: AnomalySettings | None = None
     anomaly_variants: list[AnomalySettings] = field(default_factory=list)
     rejected_reasons: dict[str, int] = field(default_factory=dict)
+    groups: GroupResult | None = None
+    rank_concentration: RankConcentration | None = None
 
     @property
     def counts(self) -> dict[str, Any]:

@@ -35,6 +35,16 @@ DETAIL_LEVEL_MEANING: dict[str, str] = {
     "monitor": "a crowd or the movement of people can be watched",
 }
 
+#: The exposure measures a group comparison can be stated in (``Settings.group_measure``);
+#: ``cameras_within_per_1k`` stands for the column of the study's buffer (``cameras_within_200m_per_1k``).
+GROUP_MEASURES = (
+    "effective_cameras_per_1k",
+    "cameras_within_per_1k",
+    "cameras_per_1k_residents",
+    "covered_share",
+    "cameras_per_km2",
+)
+
 DetailLevel = Literal["inspection", "identification", "recognition", "observation", "detection", "monitor"]
 
 #: Camera height in metres when ``height`` is not tagged, by ``camera:mount``. A wall or ceiling camera sits
@@ -186,6 +196,29 @@ class Settings:
         In the demo's 2010 census block groups (land area stated in ``CENSUSAREA``, square miles), the polygons'
         areas lie between 0.66 and 2.3 times their land area (shoreline polygons hold some water), all but one:
         the Treasure Island block group, drawn at Hunters Point at 1/36 of its area. Nothing is reassigned.
+    buffer_m
+        Distance from a unit's boundary within which a camera counts toward the unit's ``cameras_within_<b>m``
+        (200 m, ``--buffer``): the distance press accounts of Amnesty International's Decode Surveillance NYC give
+        for its tracts' "surveillance level" (publicly owned cameras within 200 m of a tract's borders, per
+        1,000 residents), about two city blocks: a camera across the street from a unit watches its residents too.
+    per_capita_min_residents
+        A unit's exposure per 1,000 residents (``effective_cameras_per_1k``, ``cameras_within_<b>m_per_1k``) is
+        left empty unless it has more residents than this (250): on a handful of residents a rate says nothing
+        about them (one camera among 10 residents is 100 per 1,000). The threshold is the one the issue this
+        measure comes from gives for Amnesty's study (tracts with more than 250 residents); it could not be
+        confirmed in Amnesty's published material (docs/formulas.md).
+    group_min_population
+        A group of residents (``--groups``) with fewer residents than this in the study area (1,000) is not
+        reported: its mean would rest on few people (a rate per 1,000 on fewer than 1,000 moves by more than 1
+        with each person, as ``small_population``), and a small group would be singled out. The census
+        estimates behind such a group also carry margins of error as large as the group.
+    group_measure
+        The exposure measure of the one-sentence comparison of groups in the report: ``effective_cameras_per_1k``
+        (the default: each camera's view shared among the units it falls in, per 1,000 residents),
+        ``cameras_within_per_1k`` (cameras within ``buffer_m`` of the unit, per 1,000 residents),
+        ``cameras_per_1k_residents`` (cameras standing in the unit, per 1,000 residents: the measure of a source
+        that gives counts per unit, which a study of counts uses instead of a measure that needs locations),
+        ``covered_share`` (share of the unit's area in view) or ``cameras_per_km2``. groups.csv gives all of them.
     dedupe_incidents
         Count an incident once when several rows share an incident number (one report can list several
         offences), where an incident-number column is found.
@@ -230,6 +263,10 @@ class Settings:
     terrain_min_covered_share: float = 0.9
     population_min_inside_share: float = 0.5
     population_area_factor: float = 3.0
+    buffer_m: float = 200.0
+    per_capita_min_residents: float = 250.0
+    group_min_population: float = 1000.0
+    group_measure: str = "effective_cameras_per_1k"
     target_height_m: float = 1.7
     cell_size_m: float = 1.0
     curvature_coeff: float = 0.85714
@@ -279,6 +316,14 @@ class Settings:
             problems.append(f"anomaly_min_covered_share must be in (0, 1], not {self.anomaly_min_covered_share!r}")
         if self.anomaly_min_components not in (1, 2, 3):
             problems.append(f"anomaly_min_components must be 1, 2 or 3, not {self.anomaly_min_components!r}")
+        if not self.buffer_m >= 0:
+            problems.append(f"buffer_m must be at least 0, not {self.buffer_m!r}")
+        if not self.per_capita_min_residents >= 0:
+            problems.append(f"per_capita_min_residents must be at least 0, not {self.per_capita_min_residents!r}")
+        if not self.group_min_population >= 0:
+            problems.append(f"group_min_population must be at least 0, not {self.group_min_population!r}")
+        if self.group_measure not in GROUP_MEASURES:
+            problems.append(f"group_measure must be one of {list(GROUP_MEASURES)}, not {self.group_measure!r}")
         try:
             heights = tuple(float(h) for h in self.homes_window_heights_m)
         except (TypeError, ValueError):
@@ -309,6 +354,37 @@ class Settings:
             from equity._errors import InputError
 
             raise InputError("Invalid settings: " + "; ".join(problems) + ".")
+
+    @property
+    def buffer_column(self) -> str:
+        """The name of the column of cameras within ``buffer_m`` of a unit (``cameras_within_200m``).
+
+        Examples
+        --------
+        >>> Settings().buffer_column, Settings(buffer_m=50).buffer_column
+        ('cameras_within_200m', 'cameras_within_50m')
+        """
+        return f"cameras_within_{self.buffer_m:g}m"
+
+    @property
+    def group_measures(self) -> tuple[str, ...]:
+        """The columns of units.csv that groups.csv averages over each group's residents, in order: the
+        exposure measures, then the smoothed crime rate (the crime the group's units record, for context)."""
+        return (
+            "effective_cameras_per_1k",
+            f"{self.buffer_column}_per_1k",
+            "cameras_per_1k_residents",
+            "covered_share",
+            "cameras_per_km2",
+            "crimes_per_1k_smoothed",
+        )
+
+    @property
+    def group_headline(self) -> str:
+        """The column of :attr:`group_measure` (the buffer's column for ``cameras_within_per_1k``)."""
+        if self.group_measure == "cameras_within_per_1k":
+            return f"{self.buffer_column}_per_1k"
+        return self.group_measure
 
     @property
     def px_per_m(self) -> float:

@@ -32,7 +32,14 @@ class Study:
     Parameters
     ----------
     cameras
-        Camera source: .osm, .osm.bz2, .osm.pbf, Overpass JSON, GeoJSON, GeoPackage or CSV.
+        Camera source: .osm, .osm.bz2, .osm.pbf, Overpass JSON, GeoJSON, GeoPackage or CSV; None with
+        ``camera_counts``.
+    camera_counts
+        A column of ``units`` with the number of cameras in each unit, for a source that publishes counts per
+        district, not locations (used instead of ``cameras``). The measures that need no location are computed
+        (cameras per km², per 1,000 residents, per 100 crimes, the groups' means of them); those that need one
+        (coverage, the gap and the classes, effective cameras, cameras within a buffer, operators, anomalies) are
+        left empty, and no sensitivity run is made.
     units
         Polygon layer of the units of analysis (neighbourhoods, tracts, ...).
     unit_id
@@ -41,6 +48,13 @@ class Study:
         Incident points (CSV with coordinates, or a point layer), or None.
     crime_columns
         Columns of ``units`` that hold crime counts per unit, summed (used instead of ``crime``).
+    crime_rates
+        Columns of ``units`` that hold crime rates per resident (or per ``crime_rate_per`` residents), for sources
+        that publish rates, not incidents: each unit's crimes are ``Σ rates · P_u / crime_rate_per`` with ``P_u``
+        its residents (an estimate; a unit without residents gets no crime data, as a rate cannot give its
+        count). Used instead of ``crime`` and ``crime_columns``.
+    crime_rate_per
+        The number of residents the ``crime_rates`` are per (1: incidents per resident).
     no_crime_data
         Where the crime data does not apply (a park or a base policed by another agency): unit ids, or a polygon
         layer of the region. Those units get "no crime data", not a count of zero, and no class.
@@ -51,6 +65,17 @@ class Study:
         :func:`equity.population.interpolate_population`), or None.
     population_column
         The population column of the population layer (guessed when None).
+    groups
+        Groups of residents (``--groups``): a string ``NAME=COLUMN,NAME=COLUMN%TOTAL`` or a list of
+        :class:`equity.groups.GroupSpec`. Columns of ``units``, else of the ``population`` layer (interpolated by
+        area like the population). See :mod:`equity.groups`.
+    rank_by
+        A column of ``units`` (median income, a poverty rate, ...) to rank the units by for the concentration
+        curves of camera exposure (``--rank-by``).
+    camera_tags
+        Tags given to every camera that lacks them (``{"camera:type": "dome"}``), for a camera source without
+        tags (an official list of locations): an assumption about the source, counted in the ledger
+        (``cameras_tags_assumed``) and stated in the report. A camera's own tag always wins.
     buildings
         Building footprints (an OSM file, Overpass JSON or a polygon layer) that block views; their heights
         come from :func:`equity.buildings.building_height`.
@@ -84,22 +109,31 @@ class Study:
         in a local process pool or on a Dask cluster. It never changes the results.
     name
         The study's title in the map and report.
+    notes
+        What a reader of the outputs must be told about the data (a data README's notes: the dates of a snapshot,
+        how a figure was derived), shown first among the report's caveats.
     sources
         Where each input comes from, with its date and licence, by role (``cameras``, ``crime``, ...): shown in
         the report's data sources. OpenStreetMap's attribution is always shown for OSM camera data.
     """
 
-    cameras: str | Path
+    cameras: str | Path | None
     units: str | Path
     unit_id: str | None = None
     crime: str | Path | None = None
     crime_columns: list[str] | None = None
+    camera_counts: str | None = None
+    crime_rates: list[str] | None = None
+    crime_rate_per: float = 1.0
     no_crime_data: list[str] | str | Path | None = None
     categories: list[str] | None = None
     since: str | None = None
     until: str | None = None
     population: str | Path | None = None
     population_column: str | None = None
+    groups: Any = None
+    rank_by: str | None = None
+    camera_tags: dict[str, str] | None = None
     buildings: str | Path | None = None
     streets: str | Path | None = None
     dem: str | Path | None = None
@@ -113,10 +147,12 @@ class Study:
     name: str = "study"
     engine: Any = None
     sources: dict[str, str] | None = None
+    notes: list[str] | None = None
 
     def inputs(self) -> dict[str, Path]:
         """The input files of the study by role."""
-        files = {"cameras": Path(self.cameras), "units": Path(self.units)}
+        files = {"units": Path(self.units)} if self.cameras is None else {"cameras": Path(self.cameras)}
+        files["units"] = Path(self.units)
         if self.crime is not None:
             files["crime"] = Path(self.crime)
         if self.population is not None and is_file_like(self.population):
@@ -138,12 +174,34 @@ class Study:
         if self.privacy not in ("public", "internal"):
             msg = f"privacy must be 'public' or 'internal', not {self.privacy!r}."
             raise InputError(msg)
-        if self.no_crime_data is not None and self.crime is None and not self.crime_columns:
+        if self.no_crime_data is not None and self.crime is None and not self.crime_columns and not self.crime_rates:
             msg = "--no-crime-data says where the crime data does not apply; give the crime data (--crime) too."
+            raise InputError(msg)
+        if (self.cameras is None) == (self.camera_counts is None):
+            msg = (
+                "Give the cameras either as locations (--cameras) or as counts per unit (--camera-counts), "
+                "one of the two."
+            )
             raise InputError(msg)
         if self.crime is not None and self.crime_columns:
             msg = "Give crime either as incident points (--crime) or as unit columns (--crime-columns), not both."
             raise InputError(msg)
+        if self.crime_rates and (self.crime is not None or self.crime_columns):
+            msg = "Give crime either as rates (--crime-rates) or as counts (--crime, --crime-columns), not both."
+            raise InputError(msg)
+        if self.crime_rates and self.population is None:
+            msg = "--crime-rates are rates per resident; give the residents too (--population)."
+            raise InputError(msg)
+        if not self.crime_rate_per > 0:
+            msg = f"--crime-rate-per must be a positive number of residents, not {self.crime_rate_per!r}."
+            raise InputError(msg)
+        if self.groups:
+            from equity.groups import GroupSpec, parse_groups
+
+            if isinstance(self.groups, str) or not all(isinstance(g, GroupSpec) for g in self.groups):
+                self.groups = parse_groups(
+                    self.groups if isinstance(self.groups, str) else [str(g) for g in self.groups]
+                )
 
     def load(self) -> Inputs:
         """Read, validate and project every input once (:func:`equity.inputs.load`)."""
@@ -163,7 +221,7 @@ class Study:
 
                 inputs.dem.cache_bytes = REUSE_CACHE_BYTES  # the runs read the same blocks of the DEM
             result = analyse(inputs, self.settings)
-            if self.sensitivity:
+            if self.sensitivity and inputs.camera_counts is None:  # with counts only, no class to test
                 from equity.sensitivity import with_sensitivity
 
                 with_sensitivity(inputs, result)

@@ -53,7 +53,7 @@ def _study(tmp: Path) -> Study:
     feats = [
         {
             "type": "Feature",
-            "properties": {"name": name, "pop": 1000 * (i + 1)},
+            "properties": {"name": name, "pop": 1000 * (i + 1), "kids": 300 * (i + 1)},
             "geometry": {"type": "Polygon", "coordinates": [[[a, b], [c, b], [c, d], [a, d], [a, b]]]},
         }
         for i, (name, (a, b, c, d)) in enumerate(cells.items())
@@ -76,6 +76,7 @@ def _study(tmp: Path) -> Study:
         dem=tmp / "dem.tif",
         crime=tmp / "crime.csv",
         population="pop",
+        groups="Kids=kids",
         settings=Settings(unknown_direction="disc"),
         name="Helsinki",
     )

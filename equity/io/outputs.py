@@ -45,6 +45,9 @@ OUTPUT_FILES = (
     "manifest.json",
     "rejected.csv",
 )
+#: Written only when the study has groups of residents (``--groups``); removed otherwise, so that an earlier run's
+#: groups never stand beside another run's units.
+GROUP_FILES = ("groups.csv", "group_ratios.csv")
 _VERSIONS_OF = ("equity", "geopandas", "shapely", "pyogrio", "pyproj", "osmium", "folium", "pandas", "numpy")
 
 
@@ -74,7 +77,7 @@ def check_output_dir(out: Path, inputs: dict[str, Path], *, force: bool) -> None
     A folder is the same study's when its ``manifest.json`` names the same input files (by role and path).
     An existing folder without a manifest but with files in it is someone else's. ``force`` overrides.
     """
-    written = {(out / name).resolve() for name in (*OUTPUT_FILES, "homes.gpkg")}
+    written = {(out / name).resolve() for name in (*OUTPUT_FILES, *GROUP_FILES, "homes.gpkg")}
     clash = sorted(str(p) for p in inputs.values() if p.resolve() in written)
     if clash:
         msg = f"{out}: writing the outputs there would replace the input {clash[0]}; choose another --out."
@@ -124,6 +127,12 @@ def manifest_dict(result: Any, extra: dict[str, Any] | None = None) -> dict[str,
     options = {
         "unit_id": result.meta.get("units", {}).get("id_column"),
         "crime_columns": study.crime_columns,
+        "crime_rates": getattr(study, "crime_rates", None),
+        "crime_rate_per": getattr(study, "crime_rate_per", None),
+        "camera_counts": getattr(study, "camera_counts", None),
+        "camera_tags": getattr(study, "camera_tags", None),
+        "groups": None if not getattr(study, "groups", None) else {g.name: g.definition for g in study.groups},
+        "rank_by": getattr(study, "rank_by", None),
         "categories": study.categories,
         "since": study.since,
         "until": study.until,
@@ -136,7 +145,11 @@ def manifest_dict(result: Any, extra: dict[str, Any] | None = None) -> dict[str,
         "land": None if study.land is None else str(study.land),
         "home_column": study.home_column,
     }
-    outputs = list(OUTPUT_FILES) + (["homes.gpkg"] if result.personal_data else [])
+    outputs = (
+        list(OUTPUT_FILES)
+        + (list(GROUP_FILES) if result.groups is not None else [])
+        + (["homes.gpkg"] if result.personal_data else [])
+    )
     return {
         "equity_manifest": 1,
         "name": study.name,
@@ -159,9 +172,35 @@ def manifest_dict(result: Any, extra: dict[str, Any] | None = None) -> dict[str,
             "not_run": result.sensitivity.skipped,
             "uncertain_units": result.sensitivity.uncertain,
         },
+        "groups": _groups_manifest(result),
+        "rank_by": None
+        if result.rank_concentration is None
+        else {
+            "column": result.rank_concentration.column,
+            "measures": [e.to_dict() for e in result.rank_concentration.estimates],
+        },
         "versions": versions(),
         "outputs": outputs,
         **(extra or {}),
+    }
+
+
+def _groups_manifest(result: Any) -> dict[str, Any] | None:
+    """The groups of residents of the manifest: their definitions, the minimum, the groups left out, the
+    comparison the report states, and groups.csv's rows."""
+    g = result.groups
+    if g is None:
+        return None
+    s = result.settings
+    return {
+        "definitions": {spec.name: spec.definition for spec in result.study.groups},
+        "min_population": s.group_min_population,
+        "not_reported": g.not_reported,
+        "measures": list(g.measures),
+        "headline": g.headline,
+        "intervals": "95% percentile intervals of a seeded bootstrap over units (units treated as a sample of places); "
+        "not margins of error of the census estimates",
+        "table": _round_floats(g.table).to_dict(orient="records"),
     }
 
 
@@ -392,6 +431,14 @@ def _write_locked(
             "operators.csv": lambda p: write_csv(_round_floats(result.operators), p),
             "operators_by_unit.csv": lambda p: write_csv(_round_floats(result.operators_by_unit), p),
             **(
+                {
+                    "groups.csv": lambda p: write_csv(_round_floats(result.groups.table), p),
+                    "group_ratios.csv": lambda p: write_csv(_round_floats(result.groups.ratios), p),
+                }
+                if result.groups is not None
+                else {}
+            ),
+            **(
                 {"homes.gpkg": lambda p: _write_gpkg(homes_for_output(result), p, "homes")}
                 if result.personal_data
                 else {}
@@ -416,6 +463,9 @@ def _write_locked(
             written[name] = out / name
         if not result.personal_data:  # an earlier internal run's homes must not stay beside public outputs
             (out / "homes.gpkg").unlink(missing_ok=True)
+        if result.groups is None:  # nor an earlier run's groups beside another run's units
+            for name in GROUP_FILES:
+                (out / name).unlink(missing_ok=True)
         return written
     except OSError as err:
         msg = f"{out}: cannot write the outputs ({err.strerror or err}); the earlier outputs are unchanged."

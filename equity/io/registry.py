@@ -318,13 +318,15 @@ def units_from_file(path: str | Path, *, id_column: str | None = None) -> ReadRe
     return read_layer("units", path, id_column=id_column)
 
 
-def population_layer_from_file(path: str | Path, *, column: str | None = None) -> ReadResult:
+def population_layer_from_file(
+    path: str | Path, *, column: str | None = None, keep: tuple[str, ...] = ()
+) -> ReadResult:
     """Read a polygon layer with a population count per polygon (for area-weighted interpolation).
 
     The population column is ``column``, else the first of :data:`~equity.io.units.POPULATION_NAMES` (any
     case). Its values must be numbers of at least 0; a missing value is an error, not a zero.
     """
-    return read_layer("population", path, column=column)
+    return read_layer("population", path, column=column, keep=keep)
 
 
 def buildings_from_file(path: str | Path) -> ReadResult:

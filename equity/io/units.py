@@ -77,6 +77,9 @@ def units_from_layer(source: SourceFile, *, id_column: str | None = None) -> Rea
             first = ids.isna().to_numpy().nonzero()[0][0]
             msg = f"{p}: unit id column {id_column!r} is empty in feature {first + 1}; every unit needs an id."
             raise InputFormatError(msg)
+        if pd.api.types.is_float_dtype(ids) and np.all(np.isfinite(ids)) and np.all(ids == np.round(ids)):
+            # whole numbers stored as floats (a shapefile's census ids): 17031842400, not 17031842400.0
+            ids = ids.astype("int64")
         ids = ids.astype(str).str.strip()
     # control characters (terminal escapes) are never part of a name: they would reach terminals and tables
     cleaned = ids.map(clean_text)
@@ -106,8 +109,9 @@ def _guess_id_column(gdf: gpd.GeoDataFrame, columns: list[str]) -> str | None:
     return None
 
 
-def population_from_layer(source: SourceFile, *, column: str | None = None) -> ReadResult:
-    """The reader of :func:`equity.io.population_layer_from_file` for a polygon layer."""
+def population_from_layer(source: SourceFile, *, column: str | None = None, keep: tuple[str, ...] = ()) -> ReadResult:
+    """The reader of :func:`equity.io.population_layer_from_file` for a polygon layer; the columns ``keep``
+    (those of the groups of residents) are kept as they are, beside ``population``."""
     p = source.path
     gdf = read_vector(source, "population")
     columns = [c for c in gdf.columns if c != gdf.geometry.name]
@@ -139,10 +143,18 @@ def population_from_layer(source: SourceFile, *, column: str | None = None) -> R
         value = value.item() if hasattr(value, "item") else value  # 1.5, not np.float64(1.5)
         msg = f"{p}: population column {column!r} holds {value!r} in a feature; expected a count of at least 0."
         raise InputFormatError(msg)
+    missing = [c for c in keep if c not in columns]
+    if missing:
+        msg = f"{p}: no column {missing[0]!r} for the groups (--groups); the layer's columns are {', '.join(columns)}."
+        raise InputFormatError(msg)
     name_column = _guess_id_column(gdf, [c for c in columns if c != column])
     names = gdf[name_column].astype(str).map(clean_text) if name_column else pd.Series(labels).loc[gdf.index]
     out = gpd.GeoDataFrame(
-        {"population": values.astype(float).to_numpy(), "name": names.to_numpy()},
+        {
+            "population": values.astype(float).to_numpy(),
+            "name": names.to_numpy(),
+            **{c: gdf[c].to_numpy() for c in keep if c not in ("population", "name")},
+        },
         geometry=gdf.geometry.to_numpy(),
         crs=gdf.crs,
     )

@@ -58,8 +58,13 @@ def key_findings(result: StudyResult, n: int = 3) -> list[str]:
     """Plain-language findings with their numbers (HTML-escaped sentences)."""
     u = result.units
     c = result.counts
+    cam_meta = (getattr(result, "meta", None) or {}).get("cameras") or {}
+    counted = cam_meta.get("format") == "counts per unit"
     out = [
-        f"{c['cameras']:,} cameras were read; {c['cameras_in_units']:,} of them stand inside the "
+        f"{c['cameras']:,} cameras are counted in the {c['units']} units of analysis (column "
+        f"{esc(cam_meta.get('column'))}), without their locations: no area in view, gap or class can be computed."
+        if counted
+        else f"{c['cameras']:,} cameras were read; {c['cameras_in_units']:,} of them stand inside the "
         f"{c['units']} units of analysis; {c['views_in_coverage']:,} camera views count toward coverage "
         f"({c['views_direction_tagged']:,} with a tagged direction, {c['views_direction_default_omni']:,} dome or "
         f"panning cameras seeing all around, {c['views_drawn_as_low_confidence_disc']:,} drawn as low-confidence "
@@ -115,6 +120,9 @@ def key_findings(result: StudyResult, n: int = 3) -> list[str]:
                 )
     else:
         out.append("No crime data was given, so the gap between coverage and crime is not computed.")
+    groups = getattr(result, "groups", None)
+    if groups is not None and groups.headline is not None:
+        out.append(esc(groups.headline["sentence"]) + " See “Who lives with the cameras”.")
     return out
 
 
@@ -144,6 +152,8 @@ def build_report(result: StudyResult, *, title: str = "Surveillance camera cover
         cells = "".join(f"<td>{esc(show(row.get(name, 'not tested'), column(name)))}</td>" for name in UNIT_TABLE)
         parts.append(f"<tr class='{esc(row['class'])}'>{cells}</tr>")
     parts.append("</tbody></table>")
+    parts.extend(_groups_section(result))
+    parts.extend(_rank_section(result))
     parts.extend(_city_section(result))
     parts.extend(_terrain_section(result))
     parts.extend(_homes_section(result))
@@ -164,7 +174,7 @@ def caveats(result: StudyResult) -> list[str]:
     sentences): the kind of cameras, the dates of the data, OpenStreetMap's completeness, where the crime data
     does not apply, rates on few residents, how crime is recorded, and that the figures are about units."""
     c = result.counts
-    out = []
+    out = [esc(note) for note in (getattr(result.study, "notes", None) or [])]
     kinds = c.get("camera_kinds") or {}
     total = sum(kinds.values())
     alpr = kinds.get("ALPR", 0)
@@ -188,10 +198,35 @@ def caveats(result: StudyResult) -> list[str]:
             f"is from {esc(str(cam_date)[:10])}: cameras placed after the crime was recorded cannot have been "
             "placed against it, and crime may have moved since."
         )
-    out.append(
-        "OpenStreetMap holds only the cameras that volunteers have found and tagged: a unit with no camera on the map "
-        "may have cameras that are not mapped, and mapping is more complete in some neighbourhoods than in others."
-    )
+    cam_meta = result.meta.get("cameras") or {}
+    if cam_meta.get("format") == "counts per unit":
+        out.append(
+            f"The cameras are counts per unit (column {esc(cam_meta.get('column'))}), without locations: the area in "
+            "view, the gap and the classes, effective cameras, cameras within a distance of a unit, operators and "
+            "placement anomalies cannot be computed and are left empty. Cameras per km² and per 1,000 residents "
+            "remain."
+        )
+    assumed = {k: v for k, v in (c.get("cameras_tags_assumed") or {}).items() if v}
+    if assumed:
+        tags = ", ".join(f"{esc(tag)} ({n:,})" for tag, n in assumed.items())
+        out.append(
+            f"The camera source does not give every camera's tags; these were assumed where a camera lacked them: "
+            f"{tags}. Every figure that depends on a camera's type, direction or owner rests on that assumption."
+        )
+    if not assumed and cam_meta.get("format") != "counts per unit":  # those are not OpenStreetMap's
+        out.append(
+            "OpenStreetMap holds only the cameras that volunteers have found and tagged: a unit with no camera on the "
+            "map may have cameras that are not mapped, and mapping is more complete in some neighbourhoods than in "
+            "others."
+        )
+    if getattr(result, "groups", None) is not None:
+        out.append(
+            "The comparison of groups of residents is ecological: a group's figure is the average of its units' "
+            "figures, weighted by how many of its members live in each, so it says where the group's members live, "
+            "not what any one of them experiences (the ecological fallacy). Its intervals treat the units as a "
+            "sample of places (a bootstrap over units); they are not margins of error of the census estimates or "
+            "of the camera list."
+        )
     outside = (result.meta.get("no_crime_data") or {}).get("units_outside") or []
     if outside:
         out.append(
@@ -240,6 +275,133 @@ def _warnings_box(result: StudyResult) -> list[str]:
         return []
     items = "".join(f"<li>{esc(w)}</li>" for w in result.ledger.warnings)
     return [f"<div class='warnings'><h2>Warnings about the data</h2><ul>{items}</ul></div>"]
+
+
+def _ci(value: float, low: float, high: float, digits: int, percent: bool = False) -> str:
+    """A value with its interval in brackets (n/a when unknown); a share as a percentage."""
+    if value != value:
+        return "n/a"
+    k, unit = (100.0, "%") if percent else (1.0, "")
+    text = f"{k * value:,.{digits}f}{unit}"
+    if low != low or high != high:
+        return text
+    return f"{text} ({k * low:,.{digits}f}{unit} to {k * high:,.{digits}f}{unit})"
+
+
+def _digits(name: str) -> int:
+    """Decimals of a group's mean of a column of units.csv: one more than the column's own (two for a share)."""
+    c = column(name)
+    return 2 if c.format == "percent" else c.digits + 1
+
+
+def _groups_section(result: StudyResult) -> list[str]:
+    """The groups of residents: the comparison in one sentence, the table of their mean exposure with its
+    intervals, a chart of the headline measure, the ratios between groups, and what the figures mean."""
+    g = result.groups
+    if g is None:
+        return []
+    s = result.settings
+    t = g.table
+    head = s.group_headline
+    label = column(head).label
+    parts = ["<h2>Who lives with the cameras: groups of residents</h2>"]
+    if g.headline is not None:
+        parts.append(f"<p><b>{esc(g.headline['sentence'])}</b></p>")
+    shown = [m for m in (head, "crimes_per_1k_smoothed") if m in t]
+    header = "".join(f"<th>{esc(column(m).label)} (95% interval)</th><th>Ratio to all residents</th>" for m in shown)
+    parts.append(
+        "<table><thead><tr><th>Group</th><th>Counted as</th><th>Residents</th><th>Share</th>"
+        f"{header}</tr></thead><tbody>"
+    )
+    for _, r in t.iterrows():
+        cells = "".join(
+            f"<td>{_ci(r[m], r[f'{m}_low'], r[f'{m}_high'], _digits(m), column(m).format == 'percent')}</td>"
+            f"<td>{_ci(r[f'{m}_ratio'], r[f'{m}_ratio_low'], r[f'{m}_ratio_high'], 2)}</td>"
+            for m in shown
+        )
+        parts.append(
+            f"<tr><td>{esc(r['group'])}</td><td>{esc(r['definition'])}</td><td>{num(r['population'], 0)}</td>"
+            f"<td>{pct(r['population_share'])}</td>{cells}</tr>"
+        )
+    parts.append("</tbody></table>")
+    parts.append(f"<p class='note'>{esc(label)}, by group:</p>")
+    parts.append(bar_chart([(str(r["group"]), float(r[head])) for _, r in t.iterrows()], unit="", digits=_digits(head)))
+    groups = [x for x in t["group"] if x != t["group"].iloc[0]]
+    head_cells = "".join(f"<th>{esc(x)}</th>" for x in groups)
+    rows = []
+    by_group = t.set_index("group")
+    for m in g.measures:
+        ratio = by_group[[f"{m}_ratio", f"{m}_ratio_low", f"{m}_ratio_high"]]
+        cells = "".join(f"<td>{_ci(*ratio.loc[x], 2)}</td>" for x in groups)
+        rows.append(f"<tr><td>{esc(column(m).label)}</td>{cells}</tr>")
+    parts.append(
+        "<h3>Every measure: each group's mean against all residents'</h3>"
+        f"<table><thead><tr><th>Measure</th>{head_cells}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+    pairs = g.ratios[g.ratios["measure"] == head]
+    if not pairs.empty:
+        rows = "".join(
+            f"<tr><td>{esc(r['group'])}</td><td>{esc(r['other'])}</td>"
+            f"<td>{_ci(r['ratio'], r['ratio_low'], r['ratio_high'], 2)}</td></tr>"
+            for _, r in pairs.iterrows()
+        )
+        parts.append(
+            f"<h3>Between groups: {esc(label)}</h3><table><thead><tr><th>Group</th><th>Compared with</th>"
+            f"<th>Ratio of their means (95% interval)</th></tr></thead><tbody>{rows}</tbody></table>"
+        )
+    left_out = (
+        " Not reported for having fewer than "
+        f"{s.group_min_population:,.0f} residents in the study area: {esc(', '.join(g.not_reported))}."
+        if g.not_reported
+        else ""
+    )
+    parts.append(
+        "<p class='note'>A group's figure is the mean of a unit-level measure over the units, weighted by the "
+        "group's residents in each, <code>Σ_u g_u x_u / Σ_u g_u</code>: what a member of the group lives with on "
+        "average. Effective cameras share each camera's field of view among the units it falls in "
+        "(<code>E_u = Σ_v |F_v ∩ u| / |F_v|</code>); cameras within "
+        f"{s.buffer_m:g} m count the cameras inside a unit or within {s.buffer_m:g} m of its boundary; both per 1,000 "
+        f"residents, over units with more than {s.per_capita_min_residents:,.0f} residents. The crime rate is given "
+        "for context: a group can live with more cameras because its units record more crime. Brackets: 95% "
+        f"intervals from {plural(2000, 'resample')} of the units with replacement (fixed seed), which treat the "
+        "units as a sample of places; they do not carry the census estimates' margins of error. Groups may overlap "
+        "(race and ethnicity are asked apart). No group with fewer than "
+        f"{s.group_min_population:,.0f} residents in the study area is reported.{left_out} groups.csv and "
+        "group_ratios.csv give every measure.</p>"
+    )
+    return parts
+
+
+def _rank_section(result: StudyResult) -> list[str]:
+    """The concentration of camera exposure over the units ranked by a column (``--rank-by``)."""
+    rc = result.rank_concentration
+    if rc is None:
+        return []
+    rows = "".join(
+        f"<tr><td>{esc(e.name)}</td><td>{signed(e.value)}</td><td>{interval(e.low, e.high)}</td><td>{e.n}</td>"
+        f"<td>{e.excluded}</td></tr>"
+        for e in rc.estimates
+    )
+    colours = ("#1b7837", "#2166ac", "#e66101")
+    return [
+        f"<h2>Camera exposure by {esc(rc.column)}</h2>",
+        f"<p class='note'>Units ranked by {esc(rc.column)}, lowest first; x: cumulative share of residents, y: "
+        "cumulative share of the effective cameras (green), of the area in view (blue) and of the cameras "
+        "(orange). Below the diagonal: more goes to the units ranked high. Concentration index "
+        "<code>C = 1 − Σ_k (X_k − X_{k−1})(Y_k + Y_{k−1})</code>, weighted by residents, with a 95% bootstrap "
+        "interval over units.</p>",
+        "<table><thead><tr><th>Measure</th><th>Value</th><th>95% interval</th><th>Units</th><th>Left out</th>"
+        f"</tr></thead><tbody>{rows}</tbody></table>",
+        line_chart(
+            [
+                (name.replace("_", " "), list(zip(curve["x"], curve["y"], strict=True)), colour, True)
+                for (name, curve), colour in zip(rc.curves.items(), colours, strict=False)
+            ],
+            x_label=f"cumulative share of residents, by {rc.column}",
+            y_label="cumulative share",
+            diagonal=True,
+        ),
+    ]
 
 
 def _city_section(result: StudyResult) -> list[str]:
