@@ -180,3 +180,81 @@ def test_a_layer_that_is_a_gdal_virtual_data_source_is_refused(tmp_path):
         f"equity: error: {units}: a GDAL virtual dataset (VRT), which reads its features or cells from other files "
         "or from the network; equity does not read it: give the layer itself (GeoJSON, GeoPackage, ...)."
     ]
+
+
+def _geopackage_with_view(tmp_path, name, *views):
+    """The fixture's camera GeoPackage whose one registered layer is the view ``name``, made of ``views``."""
+    import shutil
+    import sqlite3
+
+    path = tmp_path / "cameras.gpkg"
+    shutil.copy(READERS / "cameras.gpkg", path)
+    conn = sqlite3.connect(path)
+    for sql in views:
+        conn.execute(sql)
+    conn.execute("DELETE FROM gpkg_geometry_columns WHERE table_name = 'cameras'")
+    conn.execute("DELETE FROM gpkg_contents WHERE table_name = 'cameras'")
+    conn.execute(
+        "INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) VALUES (?, 'features', ?, 32610)",
+        (name, name),
+    )
+    conn.execute("INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', 'POINT', 32610, 0, 0)", (name,))
+    conn.commit()
+    conn.close()
+    return path
+
+
+ENDLESS = (
+    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n{where}) "
+    "SELECT n.i AS fid, c.geom, c.id FROM n, cameras c"
+)
+JOINS = ", ".join(f"cameras c{i}" for i in range(12))  # 8 rows to the 12th power
+
+
+@pytest.mark.parametrize(
+    ("name", "views", "reason"),
+    [
+        ("v", ["CREATE VIEW v AS SELECT * FROM cameras", "DROP VIEW v", "CREATE VIEW v AS SELECT * FROM v"], "itself"),
+        (
+            "a",
+            [
+                "CREATE VIEW a AS SELECT * FROM cameras",
+                "CREATE VIEW b AS SELECT * FROM a",
+                "DROP VIEW a",
+                "CREATE VIEW a AS SELECT * FROM b",
+            ],
+            "itself",
+        ),
+        ("endless", ["CREATE VIEW endless AS " + ENDLESS.format(where="")], "no end to its rows"),
+        ("joins", [f"CREATE VIEW joins AS SELECT c0.fid, c0.geom, c0.id FROM {JOINS}"], "no end to its rows"),
+        (
+            "gdal",  # a condition on a function of GDAL's that SQLite alone does not know
+            ["CREATE VIEW gdal AS " + ENDLESS.format(where=" WHERE ST_MinX(NULL) IS NOT NULL")],
+            "recursive query that calls functions of GDAL's",
+        ),
+    ],
+    ids=["self", "pair", "recursive", "joins", "gdal-functions"],
+)
+def test_a_geopackage_whose_view_has_no_end_is_refused_within_seconds(tmp_path, name, views, reason):
+    """A layer that is a circular view, or a view whose rows never end, would keep GDAL reading: one sentence."""
+    import time
+
+    cameras = _geopackage_with_view(tmp_path, name, *views)
+    start = time.perf_counter()
+    run = subprocess.run([EQUITY, "cameras", str(cameras)], capture_output=True, text=True, check=False, timeout=60)
+    assert time.perf_counter() - start < 20
+    assert run.returncode == 2, run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1, run.stderr
+    assert lines[0].startswith(f"equity: error: {cameras}: the GeoPackage's view "), lines[0]
+    assert reason in lines[0]
+
+
+def test_a_geopackage_whose_layer_is_a_plain_view_is_read(tmp_path):
+    """A view that ends, even one that calls GDAL's functions, is a layer like a table."""
+    cameras = _geopackage_with_view(
+        tmp_path, "fixed", "CREATE VIEW fixed AS SELECT * FROM cameras WHERE ST_MinX(geom) IS NOT NULL"
+    )
+    run = subprocess.run([EQUITY, "cameras", str(cameras)], capture_output=True, text=True, check=False, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith(f"{cameras}: 8 cameras")

@@ -749,6 +749,89 @@ def points_from_table(
     return gdf, rejected_frame(rows), {"rows_without_coordinates": len(rows)}
 
 
+#: The time the views of a GeoPackage may take, all together, to be counted before GDAL reads the file (see
+#: :func:`check_geopackage_views`); a view of a real layer is counted in a fraction of it.
+VIEW_SECONDS = 5.0
+
+#: How many functions SQLite does not know (GDAL's ST_MinX, ...) a view may call before the check gives up.
+_MAX_STUBS = 32
+
+
+def check_geopackage_views(path: Path, seconds: float = VIEW_SECONDS) -> None:
+    """Refuse a GeoPackage one of whose views would keep GDAL reading forever, before GDAL opens the file.
+
+    A GeoPackage is an SQLite database, and a layer of it may be a view: a query that SQLite runs whenever the
+    layer is read. A view defined on itself, or two views on each other, are circular (SQLite says so when the
+    query is prepared); a view over a recursive query without an end, or over joins whose rows multiply,
+    never ends or ends in hours. Each view of the file is counted here (``SELECT count(*)``), read-only, with
+    SQLite's progress handler stopping the count when ``seconds`` have passed for all the views together.
+    Functions SQLite does not know (those GDAL adds, such as ``ST_MinX``) stand as functions that return NULL
+    for the count; a view that needs them and holds a recursive query is refused, since what it would do under
+    GDAL cannot be told from the count.
+
+    Raises
+    ------
+    InputFormatError
+        Naming the view and why it is refused.
+    """
+    import sqlite3
+    import time
+    from urllib.parse import quote
+
+    try:
+        conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, check_same_thread=False)
+    except sqlite3.Error:
+        return  # not a database SQLite opens: GDAL says what is wrong with the file
+    deadline = time.monotonic() + seconds
+    conn.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)
+    try:
+        try:
+            views = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'view'")]
+        except sqlite3.Error:
+            return  # a damaged database: GDAL says what is wrong with it
+        for view in views:
+            problem = _view_problem(conn, view, seconds)
+            if problem is not None:
+                shown = view if len(view) <= 60 else view[:57] + "..."
+                msg = f"{path}: the GeoPackage's view {shown!r} {problem}; equity reads views that end (plain queries)."
+                raise InputFormatError(msg)
+    finally:
+        conn.close()
+
+
+def _view_problem(conn: Any, view: str, seconds: float) -> str | None:
+    """Why a view is refused (see :func:`check_geopackage_views`), or None."""
+    import sqlite3
+
+    quoted = '"' + view.replace('"', '""') + '"'
+    endless = f"gives no end to its rows within {seconds:g} s (a recursive query or joins without an end)"
+    stubs: set[str] = set()
+    while True:
+        try:
+            plan = [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN SELECT * FROM {quoted}")]
+            break
+        except sqlite3.Error as err:
+            text = str(err)
+            if "circularly defined" in text:
+                return "is defined on itself (directly or through other views)"
+            if "interrupted" in text:
+                return endless
+            missing = re.match(r"no such function: (\S+)", text)
+            if missing is None or len(stubs) >= _MAX_STUBS:
+                return None  # another fault (a missing table, ...): GDAL names it when it reads the layer
+            stubs.add(missing[1])
+            conn.create_function(missing[1], -1, lambda *args: None)
+    if stubs and any("RECURSIVE STEP" in step for step in plan):
+        return "holds a recursive query that calls functions of GDAL's, whose end cannot be checked"
+    try:
+        conn.execute(f"SELECT count(*) FROM {quoted}").fetchone()
+    except sqlite3.OperationalError as err:
+        if "interrupted" in str(err):
+            return endless
+        return None  # another fault: GDAL names it when it reads the layer
+    return None
+
+
 def read_vector(source: SourceFile, what: str, *, points: bool = False) -> gpd.GeoDataFrame:
     """Read a vector layer (GeoJSON, GeoPackage, Shapefile, ...) with pyogrio; the first layer if several.
 
@@ -773,6 +856,8 @@ def read_vector(source: SourceFile, what: str, *, points: bool = False) -> gpd.G
         # GDAL tells formats by the name first: say it is GeoJSON
         gdal_path = f"GeoJSON:{path}" if source.format == "geojson" else str(path)
         layer = None
+        if source.format == "gpkg":
+            check_geopackage_views(path)
         try:
             if source.format != "geojson":  # a GeoJSON file is one layer
                 layers = pyogrio.list_layers(gdal_path)
