@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from equity._errors import EquityError
+from equity._terminal import terminal_text
 from equity.engine import TILE_CELLS
 from equity.settings import DETAIL_LEVELS_PX_PER_M, Settings
 
@@ -24,14 +25,33 @@ EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
 
 
+class _TerminalFormatter(logging.Formatter):
+    """Log records as terminal-safe text (see :func:`equity._terminal.terminal_text`)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return terminal_text(super().format(record))
+
+
+def _echo(text: str, *, err: bool = False, limit: int | None = 1000) -> None:
+    """Write a line of the command line's output; its text goes through :func:`terminal_text` (``limit``: the
+    line's most characters, None for a line of values shortened each)."""
+    click.echo(terminal_text(text, limit), err=err)
+
+
 def configure_logging(verbosity: int) -> None:
     """Send the library's log records to stderr: warnings by default, more with -v."""
     level = logging.WARNING - 10 * verbosity
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    handler.setFormatter(_TerminalFormatter("%(levelname)s: %(message)s"))
     root = logging.getLogger("equity")
     root.handlers[:] = [handler]
     root.setLevel(max(level, logging.DEBUG))
+    # the records of other libraries (GDAL's through pyogrio) and Python's warnings, which no handler takes
+    fallback = logging.StreamHandler(sys.stderr)
+    fallback.setLevel(logging.WARNING)
+    fallback.setFormatter(_TerminalFormatter("%(message)s"))
+    logging.lastResort = fallback
+    logging.captureWarnings(True)
 
 
 class _Group(click.Group):
@@ -43,7 +63,7 @@ class _Group(click.Group):
         except EquityError as err:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            click.echo(f"equity: error: {err}", err=True)
+            _echo(f"equity: error: {err}", err=True)
             ctx.exit(EXIT_BAD_INPUT)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
@@ -51,12 +71,12 @@ class _Group(click.Group):
             sys.stderr.close()
             ctx.exit(0)
         except KeyboardInterrupt:
-            click.echo("equity: interrupted; earlier outputs are unchanged.", err=True)
+            _echo("equity: interrupted; earlier outputs are unchanged.", err=True)
             ctx.exit(130)
         except Exception as err:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            click.echo(
+            _echo(
                 f"equity: internal error: {type(err).__name__}: {err}. Run again with --debug for the traceback, "
                 "and please report it.",
                 err=True,
@@ -150,7 +170,7 @@ def _summary(result: Any, written: dict[str, Path], seconds: float, quiet: bool)
 
     out = next(iter(written.values())).parent
     c = result.counts
-    click.echo(f"Wrote the analysis of {c['units']} units and {c['cameras']} cameras to {out}/ in {seconds:.1f} s:")
+    _echo(f"Wrote the analysis of {c['units']} units and {c['cameras']} cameras to {out}/ in {seconds:.1f} s:")
     for name in (
         "map.html",
         "report.html",
@@ -161,7 +181,7 @@ def _summary(result: Any, written: dict[str, Path], seconds: float, quiet: bool)
         "rejected.csv",
         "manifest.json",
     ):
-        click.echo(f"  {written[name]}")
+        _echo(f"  {written[name]}")
     f = result.findings
     if f.shortfall or f.surplus:
         units = result.units.set_index("unit_id", drop=False)
@@ -169,23 +189,24 @@ def _summary(result: Any, written: dict[str, Path], seconds: float, quiet: bool)
         def line(unit: Any) -> str:
             r = units.loc[unit]
             gap, cameras, crimes, cls = (show(r[name], column(name)) for name in ("gap", "cameras", "crimes", "class"))
-            return f"    {r['unit_id']}: {gap} ({cameras} cameras, {crimes} crimes; {cls})"
+            return f"    {terminal_text(r['unit_id'], 80)}: {gap} ({cameras} cameras, {crimes} crimes; {cls})"
 
-        click.echo("Largest gaps (share of coverage minus share of crime, in points):")
-        click.echo("  less coverage than crime:")
+        _echo("Largest gaps (share of coverage minus share of crime, in points):")
+        _echo("  less coverage than crime:")
         for unit in f.shortfall[:3]:
-            click.echo(line(unit))
-        click.echo("  more coverage than crime:")
+            _echo(line(unit))
+        _echo("  more coverage than crime:")
         for unit in f.surplus[:3]:
-            click.echo(line(unit))
+            _echo(line(unit))
         for cls in STORY_CLASSES:
             # listed from the most negative gap to the most positive, whichever the class
             names = f.members[cls] if cls == "under_covered" else f.members[cls][::-1]
-            click.echo(f"Class “{CLASS_LABELS[cls]}”: {', '.join(map(str, names)) if names else 'none'}")
+            shown = ", ".join(terminal_text(name, 80) for name in names) if names else "none"
+            _echo(f"Class “{CLASS_LABELS[cls]}”: {shown}", limit=None)
     if c.get("rejected_rows"):
-        click.echo(f"{c['rejected_rows']:,} input rows were not used (each is listed in rejected.csv):")
+        _echo(f"{c['rejected_rows']:,} input rows were not used (each is listed in rejected.csv):")
         for reason, n in list(result.rejected_reasons.items())[:5]:
-            click.echo(f"  {n:,}: {reason}")
+            _echo(f"  {n:,}: {reason}")
 
 
 def map_options(f: Any) -> Any:
@@ -213,7 +234,7 @@ def _map_assets(choice: str, quiet: bool) -> Any:
         if choice == "inline":
             raise
         if not quiet:
-            click.echo(f"Warning: map.html links Leaflet from a CDN and needs network to open: {exc}", err=True)
+            _echo(f"Warning: map.html links Leaflet from a CDN and needs network to open: {exc}", err=True)
         return None
 
 
@@ -406,29 +427,29 @@ def cameras_cmd(ctx: click.Context, source: Path, output: Path | None, **setting
 
     if output is not None and output.resolve() == source.resolve():
         raise click.BadParameter(
-            f"{output} is the input file; write the normalised cameras elsewhere.", param_hint="-o"
+            f"{terminal_text(output)} is the input file; write the normalised cameras elsewhere.", param_hint="-o"
         )
     read = cameras_from_file(source)
     views = normalise_cameras(read.data, _settings(**settings))
     first = views.drop_duplicates("camera_id")
     if not ctx.obj["quiet"]:
-        click.echo(
+        _echo(
             f"{source}: {len(first)} cameras, {len(views)} views ({read.meta.get('format')}"
             f"{', OSM data of ' + read.meta['osm_timestamp'] if read.meta.get('osm_timestamp') else ''})."
         )
         for col in ("kind", "ownership", "camera_type", "direction_source"):
             counts = (first if col != "direction_source" else views)[col].value_counts()
-            click.echo(f"  {col}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+            _echo(f"  {col}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
         issues = first["issues"].dropna()
-        click.echo(f"  cameras with tag problems: {len(issues)}")
+        _echo(f"  cameras with tag problems: {len(issues)}")
         for cid, text in issues.head(10).items():
-            click.echo(f"    {first.loc[cid, 'camera_id']}: {text}")
+            _echo(f"    {terminal_text(first.loc[cid, 'camera_id'], 80)}: {terminal_text(text, 300)}")
         if len(read.rejected):
-            click.echo(f"  rejected records: {len(read.rejected)}")
+            _echo(f"  rejected records: {len(read.rejected)}")
     if output is not None:
         write_views(views, output)
         if not ctx.obj["quiet"]:
-            click.echo(f"Wrote {output}")
+            _echo(f"Wrote {output}")
 
 
 @cli.command()
@@ -443,7 +464,7 @@ def fetch(ctx: click.Context, place: str, out: Path, buildings: bool) -> None:
     written = fetch_place(place, out, buildings=buildings)
     if not ctx.obj["quiet"]:
         for path in written.values():
-            click.echo(f"Wrote {path}")
+            _echo(f"Wrote {path}")
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -258,3 +259,84 @@ def test_a_geopackage_whose_layer_is_a_plain_view_is_read(tmp_path):
     run = subprocess.run([EQUITY, "cameras", str(cameras)], capture_output=True, text=True, check=False, timeout=60)
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith(f"{cameras}: 8 cameras")
+
+
+TITLE = "\x1b]0;title\x07"  # sets a terminal's title; a bell ends it
+
+
+def _terminal_run(*args: str) -> subprocess.CompletedProcess:
+    run = subprocess.run([EQUITY, *args], capture_output=True, text=True, check=False, timeout=300)
+    shown = run.stdout + run.stderr
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", shown), shown  # no control character but line ends
+    return run
+
+
+def _csv_cameras(path: Path, **changes: str) -> Path:
+    """The fixture's camera CSV with some columns of every row set to a value."""
+    lines = (READERS / "cameras.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    rows = [line.split(",") for line in lines[1:]]
+    for row in rows:
+        for col, value in changes.items():
+            row[header.index(col)] = value
+    path.write_text("\n".join([",".join(header)] + [",".join(r) for r in rows]) + "\n")
+    return path
+
+
+def test_text_from_files_reaches_the_terminal_with_its_control_characters_shown(tmp_path):
+    """A file name, a tag value, a camera id, a unit name and a GeoPackage layer name holding a terminal escape:
+    whatever equity writes to the terminal about them (summaries, warnings, error sentences) shows the escape as
+    text (``\\x1b``), and a very long value is shortened."""
+    import json
+    import shutil
+    import sqlite3
+
+    folder = tmp_path / f"in{TITLE}"
+    folder.mkdir()
+    cameras = _csv_cameras(folder / f"cams{TITLE}.csv", direction=f"north{TITLE}", id=f"node/1{TITLE}")
+    run = _terminal_run("cameras", str(cameras))
+    assert run.returncode == 2, run.stderr  # the ids are all the same: an error naming one of them
+    assert "\\x1b]0;title\\x07" in run.stderr
+    cameras = _csv_cameras(folder / f"cams{TITLE}.csv", direction=f"north{TITLE}" + "x" * 5000)
+    run = _terminal_run("cameras", str(cameras))
+    assert run.returncode == 0, run.stderr
+    assert "in\\x1b]0;title\\x07/cams\\x1b]0;title\\x07.csv: 8 cameras" in run.stdout
+    assert "is not a direction" in run.stdout  # the tag problem, with the value (cleaned when read)
+    assert max(map(len, run.stdout.splitlines())) < 1000
+    layered = folder / "layers.gpkg"  # a warning naming a layer
+    shutil.copy(READERS / "cameras.gpkg", layered)
+    conn = sqlite3.connect(layered)
+    conn.execute(f'CREATE TABLE "a{TITLE}" AS SELECT * FROM cameras')
+    conn.execute(
+        "UPDATE gpkg_contents SET table_name = ?, identifier = ? WHERE table_name = 'cameras'", (f"a{TITLE}",) * 2
+    )
+    conn.execute("UPDATE gpkg_geometry_columns SET table_name = ? WHERE table_name = 'cameras'", (f"a{TITLE}",))
+    conn.execute(
+        "INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) "
+        "VALUES ('cameras', 'features', 'cameras', 32610)"
+    )
+    conn.execute("INSERT INTO gpkg_geometry_columns VALUES ('cameras', 'geom', 'POINT', 32610, 0, 0)")
+    conn.commit()
+    conn.close()
+    run = _terminal_run("-v", "cameras", str(layered))
+    assert run.returncode == 0, run.stderr
+    units = json.loads((READERS / "units.geojson").read_text())
+    for feature in units["features"]:
+        feature["properties"]["name"] = f"Same{TITLE}"
+    (folder / "units.geojson").write_text(json.dumps(units))
+    run = _terminal_run(
+        "analyze",
+        "--cameras",
+        str(cameras),
+        "--units",
+        str(folder / "units.geojson"),
+        "--unit-id",
+        "name",
+        "--out",
+        str(tmp_path / "out"),
+        "--no-sensitivity",
+        "--map-assets",
+        "cdn",
+    )
+    assert run.returncode == 2, run.stderr
+    assert "'Same" in run.stderr
