@@ -340,3 +340,34 @@ def test_text_from_files_reaches_the_terminal_with_its_control_characters_shown(
     )
     assert run.returncode == 2, run.stderr
     assert "'Same" in run.stderr
+
+
+CAMERA_NODE = b'<node id="1" lat="37.7" lon="-122.4"><tag k="man_made" v="surveillance"/></node>\n'
+
+
+@pytest.mark.parametrize("streams", [1, 300])
+def test_a_small_bzip2_file_that_unpacks_to_a_flood_of_elements_is_refused_fast(tmp_path, streams):
+    """A few kilobytes of bzip2 that unpack to 20 MB (one stream) or 300 MB (300 streams, as pbzip2 writes them)
+    of one camera node repeated: refused in one sentence as soon as it unpacks to over 100 times its size (it took
+    the camera reader more than 2 minutes and 3 GB to read 10 million such nodes)."""
+    import bz2
+    import time
+
+    head = b'<?xml version="1.0"?>\n<osm version="0.6">\n'
+    if streams == 1:
+        packed = bz2.compress(head + CAMERA_NODE * (20_000_000 // len(CAMERA_NODE)) + b"</osm>\n")
+    else:
+        block = bz2.compress(CAMERA_NODE * (1_000_000 // len(CAMERA_NODE)))
+        packed = bz2.compress(head) + block * streams + bz2.compress(b"</osm>\n")
+    cameras = tmp_path / "cameras.osm.bz2"
+    cameras.write_bytes(packed)
+    assert cameras.stat().st_size < 200_000
+    start = time.perf_counter()
+    run = subprocess.run([EQUITY, "cameras", str(cameras)], capture_output=True, text=True, check=False, timeout=60)
+    assert time.perf_counter() - start < 20
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.strip().splitlines() == [
+        f"equity: error: {cameras}: it unpacks to more than {16 * 2**20:,} bytes, over 100 times its size; OSM XML "
+        "unpacks to 10 to 20 times its size, so this is repeated content, not OSM data (give the OSM file unpacked "
+        "if it is real)."
+    ]

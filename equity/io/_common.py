@@ -9,7 +9,6 @@ import json
 import logging
 import os
 import re
-import shutil
 import sys
 import tempfile
 import threading
@@ -113,6 +112,12 @@ def sniff_format(path: Path) -> str:
         return SourceFile(path, handle).format
 
 
+#: A bzip2 OSM file may unpack to this many times its size (OSM XML: 10 to 20 times); beyond it, it is refused.
+BZ2_MOST_RATIO = 100
+
+#: ... and to this many bytes whatever its size (a small file of real OSM data may pack better than most).
+BZ2_FREE_BYTES = 16 * 2**20
+
 #: Files of a text format read whole anyway (GeoJSON, Overpass JSON, OSM XML) are held in memory up to this size,
 #: so that the reader parses the bytes the format was told from; JSON is parsed up to this size to tell Overpass
 #: JSON from GeoJSON. Larger files are read by GDAL or pyosmium from their path, in bounded memory.
@@ -124,8 +129,9 @@ class SourceFile:
 
     A CSV is read in chunks from the handle; a GeoJSON or OSM XML file up to :data:`IN_MEMORY_BYTES` is read whole
     once and handed to GDAL or pyosmium as bytes; an Overpass JSON file is parsed from the handle (once, while its
-    format is told, when it is small enough). Other formats (GeoPackage, Shapefile, .osm.pbf, .osm.bz2, larger
-    files) are opened again by GDAL or pyosmium from :attr:`path`.
+    format is told, when it is small enough); a .osm.bz2 file is unpacked from the handle into a temporary file.
+    Other formats (GeoPackage, Shapefile, .osm.pbf, larger files) are opened again by GDAL or pyosmium from
+    :attr:`path`.
 
     Parameters
     ----------
@@ -184,27 +190,53 @@ class SourceFile:
 
     def osmium_file(self) -> Any:
         """What pyosmium is to read: the bytes of an OSM XML file up to :data:`IN_MEMORY_BYTES`, else the file by
-        its path (pyosmium opens it: a PBF or bzip2 file is never read whole into memory)."""
+        its path (pyosmium opens it: a PBF file is never read whole into memory); a bzip2 file unpacked into a
+        temporary file first (:meth:`_unpacked_bz2`)."""
         import osmium
 
         if self.format == "osm-xml" and self.size <= IN_MEMORY_BYTES:
             return osmium.io.FileBuffer(self.content(), OSM_FORMATS[self.format])
-        if self.format == "osm-bz2" and _bz2_streams(self._rewound()) > 1:
+        if self.format == "osm-bz2":
             return osmium.io.File(str(self._unpacked_bz2()), "osm")
         return osmium.io.File(str(self.path), OSM_FORMATS[self.format])
 
     def _unpacked_bz2(self) -> Path:
-        """A bzip2 file of several streams (as pbzip2 and lbzip2 write them, one per block: pyosmium reads only the
-        first) unpacked whole, from the open handle, into a temporary file that lives as long as this source; once
-        per source, however many times its reader asks."""
+        """The bzip2 file unpacked from the open handle into a temporary file that lives as long as this source;
+        once per source, however many times its reader asks.
+
+        Unpacked here rather than by pyosmium for two reasons: a file of several streams (as pbzip2 and lbzip2
+        write them, one per block) is read whole (pyosmium reads only the first stream), and a file that unpacks
+        to more than :data:`BZ2_MOST_RATIO` times its size (and more than :data:`BZ2_FREE_BYTES`) is refused as
+        soon as it does, in one sentence: OSM XML unpacks to 10 to 20 times its size, while a few kilobytes of
+        bzip2 can hold hundreds of megabytes of repeated elements, which would keep the readers busy for minutes.
+        """
         import bz2
 
         if self._unpacked is None:
-            self._tmpdir = tempfile.TemporaryDirectory(prefix="equity-bz2-")
-            target = Path(self._tmpdir.name) / (self.path.name.removesuffix(".bz2") or "unpacked.osm")
-            with bz2.BZ2File(self._rewound()) as packed, target.open("wb") as out:
-                shutil.copyfileobj(packed, out, 1 << 20)
-            self._unpacked = target
+            most = max(BZ2_FREE_BYTES, BZ2_MOST_RATIO * self.size)
+            tmpdir = tempfile.TemporaryDirectory(prefix="equity-bz2-")
+            target = Path(tmpdir.name) / (self.path.name.removesuffix(".bz2") or "unpacked.osm")
+            written = 0
+            try:
+                with bz2.BZ2File(self._rewound()) as packed, target.open("wb") as out:
+                    while block := packed.read(1 << 20):
+                        written += len(block)
+                        if written > most:
+                            msg = (
+                                f"{self.path}: it unpacks to more than {most:,} bytes, over {BZ2_MOST_RATIO} times "
+                                "its size; OSM XML unpacks to 10 to 20 times its size, so this is repeated content, "
+                                "not OSM data (give the OSM file unpacked if it is real)."
+                            )
+                            raise InputFormatError(msg)
+                        out.write(block)
+            except (OSError, EOFError) as err:  # damaged or cut short
+                tmpdir.cleanup()
+                msg = f"{self.path}: not a readable OSM file (bzip2 error: {_first_line(err)})."
+                raise InputFormatError(msg) from err
+            except InputFormatError:
+                tmpdir.cleanup()
+                raise
+            self._tmpdir, self._unpacked = tmpdir, target
         return self._unpacked
 
     def _sniff(self) -> str:
@@ -272,27 +304,6 @@ class SourceFile:
         if elements >= 0 and (features < 0 or elements < features):
             return "overpass-json"
         return "geojson"
-
-
-#: The start of a bzip2 stream: its magic, a block size digit, and the first block's magic (the digits of pi).
-_BZ2_STREAM = re.compile(rb"BZh[1-9]\x31\x41\x59\x26\x53\x59")
-
-
-def _bz2_streams(handle: BinaryIO, chunk: int = 1 << 24) -> int:
-    """How many bzip2 streams a file holds, counted by their headers (byte-aligned at each stream's start; inside
-    a stream the blocks are not byte-aligned, so a match there is a chance of about 2⁻⁸⁰ a byte), read from the
-    open handle in chunks; it stops at the second."""
-    found = 0
-    tail = b""
-    while True:
-        data = handle.read(chunk)
-        if not data:
-            return found
-        window = tail + data
-        found += len(_BZ2_STREAM.findall(window))  # the tail is shorter than a header: nothing counted twice
-        if found > 1:
-            return found
-        tail = window[-9:]
 
 
 @contextmanager
