@@ -371,3 +371,181 @@ def test_a_small_bzip2_file_that_unpacks_to_a_flood_of_elements_is_refused_fast(
         "unpacks to 10 to 20 times its size, so this is repeated content, not OSM data (give the OSM file unpacked "
         "if it is real)."
     ]
+
+
+def _camera(direction: str, **tags: str):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    tags = {
+        "man_made": "surveillance",
+        "surveillance": "public",
+        "camera:type": "fixed",
+        "direction": direction,
+        **tags,
+    }
+    return gpd.GeoDataFrame({"camera_id": ["node/1"], "tags": [tags]}, geometry=[Point(551000, 4173000)], crs=32610)
+
+
+def test_a_camera_tagged_with_many_directions_is_one_view():
+    """More than 8 directions: one view all around when their fields cover the circle (at their range), else one
+    view that counts toward no coverage; 8 directions stay 8 views."""
+    from equity.cameras import MAX_VIEWS_PER_CAMERA, normalise_cameras
+
+    twenty = ";".join(str(18 * i) for i in range(20))
+    one = normalise_cameras(_camera(twenty))
+    eight = normalise_cameras(_camera(";".join(str(45 * i) for i in range(MAX_VIEWS_PER_CAMERA))))
+    assert len(eight) == MAX_VIEWS_PER_CAMERA
+    assert eight["in_coverage"].all()
+    assert len(one) == 1
+    view = one.iloc[0]
+    assert view["fov_deg"] == 360.0
+    assert view["in_coverage"]
+    assert view["range_m"] == eight.iloc[0]["range_m"]  # the range of its 60-degree views, not of a wide lens
+    assert "20 directions" in view["issues"]
+    assert "all around" in view["issues"]
+    narrow = normalise_cameras(_camera(";".join(f"{18 * i}-{18 * i + 5}" for i in range(20))))  # 5 degrees each
+    assert len(narrow) == 1
+    assert not narrow.iloc[0]["in_coverage"]
+    assert narrow.iloc[0]["excluded_reason"].startswith("tagged with 20 directions")
+
+
+def test_twenty_thousand_cameras_of_twenty_directions_are_twenty_thousand_views(tmp_path):
+    """The installed command on a file of cameras tagged with 20 directions each (such a file of 20,000 cameras
+    took 188 s through `equity analyze`; see benchmarks/results/many_directions.json)."""
+    d = ";".join(str(18 * i) for i in range(20))
+    lines = ["id,lon,lat,man_made,surveillance,camera:type,direction"]
+    lines += [f"node/{i},{-122.42 + i * 1e-5:.5f},37.71,surveillance,public,fixed,{d}" for i in range(1, 2001)]
+    (tmp_path / "cameras.csv").write_text("\n".join(lines) + "\n")
+    run = subprocess.run(
+        [EQUITY, "cameras", str(tmp_path / "cameras.csv")], capture_output=True, text=True, check=False, timeout=300
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith(f"{tmp_path / 'cameras.csv'}: 2000 cameras, 2000 views (csv)")
+
+
+def test_the_sectors_built_at_once_are_those_built_one_by_one():
+    """fov_sectors builds every sector in arrays: each polygon is sector_polygon's, to the last bit."""
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+    import shapely
+
+    from equity.cameras import fov_sectors, sector_polygon
+    from equity.projection import grid_north_offset
+    from equity.settings import Settings
+
+    rng = np.random.default_rng(3)
+    n = 3000
+    points = gpd.points_from_xy(rng.uniform(550_000, 553_000, n), rng.uniform(4_170_000, 4_173_000, n))
+    views = gpd.GeoDataFrame(
+        {
+            "direction_deg": rng.choice([0, 18, 355.5, np.nan, 720, -30], n).astype(float),
+            "fov_deg": rng.choice([60, 90, 360, 359.9999999, 1, 0.5, 180, 37.3, np.nan, 400], n),
+            "range_m": rng.choice([30, 12.5, np.nan, 100], n),
+            "in_coverage": rng.random(n) < 0.9,
+        },
+        geometry=points,
+        crs=32610,
+    )
+    settings = Settings()
+    built = fov_sectors(views, settings).to_numpy()
+    offsets = grid_north_offset(views.geometry)
+    for i, (pt, off, d, fov, r, use) in enumerate(
+        zip(
+            views.geometry,
+            offsets,
+            views["direction_deg"],
+            views["fov_deg"],
+            views["range_m"],
+            views["in_coverage"],
+            strict=True,
+        )
+    ):
+        if not use or pd.isna(fov) or pd.isna(r):
+            assert built[i] is None
+            continue
+        bearing = (0.0 if pd.isna(d) else float(d)) + float(off)
+        one = sector_polygon(pt.x, pt.y, bearing, float(fov), float(r), settings.arc_segments)
+        assert shapely.to_wkb(built[i]) == shapely.to_wkb(one), i
+
+
+@pytest.fixture
+def http_server():
+    """A local HTTP server in a thread: its base URL and the list of the paths it was asked for."""
+    import http.server
+    import threading
+
+    requests: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            requests.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+        do_HEAD = do_GET  # noqa: N815 (the name http.server calls)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", requests
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _linked_crs(source: Path, target: Path, url: str) -> Path:
+    import json
+
+    data = json.loads(source.read_text())
+    data["crs"] = {"type": "link", "properties": {"href": f"{url}/crs.wkt", "type": "ogcwkt"}}
+    target.write_text(json.dumps(data))
+    return target
+
+
+@pytest.mark.parametrize(
+    ("option", "fixture"),
+    [("--units", "units.geojson"), ("--cameras", "cameras_plain.geojson"), ("--crime", "crime_points.geojson")],
+)
+def test_a_geojson_whose_crs_links_to_a_url_makes_no_request(tmp_path, http_server, option, fixture):
+    """A GeoJSON 'crs' member of type link: GDAL fetched the URL (a request reached the server); now the layer is
+    refused in one sentence and nothing is asked of the network."""
+    url, requests = http_server
+    layer = _linked_crs(READERS / fixture, tmp_path / fixture, url)
+    inputs = {"--cameras": READERS / "cameras.osm", "--units": READERS / "units.geojson", option: layer}
+    args = [arg for pair in inputs.items() for arg in map(str, pair)]
+    run = subprocess.run(
+        [EQUITY, "analyze", *args, "--out", str(tmp_path / "out"), "--no-sensitivity", "--map-assets", "cdn"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert requests == []
+    assert run.returncode == 2, run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1, run.stderr
+    assert lines[0].startswith(f"equity: error: {layer}: its 'crs' member links to another document"), lines[0]
+
+
+def test_gdal_reads_vectors_with_the_network_off(tmp_path, http_server, monkeypatch):
+    """The policy itself, below the check of the 'crs' member: pyogrio's GDAL under GDAL_POLICY asks no server
+    for a linked CRS, nor for a file through /vsicurl/."""
+    import pyogrio
+    from pyogrio.errors import DataSourceError
+
+    from equity.io._common import gdal_policy
+
+    url, requests = http_server
+    for name in ("no_proxy", "NO_PROXY"):  # a proxy exception for this machine would let the request through
+        monkeypatch.delenv(name, raising=False)
+    gdal_policy()
+    layer = _linked_crs(READERS / "units.geojson", tmp_path / "units.geojson", url)
+    pyogrio.read_dataframe(layer)
+    with pytest.raises(DataSourceError):
+        pyogrio.read_dataframe(f"/vsicurl/{url}/units.geojson")
+    assert requests == []

@@ -760,6 +760,59 @@ def points_from_table(
     return gdf, rejected_frame(rows), {"rows_without_coordinates": len(rows)}
 
 
+#: GDAL's settings for every file equity has it open (the vector layers through pyogrio, the DEM through rasterio,
+#: each with its own copy of GDAL): GDAL reaches no network and no other file on a file's say. Its curl-based
+#: virtual file systems (/vsicurl/ and those built on it) take only files of the extensions listed, and this lists
+#: none; its other HTTP requests (a GeoJSON 'crs' member that links to a URL is fetched) go to a proxy on a port
+#: of this machine that nothing serves, and are not retried; SQL of a GeoPackage may not open other datasets
+#: (``gdal_get_pixel_value``, virtual tables); GML's links to other documents are not followed.
+GDAL_POLICY = {
+    "CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".equity-reads-no-network-files",
+    "GDAL_HTTP_PROXY": "127.0.0.1:9",
+    "GDAL_HTTP_MAX_RETRY": "0",
+    "GDAL_HTTP_TIMEOUT": "2",
+    "GDAL_HTTP_CONNECTTIMEOUT": "2",
+    "OGR_SQLITE_ALLOW_EXTERNAL_ACCESS": "NO",
+    "GML_SKIP_RESOLVE_ELEMS": "ALL",
+}
+
+
+@functools.cache
+def gdal_policy() -> None:
+    """Put :data:`GDAL_POLICY` in force in pyogrio's GDAL, once per process, before it opens any file: every
+    vector read of equity goes through :func:`read_vector`, which calls this first (the DEM opens its raster
+    under the same settings, :class:`equity.io.dem.DemSource`)."""
+    import pyogrio
+
+    pyogrio.set_gdal_config_options(GDAL_POLICY)
+
+
+#: A GeoJSON 'crs' member whose value links to a document (a URL, a file), which GDAL fetches.
+_CRS_LINK = re.compile(rb'"crs"\s*:\s*\{[^{}]*"link"')
+
+
+def check_geojson_crs(source: SourceFile) -> None:
+    """Refuse a GeoJSON file whose ``crs`` member is a link (``{"type": "link", "properties": {"href": ...}}``,
+    of the 2008 GeoJSON specification): GDAL fetches the linked document, over the network or from another file,
+    and equity reads nothing from elsewhere on a file's say. The whole file is searched (in blocks when it is not
+    held in memory), as the member may stand anywhere at the top level."""
+    found = None
+    if source.size <= IN_MEMORY_BYTES:
+        found = _CRS_LINK.search(source.content())
+    else:
+        handle, tail = source._rewound(), b""
+        while found is None and (block := handle.read(1 << 24)):
+            found = _CRS_LINK.search(tail + block)
+            tail = block[-4096:]
+    if found is not None:
+        msg = (
+            f"{source.path}: its 'crs' member links to another document, which GDAL would fetch from the network or "
+            "another file; equity reads nothing from elsewhere: save the layer in WGS84 (EPSG:4326) without a 'crs' "
+            'member, or name its CRS ("urn:ogc:def:crs:EPSG::32610").'
+        )
+        raise InputFormatError(msg)
+
+
 #: The time the views of a GeoPackage may take, all together, to be counted before GDAL reads the file (see
 #: :func:`check_geopackage_views`); a view of a real layer is counted in a fraction of it.
 VIEW_SECONDS = 5.0
@@ -856,6 +909,9 @@ def read_vector(source: SourceFile, what: str, *, points: bool = False) -> gpd.G
 
     path = source.path
     gdal_errors = (DataSourceError, DataLayerError, UnicodeDecodeError, RuntimeError, ValueError)
+    gdal_policy()
+    if source.format == "geojson":
+        check_geojson_crs(source)
     gdf = None
     data = source.geojson_bytes()
     if data is not None:

@@ -42,7 +42,7 @@ from affine import Affine
 from pyproj import CRS
 
 from equity._errors import CRSError, InputFileError, InputFormatError
-from equity.io._common import _first_line, check_file
+from equity.io._common import GDAL_POLICY, _first_line, check_file
 
 log = logging.getLogger(__name__)
 
@@ -94,9 +94,8 @@ _BLOCKS: OrderedDict[tuple, np.ndarray] = OrderedDict()
 _LOCK = threading.Lock()
 
 
-#: GDAL's settings while a DEM is opened: no file is fetched over the network (GDAL's curl-based virtual file
-#: systems, /vsicurl/ and those built on it, take only files of the extensions listed, and this lists none).
-NO_NETWORK = {"CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".equity-reads-no-network-files"}
+#: GDAL's settings while a DEM is opened: those of every file equity has GDAL open (no network, no other file).
+NO_NETWORK = GDAL_POLICY
 
 #: GDAL's drivers for rasters that are made of other files or of a network service: a DEM of theirs is refused.
 REFUSED_DRIVERS = frozenset(
