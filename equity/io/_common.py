@@ -927,7 +927,11 @@ def read_vector(source: SourceFile, what: str, *, points: bool = False) -> gpd.G
             check_geopackage_views(path)
         try:
             if source.format != "geojson":  # a GeoJSON file is one layer
-                layers = pyogrio.list_layers(gdal_path)
+                with WARNINGS_LOCK, warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    layers = pyogrio.list_layers(gdal_path)
+                for w in caught:  # GDAL's remarks on the layers (an M geometry type read as 2D, ...)
+                    log.info("%s: %s", path, w.message)
                 if len(layers) > 1:
                     layer = layers[0][0]
                     log.warning("%s has %d layers; reading the first, %r", path, len(layers), layer)

@@ -130,7 +130,9 @@ def _broken_georeference(path: Path, src: Any) -> str | None:
     invertible or not finite), or None."""
     t = src.transform
     det = t.a * t.e - t.b * t.d
-    if not math.isfinite(det) or det == 0 or not all(math.isfinite(v) for v in (t.c, t.f)):
+    scale = max(abs(t.a), abs(t.b), abs(t.d), abs(t.e))
+    # GDAL cannot invert a transform whose determinant is below 1e-10 of its largest coefficient squared
+    if not math.isfinite(det) or abs(det) <= 1e-10 * scale * scale or not all(math.isfinite(v) for v in (t.c, t.f)):
         return (
             f"{path}: the DEM's georeferencing gives its pixels no size (pixel width {t.a:g}, height {t.e:g}); "
             "expected a raster whose pixels have a width and a height on the ground."
