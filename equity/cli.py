@@ -32,6 +32,18 @@ class _TerminalFormatter(logging.Formatter):
         return terminal_text(super().format(record))
 
 
+class _StderrHandler(logging.StreamHandler):
+    """A handler that writes to the standard error of the moment (a test's runner replaces it for each run)."""
+
+    @property
+    def stream(self) -> Any:  # type: ignore[override]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
 def _echo(text: str, *, err: bool = False, limit: int | None = 1000) -> None:
     """Write a line of the command line's output; its text goes through :func:`terminal_text` (``limit``: the
     line's most characters, None for a line of values shortened each)."""
@@ -47,7 +59,7 @@ def configure_logging(verbosity: int) -> None:
     root.handlers[:] = [handler]
     root.setLevel(max(level, logging.DEBUG))
     # the records of other libraries (GDAL's through pyogrio) and Python's warnings, which no handler takes
-    fallback = logging.StreamHandler(sys.stderr)
+    fallback = _StderrHandler()
     fallback.setLevel(logging.WARNING)
     fallback.setFormatter(_TerminalFormatter("%(message)s"))
     logging.lastResort = fallback
