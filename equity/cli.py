@@ -29,7 +29,7 @@ class _TerminalFormatter(logging.Formatter):
     """Log records as terminal-safe text (see :func:`equity._terminal.terminal_text`)."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return terminal_text(super().format(record))
+        return terminal_text(super().format(record).rstrip("\n"))
 
 
 class _StderrHandler(logging.StreamHandler):
@@ -64,6 +64,7 @@ def configure_logging(verbosity: int) -> None:
     fallback.setFormatter(_TerminalFormatter("%(message)s"))
     logging.lastResort = fallback
     logging.captureWarnings(True)
+    logging.getLogger("py.warnings").handlers[:] = [fallback]  # else captureWarnings gives it a handler of nothing
 
 
 class _Group(click.Group):
