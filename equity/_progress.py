@@ -6,6 +6,8 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
 
+from equity._terminal import terminal_text
+
 T = TypeVar("T")
 
 
@@ -17,6 +19,7 @@ def progress(items: Iterable[T], *, total: int | None = None, desc: str = "", un
     from tqdm import tqdm
 
     unit = unit or ("camera" if "camera" in desc else "it")
+    desc = terminal_text(desc, 60)  # a file's name among the words
     yield from tqdm(items, total=total, desc=desc, leave=False, unit=unit, unit_scale=unit != "camera")
 
 
@@ -29,7 +32,9 @@ class ByteProgress:
         if sys.stderr.isatty():
             from tqdm import tqdm
 
-            self._bar = tqdm(total=total, desc=desc, leave=False, unit="B", unit_scale=True, unit_divisor=1024)
+            self._bar = tqdm(
+                total=total, desc=terminal_text(desc, 60), leave=False, unit="B", unit_scale=True, unit_divisor=1024
+            )
 
     def update_to(self, position: int) -> None:
         """Move the bar to ``position`` bytes."""

@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from equity._errors import EquityError
+from equity._terminal import terminal_text
 from equity.engine import TILE_CELLS
 from equity.settings import DETAIL_LEVEL_MEANING, DETAIL_LEVELS_PX_PER_M, Settings
 
@@ -24,14 +25,46 @@ EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
 
 
+class _TerminalFormatter(logging.Formatter):
+    """Log records as terminal-safe text (see :func:`equity._terminal.terminal_text`)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return terminal_text(super().format(record).rstrip("\n"))
+
+
+class _StderrHandler(logging.StreamHandler):
+    """A handler that writes to the standard error of the moment (a test's runner replaces it for each run)."""
+
+    @property
+    def stream(self) -> Any:  # type: ignore[override]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
+def _echo(text: str, *, err: bool = False, limit: int | None = 1000) -> None:
+    """Write a line of the command line's output; its text goes through :func:`terminal_text` (``limit``: the
+    line's most characters, None for a line of values shortened each)."""
+    click.echo(terminal_text(text, limit), err=err)
+
+
 def configure_logging(verbosity: int) -> None:
     """Send the library's log records to stderr: warnings by default, more with -v."""
     level = logging.WARNING - 10 * verbosity
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    handler.setFormatter(_TerminalFormatter("%(levelname)s: %(message)s"))
     root = logging.getLogger("equity")
     root.handlers[:] = [handler]
     root.setLevel(max(level, logging.DEBUG))
+    # the records of other libraries (GDAL's through pyogrio) and Python's warnings, which no handler takes
+    fallback = _StderrHandler()
+    fallback.setLevel(logging.WARNING)
+    fallback.setFormatter(_TerminalFormatter("%(message)s"))
+    logging.lastResort = fallback
+    logging.captureWarnings(True)
+    logging.getLogger("py.warnings").handlers[:] = [fallback]  # else captureWarnings gives it a handler of nothing
 
 
 class _Group(click.Group):
@@ -43,7 +76,7 @@ class _Group(click.Group):
         except EquityError as err:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            click.echo(f"equity: error: {err}", err=True)
+            _echo(f"equity: error: {err}", err=True)
             ctx.exit(EXIT_BAD_INPUT)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
@@ -51,12 +84,12 @@ class _Group(click.Group):
             sys.stderr.close()
             ctx.exit(0)
         except KeyboardInterrupt:
-            click.echo("equity: interrupted; earlier outputs are unchanged.", err=True)
+            _echo("equity: interrupted; earlier outputs are unchanged.", err=True)
             ctx.exit(130)
         except Exception as err:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            click.echo(
+            _echo(
                 f"equity: internal error: {type(err).__name__}: {err}. Run again with --debug for the traceback, "
                 "and please report it.",
                 err=True,
@@ -213,7 +246,7 @@ def _summary(result: Any, written: dict[str, Path], seconds: float, quiet: bool)
 
     out = next(iter(written.values())).parent
     c = result.counts
-    click.echo(f"Wrote the analysis of {c['units']} units and {c['cameras']} cameras to {out}/ in {seconds:.1f} s:")
+    _echo(f"Wrote the analysis of {c['units']} units and {c['cameras']} cameras to {out}/ in {seconds:.1f} s:")
     for name in (
         "map.html",
         "report.html",
@@ -227,10 +260,10 @@ def _summary(result: Any, written: dict[str, Path], seconds: float, quiet: bool)
         "group_ratios.csv",
     ):
         if name in written:
-            click.echo(f"  {written[name]}")
+            _echo(f"  {written[name]}")
     g = result.groups
     if g is not None and g.headline is not None:
-        click.echo(f"Groups: {g.headline['sentence']} groups.csv has every group and measure.")
+        _echo(f"Groups: {g.headline['sentence']} groups.csv has every group and measure.", limit=None)
     f = result.findings
     if f.shortfall or f.surplus:
         units = result.units.set_index("unit_id", drop=False)
@@ -238,31 +271,32 @@ def _summary(result: Any, written: dict[str, Path], seconds: float, quiet: bool)
         def line(unit: Any) -> str:
             r = units.loc[unit]
             gap, cameras, crimes, cls = (show(r[name], column(name)) for name in ("gap", "cameras", "crimes", "class"))
-            return f"    {r['unit_id']}: {gap} ({cameras} cameras, {crimes} crimes; {cls})"
+            return f"    {terminal_text(r['unit_id'], 80)}: {gap} ({cameras} cameras, {crimes} crimes; {cls})"
 
-        click.echo("Largest gaps (share of coverage minus share of crime, in points):")
-        click.echo("  less coverage than crime:")
+        _echo("Largest gaps (share of coverage minus share of crime, in points):")
+        _echo("  less coverage than crime:")
         for unit in f.shortfall[:3]:
-            click.echo(line(unit))
-        click.echo("  more coverage than crime:")
+            _echo(line(unit))
+        _echo("  more coverage than crime:")
         for unit in f.surplus[:3]:
-            click.echo(line(unit))
+            _echo(line(unit))
         uncertain = set(result.sensitivity.uncertain) if result.sensitivity is not None else set()
         for cls in STORY_CLASSES:
             # listed from the most negative gap to the most positive, whichever the class
             names = f.members[cls] if cls == "under_covered" else f.members[cls][::-1]
-            shown = [f"{n} (uncertain)" if n in uncertain else str(n) for n in names]
-            click.echo(f"Class “{CLASS_LABELS[cls]}”: {', '.join(shown) if shown else 'none'}")
+            shown = [terminal_text(n, 80) + (" (uncertain)" if n in uncertain else "") for n in names]
+            _echo(f"Class “{CLASS_LABELS[cls]}”: {', '.join(shown) if shown else 'none'}", limit=None)
     kinds = c.get("camera_kinds") or {}
     if kinds.get("ALPR") and kinds["ALPR"] >= sum(kinds.values()) / 2:
-        click.echo(
+        _echo(
             f"{kinds['ALPR']:,} of the {sum(kinds.values()):,} cameras are licence-plate readers, modelled by their "
-            "capture zone on the road: see the first page of the report."
+            "capture zone on the road: see the first page of the report.",
+            limit=None,
         )
     if c.get("rejected_rows"):
-        click.echo(f"{c['rejected_rows']:,} input rows were not used (each is listed in rejected.csv):")
+        _echo(f"{c['rejected_rows']:,} input rows were not used (each is listed in rejected.csv):")
         for reason, n in list(result.rejected_reasons.items())[:5]:
-            click.echo(f"  {n:,}: {reason}")
+            _echo(f"  {n:,}: {reason}")
 
 
 def map_options(f: Any) -> Any:
@@ -290,7 +324,7 @@ def _map_assets(choice: str, quiet: bool) -> Any:
         if choice == "inline":
             raise
         if not quiet:
-            click.echo(f"Warning: map.html links Leaflet from a CDN and needs network to open: {exc}", err=True)
+            _echo(f"Warning: map.html links Leaflet from a CDN and needs network to open: {exc}", err=True)
         return None
 
 
@@ -536,29 +570,29 @@ def cameras_cmd(ctx: click.Context, source: Path, output: Path | None, **setting
 
     if output is not None and output.resolve() == source.resolve():
         raise click.BadParameter(
-            f"{output} is the input file; write the normalised cameras elsewhere.", param_hint="-o"
+            f"{terminal_text(output)} is the input file; write the normalised cameras elsewhere.", param_hint="-o"
         )
     read = cameras_from_file(source)
     views = normalise_cameras(read.data, _settings(**settings))
     first = views.drop_duplicates("camera_id")
     if not ctx.obj["quiet"]:
-        click.echo(
+        _echo(
             f"{source}: {len(first)} cameras, {len(views)} views ({read.meta.get('format')}"
             f"{', OSM data of ' + read.meta['osm_timestamp'] if read.meta.get('osm_timestamp') else ''})."
         )
         for col in ("kind", "ownership", "camera_type", "direction_source"):
             counts = (first if col != "direction_source" else views)[col].value_counts()
-            click.echo(f"  {col}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+            _echo(f"  {col}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
         issues = first["issues"].dropna()
-        click.echo(f"  cameras with tag problems: {len(issues)}")
+        _echo(f"  cameras with tag problems: {len(issues)}")
         for cid, text in issues.head(10).items():
-            click.echo(f"    {first.loc[cid, 'camera_id']}: {text}")
+            _echo(f"    {terminal_text(first.loc[cid, 'camera_id'], 80)}: {terminal_text(text, 300)}")
         if len(read.rejected):
-            click.echo(f"  rejected records: {len(read.rejected)}")
+            _echo(f"  rejected records: {len(read.rejected)}")
     if output is not None:
         write_views(views, output)
         if not ctx.obj["quiet"]:
-            click.echo(f"Wrote {output}")
+            _echo(f"Wrote {output}")
 
 
 @cli.command()
@@ -573,7 +607,7 @@ def fetch(ctx: click.Context, place: str, out: Path, buildings: bool) -> None:
     written = fetch_place(place, out, buildings=buildings)
     if not ctx.obj["quiet"]:
         for path in written.values():
-            click.echo(f"Wrote {path}")
+            _echo(f"Wrote {path}")
 
 
 def main() -> None:

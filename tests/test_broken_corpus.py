@@ -169,6 +169,42 @@ def error(pattern: str) -> str:
     return pattern
 
 
+def many_directions(out: Path, name: str) -> None:
+    views = pd.read_csv(out / "cameras.csv", dtype={"camera_id": str}, keep_default_na=False)
+    around, narrow = "node/12491811189", "node/13016285538"  # the first two rows of the file
+    for cid in (around, narrow):
+        assert (views["camera_id"] == cid).sum() == 1, cid  # one view each
+    views = views.set_index("camera_id")
+    assert float(views.loc[around, "fov_deg"]) == 360.0
+    assert str(views.loc[around, "in_coverage"]) == "True"
+    assert "20 directions" in views.loc[around, "issues"]
+    assert str(views.loc[narrow, "in_coverage"]) == "False"
+    assert views.loc[narrow, "excluded_reason"].startswith("tagged with 20 directions")
+
+
+def formulas(out: Path, name: str) -> None:
+    cameras_read(8, same_places=True)(out, name)
+    operators = pd.read_csv(out / "operators.csv", dtype=str)["operator"].tolist()
+    assert "'=cmd|' /C calc'!A0" in operators
+    assert "'@SUM(1+1)" in operators
+    for path in out.glob("*.csv"):  # no text cell begins like a formula
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        for col in table.columns:
+            text = table[col][pd.to_numeric(table[col], errors="coerce").isna()]
+            assert not text.str.startswith(("=", "+", "-", "@")).any(), (path.name, col)
+
+
+def escapes_replaced(out: Path, name: str) -> None:
+    assert list(_units(out).index) == ["West ]0;title side", "Centre [31m red [0m", "East", "North Hill"]
+    for path in out.iterdir():
+        if path.suffix in (".csv", ".html", ".json"):
+            assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", path.read_text(encoding="utf-8")), path.name
+
+
+def units_in_plan(out: Path, name: str) -> None:
+    assert _units(out)["cameras"].to_dict() == {"West": 2, "Centre": 3, "East": 3, "North Hill": 0}
+
+
 #: file -> a check of the outputs (read with a fix-up), or the regex the one error line must match.
 EXPECTED: dict[str, Callable | str] = {
     "osm_truncated.osm": error(r"not a readable OSM file \(XML parsing error at line \d+"),
@@ -245,6 +281,21 @@ EXPECTED: dict[str, Callable | str] = {
     "dem_nodata.tif": error(r"the DEM has no elevation anywhere in the study area"),
     "dem_no_crs.tif": error(r"the DEM has no CRS"),
     "dem_truncated.tif": error(r"the DEM's cells cannot be read: the file is damaged or cut short"),
+    # hostile files (docs/security.md)
+    "cameras_multistream.osm.bz2": cameras_read(8, rejected=1, same_places=True),  # and the camera mapped as a way
+    "cameras_bz2_bomb.osm.bz2": error(r"it unpacks to more than 16,777,216 bytes, over 100 times its size"),
+    "cameras_recursive_view.gpkg": error(r"the GeoPackage's view 'endless' gives no end to its rows within 5 s"),
+    "cameras_circular_views.gpkg": error(r"the GeoPackage's view '[ab]' is defined on itself"),
+    "cameras_many_directions.csv": many_directions,
+    "cameras_formulas.csv": formulas,
+    "cameras_list_property.geojson": cameras_read(8, same_places=True),
+    "overpass_deep.json": error(r"JSON nested too deep to read"),
+    "units_terminal_escapes.geojson": escapes_replaced,
+    "units_crs_link.geojson": error(r"its 'crs' member links to another document"),
+    "units_ogr_vrt.gml": error(r"a GDAL virtual dataset \(VRT\)"),
+    "units_polygonz.geojson": units_in_plan,
+    "units_nan_coordinate.geojson": error(r"has a coordinate that is not a number \(NaN or infinite\)"),
+    "dem_vrt_other_file.vrt": error(r"a VRT raster reads its cells from other files or from the network"),
 }
 
 #: Options some cases need besides the file.
@@ -281,6 +332,7 @@ def test_broken_input(name, tmp_path):
     result = CliRunner().invoke(cli, args, obj={})
     seconds = time.perf_counter() - start
     assert "Traceback" not in result.output
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", result.output), result.output  # the terminal's text
     assert seconds < TIME_LIMIT_S, f"{name} took {seconds:.1f} s"
     expected = EXPECTED[name]
     if isinstance(expected, str):

@@ -9,7 +9,6 @@ import json
 import logging
 import os
 import re
-import shutil
 import sys
 import tempfile
 import threading
@@ -113,6 +112,12 @@ def sniff_format(path: Path) -> str:
         return SourceFile(path, handle).format
 
 
+#: A bzip2 OSM file may unpack to this many times its size (OSM XML: 10 to 20 times); beyond it, it is refused.
+BZ2_MOST_RATIO = 100
+
+#: ... and to this many bytes whatever its size (a small file of real OSM data may pack better than most).
+BZ2_FREE_BYTES = 16 * 2**20
+
 #: Files of a text format read whole anyway (GeoJSON, Overpass JSON, OSM XML) are held in memory up to this size,
 #: so that the reader parses the bytes the format was told from; JSON is parsed up to this size to tell Overpass
 #: JSON from GeoJSON. Larger files are read by GDAL or pyosmium from their path, in bounded memory.
@@ -124,8 +129,9 @@ class SourceFile:
 
     A CSV is read in chunks from the handle; a GeoJSON or OSM XML file up to :data:`IN_MEMORY_BYTES` is read whole
     once and handed to GDAL or pyosmium as bytes; an Overpass JSON file is parsed from the handle (once, while its
-    format is told, when it is small enough). Other formats (GeoPackage, Shapefile, .osm.pbf, .osm.bz2, larger
-    files) are opened again by GDAL or pyosmium from :attr:`path`.
+    format is told, when it is small enough); a .osm.bz2 file is unpacked from the handle into a temporary file.
+    Other formats (GeoPackage, Shapefile, .osm.pbf, larger files) are opened again by GDAL or pyosmium from
+    :attr:`path`.
 
     Parameters
     ----------
@@ -184,27 +190,53 @@ class SourceFile:
 
     def osmium_file(self) -> Any:
         """What pyosmium is to read: the bytes of an OSM XML file up to :data:`IN_MEMORY_BYTES`, else the file by
-        its path (pyosmium opens it: a PBF or bzip2 file is never read whole into memory)."""
+        its path (pyosmium opens it: a PBF file is never read whole into memory); a bzip2 file unpacked into a
+        temporary file first (:meth:`_unpacked_bz2`)."""
         import osmium
 
         if self.format == "osm-xml" and self.size <= IN_MEMORY_BYTES:
             return osmium.io.FileBuffer(self.content(), OSM_FORMATS[self.format])
-        if self.format == "osm-bz2" and _bz2_streams(self._rewound()) > 1:
+        if self.format == "osm-bz2":
             return osmium.io.File(str(self._unpacked_bz2()), "osm")
         return osmium.io.File(str(self.path), OSM_FORMATS[self.format])
 
     def _unpacked_bz2(self) -> Path:
-        """A bzip2 file of several streams (as pbzip2 and lbzip2 write them, one per block: pyosmium reads only the
-        first) unpacked whole, from the open handle, into a temporary file that lives as long as this source; once
-        per source, however many times its reader asks."""
+        """The bzip2 file unpacked from the open handle into a temporary file that lives as long as this source;
+        once per source, however many times its reader asks.
+
+        Unpacked here rather than by pyosmium for two reasons: a file of several streams (as pbzip2 and lbzip2
+        write them, one per block) is read whole (pyosmium reads only the first stream), and a file that unpacks
+        to more than :data:`BZ2_MOST_RATIO` times its size (and more than :data:`BZ2_FREE_BYTES`) is refused as
+        soon as it does, in one sentence: OSM XML unpacks to 10 to 20 times its size, while a few kilobytes of
+        bzip2 can hold hundreds of megabytes of repeated elements, which would keep the readers busy for minutes.
+        """
         import bz2
 
         if self._unpacked is None:
-            self._tmpdir = tempfile.TemporaryDirectory(prefix="equity-bz2-")
-            target = Path(self._tmpdir.name) / (self.path.name.removesuffix(".bz2") or "unpacked.osm")
-            with bz2.BZ2File(self._rewound()) as packed, target.open("wb") as out:
-                shutil.copyfileobj(packed, out, 1 << 20)
-            self._unpacked = target
+            most = max(BZ2_FREE_BYTES, BZ2_MOST_RATIO * self.size)
+            tmpdir = tempfile.TemporaryDirectory(prefix="equity-bz2-")
+            target = Path(tmpdir.name) / (self.path.name.removesuffix(".bz2") or "unpacked.osm")
+            written = 0
+            try:
+                with bz2.BZ2File(self._rewound()) as packed, target.open("wb") as out:
+                    while block := packed.read(1 << 20):
+                        written += len(block)
+                        if written > most:
+                            msg = (
+                                f"{self.path}: it unpacks to more than {most:,} bytes, over {BZ2_MOST_RATIO} times "
+                                "its size; OSM XML unpacks to 10 to 20 times its size, so this is repeated content, "
+                                "not OSM data (give the OSM file unpacked if it is real)."
+                            )
+                            raise InputFormatError(msg)
+                        out.write(block)
+            except (OSError, EOFError) as err:  # damaged or cut short
+                tmpdir.cleanup()
+                msg = f"{self.path}: not a readable OSM file (bzip2 error: {_first_line(err)})."
+                raise InputFormatError(msg) from err
+            except InputFormatError:
+                tmpdir.cleanup()
+                raise
+            self._tmpdir, self._unpacked = tmpdir, target
         return self._unpacked
 
     def _sniff(self) -> str:
@@ -272,27 +304,6 @@ class SourceFile:
         if elements >= 0 and (features < 0 or elements < features):
             return "overpass-json"
         return "geojson"
-
-
-#: The start of a bzip2 stream: its magic, a block size digit, and the first block's magic (the digits of pi).
-_BZ2_STREAM = re.compile(rb"BZh[1-9]\x31\x41\x59\x26\x53\x59")
-
-
-def _bz2_streams(handle: BinaryIO, chunk: int = 1 << 24) -> int:
-    """How many bzip2 streams a file holds, counted by their headers (byte-aligned at each stream's start; inside
-    a stream the blocks are not byte-aligned, so a match there is a chance of about 2⁻⁸⁰ a byte), read from the
-    open handle in chunks; it stops at the second."""
-    found = 0
-    tail = b""
-    while True:
-        data = handle.read(chunk)
-        if not data:
-            return found
-        window = tail + data
-        found += len(_BZ2_STREAM.findall(window))  # the tail is shorter than a header: nothing counted twice
-        if found > 1:
-            return found
-        tail = window[-9:]
 
 
 @contextmanager
@@ -749,6 +760,142 @@ def points_from_table(
     return gdf, rejected_frame(rows), {"rows_without_coordinates": len(rows)}
 
 
+#: GDAL's settings for every file equity has it open (the vector layers through pyogrio, the DEM through rasterio,
+#: each with its own copy of GDAL): GDAL reaches no network and no other file on a file's say. Its curl-based
+#: virtual file systems (/vsicurl/ and those built on it) take only files of the extensions listed, and this lists
+#: none; its other HTTP requests (a GeoJSON 'crs' member that links to a URL is fetched) go to a proxy on a port
+#: of this machine that nothing serves, and are not retried; SQL of a GeoPackage may not open other datasets
+#: (``gdal_get_pixel_value``, virtual tables); GML's links to other documents are not followed.
+GDAL_POLICY = {
+    "CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".equity-reads-no-network-files",
+    "GDAL_HTTP_PROXY": "127.0.0.1:9",
+    "GDAL_HTTP_MAX_RETRY": "0",
+    "GDAL_HTTP_TIMEOUT": "2",
+    "GDAL_HTTP_CONNECTTIMEOUT": "2",
+    "OGR_SQLITE_ALLOW_EXTERNAL_ACCESS": "NO",
+    "GML_SKIP_RESOLVE_ELEMS": "ALL",
+}
+
+
+@functools.cache
+def gdal_policy() -> None:
+    """Put :data:`GDAL_POLICY` in force in pyogrio's GDAL, once per process, before it opens any file: every
+    vector read of equity goes through :func:`read_vector`, which calls this first (the DEM opens its raster
+    under the same settings, :class:`equity.io.dem.DemSource`)."""
+    import pyogrio
+
+    pyogrio.set_gdal_config_options(GDAL_POLICY)
+
+
+#: A GeoJSON 'crs' member whose value links to a document (a URL, a file), which GDAL fetches.
+_CRS_LINK = re.compile(rb'"crs"\s*:\s*\{[^{}]*"link"')
+
+
+def check_geojson_crs(source: SourceFile) -> None:
+    """Refuse a GeoJSON file whose ``crs`` member is a link (``{"type": "link", "properties": {"href": ...}}``,
+    of the 2008 GeoJSON specification): GDAL fetches the linked document, over the network or from another file,
+    and equity reads nothing from elsewhere on a file's say. The whole file is searched (in blocks when it is not
+    held in memory), as the member may stand anywhere at the top level."""
+    found = None
+    if source.size <= IN_MEMORY_BYTES:
+        found = _CRS_LINK.search(source.content())
+    else:
+        handle, tail = source._rewound(), b""
+        while found is None and (block := handle.read(1 << 24)):
+            found = _CRS_LINK.search(tail + block)
+            tail = block[-4096:]
+    if found is not None:
+        msg = (
+            f"{source.path}: its 'crs' member links to another document, which GDAL would fetch from the network or "
+            "another file; equity reads nothing from elsewhere: save the layer in WGS84 (EPSG:4326) without a 'crs' "
+            'member, or name its CRS ("urn:ogc:def:crs:EPSG::32610").'
+        )
+        raise InputFormatError(msg)
+
+
+#: The time the views of a GeoPackage may take, all together, to be counted before GDAL reads the file (see
+#: :func:`check_geopackage_views`); a view of a real layer is counted in a fraction of it.
+VIEW_SECONDS = 5.0
+
+#: How many functions SQLite does not know (GDAL's ST_MinX, ...) a view may call before the check gives up.
+_MAX_STUBS = 32
+
+
+def check_geopackage_views(path: Path, seconds: float = VIEW_SECONDS) -> None:
+    """Refuse a GeoPackage one of whose views would keep GDAL reading forever, before GDAL opens the file.
+
+    A GeoPackage is an SQLite database, and a layer of it may be a view: a query that SQLite runs whenever the
+    layer is read. A view defined on itself, or two views on each other, are circular (SQLite says so when the
+    query is prepared); a view over a recursive query without an end, or over joins whose rows multiply,
+    never ends or ends in hours. Each view of the file is counted here (``SELECT count(*)``), read-only, with
+    SQLite's progress handler stopping the count when ``seconds`` have passed for all the views together.
+    Functions SQLite does not know (those GDAL adds, such as ``ST_MinX``) stand as functions that return NULL
+    for the count; a view that needs them and holds a recursive query is refused, since what it would do under
+    GDAL cannot be told from the count.
+
+    Raises
+    ------
+    InputFormatError
+        Naming the view and why it is refused.
+    """
+    import sqlite3
+    import time
+    from urllib.parse import quote
+
+    try:
+        conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, check_same_thread=False)
+    except sqlite3.Error:
+        return  # not a database SQLite opens: GDAL says what is wrong with the file
+    deadline = time.monotonic() + seconds
+    conn.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)
+    try:
+        try:
+            views = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'view'")]
+        except sqlite3.Error:
+            return  # a damaged database: GDAL says what is wrong with it
+        for view in views:
+            problem = _view_problem(conn, view, seconds)
+            if problem is not None:
+                shown = view if len(view) <= 60 else view[:57] + "..."
+                msg = f"{path}: the GeoPackage's view {shown!r} {problem}; equity reads views that end (plain queries)."
+                raise InputFormatError(msg)
+    finally:
+        conn.close()
+
+
+def _view_problem(conn: Any, view: str, seconds: float) -> str | None:
+    """Why a view is refused (see :func:`check_geopackage_views`), or None."""
+    import sqlite3
+
+    quoted = '"' + view.replace('"', '""') + '"'
+    endless = f"gives no end to its rows within {seconds:g} s (a recursive query or joins without an end)"
+    stubs: set[str] = set()
+    while True:
+        try:
+            plan = [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN SELECT * FROM {quoted}")]
+            break
+        except sqlite3.Error as err:
+            text = str(err)
+            if "circularly defined" in text:
+                return "is defined on itself (directly or through other views)"
+            if "interrupted" in text:
+                return endless
+            missing = re.match(r"no such function: (\S+)", text)
+            if missing is None or len(stubs) >= _MAX_STUBS:
+                return None  # another fault (a missing table, ...): GDAL names it when it reads the layer
+            stubs.add(missing[1])
+            conn.create_function(missing[1], -1, lambda *args: None)
+    if stubs and any("RECURSIVE STEP" in step for step in plan):
+        return "holds a recursive query that calls functions of GDAL's, whose end cannot be checked"
+    try:
+        conn.execute(f"SELECT count(*) FROM {quoted}").fetchone()
+    except sqlite3.OperationalError as err:
+        if "interrupted" in str(err):
+            return endless
+        return None  # another fault: GDAL names it when it reads the layer
+    return None
+
+
 def read_vector(source: SourceFile, what: str, *, points: bool = False) -> gpd.GeoDataFrame:
     """Read a vector layer (GeoJSON, GeoPackage, Shapefile, ...) with pyogrio; the first layer if several.
 
@@ -762,6 +909,9 @@ def read_vector(source: SourceFile, what: str, *, points: bool = False) -> gpd.G
 
     path = source.path
     gdal_errors = (DataSourceError, DataLayerError, UnicodeDecodeError, RuntimeError, ValueError)
+    gdal_policy()
+    if source.format == "geojson":
+        check_geojson_crs(source)
     gdf = None
     data = source.geojson_bytes()
     if data is not None:
@@ -773,9 +923,15 @@ def read_vector(source: SourceFile, what: str, *, points: bool = False) -> gpd.G
         # GDAL tells formats by the name first: say it is GeoJSON
         gdal_path = f"GeoJSON:{path}" if source.format == "geojson" else str(path)
         layer = None
+        if source.format == "gpkg":
+            check_geopackage_views(path)
         try:
             if source.format != "geojson":  # a GeoJSON file is one layer
-                layers = pyogrio.list_layers(gdal_path)
+                with WARNINGS_LOCK, warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    layers = pyogrio.list_layers(gdal_path)
+                for w in caught:  # GDAL's remarks on the layers (an M geometry type read as 2D, ...)
+                    log.info("%s: %s", path, w.message)
                 if len(layers) > 1:
                     layer = layers[0][0]
                     log.warning("%s has %d layers; reading the first, %r", path, len(layers), layer)

@@ -42,7 +42,7 @@ from affine import Affine
 from pyproj import CRS
 
 from equity._errors import CRSError, InputFileError, InputFormatError
-from equity.io._common import _first_line, check_file
+from equity.io._common import GDAL_POLICY, _first_line, check_file
 
 log = logging.getLogger(__name__)
 
@@ -94,9 +94,8 @@ _BLOCKS: OrderedDict[tuple, np.ndarray] = OrderedDict()
 _LOCK = threading.Lock()
 
 
-#: GDAL's settings while a DEM is opened: no file is fetched over the network (GDAL's curl-based virtual file
-#: systems, /vsicurl/ and those built on it, take only files of the extensions listed, and this lists none).
-NO_NETWORK = {"CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".equity-reads-no-network-files"}
+#: GDAL's settings while a DEM is opened: those of every file equity has GDAL open (no network, no other file).
+NO_NETWORK = GDAL_POLICY
 
 #: GDAL's drivers for rasters that are made of other files or of a network service: a DEM of theirs is refused.
 REFUSED_DRIVERS = frozenset(
@@ -131,7 +130,9 @@ def _broken_georeference(path: Path, src: Any) -> str | None:
     invertible or not finite), or None."""
     t = src.transform
     det = t.a * t.e - t.b * t.d
-    if not math.isfinite(det) or det == 0 or not all(math.isfinite(v) for v in (t.c, t.f)):
+    scale = max(abs(t.a), abs(t.b), abs(t.d), abs(t.e))
+    # GDAL cannot invert a transform whose determinant is below 1e-10 of its largest coefficient squared
+    if not math.isfinite(det) or abs(det) <= 1e-10 * scale * scale or not all(math.isfinite(v) for v in (t.c, t.f)):
         return (
             f"{path}: the DEM's georeferencing gives its pixels no size (pixel width {t.a:g}, height {t.e:g}); "
             "expected a raster whose pixels have a width and a height on the ground."

@@ -50,8 +50,9 @@ this cannot be avoided, as these libraries read from a path, and the files are n
 
 - GeoPackage, Shapefile (with its .shx, .dbf and .prj) and the other formats of GDAL, which opens them itself,
   once to list their layers and once to read the first (a GeoPackage is opened twice each time);
-- .osm.pbf and .osm.bz2, which pyosmium reads itself: once for cameras and streets, twice for buildings and
-  land (their areas are assembled in two passes);
+- .osm.pbf, which pyosmium reads itself: once for cameras and streets, twice for buildings and land (their
+  areas are assembled in two passes); a .osm.bz2 file is unpacked from the open handle into a temporary file
+  (bounded: see :meth:`~equity.io._common.SourceFile.osmium_file`), which pyosmium reads;
 - GeoJSON and OSM XML files larger than 50 MB;
 - a GeoJSON file that GDAL cannot read from memory (a damaged one), read again from its path so that GDAL's
   message on it is the one it always gives.

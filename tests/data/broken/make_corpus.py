@@ -269,6 +269,91 @@ CORPUS: list[tuple[str, str, str, str]] = [
     ),
     ("dem_no_crs.tif", "--dem", "a GeoTIFF without a CRS", "exit 2: the DEM has no CRS"),
     ("dem_truncated.tif", "--dem", "a GeoTIFF cut in half", "exit 2: not a raster that can be read"),
+    # hostile files (see docs/security.md)
+    (
+        "cameras_multistream.osm.bz2",
+        "--cameras",
+        "OSM XML in three bzip2 streams, as pbzip2 writes it (pyosmium reads only the first)",
+        "read 8 cameras",
+    ),
+    (
+        "cameras_bz2_bomb.osm.bz2",
+        "--cameras",
+        "6 KB of bzip2 that unpack to 20 MB of one camera node repeated",
+        "exit 2: unpacks to over 100 times its size",
+    ),
+    (
+        "cameras_recursive_view.gpkg",
+        "--cameras",
+        "a GeoPackage whose layer is a view over a recursive query without an end",
+        "exit 2: the view gives no end to its rows (within 5 s)",
+    ),
+    (
+        "cameras_circular_views.gpkg",
+        "--cameras",
+        "a GeoPackage whose layer is a view defined on another view defined on it",
+        "exit 2: the view is defined on itself",
+    ),
+    (
+        "cameras_many_directions.csv",
+        "--cameras",
+        "a camera tagged with 20 directions around the circle, one with 20 narrow ranges",
+        "read; the first one view all around, the second one view counted toward no coverage",
+    ),
+    (
+        "cameras_formulas.csv",
+        "--cameras",
+        "operators and names that a spreadsheet would run as formulas (`=cmd|...`, `@SUM`, `+1`)",
+        "read; written to every CSV with a leading apostrophe",
+    ),
+    (
+        "cameras_list_property.geojson",
+        "--cameras",
+        "a property holding a list and one holding an object",
+        "read 8 cameras; the values kept as their JSON text",
+    ),
+    (
+        "overpass_deep.json",
+        "--cameras",
+        "JSON arrays nested 5,000 deep",
+        "exit 2: JSON nested too deep",
+    ),
+    (
+        "units_terminal_escapes.geojson",
+        "--units",
+        "unit names holding terminal escapes (`ESC ] 0 ; title BEL`, `ESC [ 31m`)",
+        "read; the control characters replaced by spaces, none reaches an output or the terminal",
+    ),
+    (
+        "units_crs_link.geojson",
+        "--units",
+        "a `crs` member that links to a URL (GDAL fetches it)",
+        "exit 2: the 'crs' member links to another document",
+    ),
+    (
+        "units_ogr_vrt.gml",
+        "--units",
+        "an OGR virtual dataset named .gml that reads another folder's file",
+        "exit 2: a GDAL virtual dataset (VRT)",
+    ),
+    (
+        "units_polygonz.geojson",
+        "--units",
+        "units as 3D polygons (a height on every vertex)",
+        "read; the heights dropped",
+    ),
+    (
+        "units_nan_coordinate.geojson",
+        "--units",
+        "a unit with a vertex at NaN",
+        "exit 2: a coordinate that is not a number",
+    ),
+    (
+        "dem_vrt_other_file.vrt",
+        "--dem",
+        "a GDAL VRT whose band is raw bytes of a file in another folder",
+        "exit 2: a VRT raster reads its cells from other files",
+    ),
 ]
 
 CAMERA_KEYS = ["surveillance", "surveillance:type", "camera:type", "camera:mount", "direction", "operator"]
@@ -702,6 +787,8 @@ def main() -> None:
     whole.unlink()
     (HERE / "dem_truncated.tif").write_bytes(raw[: len(raw) // 2])
 
+    write_hostile(xml, cameras, units)
+
     written = sorted(p.name for p in HERE.iterdir() if p.name not in ("make_corpus.py", "README.md"))
     listed = sorted(c[0] for c in CORPUS)
     if written != listed:
@@ -713,6 +800,99 @@ def main() -> None:
         raise SystemExit(msg)
     write_readme()
     print(f"wrote {len(written)} files in {HERE}")
+
+
+def write_hostile(xml: bytes, cameras: list[dict], units: dict) -> None:
+    """The files made to mislead equity, to keep it busy or to make it reach elsewhere (docs/security.md)."""
+    import bz2
+    import shutil
+    import sqlite3
+
+    third = len(xml) // 3
+    cut1 = xml.index(b"<node", third)
+    cut2 = xml.index(b"<node", 2 * third)
+    (HERE / "cameras_multistream.osm.bz2").write_bytes(
+        b"".join(bz2.compress(part) for part in (xml[:cut1], xml[cut1:cut2], xml[cut2:]))
+    )
+    node = b'<node id="1" lat="37.71" lon="-122.41"><tag k="man_made" v="surveillance"/></node>\n'
+    head = b'<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6">\n'
+    (HERE / "cameras_bz2_bomb.osm.bz2").write_bytes(bz2.compress(head + node * (20_000_000 // len(node)) + b"</osm>\n"))
+
+    def geopackage(name: str, *sql: str, layer: str) -> None:
+        path = HERE / name
+        shutil.copy(READERS / "cameras.gpkg", path)
+        conn = sqlite3.connect(path)
+        for statement in sql:
+            conn.execute(statement)
+        conn.execute("DELETE FROM gpkg_geometry_columns WHERE table_name = 'cameras'")
+        conn.execute("DELETE FROM gpkg_contents WHERE table_name = 'cameras'")
+        conn.execute(
+            "INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) VALUES (?, 'features', ?, 32610)",
+            (layer, layer),
+        )
+        conn.execute("INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', 'POINT', 32610, 0, 0)", (layer,))
+        conn.commit()
+        conn.execute("VACUUM")
+        conn.close()
+
+    geopackage(
+        "cameras_recursive_view.gpkg",
+        "CREATE VIEW endless AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) "
+        "SELECT n.i AS fid, c.geom, c.id FROM n, cameras c",
+        layer="endless",
+    )
+    geopackage(
+        "cameras_circular_views.gpkg",
+        "CREATE VIEW a AS SELECT * FROM cameras",
+        "CREATE VIEW b AS SELECT * FROM a",
+        "DROP VIEW a",
+        "CREATE VIEW a AS SELECT * FROM b",
+        layer="a",
+    )
+
+    header, rows = camera_rows(cameras)
+    many = [list(r) for r in rows]
+    many[0][header.index("direction")] = ";".join(str(18 * i) for i in range(20))
+    many[1][header.index("direction")] = ";".join(f"{18 * i}-{18 * i + 5}" for i in range(20))
+    write_csv(HERE / "cameras_many_directions.csv", header, many)
+    formulas = [list(r) for r in rows]
+    for row, value in zip(formulas, ["=cmd|' /C calc'!A0", "@SUM(1+1)", "+1", "-2+3"], strict=False):
+        row[header.index("operator")] = value
+    write_csv(HERE / "cameras_formulas.csv", header, formulas)
+    features = point_features(cameras)
+    features[0]["properties"]["note"] = ["a", "list"]
+    features[1]["properties"]["note"] = {"an": "object"}
+    write_json(HERE / "cameras_list_property.geojson", collection(features))
+    (HERE / "overpass_deep.json").write_text('{"elements": ' + "[" * 5000 + "]" * 5000 + "}\n")
+
+    escaped = json.loads(json.dumps(units))
+    escaped["features"][0]["properties"]["name"] = "West\x1b]0;title\x07 side"
+    escaped["features"][1]["properties"]["name"] = "Centre\x1b[31m red\x1b[0m"
+    write_json(HERE / "units_terminal_escapes.geojson", escaped)
+    linked = {**units, "crs": {"type": "link", "properties": {"href": "http://127.0.0.1:9/crs.wkt", "type": "ogcwkt"}}}
+    write_json(HERE / "units_crs_link.geojson", linked)
+    (HERE / "units_ogr_vrt.gml").write_text(
+        '<OGRVRTDataSource><OGRVRTLayer name="units">'
+        '<SrcDataSource relativeToVRT="1">../readers/units.geojson</SrcDataSource>'
+        "</OGRVRTLayer></OGRVRTDataSource>\n"
+    )
+    raised = json.loads(json.dumps(units))
+    for feature in raised["features"]:
+        ring = feature["geometry"]["coordinates"][0]
+        feature["geometry"]["coordinates"][0] = [[x, y, 12.5] for x, y in ring]
+    write_json(HERE / "units_polygonz.geojson", raised)
+    holed = json.loads(json.dumps(units))
+    holed["features"][2]["geometry"]["coordinates"][0][2][1] = "NOT-A-NUMBER"  # a vertex that does not close the ring
+    (HERE / "units_nan_coordinate.geojson").write_text(
+        json.dumps(holed).replace('"NOT-A-NUMBER"', "NaN") + "\n", encoding="utf-8"
+    )
+    (HERE / "dem_vrt_other_file.vrt").write_text(
+        '<VRTDataset rasterXSize="64" rasterYSize="64"><SRS>EPSG:4326</SRS>'
+        f"<GeoTransform>{UNIT_BOUNDS[0]}, 0.000375, 0, {UNIT_BOUNDS[3]}, 0, -0.00021875</GeoTransform>"
+        '<VRTRasterBand dataType="Byte" band="1" subClass="VRTRawRasterBand">'
+        '<SourceFilename relativeToVRT="1">../readers/cameras.osm</SourceFilename><ImageOffset>0</ImageOffset>'
+        "<PixelOffset>1</PixelOffset><LineOffset>64</LineOffset></VRTRasterBand></VRTDataset>\n"
+    )
 
 
 def write_readme() -> None:

@@ -1,0 +1,1 @@
+<OGRVRTDataSource><OGRVRTLayer name="units"><SrcDataSource relativeToVRT="1">../readers/units.geojson</SrcDataSource></OGRVRTLayer></OGRVRTDataSource>
