@@ -240,7 +240,7 @@ def load(study: Any) -> Inputs:
 
     Raises the readers' errors (:mod:`equity._errors`) with the sentence that names the file and the problem.
     """
-    from equity.io import crime_from_file, units_from_file
+    from equity.io import crime_from_file
 
     s = study.settings
     ledgers: dict[str, Ledger] = {}
@@ -258,7 +258,19 @@ def load(study: Any) -> Inputs:
         if study.crime is not None
         else None
     )
+    try:
+        return _load(study, crime_reader, ledgers)
+    except BaseException:
+        if crime_reader is not None:  # a native reader still running when the process exits can abort it
+            crime_reader.settle()
+        raise
 
+
+def _load(study: Any, crime_reader: _Background | None, ledgers: dict[str, Ledger]) -> Inputs:
+    """The body of :func:`load`, with the incidents' reader already started."""
+    from equity.io import units_from_file
+
+    s = study.settings
     ledger = ledgers["units"] = Ledger()
     unit_read = units_from_file(study.units, id_column=study.unit_id)
     ledger.reject(unit_read.rejected)
@@ -888,10 +900,14 @@ def is_file_like(value: str | Path) -> bool:
     return p.exists() or p.suffix.lower() in {".geojson", ".json", ".gpkg", ".shp", ".fgb", ".csv", ".zip"}
 
 
+#: How long a failed load waits for the incidents' reader before it raises (seconds).
+SETTLE_S = 120.0
+
+
 class _Background:
     """A call run in a daemon thread of its own; :meth:`result` waits for it and returns its value or raises
-    its exception, as the call itself would have. A study that fails before asking for the result does not
-    wait for it (the thread ends with the process)."""
+    its exception, as the call itself would have. A study that fails before asking for the result waits for
+    it (:meth:`settle`) before its error is raised."""
 
     def __init__(self, fn: Any, *args: Any, **kwargs: Any) -> None:
         self._value: Any = None
@@ -905,6 +921,12 @@ class _Background:
 
         self._thread = threading.Thread(target=work, name="equity-read", daemon=True)
         self._thread.start()
+
+    def settle(self, timeout: float = SETTLE_S) -> None:
+        """Wait for the call to end (at most ``timeout`` seconds), ignoring its result: a study that fails while
+        the incidents are read must not exit while the reader runs in native code (a C++ thread still running
+        at exit aborted the process, ``terminate called without an active exception``)."""
+        self._thread.join(timeout)
 
     def result(self) -> Any:
         self._thread.join()
