@@ -50,6 +50,9 @@ class StudyResult:
     city : list of equity.inequality.Estimate
         City-level measures with their bootstrap intervals.
     sensitivity : equity.sensitivity.Sensitivity or None
+        The reruns under each variant of the settings (what-if per assumption).
+    uncertainty : equity.uncertainty.Uncertainty or None
+        The draws of the sources of error: class probabilities, robustness, the measures' intervals.
         The findings under the low and high assumptions, when the study asked for them.
     operators : pandas.DataFrame
         City-wide table of operators (:func:`equity.operators.operators_table`).
@@ -91,6 +94,7 @@ class StudyResult:
     homes: gpd.GeoDataFrame | None = None
     city: list[Any] = field(default_factory=list)
     sensitivity: Any = None
+    uncertainty: Any = None
     operators: pd.DataFrame | None = None
     operators_by_unit: pd.DataFrame | None = None
     findings: GapFindings | None = None

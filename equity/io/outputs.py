@@ -159,6 +159,16 @@ def manifest_dict(result: Any, extra: dict[str, Any] | None = None) -> dict[str,
             "not_run": result.sensitivity.skipped,
             "uncertain_units": result.sensitivity.uncertain,
         },
+        "uncertainty": None
+        if getattr(result, "uncertainty", None) is None
+        else {
+            "draws": result.uncertainty.draws,
+            "seed": result.uncertainty.seed,
+            "robust_probability": result.uncertainty.threshold,
+            "uncertain_units": result.uncertainty.uncertain,
+            "scenarios": result.uncertainty.scenarios.to_dict("records"),
+            "city_measures": result.uncertainty.measures.to_dict("records"),
+        },
         "versions": versions(),
         "outputs": outputs,
         **(extra or {}),

@@ -69,8 +69,10 @@ def key_findings(result: StudyResult, n: int = 3) -> list[str]:
     if f.crime_known:
         by_id = u.set_index("unit_id", drop=False)
         sens = result.sensitivity
-        # a unit whose class changes under a plausible assumption is never listed as a finding
-        uncertain = set(sens.uncertain) if sens is not None else set()
+        unc = result.uncertainty
+        # a unit whose class has a probability below the threshold over the draws of the sources of error (or,
+        # without the draws, changes under a sensitivity run) is never listed as a finding
+        uncertain = set(unc.uncertain) if unc is not None else set(sens.uncertain) if sens is not None else set()
         for cls in STORY_CLASSES:
             lead = CLASS_LABELS[cls].capitalize()
             members = [m for m in f.members[cls] if m not in uncertain]
@@ -95,7 +97,9 @@ def key_findings(result: StudyResult, n: int = 3) -> list[str]:
                 f"({100 * lo['gap']:+.1f} percentage points); the largest surplus in {esc(hi['unit_id'])} "
                 f"({100 * hi['gap']:+.1f} points)."
             )
-        if sens is not None:
+        if unc is not None:
+            out.extend(_draws_findings(result))
+        elif sens is not None:
             if not sens.uncertain:
                 out.append(
                     "Every unit's class holds under all the sensitivity runs (ranges, lens widths, "
@@ -108,7 +112,9 @@ def key_findings(result: StudyResult, n: int = 3) -> list[str]:
                     + " changes under at least one plausible assumption (see Sensitivity)."
                 )
         for e in result.city[:1]:
-            if e.value == e.value:
+            if e.value == e.value and unc is not None:
+                out.append(_measure_sentence(result, e))
+            elif e.value == e.value:
                 out.append(
                     f"City-wide, the {esc(e.name)} is {e.value:+.2f} (95% interval {e.low:+.2f} to {e.high:+.2f}, "
                     f"{e.n} units): {esc(e.interpretation)}."
@@ -116,6 +122,56 @@ def key_findings(result: StudyResult, n: int = 3) -> list[str]:
     else:
         out.append("No crime data was given, so the gap between coverage and crime is not computed.")
     return out
+
+
+def _draws_findings(result: StudyResult) -> list[str]:
+    """What the draws say of the classes: which units' classes fall below the threshold, with their
+    probabilities, and the units not in a class of the story that the draws put in one."""
+    unc = result.uncertainty
+    u = result.units.set_index("unit_id")
+    t = unc.threshold
+    head = (
+        f"Over {unc.draws:,} draws of the sources of error (crime counts, cameras missing from the map, unknown "
+        "directions, detail level, lens and thresholds; see Uncertainty), "
+    )
+    story = [x for x in unc.uncertain if u.loc[x, "class"] in STORY_CLASSES]
+    out = []
+    if not story:
+        out.append(head + f"every unit named above keeps its class with a probability of at least {t:g}.")
+    else:
+        items = [
+            f"{esc(x)} ({esc(CLASS_LABELS[u.loc[x, 'class']])} in {100 * u.loc[x, 'p_class']:.0f}% of the draws)"
+            for x in story
+        ]
+        out.append(
+            head + f"these classes have a probability below {t:g}, and so are not findings: " + "; ".join(items) + "."
+        )
+    near = []
+    for cls in STORY_CLASSES:
+        col = u[f"p_{cls}"]
+        for x in u.index[(u["class"] != cls) & (col >= 0.5)]:
+            near.append(f"{esc(x)} ({esc(CLASS_LABELS[cls])} in {100 * col[x]:.0f}% of the draws)")
+    if near:
+        out.append(
+            "Not in a class of the story under the study's assumptions, but in one in at least half of the draws: "
+            + "; ".join(near)
+            + "."
+        )
+    return out
+
+
+def _measure_sentence(result: StudyResult, e: object) -> str:
+    """A city-level measure with the interval of the draws; inconclusive when the interval spans zero."""
+    m = result.uncertainty.measures.set_index("measure")
+    low, high = m.loc[e.name, "draws_low"], m.loc[e.name, "draws_high"]
+    if low <= 0 <= high:
+        verdict = "inconclusive: its interval over the draws of the sources of error spans zero"
+    else:
+        verdict = esc(e.interpretation)
+    return (
+        f"City-wide, the {esc(e.name)} is {e.value:+.2f} (95% of the draws of the sources of error between "
+        f"{low:+.2f} and {high:+.2f}; {e.n} units): {verdict}."
+    )
 
 
 def build_report(result: StudyResult, *, title: str = "Surveillance camera coverage and crime") -> str:
@@ -148,6 +204,7 @@ def build_report(result: StudyResult, *, title: str = "Surveillance camera cover
     parts.extend(_terrain_section(result))
     parts.extend(_homes_section(result))
     parts.extend(_map_section(result))
+    parts.extend(_uncertainty_section(result))
     parts.extend(_sensitivity_section(result))
     parts.extend(_gaps_section(result))
     parts.extend(_operators_section(result))
@@ -253,7 +310,10 @@ def _city_section(result: StudyResult) -> list[str]:
     )
     parts = [
         "<h2>City-level measures</h2>",
-        "<p class='note'>95% intervals from a seeded bootstrap over units (2,000 resamples). Units without crime "
+        "<p class='note'>95% intervals from a seeded bootstrap over units (2,000 resamples). The units are not a "
+        "sample: they are all of the city's units, and neighbouring units are alike, so this interval is not a "
+        "sampling error; read it as how much a measure rests on a few units. The intervals of the sources of "
+        "error are in the section Uncertainty. Units without crime "
         "data or without residents are left out of the measures that need them, and counted.</p>",
         "<table><thead><tr><th>Measure</th><th>Value</th><th>95% interval</th><th>Units</th><th>Left out</th>"
         f"<th class='text'>Reading</th></tr></thead><tbody>{rows}</tbody></table>",
@@ -375,6 +435,63 @@ def _elevation_coverage(result: StudyResult) -> list[str]:
             )
         )
     return [f"<p class='note'>{text}</p>"]
+
+
+def _uncertainty_section(result: StudyResult) -> list[str]:
+    """The draws of the sources of error: what they vary, the units' class probabilities, the city-level
+    measures' intervals over the draws (inconclusive when they span zero)."""
+    unc = result.uncertainty
+    if unc is None:
+        return []
+    s = result.settings
+    crime = (
+        "Poisson around the recorded count"
+        if s.draws_crime_model == "poisson"
+        else f"negative binomial around the recorded count (size {s.draws_crime_dispersion:g})"
+    )
+    parts = [
+        "<h2>Uncertainty</h2>",
+        f"<p>{unc.draws:,} draws (seed {unc.seed}), each changing at once: each unit's crime count ({crime}); "
+        f"each mapped camera left out with probability {s.draws_camera_omission:g}, and on average "
+        f"{unc.notes.get('unmapped_cameras_expected_per_draw', 0):g} unmapped cameras added in the units with fewer "
+        f"cameras per km² than the median unit; a direction for each view without one (among "
+        f"{s.draws_directions} directions); the detail level and the fixed lens (weights "
+        f"{', '.join(f'{w:g}' for w in s.draws_level_weights)} for the shorter range, the study's and the longer); "
+        f"the classes' quantiles (±{s.draws_threshold_spread:g}) and ratios (×/÷ up to {s.draws_ratio_factor:g}). "
+        f"A class is a finding when its probability over the draws is at least {unc.threshold:g}; "
+        f"{len(unc.uncertain)} of {len(unc.robustness)} units fall below it. The omission and addition rates are "
+        "assumptions: no completeness rate of OpenStreetMap's cameras is published.</p>",
+    ]
+    u = result.units.set_index("unit_id")
+    show_units = u.index[
+        u["class"].isin(STORY_CLASSES) | (u["p_under_covered"] >= 0.05) | (u["p_over_covered"] >= 0.05)
+    ]
+    if len(show_units):
+        rows = "".join(
+            f"<tr><td>{esc(x)}</td><td>{esc(CLASS_LABELS.get(u.loc[x, 'class'], u.loc[x, 'class']))}</td>"
+            f"<td>{u.loc[x, 'p_under_covered']:.2f}</td><td>{u.loc[x, 'p_over_covered']:.2f}</td>"
+            f"<td>{u.loc[x, 'p_class']:.2f}</td><td>{esc(u.loc[x, 'robustness'])}</td></tr>"
+            for x in show_units
+        )
+        parts.append(
+            "<h3>Class probabilities</h3><table><thead><tr><th>Unit</th><th>Class</th>"
+            f"<th>P({esc(CLASS_LABELS['under_covered'])})</th><th>P({esc(CLASS_LABELS['over_covered'])})</th>"
+            f"<th>P(its class)</th><th>Robustness</th></tr></thead><tbody>{rows}</tbody></table>"
+        )
+    if len(unc.measures):
+        rows = "".join(
+            f"<tr><td>{esc(r['measure'])}</td><td>{signed(r['value'])}</td>"
+            f"<td>{interval(r['draws_low'], r['draws_high'])}</td><td class='text'>"
+            + ("inconclusive: spans zero" if r["draws_low"] <= 0 <= r["draws_high"] else "holds")
+            + "</td></tr>"
+            for _, r in unc.measures.iterrows()
+        )
+        parts.append(
+            "<h3>City-level measures over the draws</h3><table><thead><tr><th>Measure</th><th>Value</th>"
+            "<th>95% of the draws</th><th class='text'>Reading</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>"
+        )
+    return parts
 
 
 def _sensitivity_section(result: StudyResult) -> list[str]:
