@@ -321,6 +321,14 @@ UNITS: tuple[Column, ...] = (
         "contiguity, 999 permutations, p < 0.05): the quadrant, not significant, or no data.",
     ),
     _c(
+        "cluster_fdr",
+        "Cluster (FDR)",
+        "",
+        "text",
+        "The cluster when it holds with the false discovery rate over all the units' tests kept at 0.05 "
+        "(Benjamini-Hochberg, esda's fdr): the quadrant, not significant, or no data.",
+    ),
+    _c(
         "data_gaps",
         "Missing data",
         "",

@@ -53,6 +53,8 @@ class StudyResult:
         The reruns under each variant of the settings (what-if per assumption).
     uncertainty : equity.uncertainty.Uncertainty or None
         The draws of the sources of error: class probabilities, robustness, the measures' intervals.
+    moran : equity.clusters.GlobalMoran or None
+        The global bivariate Moran's I of the smoothed crime rate and coverage (with the statistics).
         The findings under the low and high assumptions, when the study asked for them.
     operators : pandas.DataFrame
         City-wide table of operators (:func:`equity.operators.operators_table`).
@@ -95,6 +97,7 @@ class StudyResult:
     city: list[Any] = field(default_factory=list)
     sensitivity: Any = None
     uncertainty: Any = None
+    moran: Any = None
     operators: pd.DataFrame | None = None
     operators_by_unit: pd.DataFrame | None = None
     findings: GapFindings | None = None

@@ -70,8 +70,9 @@ _LEVELS = list(DETAIL_LEVELS_PX_PER_M)
 #: Lens factors of the draws (as the sensitivity runs'), with the weights ``Settings.draws_lens_weights``.
 LENS_FACTORS = (0.75, 1.0, 1.5)
 
-#: Rows of cells rasterised at once when the cells are given their unit (bounds the memory used).
-_BLOCK_ROWS = 1024
+#: Side of the square tiles, in cells, in which the cells are made and grouped into atoms (bounds the memory:
+#: only the views that reach a tile are turned into its cells at once).
+_TILE_CELLS = 1024
 
 #: Draws whose covered areas are computed in one matrix product (bounds the memory: atoms x batch).
 _BATCH = 64
@@ -220,124 +221,95 @@ def _wrap(deg: np.ndarray) -> np.ndarray:
     return (np.asarray(deg) + 180.0) % 360.0 - 180.0
 
 
-@dataclass
-class _Cells:
-    """Every (item, cell) pair an item's largest footprint covers: the cell's id, the distance of its centre
-    from the camera and its grid bearing, sorted by cell."""
-
-    item: np.ndarray
-    cell: np.ndarray
-    dist: np.ndarray
-    bearing: np.ndarray
-    origin: tuple[int, int]
-    ncols: int
-
-
-def _sector_cells(x: np.ndarray, y: np.ndarray, rmax: np.ndarray, cell: float) -> _Cells:
-    """The cells within ``rmax`` of each item's point (the disc; lenses are tested per alternative)."""
-    c0 = np.floor((x - rmax) / cell).astype(np.int64)
-    c1 = np.floor((x + rmax) / cell).astype(np.int64)
-    r0 = np.floor((y - rmax) / cell).astype(np.int64)
-    r1 = np.floor((y + rmax) / cell).astype(np.int64)
-    origin = (int(r0.min()), int(c0.min())) if len(x) else (0, 0)
-    ncols = int(c1.max() - origin[1] + 1) if len(x) else 1
-    items, cells, dists, bearings = [], [], [], []
-    for i in range(len(x)):
-        cols = np.arange(c0[i], c1[i] + 1)
-        rows = np.arange(r0[i], r1[i] + 1)
-        cx = (cols + 0.5) * cell - x[i]
-        cy = (rows + 0.5) * cell - y[i]
-        dx, dy = np.meshgrid(cx, cy)
-        d = np.hypot(dx, dy)
-        keep = d <= rmax[i]
-        rr, cc = np.nonzero(keep)
-        items.append(np.full(len(rr), i, np.int32))
-        cells.append((rows[rr] - origin[0]) * ncols + (cols[cc] - origin[1]))
-        dists.append(d[keep].astype(np.float32))
-        bearings.append(np.degrees(np.arctan2(dx[keep], dy[keep])).astype(np.float32))
-    return _sorted(items, cells, dists, bearings, origin, ncols)
-
-
-def _polygon_cells(
-    geoms: np.ndarray, x: np.ndarray, y: np.ndarray, cell: float, bounds: tuple[float, float, float, float]
-) -> _Cells:
-    """The cells whose centre lies in each item's polygon (a viewshed traced on the grid: exactly its cells)."""
-    origin = (int(np.floor(bounds[1] / cell)), int(np.floor(bounds[0] / cell)))
-    ncols = int(np.floor(bounds[2] / cell)) - origin[1] + 1
-    items, cells, dists, bearings = [], [], [], []
-    for i, g in enumerate(geoms):
-        if g is None or g.is_empty:
-            continue
-        gx0, gy0, gx1, gy1 = g.bounds
-        c0, c1 = int(np.floor(gx0 / cell)), int(np.floor(gx1 / cell))
-        r0, r1 = int(np.floor(gy0 / cell)), int(np.floor(gy1 / cell))
-        h, w = r1 - r0 + 1, c1 - c0 + 1
-        mask = features.rasterize(
-            [(g, 1)], out_shape=(h, w), transform=Affine(cell, 0, c0 * cell, 0, -cell, (r1 + 1) * cell)
-        )
-        rr, cc = np.nonzero(mask)
-        rows = r1 - rr  # raster rows run south from the top
-        cols = c0 + cc
-        dx = (cols + 0.5) * cell - x[i]
-        dy = (rows + 0.5) * cell - y[i]
-        items.append(np.full(len(rr), i, np.int32))
-        cells.append((rows - origin[0]).astype(np.int64) * ncols + (cols - origin[1]))
-        dists.append(np.hypot(dx, dy).astype(np.float32))
-        bearings.append(np.degrees(np.arctan2(dx, dy)).astype(np.float32))
-    return _sorted(items, cells, dists, bearings, origin, ncols)
-
-
-def _sorted(items, cells, dists, bearings, origin, ncols) -> _Cells:
-    if not items:
-        z = np.zeros(0)
-        return _Cells(z.astype(np.int32), z.astype(np.int64), z.astype(np.float32), z.astype(np.float32), origin, ncols)
-    cell = np.concatenate(cells)
-    order = np.argsort(cell, kind="stable")
-    return _Cells(
-        np.concatenate(items)[order],
-        cell[order],
-        np.concatenate(dists)[order],
-        np.concatenate(bearings)[order],
-        origin,
-        ncols,
-    )
-
-
-def _label_cells(
-    cells: np.ndarray, origin: tuple[int, int], ncols: int, cell: float, units: gpd.GeoDataFrame, buildings: Any
+def _tile_labels(
+    tr: int, tc: int, cell: float, units: gpd.GeoDataFrame, unit_tree: Any, buildings: Any, building_tree: Any
 ) -> np.ndarray:
-    """The position of the unit holding each cell's centre (-1 outside every unit, or on a building when
-    ``buildings`` is given), rasterised in blocks of rows. ``cells`` is sorted."""
-    out = np.full(len(cells), -1, np.int32)
-    if not len(cells):
-        return out
-    rows = cells // ncols
-    shapes = [(g, i + 1) for i, g in enumerate(units.geometry.to_numpy()) if g is not None and not g.is_empty]
-    blds = None
-    if buildings is not None and len(buildings):
-        blds = [(g, 1) for g in buildings.geometry.to_numpy() if g is not None and not g.is_empty]
-    start = 0
-    while start < len(cells):
-        b0 = rows[start]
-        b1 = b0 + _BLOCK_ROWS
-        stop = int(np.searchsorted(rows, b1, side="left"))
-        sel = slice(start, stop)
-        cols = cells[sel] % ncols
-        c_lo, c_hi = int(cols.min()), int(cols.max())
-        # block rows b0..b1-1 are absolute rows origin+b0 ... from the south; the raster's top is the last row
-        top = (origin[0] + b1) * cell
-        transform = Affine(cell, 0, (origin[1] + c_lo) * cell, 0, -cell, top)
-        shape = (_BLOCK_ROWS, c_hi - c_lo + 1)
-        labels = features.rasterize(shapes, out_shape=shape, transform=transform, fill=0, dtype="int32")
-        rr = (b1 - 1) - rows[sel]
-        cc = cols - c_lo
-        lab = labels[rr, cc] - 1
-        if blds:
-            built = features.rasterize(blds, out_shape=shape, transform=transform, fill=0, dtype="uint8")
-            lab = np.where(built[rr, cc] > 0, -1, lab)
-        out[sel] = lab
-        start = stop
-    return out
+    """The position of the unit holding each cell of a tile (-1 outside every unit, and on a building when
+    ``buildings`` is given), as a raster whose row 0 is the tile's northern row."""
+    import shapely
+
+    t = _TILE_CELLS
+    transform = Affine(cell, 0, tc * t * cell, 0, -cell, (tr + 1) * t * cell)
+    window = shapely.box(tc * t * cell, tr * t * cell, (tc + 1) * t * cell, (tr + 1) * t * cell)
+    geoms = units.geometry.to_numpy()
+    near = unit_tree.query(window, predicate="intersects")
+    labels = np.full((t, t), -1, np.int32)
+    if len(near):
+        labels = features.rasterize(
+            [(geoms[i], int(i)) for i in near], out_shape=(t, t), transform=transform, fill=-1, dtype="int32"
+        )
+    if buildings is not None:
+        bgeoms = buildings.geometry.to_numpy()
+        bnear = building_tree.query(window, predicate="intersects")
+        if len(bnear):
+            built = features.rasterize(
+                [(bgeoms[i], 1) for i in bnear], out_shape=(t, t), transform=transform, fill=0, dtype="uint8"
+            )
+            labels[built > 0] = -1
+    return labels
+
+
+def _tile_pairs(
+    items: np.ndarray,
+    tr: int,
+    tc: int,
+    cell: float,
+    x: np.ndarray,
+    y: np.ndarray,
+    bbox: np.ndarray,
+    rmax: np.ndarray,
+    wedge: np.ndarray,
+    geoms: np.ndarray | None,
+) -> tuple[np.ndarray, ...]:
+    """Every (item, cell) pair of a tile that an item's largest footprint covers: the item, the cell (row x
+    tile + column, row 0 in the north), the distance of the cell's centre from the camera and its grid bearing.
+
+    On open ground the footprint is the sector of the item's longest range and widest lens, ``wedge`` (the
+    half-width around ``bbox``'s bearing column; 180 for a disc); with ``geoms`` it is the item's polygon."""
+    t = _TILE_CELLS
+    wc0, wr0 = tc * t, tr * t
+    out_i, out_c, out_d, out_b = [], [], [], []
+    for i in items:
+        c0 = max(int(np.floor(bbox[i, 0] / cell)), wc0)
+        c1 = min(int(np.floor(bbox[i, 2] / cell)), wc0 + t - 1)
+        r0 = max(int(np.floor(bbox[i, 1] / cell)), wr0)
+        r1 = min(int(np.floor(bbox[i, 3] / cell)), wr0 + t - 1)
+        if c0 > c1 or r0 > r1:
+            continue
+        if geoms is not None:
+            mask = features.rasterize(
+                [(geoms[i], 1)],
+                out_shape=(r1 - r0 + 1, c1 - c0 + 1),
+                transform=Affine(cell, 0, c0 * cell, 0, -cell, (r1 + 1) * cell),
+            ).astype(bool)
+            rr, cc = np.nonzero(mask)
+            rows, cols = r1 - rr, c0 + cc
+            dx = (cols + 0.5) * cell - x[i]
+            dy = (rows + 0.5) * cell - y[i]
+            d = np.hypot(dx, dy)
+            b = np.degrees(np.arctan2(dx, dy))
+        else:
+            cols_a = np.arange(c0, c1 + 1)
+            rows_a = np.arange(r0, r1 + 1)
+            dx, dy = np.meshgrid((cols_a + 0.5) * cell - x[i], (rows_a + 0.5) * cell - y[i])
+            d = np.hypot(dx, dy)
+            b = np.degrees(np.arctan2(dx, dy))
+            keep = d <= rmax[i]
+            if wedge[i] < 180:
+                keep &= (np.abs(_wrap(b - bbox[i, 4])) <= wedge[i]) | (d < cell / 2)
+            rr, cc = np.nonzero(keep)
+            rows, cols = rows_a[rr], cols_a[cc]
+            d, b = d[keep], b[keep]
+        out_i.append(np.full(len(rows), i, np.int32))
+        out_c.append(((wr0 + t - 1 - rows) * t + (cols - wc0)).astype(np.int64))
+        out_d.append(d.astype(np.float32))
+        out_b.append(b.astype(np.float32))
+    if not out_i:
+        z = np.zeros(0)
+        return z.astype(np.int32), z.astype(np.int64), z.astype(np.float32), z.astype(np.float32)
+    cells = np.concatenate(out_c)
+    order = np.argsort(cells, kind="stable")
+    return (np.concatenate(out_i)[order], cells[order], np.concatenate(out_d)[order], np.concatenate(out_b)[order])
 
 
 def _pool(
@@ -456,23 +428,7 @@ def prepare(
     base_r = views["range_m"].to_numpy(float)[sel]
     base_f = views["fov_deg"].to_numpy(float)[sel]
 
-    if surface:
-        geoms = footprints.reindex(views.index).to_numpy()[sel]
-        bounds = tuple(gpd.GeoSeries(geoms, crs=views.crs).total_bounds)
-        cells = _polygon_cells(geoms, item_x, item_y, cell, bounds)
-    else:
-        cells = _sector_cells(item_x, item_y, np.nanmax(item_r, axis=1), cell)
-    uniq, first_of = np.unique(cells.cell, return_index=True)
-    label_u = _label_cells(uniq, cells.origin, cells.ncols, cell, units, buildings if surface else None)
-    label = np.repeat(label_u, np.diff(np.append(first_of, len(cells.cell))))
-    inside = label >= 0
-    it, cl, ds, br, lb = (
-        cells.item[inside],
-        cells.cell[inside],
-        cells.dist[inside],
-        cells.bearing[inside],
-        label[inside],
-    )
+    import shapely
 
     k = s.draws_directions
     # alternatives: (item, direction) with direction 0 for items of one direction
@@ -484,43 +440,54 @@ def prepare(
     hashes = rng.integers(1, 2**63 - 1, size=len(alt_item), dtype=np.int64).astype(np.uint64)
     unit_salt = rng.integers(1, 2**63 - 1, size=len(units) + 1, dtype=np.int64).astype(np.uint64)
 
+    rmax = np.nanmax(item_r, axis=1) if n_items else np.zeros(0)
+    fmax = np.nanmax(item_f, axis=1) if n_items else np.zeros(0)
+    geoms = None
+    bbox = np.zeros((n_items, 5))
+    if surface:
+        geoms = footprints.reindex(views.index).to_numpy()[sel]
+        bbox[:, :4] = shapely.bounds(geoms)
+    else:
+        bbox[:, :4] = np.column_stack([item_x - rmax, item_y - rmax, item_x + rmax, item_y + rmax])
+    bbox[:, 4] = np.where(np.isnan(item_bearing), 0.0, item_bearing)
+    wedge = np.where(item_multi | (fmax >= 360) | np.isnan(item_bearing), 180.0, fmax / 2)
+    tile_m = _TILE_CELLS * cell
+    tiles: dict[tuple[int, int], list[int]] = {}
+    t_c0, t_r0 = np.floor(bbox[:, 0] / tile_m).astype(int), np.floor(bbox[:, 1] / tile_m).astype(int)
+    t_c1, t_r1 = np.floor(bbox[:, 2] / tile_m).astype(int), np.floor(bbox[:, 3] / tile_m).astype(int)
+    for i in range(n_items):
+        for tr in range(t_r0[i], t_r1[i] + 1):
+            for tc in range(t_c0[i], t_c1[i] + 1):
+                tiles.setdefault((tr, tc), []).append(i)
+    unit_tree = shapely.STRtree(units.geometry.to_numpy())
+    blds = buildings if surface and buildings is not None and len(buildings) else None
+    building_tree = shapely.STRtree(blds.geometry.to_numpy()) if blds is not None else None
+    blocks: list[list[tuple[Any, Any]]] = [[] for _ in scen]
+    n_cells = 0
+    for (tr, tc), members in sorted(tiles.items()):
+        it, cl, ds, br = _tile_pairs(np.asarray(members), tr, tc, cell, item_x, item_y, bbox, rmax, wedge, geoms)
+        if not len(it):
+            continue
+        labels = _tile_labels(tr, tc, cell, units, unit_tree, blds, building_tree).ravel()
+        lb = labels[cl]
+        inside = lb >= 0
+        it, cl, ds, br, lb = it[inside], cl[inside], ds[inside], br[inside], lb[inside]
+        n_cells += int(np.count_nonzero(np.r_[True, cl[1:] != cl[:-1]])) if len(cl) else 0
+        for j in range(len(scen)):
+            alt, pos = _pieces(
+                j, it, ds, br, item_r, item_f, item_bearing, item_multi, alt_start, k, cell, surface, base_r, base_f
+            )
+            sc = _atoms("", 0.0, alt, cl[pos], lb[pos], hashes, unit_salt, len(alt_item), len(units), cell)
+            blocks[j].append((sc.members, sc.area))
     scenarios = []
     for j, (name, _, weight) in enumerate(scen):
-        r, f = item_r[it, j], item_f[it, j]
-        pieces_alt, pieces_pos = [], []
-        single = ~item_multi[it]
-        if surface:  # the study's viewshed, less what a shorter range or a narrower lens leaves out
-            keep = single.copy()
-            pos = np.flatnonzero(keep)
-            shorter = r[pos] < base_r[it[pos]]
-            narrower = f[pos] < base_f[it[pos]]
-            ok = (~shorter | (ds[pos] <= r[pos])) & (
-                ~narrower | (np.abs(_wrap(br[pos] - item_bearing[it[pos]])) <= f[pos] / 2)
-            )
-            pos = pos[ok]
+        if blocks[j]:
+            members = sparse.vstack([m for m, _ in blocks[j]], format="csr")
+            area = sparse.hstack([a for _, a in blocks[j]], format="csr")
         else:
-            pos = np.flatnonzero(single)
-            ok = (ds[pos] <= r[pos]) & (
-                (f[pos] >= 360) | (np.abs(_wrap(br[pos] - item_bearing[it[pos]])) <= f[pos] / 2) | (ds[pos] < cell / 2)
-            )
-            pos = pos[ok]
-        pieces_alt.append(alt_start[it[pos]])
-        pieces_pos.append(pos)
-        mpos = np.flatnonzero(~single)
-        for d in range(k if len(mpos) else 0):
-            centre = d * 360.0 / k
-            ok = (ds[mpos] <= r[mpos]) & (
-                (np.abs(_wrap(br[mpos] - centre)) <= f[mpos] / 2) | (ds[mpos] < cell / 2) | (f[mpos] >= 360)
-            )
-            pieces_alt.append(alt_start[it[mpos[ok]]] + d)
-            pieces_pos.append(mpos[ok])
-        alt = np.concatenate(pieces_alt)
-        pos = np.concatenate(pieces_pos)
-        order = np.argsort(pos, kind="stable")  # back in the order of the cells
-        alt, pos = alt[order], pos[order]
-        scenarios.append(
-            _atoms(name, weight, alt, cl[pos], lb[pos], hashes, unit_salt, len(alt_item), len(units), cell)
-        )
+            members = sparse.csr_matrix((0, len(alt_item)), dtype=np.float32)
+            area = sparse.csr_matrix((len(units), 0))
+        scenarios.append(Scenario(name, weight, members, area))
     scenarios = _merge_same(scenarios)
     notes = {
         "views_drawn": len(sel),
@@ -528,7 +495,7 @@ def prepare(
         "views_unknown_direction_not_drawn": int((unknown & ~excluded_other & ~multi).sum()),
         "unmapped_cameras_expected_per_draw": round(rate, 3),
         "unmapped_cameras_pool": int(pool_n),
-        "cells": len(uniq),
+        "cells": n_cells,
         "cell_m": cell,
         "alternatives": len(alt_item),
         "scenarios": len(scenarios),
@@ -548,6 +515,47 @@ def prepare(
         cell_m=cell,
         notes=notes,
     )
+
+
+def _pieces(
+    j: int,
+    it: np.ndarray,
+    ds: np.ndarray,
+    br: np.ndarray,
+    item_r: np.ndarray,
+    item_f: np.ndarray,
+    item_bearing: np.ndarray,
+    item_multi: np.ndarray,
+    alt_start: np.ndarray,
+    k: int,
+    cell: float,
+    surface: bool,
+    base_r: np.ndarray,
+    base_f: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The alternatives of scenario ``j`` covering each pair (item, cell): the alternative and the pair's
+    position, in the order of the cells. On open ground a view's alternative is its cells within its range and
+    lens; with a surface model, the study's viewshed less what a shorter range or a narrower lens leaves out;
+    a view of drawn direction has one alternative per direction ``d * 360 / k``."""
+    r, f = item_r[it, j], item_f[it, j]
+    single = ~item_multi[it]
+    pos = np.flatnonzero(single)
+    off = np.abs(_wrap(br[pos] - item_bearing[it[pos]]))
+    if surface:
+        ok = ((r[pos] >= base_r[it[pos]]) | (ds[pos] <= r[pos])) & ((f[pos] >= base_f[it[pos]]) | (off <= f[pos] / 2))
+    else:
+        ok = (ds[pos] <= r[pos]) & ((f[pos] >= 360) | (off <= f[pos] / 2) | (ds[pos] < cell / 2))
+    alts, poss = [alt_start[it[pos[ok]]]], [pos[ok]]
+    mpos = np.flatnonzero(~single)
+    for d in range(k if len(mpos) else 0):
+        ok = (ds[mpos] <= r[mpos]) & (
+            (np.abs(_wrap(br[mpos] - d * 360.0 / k)) <= f[mpos] / 2) | (ds[mpos] < cell / 2) | (f[mpos] >= 360)
+        )
+        alts.append(alt_start[it[mpos[ok]]] + d)
+        poss.append(mpos[ok])
+    alt, pos = np.concatenate(alts), np.concatenate(poss)
+    order = np.argsort(pos, kind="stable")  # back in the order of the cells
+    return alt[order], pos[order]
 
 
 def _atoms(

@@ -204,6 +204,7 @@ def build_report(result: StudyResult, *, title: str = "Surveillance camera cover
     parts.extend(_terrain_section(result))
     parts.extend(_homes_section(result))
     parts.extend(_map_section(result))
+    parts.extend(_clusters_section(result))
     parts.extend(_uncertainty_section(result))
     parts.extend(_sensitivity_section(result))
     parts.extend(_gaps_section(result))
@@ -435,6 +436,46 @@ def _elevation_coverage(result: StudyResult) -> list[str]:
             )
         )
     return [f"<p class='note'>{text}</p>"]
+
+
+def _clusters_section(result: StudyResult) -> list[str]:
+    """The global bivariate Moran's I and how many local clusters hold, before and after the false discovery
+    rate; it says so when none holds."""
+    u = result.units
+    if "cluster" not in u or (u["cluster"] == "not computed").all():
+        return []
+    local = int(u["cluster"].str.endswith("around").sum())
+    fdr = int(u["cluster_fdr"].str.endswith("around").sum()) if "cluster_fdr" in u else 0
+    tested = int(u["cluster"].isin(["not significant"]).sum()) + local
+    m = result.moran
+    text = "<h2>Spatial clusters</h2><p>"
+    if m is not None:
+        verdict = (
+            "no evidence that a unit's crime rate goes with its neighbours' coverage"
+            if m.p_value >= 0.05
+            else (
+                "units with more crime per resident have neighbours with more coverage"
+                if m.i > 0
+                else "units with more crime per resident have neighbours with less coverage"
+            )
+        )
+        text += (
+            f"Global bivariate Moran's I of the smoothed crime rate against the neighbours' share of area in view: "
+            f"{m.i:+.3f} (pseudo p = {m.p_value:.3f}, {m.permutations} permutations, {m.n} units): {verdict}. "
+        )
+    text += f"Local clusters at p &lt; 0.05: {local} of {tested} units tested. "
+    if local and not fdr:
+        text += (
+            "None of them holds once the false discovery rate over all the units' tests is kept at 0.05: at "
+            "p &lt; 0.05 about one unit in twenty would be a cluster by chance alone, so no local cluster is a "
+            "finding."
+        )
+    elif not local:
+        text += "No local cluster is a finding."
+    else:
+        names = ", ".join(esc(x) for x in u.loc[u["cluster_fdr"].str.endswith("around"), "unit_id"])
+        text += f"Holding with the false discovery rate kept at 0.05: {fdr} ({names})."
+    return [text + "</p>"]
 
 
 def _uncertainty_section(result: StudyResult) -> list[str]:
