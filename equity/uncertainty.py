@@ -221,6 +221,22 @@ def _wrap(deg: np.ndarray) -> np.ndarray:
     return (np.asarray(deg) + 180.0) % 360.0 - 180.0
 
 
+def _sector_bounds(x: np.ndarray, y: np.ndarray, r: np.ndarray, bearing: np.ndarray, half: np.ndarray) -> np.ndarray:
+    """Bounds (minx, miny, maxx, maxy) of sectors: the apex, the two ends of the arc and the points of the arc
+    due north, east, south and west when the arc holds them (a disc when ``half`` is 180)."""
+    angles = [bearing - half, bearing + half]
+    xs, ys = [x], [y]
+    for a in angles:
+        xs.append(x + r * np.sin(np.radians(a)))
+        ys.append(y + r * np.cos(np.radians(a)))
+    for cardinal in (0.0, 90.0, 180.0, 270.0):
+        inside = (np.abs(_wrap(cardinal - bearing)) <= half) | (half >= 180)
+        xs.append(np.where(inside, x + r * np.sin(np.radians(cardinal)), x))
+        ys.append(np.where(inside, y + r * np.cos(np.radians(cardinal)), y))
+    xs, ys = np.vstack(xs), np.vstack(ys)
+    return np.column_stack([xs.min(axis=0), ys.min(axis=0), xs.max(axis=0), ys.max(axis=0)])
+
+
 def _tile_labels(
     tr: int, tc: int, cell: float, units: gpd.GeoDataFrame, unit_tree: Any, buildings: Any, building_tree: Any
 ) -> np.ndarray:
@@ -405,7 +421,9 @@ def prepare(
     # the pool of unmapped cameras (open ground only): copies of random mapped views
     n_in_units = int(views.loc[views["unit_id"].notna(), "camera_id"].nunique())
     rate = 0.0 if surface else s.draws_unmapped_share * n_in_units
-    pool_n = int(np.ceil(3 * rate + 3 * np.sqrt(rate))) if rate > 0 else 0
+    # the pool holds the number a draw adds but for a chance below 1e-4 (Poisson's tail beyond 4 standard
+    # deviations and a few), a draw that would add more adds the whole pool
+    pool_n = int(np.ceil(rate + 4 * np.sqrt(rate) + 3)) if rate > 0 else 0
     px, py, pool_unit = _pool(units, table, pool_n, rng)
     pool_n = len(px)
     templates = rng.choice(np.flatnonzero(known), size=pool_n) if pool_n and known.any() else np.zeros(0, np.int64)
@@ -447,10 +465,10 @@ def prepare(
     if surface:
         geoms = footprints.reindex(views.index).to_numpy()[sel]
         bbox[:, :4] = shapely.bounds(geoms)
-    else:
-        bbox[:, :4] = np.column_stack([item_x - rmax, item_y - rmax, item_x + rmax, item_y + rmax])
     bbox[:, 4] = np.where(np.isnan(item_bearing), 0.0, item_bearing)
     wedge = np.where(item_multi | (fmax >= 360) | np.isnan(item_bearing), 180.0, fmax / 2)
+    if not surface:
+        bbox[:, :4] = _sector_bounds(item_x, item_y, rmax, bbox[:, 4], wedge)
     tile_m = _TILE_CELLS * cell
     tiles: dict[tuple[int, int], list[int]] = {}
     t_c0, t_r0 = np.floor(bbox[:, 0] / tile_m).astype(int), np.floor(bbox[:, 1] / tile_m).astype(int)

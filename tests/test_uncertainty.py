@@ -76,7 +76,7 @@ def test_the_quiet_draw_sees_what_the_sectors_see():
 def test_a_unit_with_certain_data_has_probability_one():
     # u0, u1: many incidents and no camera; u3-u5: few incidents and many cameras; every source of error on
     s = Settings()
-    prepared, _, _ = _prepared([0, 0, 1, 6, 6, 6], s)
+    prepared, _, _ = _prepared([0, 0, 1, 9, 9, 9], s)
     crimes = np.array([5000.0, 4000.0, 1000.0, 20.0, 15.0, 10.0])
     values = run_draws(prepared, crimes, s)
     probs, robust = probabilities(
