@@ -309,13 +309,13 @@ def _tile_pairs(
             rows_a = np.arange(r0, r1 + 1)
             dx, dy = np.meshgrid((cols_a + 0.5) * cell - x[i], (rows_a + 0.5) * cell - y[i])
             d = np.hypot(dx, dy)
+            rr, cc = np.nonzero(d <= rmax[i])  # the bearing only where the range reaches
+            dx, dy, d = dx[rr, cc], dy[rr, cc], d[rr, cc]
             b = np.degrees(np.arctan2(dx, dy))
-            keep = d <= rmax[i]
             if wedge[i] < 180:
-                keep &= (np.abs(_wrap(b - bbox[i, 4])) <= wedge[i]) | (d < cell / 2)
-            rr, cc = np.nonzero(keep)
+                keep = (np.abs(_wrap(b - bbox[i, 4])) <= wedge[i]) | (d < cell / 2)
+                rr, cc, d, b = rr[keep], cc[keep], d[keep], b[keep]
             rows, cols = rows_a[rr], cols_a[cc]
-            d, b = d[keep], b[keep]
         out_i.append(np.full(len(rows), i, np.int32))
         out_c.append(((wr0 + t - 1 - rows) * t + (cols - wc0)).astype(np.int64))
         out_d.append(d.astype(np.float32))

@@ -195,6 +195,17 @@ def test_sf_statistics_and_sensitivity(request):
     assert {"need_gap", "need_rank", "cluster", "robustness", "data_gaps"} <= set(result.units.columns)
     assert u.loc["Tenderloin", "robustness"] == "robust"
     assert u.loc["Presidio", "robustness"] == "robust"
+    # the class probabilities of the draws decide robustness; the key findings name only robust classes
+    assert {"p_under_covered", "p_over_covered", "p_class"} <= set(result.units.columns)
+    assert u.loc["Tenderloin", "p_under_covered"] == 1.0
+    assert u.loc["Presidio", "p_class"] == 1.0  # no crime data in every draw
+    assert (u["robustness"] == "robust").eq(u["p_class"] >= 0.9).all()
+    from equity.presentation.report import key_findings
+
+    story = [f for f in key_findings(result) if f.startswith(("High crime, low coverage (", "Low crime, high"))]
+    for unit in u.index[u["class"].isin(["under_covered", "over_covered"])]:
+        assert (unit in " ".join(story)) == (u.loc[unit, "p_class"] >= 0.9), unit
+    assert result.uncertainty.draws == 1000
     assert u.loc["Treasure Island", "data_gaps"] == "no population data"  # no block group overlaps it
     names = [e.name for e in result.city]
     assert names[0] == "concentration index of coverage by crime rate"
