@@ -552,7 +552,8 @@ def _sensitivity_section(result: StudyResult) -> list[str]:
             else ""
         )
         + f" {sens.robust_count} of {sens.unit_count} units keep their class under every one of "
-        "them.</p>",
+        "them. These reruns change one assumption at a time for every camera at once; whether a class is a finding "
+        "follows its probability over the draws of the sources of error (Uncertainty).</p>",
     ]
     if len(uncertain):
         head = "".join(f"<th>{esc(v)}</th>" for v in ["baseline", *variants])
