@@ -55,6 +55,9 @@ class StudyResult:
         The draws of the sources of error: class probabilities, robustness, the measures' intervals.
     moran : equity.clusters.GlobalMoran or None
         The global bivariate Moran's I of the smoothed crime rate and coverage (with the statistics).
+    scales : pandas.DataFrame or None
+        The city-level measures at this scale and on a finer unit layer (:func:`equity.scales.compare_scales`),
+        when a finer layer was analysed.
         The findings under the low and high assumptions, when the study asked for them.
     operators : pandas.DataFrame
         City-wide table of operators (:func:`equity.operators.operators_table`).
@@ -98,6 +101,7 @@ class StudyResult:
     sensitivity: Any = None
     uncertainty: Any = None
     moran: Any = None
+    scales: Any = None
     operators: pd.DataFrame | None = None
     operators_by_unit: pd.DataFrame | None = None
     findings: GapFindings | None = None

@@ -205,6 +205,7 @@ def build_report(result: StudyResult, *, title: str = "Surveillance camera cover
     parts.extend(_homes_section(result))
     parts.extend(_map_section(result))
     parts.extend(_clusters_section(result))
+    parts.extend(_scales_section(result))
     parts.extend(_uncertainty_section(result))
     parts.extend(_sensitivity_section(result))
     parts.extend(_gaps_section(result))
@@ -476,6 +477,37 @@ def _clusters_section(result: StudyResult) -> list[str]:
         names = ", ".join(esc(x) for x in u.loc[u["cluster_fdr"].str.endswith("around"), "unit_id"])
         text += f"Holding with the false discovery rate kept at 0.05: {fdr} ({names})."
     return [text + "</p>"]
+
+
+def _scales_section(result: StudyResult) -> list[str]:
+    """The city-level measures at the study's scale and on a finer unit layer, each with whether it holds at
+    both, flips, or is inconclusive at one (nothing without a finer layer)."""
+    sc = result.scales
+    if sc is None or not len(sc):
+        return []
+    rows = "".join(
+        f"<tr><td>{esc(r['measure'])}</td><td>{signed(r['coarse'])}</td>"
+        f"<td>{interval(r['coarse_low'], r['coarse_high'])}</td><td>{signed(r['fine'])}</td>"
+        f"<td>{interval(r['fine_low'], r['fine_high'])}</td>"
+        f"<td class='text'>{esc(r['verdict'])}</td></tr>"
+        for _, r in sc.iterrows()
+    )
+    first = sc.iloc[0]
+    flips = sc.loc[sc["verdict"] == "flips", "measure"].tolist()
+    note = (
+        f"Flips with the scale, and so not a finding at either: {', '.join(esc(x) for x in flips)}."
+        if flips
+        else "No measure flips its sign with the scale."
+    )
+    return [
+        "<h2>Two scales</h2>",
+        f"<p>The same study on {first['units_coarse']} units and on {first['units_fine']} finer units; intervals "
+        f"from the {esc(first['interval'])}. A measure holds at both scales when its interval lies on the same "
+        "side of zero at both. Aggregation changes the measures themselves (the modifiable areal unit problem): "
+        f"a finer grain finds more inequality. {note}</p>",
+        "<table><thead><tr><th>Measure</th><th>Units</th><th>95% interval</th><th>Finer units</th>"
+        f"<th>95% interval</th><th class='text'>Verdict</th></tr></thead><tbody>{rows}</tbody></table>",
+    ]
 
 
 def _uncertainty_section(result: StudyResult) -> list[str]:
