@@ -60,3 +60,25 @@ def test_bootstrap_interval_without_draws():
     assert out.loc[0, "interval"] == "bootstrap over units"
     assert out.loc[0, "verdict"] == "inconclusive at both"  # the bootstrap interval here is -9 to 9
     assert reading(float("nan"), float("nan"), float("nan")) == "inconclusive"
+
+
+def test_demo_at_two_scales(tmp_path):
+    """equity demo --fine-units: the block groups analysed too, the Presidio handed over as its polygon."""
+    import json
+
+    from click.testing import CliRunner
+
+    from equity.cli import cli
+    from equity.demo import demo_data_dir
+
+    out = tmp_path / "sf"
+    args = ["-q", "demo", "--out", str(out), "--map-assets", "cdn", "--no-sensitivity"]
+    args += ["--fine-units", str(demo_data_dir() / "block_groups.geojson"), "--fine-unit-id", "GEO_ID"]
+    run = CliRunner().invoke(cli, args, obj={})
+    assert run.exit_code == 0, run.output
+    scales = {r["measure"]: r for r in json.loads((out / "manifest.json").read_text())["scales"]}
+    gini = scales["Gini of cameras per resident"]
+    assert (gini["units_coarse"], gini["units_fine"]) == (41, 579)
+    assert round(gini["coarse"], 2) == 0.48
+    assert round(gini["fine"], 2) == 0.82
+    assert "Two scales" in (out / "report.html").read_text()
