@@ -202,7 +202,7 @@ def _summary(result: Any, written: dict[str, Path], seconds: float, quiet: bool)
         click.echo("  more coverage than crime:")
         for unit in f.surplus[:3]:
             click.echo(line(unit))
-        unc, sens = result.uncertainty, result.sensitivity
+        unc, sens = getattr(result, "uncertainty", None), result.sensitivity
         uncertain = set(unc.uncertain) if unc is not None else set(sens.uncertain) if sens is not None else set()
         for cls in STORY_CLASSES:
             # listed from the most negative gap to the most positive, whichever the class

@@ -69,7 +69,7 @@ def key_findings(result: StudyResult, n: int = 3) -> list[str]:
     if f.crime_known:
         by_id = u.set_index("unit_id", drop=False)
         sens = result.sensitivity
-        unc = result.uncertainty
+        unc = getattr(result, "uncertainty", None)
         # a unit whose class has a probability below the threshold over the draws of the sources of error (or,
         # without the draws, changes under a sensitivity run) is never listed as a finding
         uncertain = set(unc.uncertain) if unc is not None else set(sens.uncertain) if sens is not None else set()
@@ -448,7 +448,7 @@ def _clusters_section(result: StudyResult) -> list[str]:
     local = int(u["cluster"].str.endswith("around").sum())
     fdr = int(u["cluster_fdr"].str.endswith("around").sum()) if "cluster_fdr" in u else 0
     tested = int(u["cluster"].isin(["not significant"]).sum()) + local
-    m = result.moran
+    m = getattr(result, "moran", None)
     text = "<h2>Spatial clusters</h2><p>"
     if m is not None:
         verdict = (
@@ -482,7 +482,7 @@ def _clusters_section(result: StudyResult) -> list[str]:
 def _scales_section(result: StudyResult) -> list[str]:
     """The city-level measures at the study's scale and on a finer unit layer, each with whether it holds at
     both, flips, or is inconclusive at one (nothing without a finer layer)."""
-    sc = result.scales
+    sc = getattr(result, "scales", None)
     if sc is None or not len(sc):
         return []
     rows = "".join(
@@ -513,7 +513,7 @@ def _scales_section(result: StudyResult) -> list[str]:
 def _uncertainty_section(result: StudyResult) -> list[str]:
     """The draws of the sources of error: what they vary, the units' class probabilities, the city-level
     measures' intervals over the draws (inconclusive when they span zero)."""
-    unc = result.uncertainty
+    unc = getattr(result, "uncertainty", None)
     if unc is None:
         return []
     s = result.settings
