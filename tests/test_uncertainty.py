@@ -199,3 +199,22 @@ def test_draw_settings_are_checked():
     with pytest.raises(InputError, match="draws_level_weights"):
         Settings(draws_level_weights=(0.5, 0.0, 0.5))
     assert Settings(draws_lens_weights=[0.1, 0.8, 0.1]).draws_lens_weights == (0.1, 0.8, 0.1)
+
+
+def test_report_calls_an_interval_across_zero_inconclusive():
+    from types import SimpleNamespace
+
+    from equity.inequality import Estimate
+    from equity.presentation.report import _measure_sentence
+
+    e = Estimate("concentration index of coverage by crime rate", 0.05, -0.2, 0.3, 39, 2, "above 0: more")
+    for low, high, inconclusive, outside in (
+        (-0.1, 0.2, True, False),
+        (0.01, 0.2, False, False),
+        (0.1, 0.2, False, True),
+    ):
+        measures = pd.DataFrame([{"measure": e.name, "draws_low": low, "draws_high": high}])
+        result = SimpleNamespace(uncertainty=SimpleNamespace(measures=measures))
+        text = _measure_sentence(result, e)
+        assert ("inconclusive" in text) == inconclusive
+        assert ("outside the draws' interval" in text) == outside

@@ -168,9 +168,15 @@ def _measure_sentence(result: StudyResult, e: object) -> str:
         verdict = "inconclusive: its interval over the draws of the sources of error spans zero"
     else:
         verdict = esc(e.interpretation)
+    outside = (
+        " The study's value lies outside the draws' interval: the draws add unmapped cameras where mapping is thin "
+        "and draw the directions the study leaves out, and these move the measure."
+        if not low <= e.value <= high
+        else ""
+    )
     return (
         f"City-wide, the {esc(e.name)} is {e.value:+.2f} (95% of the draws of the sources of error between "
-        f"{low:+.2f} and {high:+.2f}; {e.n} units): {verdict}."
+        f"{low:+.2f} and {high:+.2f}; {e.n} units): {verdict}.{outside}"
     )
 
 
