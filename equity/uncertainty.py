@@ -80,6 +80,10 @@ _TILE_CELLS = 1024
 #: Excelsior's moved from 0.36 to 0.12 with the pool's seed; with 30, over three seeds: 0.47 to 0.55).
 POOL_FACTOR = 30
 
+#: ... but no more than 2,000 places (nor fewer than a draw needs): a draw that adds many cameras averages over
+#: their places already, and each place costs its cells once.
+POOL_MAX = 2000
+
 #: Draws whose covered areas are computed in one matrix product (bounds the memory: atoms x batch).
 _BATCH = 64
 
@@ -429,7 +433,8 @@ def prepare(
     rate = 0.0 if surface else s.draws_unmapped_share * n_in_units
     # the pool holds POOL_FACTOR times the number a draw adds but for a chance below 1e-4 (Poisson's tail
     # beyond 4 standard deviations and a few), so that the draws' places vary as fresh places would
-    pool_n = int(np.ceil(POOL_FACTOR * (rate + 4 * np.sqrt(rate) + 3))) if rate > 0 else 0
+    tail = int(np.ceil(rate + 4 * np.sqrt(rate) + 3)) if rate > 0 else 0
+    pool_n = max(tail, min(POOL_FACTOR * tail, POOL_MAX))
     px, py, pool_unit = _pool(units, table, pool_n, rng)
     pool_n = len(px)
     templates = rng.choice(np.flatnonzero(known), size=pool_n) if pool_n and known.any() else np.zeros(0, np.int64)
