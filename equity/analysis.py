@@ -198,6 +198,8 @@ def analyse(
         groups=groups,
         rank_concentration=ranked,
     )
+    if statistics:
+        result.moran = _global_moran(result.units, ledger)
     if full:
         _summaries(result)
     return result
@@ -261,6 +263,21 @@ def _groups(inputs: Inputs, table: pd.DataFrame, s: Settings, ledger: Ledger, st
     if inputs.rank_values is not None:
         ranked = rank_concentration(table, inputs.rank_values, inputs.study.rank_by, samples=samples)
     return groups, ranked
+
+
+def _global_moran(units: gpd.GeoDataFrame, ledger: Ledger) -> Any:
+    """The global bivariate Moran's I beside the local clusters (:func:`equity.clusters.global_bivariate_moran`),
+    when PySAL's esda is installed; its value and p-value in the ledger."""
+    try:
+        from equity.clusters import global_bivariate_moran
+
+        moran = global_bivariate_moran(units)
+    except ImportError:
+        return None
+    if moran is not None:
+        ledger.count("global_bivariate_moran_i", round(moran.i, 6))
+        ledger.count("global_bivariate_moran_p", round(moran.p_value, 6))
+    return moran
 
 
 def _summaries(result: StudyResult) -> None:
@@ -568,10 +585,13 @@ def _clusters(units: gpd.GeoDataFrame, ledger: Ledger) -> pd.DataFrame:
     try:
         from equity.clusters import bivariate_clusters
 
-        return bivariate_clusters(units)[["cluster"]]
+        clusters = bivariate_clusters(units)
     except ImportError:
         ledger.count("clusters", "not computed: install equity[stats] (PySAL esda and libpysal)")
-        return pd.DataFrame({"cluster": "not computed"}, index=units.index)
+        return pd.DataFrame({"cluster": "not computed", "cluster_fdr": "not computed"}, index=units.index)
+    ledger.count("clusters_significant", int(clusters["cluster"].str.endswith("around").sum()))
+    ledger.count("clusters_significant_after_fdr", int(clusters["cluster_fdr"].str.endswith("around").sum()))
+    return clusters[["cluster", "cluster_fdr"]]
 
 
 def _covered(share: float) -> str:

@@ -158,7 +158,8 @@ def settings_options(f: Any) -> Any:
             "--sensitivity/--no-sensitivity",
             "sensitivity",
             default=True,
-            help="Rerun under low and high assumptions and mark each unit's class robust or uncertain (default on).",
+            help="Rerun under low and high assumptions, and draw the sources of error 1,000 times to give each unit's "
+            "class its probability, robust from 0.9, else uncertain (default on).",
         ),
         click.option(
             "--cell-size",
@@ -280,7 +281,8 @@ def _summary(result: Any, written: dict[str, Path], seconds: float, quiet: bool)
         _echo("  more coverage than crime:")
         for unit in f.surplus[:3]:
             _echo(line(unit))
-        uncertain = set(result.sensitivity.uncertain) if result.sensitivity is not None else set()
+        unc, sens = getattr(result, "uncertainty", None), result.sensitivity
+        uncertain = set(unc.uncertain) if unc is not None else set(sens.uncertain) if sens is not None else set()
         for cls in STORY_CLASSES:
             # listed from the most negative gap to the most positive, whichever the class
             names = f.members[cls] if cls == "under_covered" else f.members[cls][::-1]
@@ -328,13 +330,57 @@ def _map_assets(choice: str, quiet: bool) -> Any:
         return None
 
 
-def _run_and_write(study: Any, out: Path, force: bool, quiet: bool, map_assets: str = "auto") -> None:
+def fine_options(f: Any) -> Any:
+    """The options of the second, finer unit layer (two scales)."""
+    f = click.option("--fine-unit-id", help="Column that identifies a unit of --fine-units (guessed when not given).")(
+        f
+    )
+    return click.option(
+        "--fine-units",
+        type=click.Path(path_type=Path),
+        help="A finer polygon layer (block groups inside neighbourhoods, say): the study is analysed on it too, and "
+        "the report says whether each city-level measure holds at both scales.",
+    )(f)
+
+
+def _two_scales(study: Any, result: Any, fine_units: Path, fine_unit_id: str | None) -> Any:
+    """The study analysed again on the finer units, compared with ``result`` (:func:`equity.scales.compare_scales`).
+    Units declared outside the crime data by id are handed to the finer study as their polygons."""
+    import dataclasses
+    import tempfile
+
+    from equity.scales import compare_scales
+
+    with tempfile.TemporaryDirectory() as tmp:
+        region = study.no_crime_data
+        if isinstance(region, list) and region:
+            region = Path(tmp) / "no_crime_data.geojson"
+            units = result.units
+            units.loc[units["unit_id"].isin(study.no_crime_data), ["unit_id", "geometry"]].to_crs(4326).to_file(
+                region, driver="GeoJSON"
+            )
+        fine = dataclasses.replace(
+            study, units=fine_units, unit_id=fine_unit_id, no_crime_data=region, name=f"{study.name} (finer units)"
+        ).run()
+    return compare_scales(result, fine)
+
+
+def _run_and_write(
+    study: Any,
+    out: Path,
+    force: bool,
+    quiet: bool,
+    map_assets: str = "auto",
+    fine: tuple[Path | None, str | None] = (None, None),
+) -> None:
     from equity.io.outputs import write_outputs
     from equity.presentation.maps import build_map, render_map
     from equity.presentation.report import build_report
 
     t0 = time.perf_counter()
     result = study.run()
+    if fine[0] is not None:
+        result.scales = _two_scales(study, result, *fine)
     assets = _map_assets(map_assets, quiet)
     result.meta["map_assets"] = "inline" if assets is not None else "cdn"
     written = write_outputs(
@@ -358,17 +404,28 @@ def _run_and_write(study: Any, out: Path, force: bool, quiet: bool, map_assets: 
 @click.option("--force", is_flag=True, help="Replace the outputs of a different study in --out.")
 @map_options
 @exposure_options
+@fine_options
 @settings_options
 @click.pass_context
-def demo(ctx: click.Context, city: str, out: Path | None, force: bool, map_assets: str, **settings: Any) -> None:
+def demo(
+    ctx: click.Context,
+    city: str,
+    out: Path | None,
+    force: bool,
+    map_assets: str,
+    fine_units: Path | None = None,
+    fine_unit_id: str | None = None,
+    **settings: Any,
+) -> None:
     """Run the analysis on bundled data: San Francisco (the default: OpenStreetMap cameras, incidents) or
-    chicago (official police cameras, crime rates, groups of residents by race and ethnicity)."""
+    chicago (official police cameras, crime rates, groups of residents by race and ethnicity). Two scales:
+    --fine-units data/sf/block_groups.geojson --fine-unit-id GEO_ID."""
     from equity.demo import DEMO_OUT, chicago_study, demo_study
 
     make = chicago_study if city == "chicago" else demo_study
     study = make(sensitivity=settings["sensitivity"])
     study.settings = _settings(**settings)
-    _run_and_write(study, out or Path(DEMO_OUT[city]), force, ctx.obj["quiet"], map_assets)
+    _run_and_write(study, out or Path(DEMO_OUT[city]), force, ctx.obj["quiet"], map_assets, (fine_units, fine_unit_id))
 
 
 @cli.command()
@@ -475,6 +532,7 @@ def demo(ctx: click.Context, city: str, out: Path | None, force: bool, map_asset
     help=f"Side of a tile of the viewshed work in grid cells (default {TILE_CELLS}); changes how the work is cut, "
     "never the results.",
 )
+@fine_options
 @settings_options
 @click.pass_context
 def analyze(
@@ -510,6 +568,8 @@ def analyze(
     workers: int | None,
     scheduler: str | None,
     tile_cells: int | None,
+    fine_units: Path | None = None,
+    fine_unit_id: str | None = None,
     **settings: Any,
 ) -> None:
     """Run the analysis on your own files."""
@@ -549,7 +609,7 @@ def analyze(
         engine=engine,
     )
     with engine:
-        _run_and_write(study, out, force, ctx.obj["quiet"], map_assets)
+        _run_and_write(study, out, force, ctx.obj["quiet"], map_assets, (fine_units, fine_unit_id))
 
 
 @cli.command("cameras")

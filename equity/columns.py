@@ -357,6 +357,14 @@ UNITS: tuple[Column, ...] = (
         2,
     ),
     _c(
+        "cluster_fdr",
+        "Cluster (FDR)",
+        "",
+        "text",
+        "The cluster when it holds with the false discovery rate over all the units' tests kept at 0.05 "
+        "(Benjamini-Hochberg, esda's fdr): the quadrant, not significant, or no data.",
+    ),
+    _c(
         "data_gaps",
         "Missing data",
         "",
@@ -387,12 +395,39 @@ UNITS: tuple[Column, ...] = (
         "Cameras in the unit without a surveillance tag.",
     ),
     _c(
+        "p_under_covered",
+        "P(high crime, low coverage)",
+        "probability",
+        "decimal",
+        "Share of the uncertainty draws (Settings.draws) in which the unit is under_covered: crime counts drawn "
+        "around the recorded ones, cameras left out and unmapped ones added, unknown directions drawn, detail "
+        "level, lens and class thresholds drawn (equity.uncertainty); absent without the sensitivity runs.",
+        3,
+    ),
+    _c(
+        "p_over_covered",
+        "P(low crime, high coverage)",
+        "probability",
+        "decimal",
+        "Share of the uncertainty draws in which the unit is over_covered; absent without the sensitivity runs.",
+        3,
+    ),
+    _c(
+        "p_class",
+        "P(class)",
+        "probability",
+        "decimal",
+        "Share of the uncertainty draws in which the unit has the class of the class column; absent without the "
+        "sensitivity runs.",
+        3,
+    ),
+    _c(
         "robustness",
         "Robustness",
         "",
         "text",
-        "robust when the unit's class is the same under every sensitivity run, else uncertain; absent without the "
-        "sensitivity runs.",
+        "robust when p_class >= Settings.draws_robust_probability (0.9), else uncertain: an uncertain class is "
+        "not reported as a finding; absent without the sensitivity runs.",
     ),
 )
 

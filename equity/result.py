@@ -51,6 +51,14 @@ class StudyResult:
     city : list of equity.inequality.Estimate
         City-level measures with their bootstrap intervals.
     sensitivity : equity.sensitivity.Sensitivity or None
+        The reruns under each variant of the settings (what-if per assumption).
+    uncertainty : equity.uncertainty.Uncertainty or None
+        The draws of the sources of error: class probabilities, robustness, the measures' intervals.
+    moran : equity.clusters.GlobalMoran or None
+        The global bivariate Moran's I of the smoothed crime rate and coverage (with the statistics).
+    scales : pandas.DataFrame or None
+        The city-level measures at this scale and on a finer unit layer (:func:`equity.scales.compare_scales`),
+        when a finer layer was analysed.
         The findings under the low and high assumptions, when the study asked for them.
     operators : pandas.DataFrame
         City-wide table of operators (:func:`equity.operators.operators_table`).
@@ -97,6 +105,9 @@ class StudyResult:
     homes: gpd.GeoDataFrame | None = None
     city: list[Any] = field(default_factory=list)
     sensitivity: Any = None
+    uncertainty: Any = None
+    moran: Any = None
+    scales: Any = None
     operators: pd.DataFrame | None = None
     operators_by_unit: pd.DataFrame | None = None
     findings: GapFindings | None = None

@@ -124,12 +124,18 @@ def sensitivity(inputs: Any, baseline: Any, variants: dict[str, dict[str, Any]] 
 
 
 def with_sensitivity(inputs: Any, result: Any) -> Any:
-    """Add the sensitivity runs to ``result`` (the baseline analysis of ``inputs``): its ``sensitivity``, each
-    unit's ``robustness`` column and the count of uncertain units."""
+    """Add the sensitivity runs to ``result`` (the baseline analysis of ``inputs``): its ``sensitivity``; and
+    the draws (:func:`equity.uncertainty.with_uncertainty`): its ``uncertainty``, each unit's class
+    probabilities and ``robustness`` column, and the count of uncertain units."""
     result.sensitivity = sensitivity(inputs, result)
-    robustness = result.sensitivity.robust
-    result.units["robustness"] = result.units["unit_id"].map(robustness).to_numpy()
-    result.ledger.count("units_uncertain", len(result.sensitivity.uncertain))
+    result.ledger.count("units_class_changed_in_a_sensitivity_run", len(result.sensitivity.uncertain))
+    # robustness follows the class probabilities of the draws of the sources of error (equity.uncertainty), not
+    # the reruns: a rerun moves every camera's range or lens at once, which can hardly move a unit's share, and
+    # ignores the crime counts' noise and the cameras missing from the map; the reruns stay as what-ifs
+    from equity.uncertainty import with_uncertainty
+
+    with_uncertainty(inputs, result)
+    result.ledger.count("units_uncertain", len(result.uncertainty.uncertain))
     return result
 
 

@@ -222,6 +222,44 @@ class Settings:
     dedupe_incidents
         Count an incident once when several rows share an incident number (one report can list several
         offences), where an incident-number column is found.
+    draws
+        Draws of the uncertainty simulation (:mod:`equity.uncertainty`), 1,000: a class probability of 0.9 is then
+        known within about +-0.02 (binomial standard error 0.0095), enough to tell it from the threshold.
+    draws_seed
+        Seed of the draws' generator (numpy's PCG64), so that the same study gives the same probabilities.
+    draws_robust_probability
+        Probability of its class from which a unit's class is a finding (0.9): below it the class is called
+        uncertain and the report does not name it. Nine draws in ten keep the class under the errors drawn.
+    draws_crime_model, draws_crime_dispersion
+        How each draw varies a unit's recorded crime count ``K``: ``poisson`` (the default; mean and variance
+        ``K``, the spread of counts of a fixed risk), or ``negative_binomial`` with size ``r`` (variance
+        ``K + K^2 / r``, for counts that vary more than Poisson from one period to the next; ``r`` 10 by
+        default, used only then).
+    draws_camera_omission
+        Probability that a mapped camera is left out of a draw (0.2). No completeness rate of OpenStreetMap's
+        surveillance cameras is published; a fifth is an assumption, printed in the report, that an analyst
+        should set from a local comparison where one exists.
+    draws_unmapped_share
+        Expected number of unmapped cameras added in a draw, as a share of the cameras in the units (0.1), put
+        where mapping is thin (units with fewer cameras per km² than the median unit). An assumption like the
+        omission, smaller because mapping is thin mostly where few cameras stand.
+    draws_directions
+        Directions among which an untagged view's direction is drawn (8, every 45 degrees): the discretisation
+        of a direction that is unknown, fine enough for lenses of 30 to 90 degrees.
+    draws_level_weights
+        Probabilities of the detail level with the next shorter range, the study's, and the next longer one
+        (0.25, 0.5, 0.25): what "seeing" a place needs is a choice, drawn around the study's.
+    draws_lens_weights
+        Probabilities of a fixed lens 0.75, 1 and 1.5 times ``fixed_fov_deg`` (0.25, 0.5, 0.25).
+    draws_threshold_spread
+        Half-width of the uniform draw around each of the classes' quantiles (0.05: two of the 41 demo units'
+        ranks either way).
+    draws_ratio_factor
+        The classes' coverage ratios are multiplied by ``f^U(-1, 1)`` in a draw (1.25: a ratio of 2 between 1.6
+        and 2.5).
+    draws_cell_m
+        Side of the cells in which open-ground views are counted in the draws (1 m; with a surface model the
+        draws use ``cell_size_m``). A 30 degree, 25 m plate reader's zone is about 164 cells.
     """
 
     fixed_fov_deg: float = 60.0
@@ -244,6 +282,19 @@ class Settings:
     high_coverage_ratio: float = 2.0
     high_coverage_quantile: float = 0.5
     dedupe_incidents: bool = True
+    draws: int = 1000
+    draws_seed: int = 20261129
+    draws_robust_probability: float = 0.9
+    draws_crime_model: Literal["poisson", "negative_binomial"] = "poisson"
+    draws_crime_dispersion: float = 10.0
+    draws_camera_omission: float = 0.2
+    draws_unmapped_share: float = 0.1
+    draws_directions: int = 8
+    draws_level_weights: tuple[float, ...] = (0.25, 0.5, 0.25)
+    draws_lens_weights: tuple[float, ...] = (0.25, 0.5, 0.25)
+    draws_threshold_spread: float = 0.05
+    draws_ratio_factor: float = 1.25
+    draws_cell_m: float = 1.0
     no_crime_data_share: float = 0.5
     small_population: float = 1000.0
     need_crime_weight: float = 1.0
@@ -350,10 +401,48 @@ class Settings:
             problems.append(f"population_min_inside_share must be in [0, 1], not {self.population_min_inside_share!r}")
         if not self.population_area_factor >= 1:
             problems.append(f"population_area_factor must be at least 1, not {self.population_area_factor!r}")
+        problems.extend(self._draws_problems())
         if problems:
             from equity._errors import InputError
 
             raise InputError("Invalid settings: " + "; ".join(problems) + ".")
+
+    def _draws_problems(self) -> list[str]:
+        """The problems of the draws' fields (and their weights kept as tuples of floats)."""
+        problems = []
+        if not (isinstance(self.draws, int) and self.draws >= 1):
+            problems.append(f"draws must be a whole number of at least 1, not {self.draws!r}")
+        if not 0 <= self.draws_robust_probability <= 1:
+            problems.append(f"draws_robust_probability must be in [0, 1], not {self.draws_robust_probability!r}")
+        if self.draws_crime_model not in ("poisson", "negative_binomial"):
+            problems.append(
+                f"draws_crime_model must be 'poisson' or 'negative_binomial', not {self.draws_crime_model!r}"
+            )
+        if not self.draws_crime_dispersion > 0:
+            problems.append(f"draws_crime_dispersion must be positive, not {self.draws_crime_dispersion!r}")
+        if not 0 <= self.draws_camera_omission <= 1:
+            problems.append(f"draws_camera_omission must be in [0, 1], not {self.draws_camera_omission!r}")
+        if not self.draws_unmapped_share >= 0:
+            problems.append(f"draws_unmapped_share must be at least 0, not {self.draws_unmapped_share!r}")
+        if not (isinstance(self.draws_directions, int) and self.draws_directions >= 1):
+            problems.append(f"draws_directions must be a whole number of at least 1, not {self.draws_directions!r}")
+        for name in ("draws_level_weights", "draws_lens_weights"):
+            value = getattr(self, name)
+            try:
+                weights = tuple(float(w) for w in value)
+            except (TypeError, ValueError):
+                weights = ()
+            if len(weights) != 3 or not all(w >= 0 for w in weights) or not weights[1] > 0:
+                problems.append(f"{name} must be three weights of at least 0, the middle one positive, not {value!r}")
+            else:
+                object.__setattr__(self, name, weights)
+        if not 0 <= self.draws_threshold_spread <= 0.5:
+            problems.append(f"draws_threshold_spread must be in [0, 0.5], not {self.draws_threshold_spread!r}")
+        if not self.draws_ratio_factor >= 1:
+            problems.append(f"draws_ratio_factor must be at least 1, not {self.draws_ratio_factor!r}")
+        if not self.draws_cell_m > 0:
+            problems.append(f"draws_cell_m must be positive, not {self.draws_cell_m!r}")
+        return problems
 
     @property
     def buffer_column(self) -> str:

@@ -195,6 +195,17 @@ def test_sf_statistics_and_sensitivity(request):
     assert {"need_gap", "need_rank", "cluster", "robustness", "data_gaps"} <= set(result.units.columns)
     assert u.loc["Tenderloin", "robustness"] == "robust"
     assert u.loc["Presidio", "robustness"] == "robust"
+    # the class probabilities of the draws decide robustness; the key findings name only robust classes
+    assert {"p_under_covered", "p_over_covered", "p_class"} <= set(result.units.columns)
+    assert u.loc["Tenderloin", "p_under_covered"] == 1.0
+    assert u.loc["Presidio", "p_class"] == 1.0  # no crime data in every draw
+    assert (u["robustness"] == "robust").eq(u["p_class"] >= 0.9).all()
+    from equity.presentation.report import key_findings
+
+    story = [f for f in key_findings(result) if f.startswith(("High crime, low coverage (", "Low crime, high"))]
+    for unit in u.index[u["class"].isin(["under_covered", "over_covered"])]:
+        assert (unit in " ".join(story)) == (u.loc[unit, "p_class"] >= 0.9), unit
+    assert result.uncertainty.draws == 1000
     assert u.loc["Treasure Island", "data_gaps"] == "no population data"  # no block group overlaps it
     names = [e.name for e in result.city]
     assert names[0] == "concentration index of coverage by crime rate"
@@ -265,3 +276,35 @@ def test_terrain_in_strips_is_the_terrain_of_the_whole_grid(strip_rows):
     )
     pd.testing.assert_frame_equal(strips, whole, rtol=1e-12)
     assert missing == pytest.approx(12 / ground.size)
+
+
+def test_fdr_cutoff_known_answers():
+    from equity.clusters import fdr_cutoff
+
+    # Benjamini-Hochberg with n = 4: k alpha / n = 0.0125, 0.025, 0.0375, 0.05; the first two hold
+    assert fdr_cutoff(np.array([0.3, 0.001, 0.5, 0.002])) == pytest.approx(0.025)
+    # none holds: the cut-off lies below every p-value
+    p = np.array([0.04] + [0.9] * 19)
+    assert (p < fdr_cutoff(p)).sum() == 0
+    assert (p < 0.05).sum() == 1  # while the unadjusted test finds one
+
+
+def test_global_bivariate_moran_on_a_gradient():
+    from esda.moran import Moran_BV
+    from libpysal.graph import Graph
+
+    from equity.clusters import global_bivariate_moran
+
+    cells = [box(x, y, x + 1, y + 1) for y in range(6) for x in range(6)]
+    col = np.array([i % 6 for i in range(36)], float)
+    units = gpd.GeoDataFrame({"crimes_per_1k_smoothed": col, "covered_share": col}, geometry=cells, crs=UTM)
+    m = global_bivariate_moran(units)
+    graph = Graph.build_contiguity(units.reset_index(drop=True), rook=False)
+    assert m.i == pytest.approx(Moran_BV(col, col, graph, permutations=0).I)
+    assert m.i > 0.5
+    assert m.p_value == pytest.approx(0.001)  # no permutation reaches it
+    assert global_bivariate_moran(units) == m  # seeded
+    reverse = global_bivariate_moran(units.assign(covered_share=5 - col))
+    assert reverse.i == pytest.approx(-m.i)
+    assert reverse.p_value == pytest.approx(0.001)
+    assert global_bivariate_moran(units.iloc[:3]) is None

@@ -179,6 +179,17 @@ def manifest_dict(result: Any, extra: dict[str, Any] | None = None) -> dict[str,
             "column": result.rank_concentration.column,
             "measures": [e.to_dict() for e in result.rank_concentration.estimates],
         },
+        "uncertainty": None
+        if getattr(result, "uncertainty", None) is None
+        else {
+            "draws": result.uncertainty.draws,
+            "seed": result.uncertainty.seed,
+            "robust_probability": result.uncertainty.threshold,
+            "uncertain_units": result.uncertainty.uncertain,
+            "scenarios": result.uncertainty.scenarios.to_dict("records"),
+            "city_measures": result.uncertainty.measures.to_dict("records"),
+        },
+        "scales": None if getattr(result, "scales", None) is None else result.scales.to_dict("records"),
         "versions": versions(),
         "outputs": outputs,
         **(extra or {}),

@@ -74,8 +74,10 @@ def key_findings(result: StudyResult, n: int = 3) -> list[str]:
     if f.crime_known:
         by_id = u.set_index("unit_id", drop=False)
         sens = result.sensitivity
-        # a unit whose class changes under a plausible assumption is never listed as a finding
-        uncertain = set(sens.uncertain) if sens is not None else set()
+        unc = getattr(result, "uncertainty", None)
+        # a unit whose class has a probability below the threshold over the draws of the sources of error (or,
+        # without the draws, changes under a sensitivity run) is never listed as a finding
+        uncertain = set(unc.uncertain) if unc is not None else set(sens.uncertain) if sens is not None else set()
         for cls in STORY_CLASSES:
             lead = CLASS_LABELS[cls].capitalize()
             members = [m for m in f.members[cls] if m not in uncertain]
@@ -100,7 +102,9 @@ def key_findings(result: StudyResult, n: int = 3) -> list[str]:
                 f"({100 * lo['gap']:+.1f} percentage points); the largest surplus in {esc(hi['unit_id'])} "
                 f"({100 * hi['gap']:+.1f} points)."
             )
-        if sens is not None:
+        if unc is not None:
+            out.extend(_draws_findings(result))
+        elif sens is not None:
             if not sens.uncertain:
                 out.append(
                     "Every unit's class holds under all the sensitivity runs (ranges, lens widths, "
@@ -113,7 +117,9 @@ def key_findings(result: StudyResult, n: int = 3) -> list[str]:
                     + " changes under at least one plausible assumption (see Sensitivity)."
                 )
         for e in result.city[:1]:
-            if e.value == e.value:
+            if e.value == e.value and unc is not None:
+                out.append(_measure_sentence(result, e))
+            elif e.value == e.value:
                 out.append(
                     f"City-wide, the {esc(e.name)} is {e.value:+.2f} (95% interval {e.low:+.2f} to {e.high:+.2f}, "
                     f"{e.n} units): {esc(e.interpretation)}."
@@ -124,6 +130,62 @@ def key_findings(result: StudyResult, n: int = 3) -> list[str]:
     if groups is not None and groups.headline is not None:
         out.append(esc(groups.headline["sentence"]) + " See “Who lives with the cameras”.")
     return out
+
+
+def _draws_findings(result: StudyResult) -> list[str]:
+    """What the draws say of the classes: which units' classes fall below the threshold, with their
+    probabilities, and the units not in a class of the story that the draws put in one."""
+    unc = result.uncertainty
+    u = result.units.set_index("unit_id")
+    t = unc.threshold
+    head = (
+        f"Over {unc.draws:,} draws of the sources of error (crime counts, cameras missing from the map, unknown "
+        "directions, detail level, lens and thresholds; see Uncertainty), "
+    )
+    story = [x for x in unc.uncertain if u.loc[x, "class"] in STORY_CLASSES]
+    out = []
+    if not story:
+        out.append(head + f"every unit named above keeps its class with a probability of at least {t:g}.")
+    else:
+        items = [
+            f"{esc(x)} ({esc(CLASS_LABELS[u.loc[x, 'class']])} in {100 * u.loc[x, 'p_class']:.0f}% of the draws)"
+            for x in story
+        ]
+        out.append(
+            head + f"these classes have a probability below {t:g}, and so are not findings: " + "; ".join(items) + "."
+        )
+    near = []
+    for cls in STORY_CLASSES:
+        col = u[f"p_{cls}"]
+        for x in u.index[(u["class"] != cls) & (col >= 0.5)]:
+            near.append(f"{esc(x)} ({esc(CLASS_LABELS[cls])} in {100 * col[x]:.0f}% of the draws)")
+    if near:
+        out.append(
+            "Not in a class of the story under the study's assumptions, but in one in at least half of the draws: "
+            + "; ".join(near)
+            + "."
+        )
+    return out
+
+
+def _measure_sentence(result: StudyResult, e: object) -> str:
+    """A city-level measure with the interval of the draws; inconclusive when the interval spans zero."""
+    m = result.uncertainty.measures.set_index("measure")
+    low, high = m.loc[e.name, "draws_low"], m.loc[e.name, "draws_high"]
+    if low <= 0 <= high:
+        verdict = "inconclusive: its interval over the draws of the sources of error spans zero"
+    else:
+        verdict = esc(e.interpretation)
+    outside = (
+        " The study's value lies outside the draws' interval: the draws add unmapped cameras where mapping is thin "
+        "and draw the directions the study leaves out, and these move the measure."
+        if not low <= e.value <= high
+        else ""
+    )
+    return (
+        f"City-wide, the {esc(e.name)} is {e.value:+.2f} (95% of the draws of the sources of error between "
+        f"{low:+.2f} and {high:+.2f}; {e.n} units): {verdict}.{outside}"
+    )
 
 
 def build_report(result: StudyResult, *, title: str = "Surveillance camera coverage and crime") -> str:
@@ -158,6 +220,9 @@ def build_report(result: StudyResult, *, title: str = "Surveillance camera cover
     parts.extend(_terrain_section(result))
     parts.extend(_homes_section(result))
     parts.extend(_map_section(result))
+    parts.extend(_clusters_section(result))
+    parts.extend(_scales_section(result))
+    parts.extend(_uncertainty_section(result))
     parts.extend(_sensitivity_section(result))
     parts.extend(_gaps_section(result))
     parts.extend(_operators_section(result))
@@ -415,7 +480,10 @@ def _city_section(result: StudyResult) -> list[str]:
     )
     parts = [
         "<h2>City-level measures</h2>",
-        "<p class='note'>95% intervals from a seeded bootstrap over units (2,000 resamples). Units without crime "
+        "<p class='note'>95% intervals from a seeded bootstrap over units (2,000 resamples). The units are not a "
+        "sample: they are all of the city's units, and neighbouring units are alike, so this interval is not a "
+        "sampling error; read it as how much a measure rests on a few units. The intervals of the sources of "
+        "error are in the section Uncertainty. Units without crime "
         "data or without residents are left out of the measures that need them, and counted.</p>",
         "<table><thead><tr><th>Measure</th><th>Value</th><th>95% interval</th><th>Units</th><th>Left out</th>"
         f"<th class='text'>Reading</th></tr></thead><tbody>{rows}</tbody></table>",
@@ -539,6 +607,134 @@ def _elevation_coverage(result: StudyResult) -> list[str]:
     return [f"<p class='note'>{text}</p>"]
 
 
+def _clusters_section(result: StudyResult) -> list[str]:
+    """The global bivariate Moran's I and how many local clusters hold, before and after the false discovery
+    rate; it says so when none holds."""
+    u = result.units
+    if "cluster" not in u or (u["cluster"] == "not computed").all():
+        return []
+    local = int(u["cluster"].str.endswith("around").sum())
+    fdr = int(u["cluster_fdr"].str.endswith("around").sum()) if "cluster_fdr" in u else 0
+    tested = int(u["cluster"].isin(["not significant"]).sum()) + local
+    m = getattr(result, "moran", None)
+    text = "<h2>Spatial clusters</h2><p>"
+    if m is not None:
+        verdict = (
+            "no evidence that a unit's crime rate goes with its neighbours' coverage"
+            if m.p_value >= 0.05
+            else (
+                "units with more crime per resident have neighbours with more coverage"
+                if m.i > 0
+                else "units with more crime per resident have neighbours with less coverage"
+            )
+        )
+        text += (
+            f"Global bivariate Moran's I of the smoothed crime rate against the neighbours' share of area in view: "
+            f"{m.i:+.3f} (pseudo p = {m.p_value:.3f}, {m.permutations} permutations, {m.n} units): {verdict}. "
+        )
+    text += f"Local clusters at p &lt; 0.05: {local} of {tested} units tested. "
+    if local and not fdr:
+        text += (
+            "None of them holds once the false discovery rate over all the units' tests is kept at 0.05: at "
+            "p &lt; 0.05 about one unit in twenty would be a cluster by chance alone, so no local cluster is a "
+            "finding."
+        )
+    elif not local:
+        text += "No local cluster is a finding."
+    else:
+        names = ", ".join(esc(x) for x in u.loc[u["cluster_fdr"].str.endswith("around"), "unit_id"])
+        text += f"Holding with the false discovery rate kept at 0.05: {fdr} ({names})."
+    return [text + "</p>"]
+
+
+def _scales_section(result: StudyResult) -> list[str]:
+    """The city-level measures at the study's scale and on a finer unit layer, each with whether it holds at
+    both, flips, or is inconclusive at one (nothing without a finer layer)."""
+    sc = getattr(result, "scales", None)
+    if sc is None or not len(sc):
+        return []
+    rows = "".join(
+        f"<tr><td>{esc(r['measure'])}</td><td>{signed(r['coarse'])}</td>"
+        f"<td>{interval(r['coarse_low'], r['coarse_high'])}</td><td>{signed(r['fine'])}</td>"
+        f"<td>{interval(r['fine_low'], r['fine_high'])}</td>"
+        f"<td class='text'>{esc(r['verdict'])}</td></tr>"
+        for _, r in sc.iterrows()
+    )
+    first = sc.iloc[0]
+    flips = sc.loc[sc["verdict"] == "flips", "measure"].tolist()
+    note = (
+        f"Flips with the scale, and so not a finding at either: {', '.join(esc(x) for x in flips)}."
+        if flips
+        else "No measure flips its sign with the scale."
+    )
+    return [
+        "<h2>Two scales</h2>",
+        f"<p>The same study on {first['units_coarse']} units and on {first['units_fine']} finer units; intervals "
+        f"from the {esc(first['interval'])}. A measure holds at both scales when its interval lies on the same "
+        "side of zero at both. Aggregation changes the measures themselves (the modifiable areal unit problem): "
+        f"a finer grain finds more inequality. {note}</p>",
+        "<table><thead><tr><th>Measure</th><th>Units</th><th>95% interval</th><th>Finer units</th>"
+        f"<th>95% interval</th><th class='text'>Verdict</th></tr></thead><tbody>{rows}</tbody></table>",
+    ]
+
+
+def _uncertainty_section(result: StudyResult) -> list[str]:
+    """The draws of the sources of error: what they vary, the units' class probabilities, the city-level
+    measures' intervals over the draws (inconclusive when they span zero)."""
+    unc = getattr(result, "uncertainty", None)
+    if unc is None:
+        return []
+    s = result.settings
+    crime = (
+        "Poisson around the recorded count"
+        if s.draws_crime_model == "poisson"
+        else f"negative binomial around the recorded count (size {s.draws_crime_dispersion:g})"
+    )
+    parts = [
+        "<h2>Uncertainty</h2>",
+        f"<p>{unc.draws:,} draws (seed {unc.seed}), each changing at once: each unit's crime count ({crime}); "
+        f"each mapped camera left out with probability {s.draws_camera_omission:g}, and on average "
+        f"{unc.notes.get('unmapped_cameras_expected_per_draw', 0):g} unmapped cameras added in the units with fewer "
+        f"cameras per km² than the median unit; a direction for each view without one (among "
+        f"{s.draws_directions} directions); the detail level and the fixed lens (weights "
+        f"{', '.join(f'{w:g}' for w in s.draws_level_weights)} for the shorter range, the study's and the longer); "
+        f"the classes' quantiles (±{s.draws_threshold_spread:g}) and ratios (×/÷ up to {s.draws_ratio_factor:g}). "
+        f"A class is a finding when its probability over the draws is at least {unc.threshold:g}; "
+        f"{len(unc.uncertain)} of {len(unc.robustness)} units fall below it. The omission and addition rates are "
+        "assumptions: no completeness rate of OpenStreetMap's cameras is published.</p>",
+    ]
+    u = result.units.set_index("unit_id")
+    show_units = u.index[
+        u["class"].isin(STORY_CLASSES) | (u["p_under_covered"] >= 0.05) | (u["p_over_covered"] >= 0.05)
+    ]
+    if len(show_units):
+        rows = "".join(
+            f"<tr><td>{esc(x)}</td><td>{esc(CLASS_LABELS.get(u.loc[x, 'class'], u.loc[x, 'class']))}</td>"
+            f"<td>{u.loc[x, 'p_under_covered']:.2f}</td><td>{u.loc[x, 'p_over_covered']:.2f}</td>"
+            f"<td>{u.loc[x, 'p_class']:.2f}</td><td>{esc(u.loc[x, 'robustness'])}</td></tr>"
+            for x in show_units
+        )
+        parts.append(
+            "<h3>Class probabilities</h3><table><thead><tr><th>Unit</th><th>Class</th>"
+            f"<th>P({esc(CLASS_LABELS['under_covered'])})</th><th>P({esc(CLASS_LABELS['over_covered'])})</th>"
+            f"<th>P(its class)</th><th>Robustness</th></tr></thead><tbody>{rows}</tbody></table>"
+        )
+    if len(unc.measures):
+        rows = "".join(
+            f"<tr><td>{esc(r['measure'])}</td><td>{signed(r['value'])}</td>"
+            f"<td>{interval(r['draws_low'], r['draws_high'])}</td><td class='text'>"
+            + ("inconclusive: spans zero" if r["draws_low"] <= 0 <= r["draws_high"] else "holds")
+            + "</td></tr>"
+            for _, r in unc.measures.iterrows()
+        )
+        parts.append(
+            "<h3>City-level measures over the draws</h3><table><thead><tr><th>Measure</th><th>Value</th>"
+            "<th>95% of the draws</th><th class='text'>Reading</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>"
+        )
+    return parts
+
+
 def _sensitivity_section(result: StudyResult) -> list[str]:
     sens = result.sensitivity
     if sens is None:
@@ -556,7 +752,8 @@ def _sensitivity_section(result: StudyResult) -> list[str]:
             else ""
         )
         + f" {sens.robust_count} of {sens.unit_count} units keep their class under every one of "
-        "them.</p>",
+        "them. These reruns change one assumption at a time for every camera at once; whether a class is a finding "
+        "follows its probability over the draws of the sources of error (Uncertainty).</p>",
     ]
     if len(uncertain):
         head = "".join(f"<th>{esc(v)}</th>" for v in ["baseline", *variants])
