@@ -323,6 +323,14 @@ UNITS: tuple[Column, ...] = (
         "contiguity, 999 permutations, p < 0.05): the quadrant, not significant, or no data.",
     ),
     _c(
+        "cluster_fdr",
+        "Cluster (FDR)",
+        "",
+        "text",
+        "The cluster when it holds with the false discovery rate over all the units' tests kept at 0.05 "
+        "(Benjamini-Hochberg, esda's fdr): the quadrant, not significant, or no data.",
+    ),
+    _c(
         "effective_cameras",
         "Effective cameras",
         "count",
@@ -355,14 +363,6 @@ UNITS: tuple[Column, ...] = (
         "decimal",
         "1000 W_u / P_u; empty when the unit has per_capita_min_residents (250) residents or fewer.",
         2,
-    ),
-    _c(
-        "cluster_fdr",
-        "Cluster (FDR)",
-        "",
-        "text",
-        "The cluster when it holds with the false discovery rate over all the units' tests kept at 0.05 "
-        "(Benjamini-Hochberg, esda's fdr): the quadrant, not significant, or no data.",
     ),
     _c(
         "data_gaps",
