@@ -81,3 +81,19 @@ def test_report_states_the_comparison_and_its_caveats(out):
     assert "rates per tract" in html
     assert "ecological" in html
     assert "bootstrap over units" in html
+
+
+def test_a_long_class_is_named_by_its_largest_gaps_and_counted(out):
+    """99 tracts are 'high crime, low coverage' by the default thresholds: the key finding names five, those of
+    the largest gap, and counts the rest, instead of listing them all on the first page."""
+    from equity.presentation.report import FINDING_UNITS
+
+    html = (out / "report.html").read_text()
+    units = pd.read_csv(out / "units.csv", dtype={"unit_id": str})
+    sure = units["p_class"] >= 0.9 if "p_class" in units else True  # no draws without the sensitivity runs
+    members = units[(units["class"] == "under_covered") & sure].sort_values("gap", kind="stable")
+    line = next(x for x in html.splitlines() if x.startswith("<li>High crime, low coverage ("))
+    assert f"({len(members)} of 791 units)" in line
+    assert f"and {len(members) - FINDING_UNITS:,} more (the table of the units lists them all)" in line
+    named = [u for u in members["unit_id"] if u in line]
+    assert named == members["unit_id"].head(FINDING_UNITS).tolist()

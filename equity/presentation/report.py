@@ -54,6 +54,11 @@ UNIT_TABLE = (
 )
 
 
+#: The units a class's key finding names, those of the largest gap first; the rest are counted (a page a council
+#: reads in two minutes cannot list 99 tracts).
+FINDING_UNITS = 5
+
+
 def key_findings(result: StudyResult, n: int = 3) -> list[str]:
     """Plain-language findings with their numbers (HTML-escaped sentences)."""
     u = result.units
@@ -90,9 +95,11 @@ def key_findings(result: StudyResult, n: int = 3) -> list[str]:
             items = [
                 f"{esc(r['unit_id'])} ({pct(r['crime_share'])} of recorded crime, {plural(r['crimes'], 'incident')}; "
                 f"{pct(r['coverage_share'])} of the city's area in camera view, {plural(r['cameras'], 'camera')})"
-                for _, r in by_id.loc[members].iterrows()
+                for _, r in by_id.loc[members[:FINDING_UNITS]].iterrows()
             ]
-            out.append(f"{lead} ({len(members)} of {f.units} units): " + "; ".join(items) + ".")
+            more = len(members) - FINDING_UNITS
+            tail = f"; and {more:,} more (the table of the units lists them all)" if more > 0 else ""
+            out.append(f"{lead} ({len(members)} of {f.units} units): " + "; ".join(items) + tail + ".")
         shortfall = [x for x in f.shortfall if x not in uncertain]
         surplus = [x for x in f.surplus if x not in uncertain]
         if shortfall and surplus:
