@@ -266,14 +266,11 @@ def _groups(inputs: Inputs, table: pd.DataFrame, s: Settings, ledger: Ledger, st
 
 
 def _global_moran(units: gpd.GeoDataFrame, ledger: Ledger) -> Any:
-    """The global bivariate Moran's I beside the local clusters (:func:`equity.clusters.global_bivariate_moran`),
-    when PySAL's esda is installed; its value and p-value in the ledger."""
-    try:
-        from equity.clusters import global_bivariate_moran
+    """The global bivariate Moran's I beside the local clusters (:func:`equity.clusters.global_bivariate_moran`);
+    its value and p-value in the ledger."""
+    from equity.clusters import global_bivariate_moran
 
-        moran = global_bivariate_moran(units)
-    except ImportError:
-        return None
+    moran = global_bivariate_moran(units)
     if moran is not None:
         ledger.count("global_bivariate_moran_i", round(moran.i, 6))
         ledger.count("global_bivariate_moran_p", round(moran.p_value, 6))
@@ -581,14 +578,10 @@ def _count_anomaly_edges(scores: pd.DataFrame, a: Any, ledger: Ledger) -> None:
 
 
 def _clusters(units: gpd.GeoDataFrame, ledger: Ledger) -> pd.DataFrame:
-    """Bivariate local Moran clusters of crime rate and coverage, when PySAL's esda is installed."""
-    try:
-        from equity.clusters import bivariate_clusters
+    """Bivariate local Moran clusters of crime rate and coverage (esda and libpysal, dependencies of equity)."""
+    from equity.clusters import bivariate_clusters
 
-        clusters = bivariate_clusters(units)
-    except ImportError:
-        ledger.count("clusters", "not computed: install equity[stats] (PySAL esda and libpysal)")
-        return pd.DataFrame({"cluster": "not computed", "cluster_fdr": "not computed"}, index=units.index)
+    clusters = bivariate_clusters(units)
     ledger.count("clusters_significant", int(clusters["cluster"].str.endswith("around").sum()))
     ledger.count("clusters_significant_after_fdr", int(clusters["cluster_fdr"].str.endswith("around").sum()))
     return clusters[["cluster", "cluster_fdr"]]

@@ -42,25 +42,15 @@ def bivariate_clusters(
     esda's, written here in numpy: esda's compiled version takes about 30 seconds to compile in every new
     process (it is not cached), which a command-line run cannot afford.
     """
-    try:
-        from esda.moran import Moran_Local_BV
-        from libpysal.graph import Graph
-    except ImportError as err:  # pragma: no cover - depends on the environment
-        msg = "Spatial clusters need PySAL's esda and libpysal: pip install 'equity[stats]'."
-        raise ImportError(msg) from err
+    from esda.moran import Moran_Local_BV
+
     out = pd.DataFrame(
         {"moran_i": np.nan, "p_value": np.nan, "cluster": "no data", "cluster_fdr": "no data"}, index=units.index
     )
-    ok = units[x].notna() & units[y].notna()
-    sub = units[ok]
-    if len(sub) < 4:
+    found = _with_neighbours(units, x, y)
+    if found is None:
         return out
-    graph = Graph.build_contiguity(sub.reset_index(drop=True), rook=False)
-    has_neighbours = graph.cardinalities.to_numpy() > 0
-    if has_neighbours.sum() < 4:
-        return out
-    keep = sub[has_neighbours]
-    graph = Graph.build_contiguity(keep.reset_index(drop=True), rook=False)
+    keep, graph = found
     xs, ys = keep[x].to_numpy(float), keep[y].to_numpy(float)
     lisa = Moran_Local_BV(xs, ys, graph, permutations=0)
     neighbours = [graph.adjacency.loc[i].index.to_numpy() for i in range(len(keep))]
@@ -73,6 +63,22 @@ def bivariate_clusters(
     out["cluster_fdr"] = out["cluster"]
     out.loc[keep.index, "cluster_fdr"] = np.where(p < fdr_cutoff(p), quadrant, "not significant")
     return out
+
+
+def _with_neighbours(units: gpd.GeoDataFrame, x: str, y: str) -> tuple[gpd.GeoDataFrame, object] | None:
+    """The units where ``x`` and ``y`` are known and that have a neighbour among them (queen contiguity), and
+    their contiguity graph (libpysal, not row-standardised); None with fewer than 4 such units. An island has no
+    neighbour to compare with, so it takes no part in a Moran statistic."""
+    from libpysal.graph import Graph
+
+    sub = units[units[x].notna() & units[y].notna()]
+    if len(sub) < 4:
+        return None
+    has_neighbours = Graph.build_contiguity(sub.reset_index(drop=True), rook=False).cardinalities.to_numpy() > 0
+    if has_neighbours.sum() < 4:
+        return None
+    sub = sub[has_neighbours]
+    return sub, Graph.build_contiguity(sub.reset_index(drop=True), rook=False)
 
 
 def fdr_cutoff(p: np.ndarray, alpha: float = P_VALUE) -> float:
@@ -127,18 +133,12 @@ def global_bivariate_moran(
     code's randomness. ``L`` the permutations at least as large as the observed value, folded,
     ``p = (min(L, permutations - L) + 1) / (permutations + 1)``. None with fewer than 4 units with neighbours."""
     from esda.moran import Moran_BV
-    from libpysal.graph import Graph
 
-    ok = units[x].notna() & units[y].notna()
-    sub = units[ok]
-    if len(sub) < 4:
+    found = _with_neighbours(units, x, y)
+    if found is None:
         return None
-    graph = Graph.build_contiguity(sub.reset_index(drop=True), rook=False)
-    keep = graph.cardinalities.to_numpy() > 0
-    if keep.sum() < 4:
-        return None
-    sub = sub[keep]
-    graph = Graph.build_contiguity(sub.reset_index(drop=True), rook=False).transform("r")
+    sub, graph = found
+    graph = graph.transform("r")
     xs, ys = sub[x].to_numpy(float), sub[y].to_numpy(float)
     if xs.std() == 0 or ys.std() == 0:
         return None

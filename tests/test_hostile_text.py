@@ -117,39 +117,17 @@ def test_a_dem_that_is_a_virtual_raster_of_another_file_is_refused(tmp_path):
     assert not (tmp_path / "out" / "units.csv").exists()
 
 
-def test_a_dem_that_reads_from_the_network_makes_no_request(tmp_path):
+def test_a_dem_that_reads_from_the_network_makes_no_request(tmp_path, http_server):
     """A VRT whose source is a URL (GDAL's /vsicurl/): no request reaches the server, and the DEM is refused."""
-    import http.server
-    import threading
-
-    requests = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            requests.append(self.path)
-            self.send_response(404)
-            self.end_headers()
-
-        do_HEAD = do_GET  # noqa: N815 (the name http.server calls)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        dem = tmp_path / "dem.vrt"
-        url = f"/vsicurl/http://127.0.0.1:{server.server_address[1]}/dem.tif"
-        dem.write_text(
-            '<VRTDataset rasterXSize="200" rasterYSize="200"><SRS>EPSG:4326</SRS>'
-            "<GeoTransform>-122.43, 0.0001, 0, 37.72, 0, -0.0001</GeoTransform>"
-            f'<VRTRasterBand dataType="Float32" band="1"><SimpleSource><SourceFilename relativeToVRT="0">{url}'
-            "</SourceFilename><SourceBand>1</SourceBand></SimpleSource></VRTRasterBand></VRTDataset>"
-        )
-        run = subprocess.run(_dem_study_args(tmp_path, dem), capture_output=True, text=True, check=False, timeout=300)
-    finally:
-        server.shutdown()
-        server.server_close()
+    base, requests = http_server
+    dem = tmp_path / "dem.vrt"
+    dem.write_text(
+        '<VRTDataset rasterXSize="200" rasterYSize="200"><SRS>EPSG:4326</SRS>'
+        "<GeoTransform>-122.43, 0.0001, 0, 37.72, 0, -0.0001</GeoTransform>"
+        f'<VRTRasterBand dataType="Float32" band="1"><SimpleSource><SourceFilename relativeToVRT="0">/vsicurl/{base}'
+        "/dem.tif</SourceFilename><SourceBand>1</SourceBand></SimpleSource></VRTRasterBand></VRTDataset>"
+    )
+    run = subprocess.run(_dem_study_args(tmp_path, dem), capture_output=True, text=True, check=False, timeout=300)
     assert run.returncode == 2, run.stderr
     assert "reads its cells from other files or from the network" in run.stderr
     assert requests == []

@@ -618,7 +618,7 @@ def _clusters_section(result: StudyResult) -> list[str]:
     """The global bivariate Moran's I and how many local clusters hold, before and after the false discovery
     rate; it says so when none holds."""
     u = result.units
-    if "cluster" not in u or (u["cluster"] == "not computed").all():
+    if "cluster" not in u:
         return []
     local = int(u["cluster"].str.endswith("around").sum())
     fdr = int(u["cluster_fdr"].str.endswith("around").sum()) if "cluster_fdr" in u else 0
