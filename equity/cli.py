@@ -456,8 +456,22 @@ def demo(
 @click.option("--category", "categories", multiple=True, help="Keep only incidents of this category (repeatable).")
 @click.option("--since", help="Keep only incidents on or after this date (YYYY-MM-DD).")
 @click.option("--until", help="Keep only incidents on or before this date (YYYY-MM-DD).")
-@click.option("--population", help="A population column of --units, or a polygon layer to interpolate from by area.")
+@click.option(
+    "--population",
+    help="A population column of --units, a polygon layer to interpolate from by area, or a raster of residents "
+    "per cell (a WorldPop 'ppp' or GHSL 'GHS_POP' GeoTIFF, any CRS) summed exactly over the units.",
+)
 @click.option("--population-column", help="The population column of the --population layer.")
+@click.option(
+    "--population-density",
+    type=click.Choice(["km2", "ha"]),
+    help="The --population raster holds residents per km2 or per hectare (WorldPop 'pph': ha), not per cell.",
+)
+@click.option(
+    "--population-year",
+    type=int,
+    help="The year of the --population raster's estimate (default: read from a name like ppp_2020, GHS_POP_E2020).",
+)
 @click.option(
     "--groups",
     help="Groups of residents: NAME=COLUMN (a count) or NAME=COLUMN%TOTAL (a percentage of the TOTAL column), "
@@ -492,7 +506,13 @@ def demo(
     type=click.Path(path_type=Path),
     help="The street network, for the share of street length in view: an OSM file or a line layer.",
 )
-@click.option("--dem", type=click.Path(path_type=Path), help="A digital elevation model (any raster, any CRS).")
+@click.option(
+    "--dem",
+    type=click.Path(path_type=Path),
+    multiple=True,
+    help="A digital elevation model (any raster, any CRS); repeat it, or give a folder, for tiles (.hgt, .tif) "
+    "in one CRS, mosaicked in the process.",
+)
 @click.option(
     "--dem-fill",
     type=click.Choice(["flat"]),
@@ -549,6 +569,8 @@ def analyze(
     until: str | None,
     population: str | None,
     population_column: str | None,
+    population_density: str | None,
+    population_year: int | None,
     groups: str | None,
     rank_by: str | None,
     crime_rates: str | None,
@@ -556,7 +578,7 @@ def analyze(
     camera_tags: str | None,
     buildings: Path | None,
     streets: Path | None,
-    dem: Path | None,
+    dem: tuple[Path, ...],
     dem_fill: str | None,
     land: Path | None,
     home_column: str | None,
@@ -591,6 +613,8 @@ def analyze(
         until=until,
         population=population,
         population_column=population_column,
+        population_density=population_density,
+        population_year=population_year,
         groups=groups,
         rank_by=rank_by,
         crime_rates=[c.strip() for c in crime_rates.split(",") if c.strip()] if crime_rates else None,
@@ -598,7 +622,7 @@ def analyze(
         camera_tags=_camera_tags(camera_tags),
         buildings=buildings,
         streets=streets,
-        dem=dem,
+        dem=(dem[0] if len(dem) == 1 else list(dem)) if dem else None,
         dem_fill=dem_fill,
         land=land,
         home_column=home_column,

@@ -503,7 +503,7 @@ def _dem_check(study: Any, dem: DemSource, units: gpd.GeoDataFrame, cell: float,
         )
         worst = int(np.argmax(unknown_by_unit))
         msg = (
-            f"{study.dem}: the DEM has no elevation for {100 * missing:.1f}% of the units' area (checked at "
+            f"{dem.path}: the DEM has no elevation for {100 * missing:.1f}% of the units' area (checked at "
             f"{cell * step:g} m cells; unit {units['unit_id'].iloc[worst]!r} is the least covered); give a DEM that "
             "covers them, or add --dem-fill flat to compute the views there on flat ground (the terrain of units "
             "the DEM covers too little of is then reported as missing)."
@@ -651,6 +651,16 @@ def _population(
             raise InputFormatError(msg)
         ledger.source("population", {"source": "unit column", "column": col})
         return values.astype(float), None
+    from equity.io.population_raster import is_population_raster
+
+    if is_population_raster(study.population):
+        if keep:
+            msg = (
+                f"{study.population}: a population raster holds residents only, no column {keep[0]!r} for the groups "
+                "(--groups); give the groups' columns in the unit layer or a polygon population layer."
+            )
+            raise InputFormatError(msg)
+        return _population_raster(study, units, ledger), None
     read = population_layer_from_file(study.population, column=study.population_column, keep=keep)
     ledger.reject(read.rejected)
     layer = to_metric(read.data, units.crs)
@@ -660,6 +670,81 @@ def _population(
     ledger.count("population_outside_units", outside)
     _check_polygons(layer, units, study.settings, read.meta.get("stated_area"), ledger)
     return values, layer
+
+
+#: Share of the population raster's residents on the cells the units touch that may lie outside every unit
+#: before a warning says so (cells along a coast or the city limit are split by the units' edge).
+RASTER_OUTSIDE_WARN_SHARE = 0.01
+
+
+def _population_raster(study: Any, units: gpd.GeoDataFrame, ledger: Ledger) -> pd.Series:
+    """Residents per unit from a raster of residents per cell (WorldPop, GHSL): exact zonal sums on the raster's
+    own cells (:func:`equity.population.population_from_raster`), the units projected to the raster's CRS. The
+    facts (file, year, counts or density, totals) go to the manifest; warnings name the units on cells without
+    data and the residents of the edge cells outside every unit."""
+    from equity.io.population_raster import DENSITY_UNITS, read_population_raster
+    from equity.population import NAMED_IN_WARNING, counts_from_density, population_from_raster
+
+    density = getattr(study, "population_density", None)
+    window = read_population_raster(
+        study.population,
+        tuple(units.total_bounds),
+        units.crs,
+        density=density,
+        year=getattr(study, "population_year", None),
+    )
+    values = window.values
+    if window.meta["kind"] != "counts":
+        values = counts_from_density(values, window.transform, window.crs, DENSITY_UNITS[str(density)])
+    sums = population_from_raster(values, window.valid, window.transform, window.crs, units)
+    total = float(np.nansum(sums.population.to_numpy()))
+    meta = {
+        **window.meta,
+        "total": total,
+        "cells_touched_total": sums.touched_total,
+        "outside_units": sums.outside,
+        "counted_twice_in_unit_overlaps": sums.overlap,
+        "window_total": sums.window_total,
+    }
+    ledger.source("population", meta)
+    ledger.count("population_source_total", sums.touched_total)
+    ledger.count("population_outside_units", sums.outside)
+    ledger.count("population_raster_cells_touched", sums.cells_touched)
+    ledger.count("population_raster_nodata_cells_touched", sums.nodata_cells_touched)
+    ledger.count("population_raster_negative_cells_as_nodata", window.meta["negative_cells_as_nodata"])
+    ledger.count("population_raster_counts_assumed", int(window.meta["counts_assumed"]))
+    ids = units["unit_id"].astype(str).to_numpy()
+    share = sums.missing_share.to_numpy()
+    short = np.flatnonzero(share > 1e-6)
+    ledger.count("units_population_raster_missing_share", {ids[i]: round(float(share[i]), 6) for i in short})
+    name = Path(str(study.population)).name
+    if window.meta["counts_assumed"]:
+        ledger.warn(
+            f"The population raster {name} does not say whether it holds residents per cell or per unit of area; "
+            "its cells were read as residents per cell (give --population-density km2 or ha for a density)."
+        )
+    if len(short):
+        order = short[np.argsort(-share[short], kind="stable")]
+        named = [f"{ids[i]} ({100 * share[i]:.1f}%)" for i in order[:NAMED_IN_WARNING]]
+        more = len(order) - len(named)
+        unknown = int(sums.population.isna().sum())
+        ledger.warn(
+            f"{len(order):,} unit{'' if len(order) == 1 else 's'} lie partly on cells of the population raster {name} "
+            "without data (nodata, or beyond its edge), whose residents are missing, not counted as none: "
+            + ", ".join(named)
+            + (f" and {more:,} more (all listed in the manifest)" if more else "")
+            + (
+                f"; {unknown:,} of them ha{'s' if unknown == 1 else 've'} no residents known at all."
+                if unknown
+                else "."
+            )
+        )
+    if sums.touched_total > 0 and sums.outside > RASTER_OUTSIDE_WARN_SHARE * sums.touched_total:
+        ledger.warn(
+            f"{sums.outside:,.0f} residents ({100 * sums.outside / sums.touched_total:.1f}%) of the population "
+            f"raster's cells along the units' edges lie outside every unit, and are not counted."
+        )
+    return sums.population
 
 
 def _check_polygons(
@@ -897,7 +982,17 @@ def _is_osm(path: str | Path | None) -> bool:
 def is_file_like(value: str | Path) -> bool:
     """Whether a population option names a file (else it names a column of the unit layer)."""
     p = Path(value)
-    return p.exists() or p.suffix.lower() in {".geojson", ".json", ".gpkg", ".shp", ".fgb", ".csv", ".zip"}
+    return p.exists() or p.suffix.lower() in {
+        ".geojson",
+        ".json",
+        ".gpkg",
+        ".shp",
+        ".fgb",
+        ".csv",
+        ".zip",
+        ".tif",
+        ".tiff",
+    }
 
 
 #: How long a failed load waits for the incidents' reader before it raises (seconds).

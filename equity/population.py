@@ -1,4 +1,5 @@
-"""Population of the units of analysis, from a column or by area-weighted interpolation from another layer.
+"""Population of the units of analysis, from a column, by area-weighted interpolation from another layer, or
+by exact zonal sums of a raster of residents per cell (WorldPop, GHSL: :func:`population_from_raster`).
 
 Written here rather than taken from tobler (PySAL's areal interpolation): the whole method is one overlay and
 one weighted sum, and tobler would bring a large dependency tree for it.
@@ -6,9 +7,13 @@ one weighted sum, and tobler would bring a large dependency tree for it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from affine import Affine
+from pyproj import CRS
 
 from equity._errors import InputFormatError
 from equity.projection import require_metric
@@ -201,3 +206,152 @@ def _ratio(area_m2: float, ratio: float) -> str:
     stated = area_m2 / ratio / 1e6
     times = f"{1 / ratio:.0f} times smaller" if ratio < 1 else f"{ratio:.0f} times larger"
     return f"{area_m2 / 1e6:.3g} km² on the map, {stated:.3g} km² of land stated: {times}"
+
+
+# --- Population from a raster of counts per cell (WorldPop, GHSL) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RasterPopulation:
+    """Residents per unit summed from a raster, with what the sums leave out.
+
+    Attributes
+    ----------
+    population : pandas.Series
+        Residents per unit, aligned to the units' index; NaN for a unit none of whose area lies on a cell with
+        data (nodata everywhere under it, or beyond the raster).
+    missing_share : pandas.Series
+        Share of each unit's area on cells without data or beyond the raster's edge (0 to 1).
+    touched_total : float
+        Residents of every cell with data that a unit touches (whole cells).
+    outside : float
+        Of those, the residents of the parts of the cells outside every unit, ``Σ_c v_c (1 - min(1, Σ_u f_uc))``.
+    overlap : float
+        Residents counted twice where units overlap (their digitising slivers), ``Σ_c v_c max(0, Σ_u f_uc - 1)``.
+    window_total : float
+        Residents of every cell with data in the raster's window read (the units' bounding box, whole cells).
+    cells_touched, nodata_cells_touched : int
+        Cells a unit touches, and those of them without data.
+    """
+
+    population: pd.Series
+    missing_share: pd.Series
+    touched_total: float
+    outside: float
+    overlap: float
+    window_total: float
+    cells_touched: int
+    nodata_cells_touched: int
+
+
+def population_from_raster(
+    values: np.ndarray, valid: np.ndarray, transform: Affine, crs: CRS, units: gpd.GeoDataFrame
+) -> RasterPopulation:
+    r"""Exact area-weighted zonal sums of a raster of residents per cell over the units.
+
+    Each cell ``c`` with ``v_c`` residents gives each unit ``u`` the fraction ``f_uc`` of the cell's area that
+    lies in ``u`` (computed exactly from the polygon's edges by exactextract, not by sampling cell centres):
+
+    .. math:: P_u = \sum_c f_{uc}\, v_c
+
+    so that a cell split between two units is shared by area, and the residents of a cell are counted once
+    over units that do not overlap. The total is preserved: with :math:`F_c = \sum_u f_{uc}`,
+
+    .. math:: \sum_u P_u = \sum_{c:\,F_c>0} v_c \;-\; \sum_c v_c (1 - \min(1, F_c)) \;+\; \sum_c v_c \max(0, F_c - 1)
+
+    (the cells touched, less their parts outside every unit, plus what overlapping slivers count twice). People
+    are assumed to live evenly over a cell, the same assumption :func:`interpolate_population` makes of a
+    polygon; cells are never resampled, which would move people across unit edges and change the total. Cells
+    without data (``valid`` False) are missing, not empty: they give no residents, and the share of each unit's
+    area on them (or beyond the raster) is returned, with NaN for a unit that has no cell with data at all.
+
+    Written on exactextract's coverage fractions (its ``cell_id`` and ``coverage``) rather than its ``sum``, so
+    that the cells without data, the parts outside the units and the overlaps are counted from the same
+    fractions as the sums.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Residents per cell (rows by columns) of a north-up window of the raster; a density raster is turned
+        into counts first (:func:`counts_from_density`).
+    valid : numpy.ndarray
+        Boolean, same shape: False where the cell has no data.
+    transform : affine.Affine
+        The window's transform (north up, no rotation).
+    crs : pyproj.CRS
+        The raster's CRS; the units are projected to it (:func:`equity.projection.to_raster_crs`).
+    units : geopandas.GeoDataFrame
+        Unit polygons in any CRS.
+
+    Returns
+    -------
+    RasterPopulation
+    """
+    from exactextract import exact_extract
+    from exactextract.raster import NumPyRasterSource
+
+    from equity.projection import to_raster_crs
+
+    h, w = values.shape
+    # edges longer than two of the raster's cells (in the units' metres) follow their curve in the raster's CRS
+    step = 2 * abs(transform.a) * (1.0 if crs.is_projected else 111_000.0)
+    shapes = to_raster_crs(units, crs, densify=step if units.crs.is_projected else None)
+    population = pd.Series(np.nan, index=units.index)
+    missing = pd.Series(1.0, index=units.index)
+    coverage = np.zeros(h * w)
+    flat_v = np.where(valid, values, 0.0).astype(np.float64).ravel()
+    flat_ok = valid.ravel()
+    if h and w:
+        xmin, ymax = transform.c, transform.f
+        xmax, ymin = xmin + w * transform.a, ymax + h * transform.e
+        grid = NumPyRasterSource(np.zeros((h, w), np.uint8), xmin, ymin, xmax, ymax, srs_wkt=crs.to_wkt())
+        frame = gpd.GeoDataFrame({"_row": np.arange(len(shapes))}, geometry=shapes.geometry.to_numpy(), crs=shapes.crs)
+        table = exact_extract(grid, frame, ["cell_id", "coverage"], include_cols=["_row"], output="pandas")
+        cell_area = abs(transform.a * transform.e)
+        areas = shapes.geometry.area.to_numpy() / cell_area  # each unit's area in cells of the raster's CRS
+        for row, ids, frac in zip(table["_row"], table["cell_id"], table["coverage"], strict=True):
+            ids = np.asarray(ids, dtype=np.int64)
+            frac = np.asarray(frac, dtype=np.float64)
+            if not len(ids):
+                continue
+            np.add.at(coverage, ids, frac)
+            ok = flat_ok[ids]
+            seen = float(frac[ok].sum())
+            if seen > 0:
+                population.iloc[row] = float((frac * flat_v[ids]).sum())
+            missing.iloc[row] = min(1.0, max(0.0, 1.0 - seen / areas[row])) if areas[row] > 0 else 1.0
+    touched = coverage > 0
+    return RasterPopulation(
+        population=population,
+        missing_share=missing,
+        touched_total=float(flat_v[touched].sum()),
+        outside=float((flat_v * (1.0 - np.minimum(coverage, 1.0)))[touched].sum()),
+        overlap=float((flat_v * np.maximum(coverage - 1.0, 0.0)).sum()),
+        window_total=float(flat_v.sum()),
+        cells_touched=int(touched.sum()),
+        nodata_cells_touched=int((touched & ~flat_ok).sum()),
+    )
+
+
+def counts_from_density(values: np.ndarray, transform: Affine, crs: CRS, per_m2: float) -> np.ndarray:
+    r"""Residents per cell from a density raster: ``v_c = d_c · A_c · k``, with ``d_c`` the density in residents
+    per unit of area, ``A_c`` the cell's area in m² and ``k`` the density's unit in m² (``per_m2``: 10⁻⁶ for
+    residents per km², 10⁻⁴ per hectare).
+
+    A projected raster's cells all have the area ``|a·e|`` (its pixel width times height, in metres); a
+    geographic raster's cells shrink towards the poles, and each row's area is the ellipsoid's area between
+    its parallels and meridians (pyproj's ``Geod.polygon_area_perimeter``, exact on the ellipsoid).
+    """
+    h = values.shape[0]
+    if crs.is_projected:
+        factor = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
+        area = np.full(h, abs(transform.a * transform.e) * factor * factor)
+    else:
+        geod = crs.get_geod()
+        x0, x1 = transform.c, transform.c + transform.a
+        area = np.empty(h)
+        for r in range(h):
+            y0, y1 = transform.f + r * transform.e, transform.f + (r + 1) * transform.e
+            a, _ = geod.polygon_area_perimeter([x0, x1, x1, x0], [y0, y0, y1, y1])
+            area[r] = abs(a)
+    return values.astype(np.float64) * (area * per_m2)[:, None]

@@ -103,6 +103,19 @@ def to_wgs84(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gdf if gdf.crs.equals(WGS84) else gdf.to_crs(WGS84)
 
 
+def to_raster_crs(gdf: gpd.GeoDataFrame, crs: CRS, *, densify: float | None = None) -> gpd.GeoDataFrame:
+    """Project polygons to a raster's CRS, so that the raster's cells are read as they are (never resampled).
+
+    ``densify`` (in the layer's own units, metres for a metric layer) adds vertices to longer edges first, so
+    that an edge that is straight in the layer's CRS stays close to its curve in the raster's; the vertices
+    added on an edge two units share are the same, so neighbours still meet without gaps or overlaps.
+    """
+    _require_crs(gdf)
+    if densify:
+        gdf = gdf.set_geometry(shapely.segmentize(gdf.geometry.to_numpy(), densify), crs=gdf.crs)
+    return gdf if gdf.crs.equals(crs) else gdf.to_crs(crs)
+
+
 def require_metric(gdf: gpd.GeoDataFrame, what: str = "layer") -> None:
     """Raise :class:`CRSError` unless ``gdf`` is in a projected CRS measured in metres."""
     _require_crs(gdf, what)

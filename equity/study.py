@@ -65,6 +65,12 @@ class Study:
         :func:`equity.population.interpolate_population`), or None.
     population_column
         The population column of the population layer (guessed when None).
+    population_density
+        For a population raster of residents per unit of area: ``"km2"`` or ``"ha"`` (WorldPop's ``pph``). A
+        raster is read as residents per cell otherwise (see :mod:`equity.io.population_raster`).
+    population_year
+        The year of the population raster's estimate, recorded and shown (default: read from its file name,
+        ``ppp_2020``, ``GHS_POP_E2020``).
     groups
         Groups of residents (``--groups``): a string ``NAME=COLUMN,NAME=COLUMN%TOTAL`` or a list of
         :class:`equity.groups.GroupSpec`. Columns of ``units``, else of the ``population`` layer (interpolated by
@@ -82,8 +88,9 @@ class Study:
     streets
         The street network (an OSM file or a line layer), for the share of each unit's street length in view.
     dem
-        A digital elevation model (any raster rasterio reads, any CRS). With ``buildings`` or ``dem`` the
-        study computes viewsheds (:mod:`equity.visibility`) instead of open-ground sectors.
+        A digital elevation model (any raster rasterio reads, any CRS), or its tiles (.hgt, .tif) in one CRS: a
+        list of files, or a folder, mosaicked in the process (:class:`equity.io.dem.DemSource`). With
+        ``buildings`` or ``dem`` the study computes viewsheds (:mod:`equity.visibility`) instead of open-ground sectors.
     dem_fill
         ``"flat"`` to go on where the DEM has no data, with flat ground at the DEM's median elevation; by
         default a DEM that does not cover the study area is an error that says how much is missing.
@@ -131,12 +138,14 @@ class Study:
     until: str | None = None
     population: str | Path | None = None
     population_column: str | None = None
+    population_density: str | None = None
+    population_year: int | None = None
     groups: Any = None
     rank_by: str | None = None
     camera_tags: dict[str, str] | None = None
     buildings: str | Path | None = None
     streets: str | Path | None = None
-    dem: str | Path | None = None
+    dem: str | Path | list[str | Path] | None = None
     dem_fill: str | None = None
     land: str | Path | None = None
     home_column: str | None = None
@@ -161,8 +170,12 @@ class Study:
             files["buildings"] = Path(self.buildings)
         if self.streets is not None:
             files["streets"] = Path(self.streets)
-        if self.dem is not None:
+        if self.dem is not None and not isinstance(self.dem, (list, tuple)) and not Path(self.dem).is_dir():
             files["dem"] = Path(self.dem)
+        elif self.dem is not None:  # tiles: each file, a folder's listed
+            from equity.io.dem import dem_tiles
+
+            files.update({f"dem_{i + 1}": p for i, p in enumerate(dem_tiles(self.dem))})
         if self.land is not None:
             files["land"] = Path(self.land)
         if isinstance(self.no_crime_data, (str, Path)) and is_file_like(self.no_crime_data):

@@ -33,6 +33,7 @@ import logging
 import math
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -158,6 +159,166 @@ def _check_transformable(path: Path, source_wkt: str, target_wkt: str) -> None:
         raise CRSError(msg) from err
 
 
+def _open_checked(path: Path) -> Any:
+    """One DEM file opened by rasterio, after the checks of equity's access policy (:func:`_refusal`), of its
+    georeferencing, CRS and bands."""
+    import rasterio
+    from rasterio.errors import RasterioIOError
+
+    try:
+        with rasterio.Env(**NO_NETWORK):
+            src = rasterio.open(path)
+    except RasterioIOError as err:
+        msg = f"{path}: not a raster that rasterio (GDAL) can read ({str(err).splitlines()[0]})."
+        raise InputFileError(msg) from err
+    refusal = _refusal(path, src) or _broken_georeference(path, src)
+    if refusal is not None:
+        src.close()
+        raise InputFormatError(refusal)
+    if src.crs is None:
+        src.close()
+        msg = f"{path}: the DEM has no CRS; save it with one (for example its EPSG code)."
+        raise CRSError(msg)
+    if src.count < 1:
+        src.close()
+        msg = f"{path}: the raster has no band."
+        raise InputFormatError(msg)
+    return src
+
+
+#: The endings of the DEM tiles taken from a folder: SRTM's .hgt (named by their south-west corner, such as
+#: N37W123.hgt, which GDAL's SRTMHGT driver needs) and GeoTIFF.
+TILE_SUFFIXES = (".hgt", ".tif", ".tiff")
+
+
+def dem_tiles(spec: str | Path | Sequence[str | Path]) -> list[Path]:
+    """The files of a DEM given as one file, several files, or folders of tiles (their .hgt, .tif and .tiff
+    files, in name order; other files are left alone). A file named twice is taken once."""
+    items = [spec] if isinstance(spec, (str, Path)) else list(spec)
+    if not items:
+        msg = "--dem names no file."
+        raise InputFileError(msg)
+    tiles: list[Path] = []
+    for item in items:
+        p = Path(item)
+        if p.is_dir():
+            found = sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in TILE_SUFFIXES)
+            if not found:
+                zipped = any(f.suffix.lower() == ".zip" for f in p.iterdir())
+                msg = f"{p}: a folder with no DEM tile in it; expected .hgt or .tif files" + (
+                    " (unzip the .zip files first: equity does not read inside archives)." if zipped else "."
+                )
+                raise InputFileError(msg)
+            tiles += [check_file(f) for f in found]
+        else:
+            tiles.append(check_file(p))
+    seen: set[Path] = set()
+    return [t for t in tiles if not (t.resolve() in seen or seen.add(t.resolve()))]  # type: ignore[func-returns-value]
+
+
+def mosaic_name(spec: Any, tiles: list[Path]) -> str:
+    """How messages name a DEM of several tiles: its folder, or its tiles."""
+    if isinstance(spec, (str, Path)) and Path(spec).is_dir():
+        return f"{spec} (a DEM of {len(tiles)} tiles)"
+    names = ", ".join(t.name for t in tiles[:3]) + (f" and {len(tiles) - 3} more" if len(tiles) > 3 else "")
+    return f"the DEM of {len(tiles)} tiles ({names})"
+
+
+#: Largest misalignment of a tile's corner to the mosaic's grid, in pixels, taken for rounding.
+ALIGN_TOLERANCE = 1e-6
+
+
+def mosaic_vrt(tiles: list[Path], sources: list[Any]) -> str:
+    r"""The XML of a GDAL virtual raster (VRT) that lays DEM tiles side by side on one grid, as ``gdalbuildvrt``
+    does, without GDAL's command-line tools (written here: rasterio has no VRT builder, and osgeo's
+    ``gdal.BuildVRT`` is not a dependency).
+
+    The tiles must share one CRS, one pixel size, and one grid (each tile's corner a whole number of pixels from
+    the mosaic's, within :data:`ALIGN_TOLERANCE`), so that every height is the tile's own, never resampled. The
+    mosaic spans the tiles' union; tile ``k`` with corner ``(x_k, y_k)`` starts at column
+    ``(x_k - x_0) / a`` and row ``(y_0 - y_k) / |e|``. Each tile's nodata pixels are left transparent (a
+    ``ComplexSource`` with its ``NODATA``), so that a later tile's nodata does not cover an earlier tile's
+    heights where they overlap (adjacent SRTM tiles share a row or a column, with the same heights); cells no
+    tile covers are NaN (the band is float32 with NaN as its nodata). Raises :class:`CRSError` for tiles in
+    different CRSs, naming both, and :class:`InputFormatError` for different pixel sizes or grids.
+    """
+    from xml.sax.saxutils import escape
+
+    first, ref = tiles[0], sources[0]
+    a, e = ref.transform.a, ref.transform.e
+    for tile, src in zip(tiles[1:], sources[1:], strict=True):
+        if src.crs != ref.crs:
+            msg = (
+                f"{tile}: the DEM tile is in {src.crs.to_string() or src.crs.to_wkt()[:60]}, while {first.name} is in "
+                f"{ref.crs.to_string() or ref.crs.to_wkt()[:60]}; give tiles in one CRS (reproject them first)."
+            )
+            raise CRSError(msg)
+        t = src.transform
+        if not (math.isclose(t.a, a, rel_tol=1e-9) and math.isclose(t.e, e, rel_tol=1e-9)):
+            msg = (
+                f"{tile}: the DEM tile's pixels are {t.a:g} by {-t.e:g}, while {first.name}'s are {a:g} by {-e:g}; "
+                "give tiles of one resolution."
+            )
+            raise InputFormatError(msg)
+    for tile, src in zip(tiles, sources, strict=True):
+        t = src.transform
+        if t.b != 0 or t.d != 0 or t.a <= 0 or t.e >= 0:
+            msg = f"{tile}: the DEM tile is rotated or not north up; give north-up tiles to mosaic."
+            raise InputFormatError(msg)
+    x0 = min(s.transform.c for s in sources)
+    y0 = max(s.transform.f for s in sources)
+    places = []
+    for tile, src in zip(tiles, sources, strict=True):
+        col, row = (src.transform.c - x0) / a, (y0 - src.transform.f) / -e
+        if abs(col - round(col)) > ALIGN_TOLERANCE or abs(row - round(row)) > ALIGN_TOLERANCE:
+            msg = (
+                f"{tile}: the DEM tile's pixels do not line up with {first.name}'s (its corner is {col % 1:.3f} "
+                "pixel off their grid); give tiles of one grid."
+            )
+            raise InputFormatError(msg)
+        places.append((round(col), round(row)))
+    width = max(c + s.width for (c, _), s in zip(places, sources, strict=True))
+    height = max(r + s.height for (_, r), s in zip(places, sources, strict=True))
+    parts = [
+        f'<VRTDataset rasterXSize="{width}" rasterYSize="{height}">',
+        f"<SRS>{escape(ref.crs.to_wkt())}</SRS>",
+        f"<GeoTransform>{x0!r}, {a!r}, 0.0, {y0!r}, 0.0, {e!r}</GeoTransform>",
+        '<VRTRasterBand dataType="Float32" band="1"><NoDataValue>nan</NoDataValue>',
+    ]
+    for tile, src, (col, row) in zip(tiles, sources, places, strict=True):
+        nodata = "" if src.nodata is None else f"<NODATA>{src.nodata!r}</NODATA>"
+        parts.append(
+            f'<ComplexSource><SourceFilename relativeToVRT="0">{escape(str(tile.resolve()))}</SourceFilename>'
+            f"<SourceBand>1</SourceBand>"
+            f'<SrcRect xOff="0" yOff="0" xSize="{src.width}" ySize="{src.height}"/>'
+            f'<DstRect xOff="{col}" yOff="{row}" xSize="{src.width}" ySize="{src.height}"/>{nodata}</ComplexSource>'
+        )
+    parts.append("</VRTRasterBand></VRTDataset>")
+    return "".join(parts)
+
+
+def _open_mosaic(tiles: list[Path]) -> Any:
+    """The tiles, each checked as a DEM of its own (:func:`_open_checked`), opened as one mosaic through a GDAL
+    virtual raster (:func:`mosaic_vrt`) held in memory."""
+    import rasterio
+    from rasterio.errors import RasterioIOError
+
+    sources = []
+    try:
+        for tile in tiles:
+            sources.append(_open_checked(tile))
+        xml = mosaic_vrt(tiles, sources)
+    finally:
+        for src in sources:
+            src.close()
+    try:
+        with rasterio.Env(**NO_NETWORK):
+            return rasterio.open(xml)
+    except RasterioIOError as err:
+        msg = f"{tiles[0]}: its tiles cannot be read as one mosaic ({_first_line(err)})."
+        raise InputFileError(msg) from err
+
+
 class DemSource:
     """A digital elevation model, opened once per process and read onto grids of the analysis.
 
@@ -174,44 +335,32 @@ class DemSource:
     runs); a block that was dropped is read again when needed, with the same heights.
     """
 
-    def __init__(self, path: str | Path, cache_bytes: int = CACHE_BYTES) -> None:
-        self.path = check_file(path)
+    def __init__(self, path: str | Path | Sequence[str | Path], cache_bytes: int = CACHE_BYTES) -> None:
+        self.tiles = dem_tiles(path)
+        self.path: Any = self.tiles[0] if len(self.tiles) == 1 else mosaic_name(path, self.tiles)
         self.cache_bytes = cache_bytes
-        stat = self.path.stat()
-        self.key = (str(self.path.resolve()), stat.st_size, stat.st_mtime_ns)
+        key: list[Any] = []
+        for tile in self.tiles:
+            stat = tile.stat()
+            key += [str(tile.resolve()), stat.st_size, stat.st_mtime_ns]
+        self.key = tuple(key)
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"path": self.path, "key": self.key, "cache_bytes": self.cache_bytes}
+        return {"path": self.path, "tiles": self.tiles, "key": self.key, "cache_bytes": self.cache_bytes}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
 
     def _dataset(self) -> Any:
         """The open dataset of this process (opened at the first call)."""
-        import rasterio
-        from rasterio.errors import RasterioIOError
-
         src = _OPEN.get(self.key)
         if src is not None:
             return src
-        try:
-            with rasterio.Env(**NO_NETWORK):
-                src = rasterio.open(self.path)
-        except RasterioIOError as err:
-            msg = f"{self.path}: not a raster that rasterio (GDAL) can read ({str(err).splitlines()[0]})."
-            raise InputFileError(msg) from err
-        refusal = _refusal(self.path, src) or _broken_georeference(self.path, src)
-        if refusal is not None:
-            src.close()
-            raise InputFormatError(refusal)
-        if src.crs is None:
-            src.close()
-            msg = f"{self.path}: the DEM has no CRS; save it with one (for example its EPSG code)."
-            raise CRSError(msg)
-        if src.count < 1:
-            src.close()
-            msg = f"{self.path}: the raster has no band."
-            raise InputFormatError(msg)
+        if len(self.tiles) > 1:
+            src = _open_mosaic(self.tiles)
+            _OPEN[self.key] = src
+            return src
+        src = _open_checked(self.tiles[0])
         _OPEN[self.key] = src
         return src
 
