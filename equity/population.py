@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from affine import Affine
 from pyproj import CRS
 
@@ -308,7 +309,8 @@ def population_from_raster(
         frame = gpd.GeoDataFrame({"_row": np.arange(len(shapes))}, geometry=shapes.geometry.to_numpy(), crs=shapes.crs)
         table = exact_extract(grid, frame, ["cell_id", "coverage"], include_cols=["_row"], output="pandas")
         cell_area = abs(transform.a * transform.e)
-        areas = shapes.geometry.area.to_numpy() / cell_area  # each unit's area in cells of the raster's CRS
+        # each unit's area in cells, planar in the raster's CRS as the cells are (degrees² for a geographic one)
+        areas = shapely.area(shapes.geometry.to_numpy()) / cell_area
         for row, ids, frac in zip(table["_row"], table["cell_id"], table["coverage"], strict=True):
             ids = np.asarray(ids, dtype=np.int64)
             frac = np.asarray(frac, dtype=np.float64)

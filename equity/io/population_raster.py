@@ -173,8 +173,8 @@ def read_population_raster(
             named_year = year_from_name(p)
             x0, y0, x1, y1 = transform_bounds(bounds_crs, crs, *bounds, densify_pts=21)
             inv = ~t
-            c0, r0 = inv * (x0, y1)
-            c1, r1 = inv * (x1, y0)
+            c0, r0 = inv @ (x0, y1)
+            c1, r1 = inv @ (x1, y0)
             col0, row0 = max(0, int(np.floor(c0)) - 1), max(0, int(np.floor(r0)) - 1)
             col1, row1 = min(src.width, int(np.ceil(c1)) + 1), min(src.height, int(np.ceil(r1)) + 1)
             if col1 <= col0 or row1 <= row0:
@@ -186,7 +186,7 @@ def read_population_raster(
                 raise InputFormatError(msg)
             window = Window(col0, row0, col1 - col0, row1 - row0)
             data = src.read(1, window=window, masked=True)
-            win_t = src.window_transform(window)
+            win_t = t @ Affine.translation(col0, row0)
             meta = {
                 "source": "raster zonal sums",
                 "file": str(p),
