@@ -50,9 +50,7 @@ def _write(path, values, *, crs="EPSG:32610", transform=None, nodata=None, dtype
 
 
 def _units(boxes, crs=UTM):
-    return gpd.GeoDataFrame(
-        {"unit_id": list(boxes)}, geometry=[shapely.box(*b) for b in boxes.values()], crs=crs
-    )
+    return gpd.GeoDataFrame({"unit_id": list(boxes)}, geometry=[shapely.box(*b) for b in boxes.values()], crs=crs)
 
 
 def _halves():
@@ -70,7 +68,8 @@ def test_known_sums_on_cells_split_in_half(tmp_path):
     east = 0.5 * COUNTS[:, 1].sum() + COUNTS[:, 2:].sum()
     assert sums.population.tolist() == [west, east]  # 28 + 16 = 44 and 16 + 76 = 92, exactly
     assert sums.population.sum() == COUNTS.sum() == sums.touched_total == 136
-    assert sums.outside == 0 and sums.overlap == 0
+    assert sums.outside == 0
+    assert sums.overlap == 0
     assert sums.missing_share.tolist() == [0.0, 0.0]
 
 
@@ -272,8 +271,10 @@ def test_study_population_from_a_raster(tmp_path):
     assert pop["east"] == pytest.approx(92.0, rel=1e-4)
     meta = result.meta["population"]
     assert meta["source"] == "raster zonal sums"
-    assert meta["year"] == 2020 and meta["year_from"] == "file name"
-    assert meta["kind"] == "counts" and meta["counts_assumed"] is False
+    assert meta["year"] == 2020
+    assert meta["year_from"] == "file name"
+    assert meta["kind"] == "counts"
+    assert meta["counts_assumed"] is False
     assert meta["total"] == pytest.approx(136.0, rel=1e-6)
     assert meta["total"] + meta["outside_units"] - meta["counted_twice_in_unit_overlaps"] == pytest.approx(
         meta["cells_touched_total"], rel=1e-9
@@ -290,9 +291,11 @@ def test_study_warns_of_nodata_under_the_units(tmp_path):
     east = result.units.set_index("unit_id").loc["east", "population"]
     assert east == pytest.approx(0.5 * 32 + 36, rel=1e-3)  # half the second column, the third; not the fourth
     assert result.counts["units_population_raster_missing_share"] == {"east": pytest.approx(0.4, abs=1e-3)}
-    assert result.meta["population"]["year"] == 2018 and result.meta["population"]["year_from"] == "--population-year"
+    assert result.meta["population"]["year"] == 2018
+    assert result.meta["population"]["year_from"] == "--population-year"
     warnings = " ".join(result.ledger.warnings)
-    assert "east (40.0%)" in warnings and "missing, not counted as none" in warnings
+    assert "east (40.0%)" in warnings
+    assert "missing, not counted as none" in warnings
     assert "does not say whether it holds residents per cell" in warnings  # pop.tif: counts assumed
 
 
@@ -310,7 +313,9 @@ def test_cli_analyze_with_a_population_raster(tmp_path):
     assert run.exit_code == 0, run.output
     manifest = json.loads((out / "manifest.json").read_text())
     text = json.dumps(manifest)
-    assert "GHS_POP_E2020" in text and '"year": 2020' in text and '"kind": "counts"' in text
+    assert "GHS_POP_E2020" in text
+    assert '"year": 2020' in text
+    assert '"kind": "counts"' in text
     assert manifest["inputs"]["population"]["name"] == raster.name
     import pandas as pd
 
