@@ -311,17 +311,18 @@ def population_from_raster(
         cell_area = abs(transform.a * transform.e)
         # each unit's area in cells, planar in the raster's CRS as the cells are (degrees² for a geographic one)
         areas = shapely.area(shapes.geometry.to_numpy()) / cell_area
-        for row, ids, frac in zip(table["_row"], table["cell_id"], table["coverage"], strict=True):
-            ids = np.asarray(ids, dtype=np.int64)
-            frac = np.asarray(frac, dtype=np.float64)
-            if not len(ids):
-                continue
-            np.add.at(coverage, ids, frac)
-            ok = flat_ok[ids]
-            seen = float(frac[ok].sum())
-            if seen > 0:
-                population.iloc[row] = float((frac * flat_v[ids]).sum())
-            missing.iloc[row] = min(1.0, max(0.0, 1.0 - seen / areas[row])) if areas[row] > 0 else 1.0
+        lengths = np.array([len(ids) for ids in table["cell_id"]], dtype=np.int64)
+        owner = np.repeat(table["_row"].to_numpy(dtype=np.int64), lengths)
+        ids = np.concatenate([np.asarray(i, dtype=np.int64) for i in table["cell_id"]] + [np.zeros(0, np.int64)])
+        frac = np.concatenate([np.asarray(f, dtype=np.float64) for f in table["coverage"]] + [np.zeros(0)])
+        n = len(shapes)
+        coverage = np.bincount(ids, weights=frac, minlength=h * w)
+        seen = np.bincount(owner, weights=frac * flat_ok[ids], minlength=n)
+        summed = np.bincount(owner, weights=frac * flat_v[ids], minlength=n)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            short = np.where(areas > 0, np.clip(1.0 - seen / areas, 0.0, 1.0), 1.0)
+        population = pd.Series(np.where(seen > 0, summed, np.nan), index=units.index)
+        missing = pd.Series(short, index=units.index)
     touched = coverage > 0
     return RasterPopulation(
         population=population,

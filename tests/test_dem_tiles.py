@@ -149,6 +149,7 @@ def test_a_folder_of_hgt_tiles_gives_the_results_of_one_file(srtm, tmp_path):
         by_tiles.views.set_index("camera_id")["visible_m2"], by_file.views.set_index("camera_id")["visible_m2"]
     )
     assert by_tiles.meta["dem"]["size"] == [HGT, 2 * HGT - 1]
+    assert by_tiles.meta["dem"]["tiles"] == ["N37W122.hgt", "N37W123.hgt"]
     assert by_tiles.meta["dem"]["units_missing_share_at_check"] == 0
 
 
@@ -172,6 +173,30 @@ def test_two_adjacent_tif_tiles_give_the_results_of_one_file(tmp_path):
     assert (a["covered_km2"] > 0).all()
     pd.testing.assert_frame_equal(a[COMPARED], b[COMPARED], check_exact=True)
     assert by_tiles.views["visible_m2"].tolist() == by_file.views["visible_m2"].tolist()
+
+
+def test_a_mosaic_travels_to_a_worker_as_its_tiles(tmp_path):
+    import pickle
+
+    west, east, one = _utm_tiles(tmp_path)
+    grid = (CRS.from_epsg(32610), Affine(2, 0, 587_700, 0, -2, 4_151_300), (100, 150))
+    source = DemSource([west, east])
+    try:
+        here, _ = source.read(*grid)
+    finally:
+        source.close()
+    travelled = pickle.loads(pickle.dumps(source))
+    try:
+        there, _ = travelled.read(*grid)
+    finally:
+        travelled.close()
+    assert travelled.tiles == [west, east]
+    np.testing.assert_array_equal(here, there)
+    single = DemSource(one)
+    try:
+        np.testing.assert_array_equal(here, single.read(*grid)[0])
+    finally:
+        single.close()
 
 
 def test_tiles_in_two_crss_are_refused_naming_both(tmp_path):

@@ -386,6 +386,8 @@ class DemSource:
             "size": [src.height, src.width],
         }
         meta["cells_at_or_below_fill"] = fill
+        if len(self.tiles) > 1:  # a mosaic: its tiles, in the order they are laid (a later one on top)
+            meta["tiles"] = [t.name for t in self.tiles]
         missing = ~np.isfinite(ground)
         meta["missing_share"] = float(missing.mean())
         if missing.all():
