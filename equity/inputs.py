@@ -651,17 +651,19 @@ def _population(
             raise InputFormatError(msg)
         ledger.source("population", {"source": "unit column", "column": col})
         return values.astype(float), None
+    from equity.io._common import open_source
     from equity.io.population_raster import is_population_raster
 
-    if is_population_raster(study.population):
-        if keep:
-            msg = (
-                f"{study.population}: a population raster holds residents only, no column {keep[0]!r} for the groups "
-                "(--groups); give the groups' columns in the unit layer or a polygon population layer."
-            )
-            raise InputFormatError(msg)
-        return _population_raster(study, units, ledger), None
-    read = population_layer_from_file(study.population, column=study.population_column, keep=keep)
+    with open_source(study.population) as source:  # opened once: its first bytes say raster or layer
+        if is_population_raster(source):
+            if keep:
+                msg = (
+                    f"{study.population}: a population raster holds residents only, no column {keep[0]!r} for the "
+                    "groups (--groups); give the groups' columns in the unit layer or a polygon population layer."
+                )
+                raise InputFormatError(msg)
+            return _population_raster(study, units, ledger), None
+        read = population_layer_from_file(source, column=study.population_column, keep=keep)
     ledger.reject(read.rejected)
     layer = to_metric(read.data, units.crs)
     values, outside = interpolate_population(layer, units)

@@ -36,10 +36,7 @@ from affine import Affine
 from pyproj import CRS
 
 from equity._errors import CRSError, InputError, InputFileError, InputFormatError
-from equity.io._common import GDAL_POLICY, _first_line, check_file
-
-#: The first bytes of a TIFF (little- and big-endian) and of a BigTIFF: a GeoTIFF is a TIFF.
-TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
+from equity.io._common import GDAL_POLICY, SourceFile, _first_line, check_file, open_source
 
 #: The units of a density raster ``--population-density`` takes, in m² (residents per km², per hectare).
 DENSITY_UNITS = {"km2": 1e-6, "ha": 1e-4}
@@ -54,11 +51,11 @@ DENSITY_NAMES = re.compile(r"(?:^|[_\-.])pph(?:[_\-.]|$)|densit|per[_\- ]?km|per
 YEAR_IN_NAME = re.compile(r"(?:pp[ph]_|ghs_pop_[ep])((?:19|20)\d\d)(?!\d)", re.IGNORECASE)
 
 
-def is_population_raster(path: str | Path) -> bool:
-    """Whether the population file is a raster (a TIFF, by its first bytes), else a vector layer."""
-    p = check_file(path)
-    with p.open("rb") as handle:
-        return handle.read(4) in TIFF_MAGIC
+def is_population_raster(source: str | Path | SourceFile) -> bool:
+    """Whether the population file is a raster (a TIFF, told by its first bytes like every input's format:
+    :class:`~equity.io._common.SourceFile`), else a vector layer. An open source is not opened again."""
+    with open_source(source) as opened:
+        return opened.format == "geotiff"
 
 
 def year_from_name(path: str | Path) -> int | None:
