@@ -34,7 +34,7 @@ import pandas as pd
 from affine import Affine
 
 from equity import coverage
-from equity._errors import InputFormatError
+from equity._errors import InputError, InputFormatError
 from equity.cameras import split_non_cameras
 from equity.ledger import Ledger
 from equity.projection import MAX_SCALE_ERROR, metric_crs, scale_error, to_metric, to_wgs84
@@ -622,7 +622,18 @@ def _population(
     if study.population is None:
         ledger.source("population", {"source": None})
         return pd.Series(float("nan"), index=units.index), None
+    raster_options = [
+        name
+        for name, value in (
+            ("--population-density", getattr(study, "population_density", None)),
+            ("--population-year", getattr(study, "population_year", None)),
+        )
+        if value is not None
+    ]
     if not is_file_like(study.population):
+        if raster_options:
+            msg = f"{raster_options[0]} describes a population raster; --population {study.population!r} is a column."
+            raise InputError(msg)
         col = str(study.population)
         if col not in units.columns:
             msg = (
@@ -663,6 +674,9 @@ def _population(
                 )
                 raise InputFormatError(msg)
             return _population_raster(study, units, ledger), None
+        if raster_options:
+            msg = f"{study.population}: {raster_options[0]} describes a population raster, and this is a polygon layer."
+            raise InputError(msg)
         read = population_layer_from_file(source, column=study.population_column, keep=keep)
     ledger.reject(read.rejected)
     layer = to_metric(read.data, units.crs)

@@ -299,6 +299,18 @@ def test_study_warns_of_nodata_under_the_units(tmp_path):
     assert "does not say whether it holds residents per cell" in warnings  # pop.tif: counts assumed
 
 
+def test_raster_options_need_a_raster_and_groups_need_columns(tmp_path):
+    raster, units, cams = _lonlat_scene(tmp_path, COUNTS)
+    layer = tmp_path / "layer.geojson"
+    layer.write_text(units.read_text().replace('"name"', '"Population": 5, "name"'))
+    with pytest.raises(InputError, match=r"layer\.geojson: --population-year describes a population raster"):
+        Study(cameras=cams, units=units, population=layer, population_year=2020, sensitivity=False).load()
+    with pytest.raises(InputError, match="--population-density describes a population raster"):
+        Study(cameras=cams, units=units, population="pop", population_density="ha", sensitivity=False).load()
+    with pytest.raises(InputFormatError, match="a population raster holds residents only, no column 'Blk'"):
+        Study(cameras=cams, units=units, population=raster, groups="Black=Blk", sensitivity=False).load()
+
+
 def _invoke(*args):
     return CliRunner().invoke(cli, list(args), obj={})
 
