@@ -662,11 +662,10 @@ def _population(
             raise InputFormatError(msg)
         ledger.source("population", {"source": "unit column", "column": col})
         return values.astype(float), None
-    from equity.io._common import open_source
-    from equity.io.population_raster import is_population_raster
+    from equity.io.population_raster import open_population
 
-    with open_source(study.population) as source:  # opened once: its first bytes say raster or layer
-        if is_population_raster(source):
+    with open_population(study.population) as source:  # opened once: its first bytes say raster or layer
+        if source is None:
             if keep:
                 msg = (
                     f"{study.population}: a population raster holds residents only, no column {keep[0]!r} for the "

@@ -87,10 +87,6 @@ def rejected_frame(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
     return frame
 
 
-#: The first bytes of a TIFF (little- and big-endian) and of a BigTIFF: a GeoTIFF is a TIFF.
-TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
-
-
 def check_file(path: str | Path) -> Path:
     """Return ``path`` as a Path if it is a readable, non-empty file; else raise :class:`InputFileError`."""
     p = Path(path)
@@ -280,8 +276,6 @@ class SourceFile:
             b"\x00\x00\x27\x0a"
         ):
             return "vector"
-        if head[:4] in TIFF_MAGIC:  # a GeoTIFF: a population raster (equity.io.population_raster)
-            return "geotiff"
         if _looks_like_text(head):
             return "csv"
         msg = (

@@ -27,6 +27,8 @@ The year of the estimate is ``year`` (``--population-year``), else read from the
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,7 +38,10 @@ from affine import Affine
 from pyproj import CRS
 
 from equity._errors import CRSError, InputError, InputFileError, InputFormatError
-from equity.io._common import GDAL_POLICY, SourceFile, _first_line, check_file, open_source
+from equity.io._common import GDAL_POLICY, SourceFile, _first_line, check_file
+
+#: The first bytes of a TIFF (little- and big-endian) and of a BigTIFF: a GeoTIFF is a TIFF.
+TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
 
 #: The units of a density raster ``--population-density`` takes, in m² (residents per km², per hectare).
 DENSITY_UNITS = {"km2": 1e-6, "ha": 1e-4}
@@ -51,11 +56,32 @@ DENSITY_NAMES = re.compile(r"(?:^|[_\-.])pph(?:[_\-.]|$)|densit|per[_\- ]?km|per
 YEAR_IN_NAME = re.compile(r"(?:pp[ph]_|ghs_pop_[ep])((?:19|20)\d\d)(?!\d)", re.IGNORECASE)
 
 
-def is_population_raster(source: str | Path | SourceFile) -> bool:
-    """Whether the population file is a raster (a TIFF, told by its first bytes like every input's format:
-    :class:`~equity.io._common.SourceFile`), else a vector layer. An open source is not opened again."""
-    with open_source(source) as opened:
-        return opened.format == "geotiff"
+def is_population_raster(path: str | Path) -> bool:
+    """Whether the population file is a raster (its first bytes a TIFF's), else a vector layer."""
+    with open_population(path) as source:
+        return source is None
+
+
+@contextmanager
+def open_population(path: str | Path) -> Iterator[SourceFile | None]:
+    """The population file, opened once and told a raster or a vector layer by its first bytes: None for a raster
+    (a TIFF; rasterio opens it by its path, :func:`read_population_raster`), else the open
+    :class:`~equity.io._common.SourceFile` that the vector layer's reader reads from the same handle.
+
+    Told here rather than by :class:`~equity.io._common.SourceFile`'s formats, which are those of the vector and
+    OSM readers that every other layer shares (a TIFF is an unknown format to all of them)."""
+    p = check_file(path)
+    with p.open("rb") as handle:
+        if handle.read(4) in TIFF_MAGIC:
+            yield None
+            return
+        handle.seek(0)
+        source = SourceFile(p, handle)
+        try:
+            yield source
+        finally:
+            if source._tmpdir is not None:
+                source._tmpdir.cleanup()
 
 
 def year_from_name(path: str | Path) -> int | None:
