@@ -3,6 +3,14 @@ r"""Reading a digital elevation model onto the analysis grid, window by window.
 Any raster rasterio reads, in any CRS: a warped virtual dataset (rasterio's ``WarpedVRT``) reprojects and
 resamples it (bilinear) to the analysis grid, and only the blocks of the source under the grid are read.
 
+A DEM in tiles (SRTM's .hgt, GeoTIFFs: several files, or a folder of them, :func:`dem_tiles`) is read as one
+raster: each tile is checked as a DEM of its own, then the tiles are laid on one grid by a GDAL virtual raster
+(VRT) that equity writes itself and holds in memory (:func:`mosaic_vrt`), as ``gdalbuildvrt`` would. A VRT given
+as the DEM is still refused (it could read any file, or a URL); this one names only the tiles given. The tiles
+must share one CRS (else one sentence names both), one pixel size and one grid, so that every height is a tile's
+own; the check of the DEM over the units (:func:`equity.inputs._dem_check`) then runs on the mosaic, and a gap
+between tiles under the units is refused like any DEM that does not cover them.
+
 When the DEM is already in the grid's CRS, north up, and no finer than the grid's cells (the usual case: a
 projected 1 m to 30 m DEM under a 1 m grid), nothing needs reprojecting, and the bilinear interpolation is
 done here (:func:`_bilinear`) from the source window read at its own resolution: GDAL's warper spends about
