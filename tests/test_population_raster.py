@@ -220,6 +220,16 @@ def test_raster_told_by_content_not_name(tmp_path):
     assert not is_population_raster(vector)
 
 
+def test_a_window_too_large_is_refused_in_one_sentence(tmp_path, monkeypatch):
+    from equity.io import population_raster
+
+    monkeypatch.setattr(population_raster, "MAX_WINDOW_CELLS", 15)
+    path = _write(tmp_path / "pop.tif", COUNTS)
+    units = _halves()
+    with pytest.raises(InputFormatError, match="holds 16 cells under the units' bounding box, more than the 15"):
+        read_population_raster(path, tuple(units.total_bounds), UTM)
+
+
 @pytest.mark.filterwarnings("ignore::rasterio.errors.NotGeoreferencedWarning")
 def test_raster_without_crs_and_raster_elsewhere_are_refused(tmp_path):
     units = _halves()
@@ -279,6 +289,37 @@ def test_study_population_from_a_raster(tmp_path):
     assert meta["total"] + meta["outside_units"] - meta["counted_twice_in_unit_overlaps"] == pytest.approx(
         meta["cells_touched_total"], rel=1e-9
     )
+
+
+def test_study_with_a_ghsl_raster_in_mollweide(tmp_path):
+    # GHSL's grids are in World Mollweide (ESRI:54009); units drawn on its cells' half lines, saved in lon/lat
+    x0, y1 = -10_500_000.0, 4_480_000.0  # over San Francisco
+    raster = _write(
+        tmp_path / "GHS_POP_E2020_GLOBE_R2023A_54009_100_V1_0.tif",
+        COUNTS,
+        crs="ESRI:54009",
+        transform=Affine(100, 0, x0, 0, -100, y1),
+    )
+    boxes = {"west": (x0, y1 - 400, x0 + 150, y1), "east": (x0 + 150, y1 - 400, x0 + 400, y1)}
+    drawn = gpd.GeoDataFrame(
+        {"name": list(boxes)},
+        geometry=shapely.segmentize([shapely.box(*b) for b in boxes.values()], 1.0),
+        crs="ESRI:54009",
+    ).to_crs(4326)
+    units = tmp_path / "units.geojson"
+    drawn.to_file(units, driver="GeoJSON")
+    lon, lat = drawn.union_all().centroid.coords[0]
+    cams = tmp_path / "cams.csv"
+    cams.write_text(
+        "id,lon,lat,man_made,surveillance,camera:type,direction,camera:mount,height\n"
+        f"node/1,{lon},{lat},surveillance,public,fixed,90,pole,5\n"
+    )
+    result = Study(cameras=cams, units=units, population=raster, sensitivity=False, statistics=False).run()
+    pop = result.units.set_index("unit_id")["population"]
+    assert pop["west"] == pytest.approx(44.0, rel=1e-3)
+    assert pop["east"] == pytest.approx(92.0, rel=1e-3)
+    assert result.meta["population"]["crs"] == "ESRI:54009"
+    assert result.meta["population"]["year"] == 2020
 
 
 def test_study_warns_of_nodata_under_the_units(tmp_path):

@@ -43,6 +43,11 @@ from equity.io._common import GDAL_POLICY, SourceFile, _first_line, check_file
 #: The first bytes of a TIFF (little- and big-endian) and of a BigTIFF: a GeoTIFF is a TIFF.
 TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
 
+#: Most cells of a population raster read at once (the window under the units' bounding box): about 17 bytes a
+#: cell are held while they are summed (values, coverage, flags), 0.85 GB at this bound; a 100 m raster over a
+#: metropolitan area of 100 km by 100 km is 1,000,000 cells.
+MAX_WINDOW_CELLS = 50_000_000
+
 #: The units of a density raster ``--population-density`` takes, in m² (residents per km², per hectare).
 DENSITY_UNITS = {"km2": 1e-6, "ha": 1e-4}
 
@@ -205,6 +210,14 @@ def read_population_raster(
                 msg = (
                     f"{p}: the population raster does not reach the units (it covers {covers} in {crs.name}, the "
                     f"units {tuple(round(v, 4) for v in (x0, y0, x1, y1))}); give the raster of their area."
+                )
+                raise InputFormatError(msg)
+            cells = (col1 - col0) * (row1 - row0)
+            if cells > MAX_WINDOW_CELLS:
+                msg = (
+                    f"{p}: the population raster holds {cells:,} cells under the units' bounding box, more than the "
+                    f"{MAX_WINDOW_CELLS:,} equity sums at once; give a coarser raster (WorldPop and GHSL publish "
+                    "100 m and 1 km grids)."
                 )
                 raise InputFormatError(msg)
             window = Window(col0, row0, col1 - col0, row1 - row0)
