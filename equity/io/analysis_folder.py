@@ -8,15 +8,17 @@ for minutes, a file that is not a GeoPackage), and a missing file or column is o
 
 from __future__ import annotations
 
+import difflib
 import json
+import unicodedata
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
-from equity._errors import InputFileError, InputFormatError
-from equity.io._common import check_geopackage_views, gdal_policy, read_csv_table
+from equity._errors import InputError, InputFileError, InputFormatError
+from equity.io._common import check_geopackage_views, gdal_policy, open_csv
 from equity.io.outputs import FORMULA_STARTS, MANIFEST, AnalysisTables, analysis_tables
 
 #: The files of an analysis folder that its unit pages are built from.
@@ -90,9 +92,10 @@ def read_analysis(folder: str | Path) -> AnalysisTables:
     _require(units, folder / "units.gpkg", "units.gpkg")
     cameras = _gpkg(folder / "cameras.gpkg", "cameras")
     _require(cameras, folder / "cameras.gpkg", "cameras.gpkg")
-    operators, _ = read_csv_table(folder / "operators_by_unit.csv")
-    if len(operators.columns) or len(operators):
-        _require(operators, folder / "operators_by_unit.csv", "operators_by_unit.csv")
+    source = open_csv(folder / "operators_by_unit.csv")
+    chunks = list(source.chunks())  # a study without cameras writes the header alone
+    operators = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=source.columns)
+    _require(operators, folder / "operators_by_unit.csv", "operators_by_unit.csv")
     for col in ("unit_id", "operator"):
         if col in operators:
             operators[col] = operators[col].map(unspreadsheet)
@@ -101,3 +104,47 @@ def read_analysis(folder: str | Path) -> AnalysisTables:
     if "covered_km2" in operators:
         operators["covered_km2"] = pd.to_numeric(operators["covered_km2"], errors="coerce")
     return analysis_tables(units, cameras, operators, manifest, folder=folder)
+
+
+def name_key(text: object) -> str:
+    """A unit's name as :func:`find_unit` compares it: accents dropped, case folded, whitespace removed.
+
+    Examples
+    --------
+    >>> name_key("  Nob  Hill "), name_key("ÑUÑOA"), name_key("Castro/Upper Market")
+    ('nobhill', 'nunoa', 'castro/uppermarket')
+    """
+    decomposed = unicodedata.normalize("NFKD", str(text))
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return "".join(bare.casefold().split())
+
+
+def find_unit(tables: AnalysisTables, name: str) -> str:
+    """The id of the unit called ``name``: its id as written, or else the one id equal to it case-, accent- and
+    whitespace-insensitively (:func:`name_key`).
+
+    Raises
+    ------
+    InputError
+        No unit has that name (the sentence names the folder and the closest names), or two units match it.
+    """
+    ids = [str(i) for i in tables.units["unit_id"]]
+    if name in ids:
+        return name
+    key = name_key(name)
+    hits = sorted({i for i in ids if name_key(i) == key})
+    where = tables.folder if tables.folder is not None else "the analysis"
+    if len(hits) == 1:
+        return hits[0]
+    if hits:
+        msg = f"{where}: {name!r} names {len(hits)} units ({', '.join(map(repr, hits))}); give the id as written."
+        raise InputError(msg)
+    keys = {name_key(i): i for i in sorted(ids, reverse=True)}
+    close = [keys[k] for k in difflib.get_close_matches(key, list(keys), n=3, cutoff=0.6)]
+    near = (
+        f"the closest names are {', '.join(map(repr, close))}"
+        if close
+        else f"its {len(ids)} units are listed in units.csv"
+    )
+    msg = f"{where}: holds no unit named {name!r}; {near}."
+    raise InputError(msg)

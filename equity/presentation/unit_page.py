@@ -33,6 +33,7 @@ from equity.presentation import i18n
 from equity.presentation.charts import unit_map
 from equity.presentation.formatting import CLASS_OUTLINE, KIND_COLOURS, esc
 from equity.presentation.i18n import _, ngettext
+from equity.settings import DETAIL_LEVELS_PX_PER_M
 
 #: Longest slug of a unit page's file name (before ``.html``, and any ``-N`` that keeps names apart).
 SLUG_MAX = 60
@@ -62,7 +63,8 @@ vertical-align:middle;margin:0 1mm 0 2mm}
 .caveats li{margin:.8mm 0}
 footer{margin-top:3mm;font-size:8.5pt;color:#555;border-top:1px solid #ccc;padding-top:1.5mm}
 .index td a{font-weight:600}
-@media print{body{margin:0;max-width:none;padding:0;font-size:9.5pt}nav{display:none}a{color:#222;text-decoration:none}
+@media print{body{margin:0;max-width:none;padding:0;font-size:9pt}svg.map{max-height:70mm}h2{margin:2mm 0 1mm}
+table{font-size:8.5pt}nav{display:none}a{color:#222;text-decoration:none}
 section,tr,li,svg{break-inside:avoid}}
 """
 
@@ -214,7 +216,7 @@ def _numbers(row: pd.Series, units: pd.DataFrame, tables: Any) -> str:
         rows.append(
             (
                 col,
-                _("Own area in view, {level} level").format(level=level),
+                _("Share of its area in a camera's view, {level} level").format(level=level),
                 row.get(col),
                 city.get(col),
                 _percent,
@@ -250,8 +252,25 @@ def _numbers(row: pd.Series, units: pd.DataFrame, tables: Any) -> str:
     return (
         f"<table class='numbers'><thead><tr><th></th><th class='n'>{esc(_('This unit'))}</th>"
         f"<th class='n'>{esc(_('City'))}</th></tr></thead><tbody>{''.join(body)}</tbody></table>"
-        f"<p class='legend'>{esc(_gap_sentence(row))} {esc(_city_note())}</p>"
+        f"<p class='legend'>{esc(_gap_sentence(row))} {esc(_levels_note(units, tables.manifest or {}))} "
+        f"{esc(_city_note())}</p>"
     )
+
+
+def _levels_note(units: pd.DataFrame, manifest: dict[str, Any]) -> str:
+    levels = [
+        _("{level}: at least {px} pixels per metre").format(
+            level=level, px=_number(DETAIL_LEVELS_PX_PER_M[level], 1 if level == "observation" else 0)
+        )
+        for _col, level in _level_columns(units, manifest)
+        if level in DETAIL_LEVELS_PX_PER_M
+    ]
+    if not levels:
+        return ""
+    return _(
+        "A place is in a camera's view at a level of EN 62676-4 when the camera sees it sharply enough ({levels}); "
+        "the area is the unit's open ground."
+    ).format(levels="; ".join(levels))
 
 
 def _city_note() -> str:
@@ -275,6 +294,8 @@ def _class_line(row: pd.Series, manifest: dict[str, Any]) -> str:
     p = row.get("p_class")
     robustness = row.get("robustness")
     draws = (manifest.get("uncertainty") or {}).get("draws")
+    if str(cls) == "no_data":
+        return f"<p class='class'>{esc(_('Class: {label}.').format(label=label))}</p>"
     if _known(p):
         detail = _("it holds in {p} of {n} draws of the sources of error ({robustness})").format(
             p=_percent(p),
@@ -539,10 +560,11 @@ def render_index(tables: Any, slugs: dict[str, str], *, report: str = "../report
     return _document(esc(_("The units, a page each")), body)
 
 
-def build_pages(tables: Any) -> dict[str, str]:
-    """Every unit's page and the index: file name (``index.html``, :func:`unit_slugs`) to HTML text."""
+def build_pages(tables: Any, *, report: str = "../report.html") -> dict[str, str]:
+    """Every unit's page and the index: file name (``index.html``, :func:`unit_slugs`) to HTML text; ``report``
+    is where their links to the report lead (from the pages' folder)."""
     slugs = unit_slugs(tables.units["unit_id"].astype(str))
-    pages = {"index.html": render_index(tables, slugs)}
+    pages = {"index.html": render_index(tables, slugs, report=report)}
     for uid, name in slugs.items():
-        pages[name] = render_unit_page(tables, uid)
+        pages[name] = render_unit_page(tables, uid, report=report)
     return pages
