@@ -397,6 +397,7 @@ def test_unit_page_in_a_browser_offline(chromium, demo, tmp_path):
     page.goto((demo / "units" / "index.html").resolve().as_uri())
     page.wait_for_load_state("load")
     link = page.get_by_role("link", name="Tenderloin", exact=True)
+    link.scroll_into_view_if_needed()  # the 30th of 41 rows: below the fold
     box = link.bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     with page.expect_navigation():
