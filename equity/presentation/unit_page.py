@@ -352,11 +352,7 @@ def _cameras(row: pd.Series, ops: pd.DataFrame) -> str:
     )
 
 
-def _map(unit_id: str, units: gpd.GeoDataFrame, cameras: gpd.GeoDataFrame) -> str:
-    shape = units[units["unit_id"].astype(str) == unit_id][["unit_id", "gap", "class", "geometry"]].copy()
-    shape["gap"] = pd.to_numeric(shape["gap"], errors="coerce")
-    cams = cameras[cameras["unit_id"].astype(str) == unit_id]
-    cams = cams[cams.geometry.notna()].drop_duplicates("camera_id")
+def _map(shape: gpd.GeoDataFrame, cams: gpd.GeoDataFrame) -> str:
     svg = unit_map(shape, cams, width=420) if len(shape) and not shape.geometry.is_empty.all() else ""
     kinds = sorted(set(cams["kind"].dropna().astype(str))) if "kind" in cams else []
     dots = "".join(
@@ -475,15 +471,40 @@ def render_unit_page(tables: Any, unit_id: str, *, index: str = "index.html", re
     index, report : str
         Where the page's links to the list of the units and to the report lead ("" for no link).
     """
-    units = tables.units
-    match = units[units["unit_id"].astype(str) == str(unit_id)]
-    if match.empty:
+    parts = _parts(tables, [str(unit_id)])
+    if str(unit_id) not in parts:
         msg = f"no unit {unit_id!r} in the tables"
         raise KeyError(msg)
-    row = match.iloc[0]
-    manifest = tables.manifest or {}
+    return _page(tables, *parts[str(unit_id)], index=index, report=report)
+
+
+def _parts(tables: Any, ids: list[str] | None = None) -> dict[str, tuple[pd.Series, Any, Any, pd.DataFrame]]:
+    """Each unit's row, outline (one-row layer), cameras (one row per camera) and operators, selected once."""
+    units = tables.units
+    keys = units["unit_id"].astype(str)
+    wanted = keys.isin(ids) if ids is not None else pd.Series(True, index=units.index)
+    cams = tables.cameras
+    # a camera outside every unit has no unit_id: never the unit called "nan" or "None"
+    cams = cams[cams.geometry.notna() & cams["unit_id"].notna() & cams["unit_id"].astype(str).isin(set(keys[wanted]))]
+    cams = cams.drop_duplicates("camera_id")[["camera_id", "unit_id", "kind", "geometry"]]
+    cams_by = dict(tuple(cams.groupby(cams["unit_id"].astype(str), sort=False)))
     ops = tables.operators_by_unit
-    ops = ops[ops["unit_id"].astype(str) == str(unit_id)] if len(ops) and "unit_id" in ops else ops.iloc[0:0]
+    ops = ops[ops["unit_id"].notna()] if "unit_id" in ops else ops
+    ops_by = dict(tuple(ops.groupby(ops["unit_id"].astype(str), sort=False))) if len(ops) and "unit_id" in ops else {}
+    out = {}
+    for pos in range(len(units)):
+        if not wanted.iloc[pos]:
+            continue
+        uid = keys.iloc[pos]
+        shape = units.iloc[[pos]][["unit_id", "gap", "class", "geometry"]].copy()
+        shape["gap"] = pd.to_numeric(shape["gap"], errors="coerce")
+        out.setdefault(uid, (units.iloc[pos], shape, cams_by.get(uid, cams.iloc[0:0]), ops_by.get(uid, ops.iloc[0:0])))
+    return out
+
+
+def _page(tables: Any, row: pd.Series, shape: Any, cams: Any, ops: pd.DataFrame, *, index: str, report: str) -> str:
+    units = tables.units
+    manifest = tables.manifest or {}
     name = esc(row["unit_id"])
     study = esc(manifest.get("name") or "")
     dates, date_gap = _dates(manifest)
@@ -508,7 +529,7 @@ def render_unit_page(tables: Any, unit_id: str, *, index: str = "index.html", re
         + f"</p>{_class_line(row, manifest)}</header>"
         + "<div class='grid'><section>"
         + f"<h2>{esc(_('The unit against the city'))}</h2>{_numbers(row, units, tables)}</section>"
-        + f"<section>{_map(str(unit_id), units, tables.cameras)}{_cameras(row, ops)}</section></div>"
+        + f"<section>{_map(shape, cams)}{_cameras(row, ops)}</section></div>"
         + f"<section class='caveats'><h2>{esc(_('What to keep in mind'))}</h2><ul>"
         + "".join(f"<li>{esc(c)}</li>" for c in caveats)
         + "</ul></section>"
@@ -565,6 +586,7 @@ def build_pages(tables: Any, *, report: str = "../report.html") -> dict[str, str
     is where their links to the report lead (from the pages' folder)."""
     slugs = unit_slugs(tables.units["unit_id"].astype(str))
     pages = {"index.html": render_index(tables, slugs, report=report)}
+    parts = _parts(tables)
     for uid, name in slugs.items():
-        pages[name] = render_unit_page(tables, uid, report=report)
+        pages[name] = _page(tables, *parts[uid], index="index.html", report=report)
     return pages
