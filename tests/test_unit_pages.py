@@ -36,13 +36,14 @@ CAMERA_HEADER = "id,lon,lat,man_made,operator,name,surveillance,camera:type,dire
 #: Three squares of 0.01° side in a row; Bêta has fewer residents than the small-population threshold (1,000).
 SQUARES = (("Alpha Norte", -122.42, 2000), ("Bêta", -122.41, 500), ("Gamma", -122.40, 1500))
 #: Cameras placed by hand: four in Alpha Norte (three of the police, one of a shop whose name is HTML), one in
-#: Gamma, none in Bêta.
+#: Gamma, none in Bêta, one outside every unit.
 CAMERAS = (
     ("node/1", -122.415, 37.775, "City Police", "north", 0),
     ("node/2", -122.418, 37.772, "City Police", "", 90),
     ("node/3", -122.412, 37.777, "City Police", "", 180),
     ("node/4", -122.416, 37.778, "Shop <b>&</b> Co", "", 270),
     ("node/5", -122.395, 37.775, "City Police", "", 45),
+    ("node/6", -122.405, 37.795, "City Police", "", 45),  # north of every unit: in none
 )
 #: Incidents: three in Alpha Norte, two in Bêta, one in Gamma.
 INCIDENTS = ((-122.414, 37.774), (-122.417, 37.776), (-122.411, 37.773), (-122.405, 37.775), (-122.404, 37.776))
@@ -211,7 +212,7 @@ class _Tags(HTMLParser):
         self.hrefs += [v for k, v in attrs if k == "href"]
 
 
-HOSTILE = [*PAYLOADS, "../../etc/passwd", "index", "Nob Hill", "nob hill", "CON", "東京"]
+HOSTILE = [*PAYLOADS, "../../etc/passwd", "index", "Nob Hill", "nob hill", "CON", "東京", "nan"]
 
 
 def test_hostile_unit_names_are_escaped_and_make_safe_file_names(tmp_path):
@@ -223,6 +224,9 @@ def test_hostile_unit_names_are_escaped_and_make_safe_file_names(tmp_path):
     assert {"nob-hill.html", "nob-hill-2.html", "index-unit.html", "con-unit.html", "etc-passwd.html"} <= set(files)
     assert not (tmp_path / "etc").exists()
     assert not (out / "etc").exists()
+    nan = (out / "units" / "nan.html").read_text(encoding="utf-8")
+    assert "<h1>nan</h1>" in nan
+    assert nan.count("<circle") == 0  # the camera outside every unit is not the unit "nan"'s
     index = (out / "units" / "index.html").read_text(encoding="utf-8")
     for name in HOSTILE:
         assert html.escape(name, quote=True) in index, name
