@@ -20,10 +20,11 @@ of their ids, the same in every run.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import geopandas as gpd
@@ -137,7 +138,14 @@ def _na() -> str:
 
 
 def _number(value: Any, digits: int) -> str:
-    return i18n.number(float(value), digits) if _known(value) else _na()
+    return _decimal(float(value), digits, i18n.current()) if _known(value) else _na()
+
+
+@functools.lru_cache(maxsize=4096)
+def _decimal(value: float, digits: int, lang: str) -> str:
+    """:func:`equity.presentation.i18n.number`, kept for the pages that repeat it (the city's figures are on
+    every page); ``lang`` is the key of the language :func:`i18n.number` reads."""
+    return i18n.number(value, digits)
 
 
 def _percent(value: Any) -> str:
@@ -146,7 +154,7 @@ def _percent(value: Any) -> str:
         return _na()
     p = 100 * float(value)
     digits = 1 if p == 0 or abs(p) >= 0.1 else 2 if abs(p) >= 0.01 else 3
-    return _("{value}%").format(value=i18n.number(p, digits))
+    return _("{value}%").format(value=_decimal(p, digits, i18n.current()))
 
 
 def _points(value: Any) -> str:
@@ -154,7 +162,7 @@ def _points(value: Any) -> str:
     if not _known(value):
         return _na()
     p = 100 * float(value)
-    return ("+" if p > 0 else "") + i18n.number(p, 2)
+    return ("+" if p > 0 else "") + _decimal(p, 2, i18n.current())
 
 
 def _flag(value: Any) -> bool:
@@ -190,7 +198,7 @@ def _level_columns(units: pd.DataFrame, manifest: dict[str, Any]) -> list[tuple[
     return out
 
 
-def _numbers(row: pd.Series, units: pd.DataFrame, tables: Any) -> str:
+def _numbers(row: Mapping[str, Any], units: pd.DataFrame, tables: Any) -> str:
     city = tables.city or {}
     rows: list[tuple[str, str, Any, Any, Any]] = [
         # (column, label, unit value, city value or None when the city's is not a figure, formatter)
@@ -281,14 +289,14 @@ def _subtitle() -> str:
     return _("Surveillance cameras, their coverage and crime in this unit, against the city")
 
 
-def _gap_sentence(row: pd.Series) -> str:
+def _gap_sentence(row: Mapping[str, Any]) -> str:
     return _(
         "The gap is the unit's share of the city's area in view minus its share of the city's recorded crime: "
         "below 0, the unit gets less camera coverage than its share of crime."
     )
 
 
-def _class_line(row: pd.Series, manifest: dict[str, Any]) -> str:
+def _class_line(row: Mapping[str, Any], manifest: dict[str, Any]) -> str:
     cls = row.get("class")
     label = _class_label(cls)
     p = row.get("p_class")
@@ -308,7 +316,7 @@ def _class_line(row: pd.Series, manifest: dict[str, Any]) -> str:
     return f"<p class='class {esc(cls) if cls in CLASS_OUTLINE else ''}'>{esc(text)}</p>"
 
 
-def _cameras(row: pd.Series, ops: pd.DataFrame) -> str:
+def _cameras(row: Mapping[str, Any], ops: pd.DataFrame) -> str:
     kinds = [
         (_("Area cameras"), row.get("cameras_cctv")),
         (_("Licence-plate readers"), row.get("cameras_alpr")),
@@ -353,7 +361,7 @@ def _cameras(row: pd.Series, ops: pd.DataFrame) -> str:
 
 
 def _map(shape: gpd.GeoDataFrame, cams: gpd.GeoDataFrame) -> str:
-    svg = unit_map(shape, cams, width=420) if len(shape) and not shape.geometry.is_empty.all() else ""
+    svg = unit_map(shape, cams, width=280) if len(shape) and not shape.geometry.is_empty.all() else ""
     kinds = sorted(set(cams["kind"].dropna().astype(str))) if "kind" in cams else []
     dots = "".join(
         f"<span class='dot' style='background:{KIND_COLOURS.get(k, '#666666')}'></span>{esc(_kind_name(k))}"
@@ -374,7 +382,7 @@ def _kind_name(kind: str) -> str:
     return names.get(kind, kind)
 
 
-def _caveats(row: pd.Series, manifest: dict[str, Any]) -> list[str]:
+def _caveats(row: Mapping[str, Any], manifest: dict[str, Any]) -> list[str]:
     """The caveats that apply to this unit, as plain sentences."""
     settings = manifest.get("settings") or {}
     gaps = (
@@ -478,8 +486,9 @@ def render_unit_page(tables: Any, unit_id: str, *, index: str = "index.html", re
     return _page(tables, *parts[str(unit_id)], index=index, report=report)
 
 
-def _parts(tables: Any, ids: list[str] | None = None) -> dict[str, tuple[pd.Series, Any, Any, pd.DataFrame]]:
-    """Each unit's row, outline (one-row layer), cameras (one row per camera) and operators, selected once."""
+def _parts(tables: Any, ids: list[str] | None = None) -> dict[str, tuple[dict[str, Any], Any, Any, pd.DataFrame]]:
+    """Each unit's row (a dict), outline (a one-row layer), cameras (one row per camera) and operators, selected
+    once for all the pages."""
     units = tables.units
     keys = units["unit_id"].astype(str)
     wanted = keys.isin(ids) if ids is not None else pd.Series(True, index=units.index)
@@ -491,18 +500,21 @@ def _parts(tables: Any, ids: list[str] | None = None) -> dict[str, tuple[pd.Seri
     ops = tables.operators_by_unit
     ops = ops[ops["unit_id"].notna()] if "unit_id" in ops else ops
     ops_by = dict(tuple(ops.groupby(ops["unit_id"].astype(str), sort=False))) if len(ops) and "unit_id" in ops else {}
-    out = {}
-    for pos in range(len(units)):
-        if not wanted.iloc[pos]:
-            continue
-        uid = keys.iloc[pos]
-        shape = units.iloc[[pos]][["unit_id", "gap", "class", "geometry"]].copy()
-        shape["gap"] = pd.to_numeric(shape["gap"], errors="coerce")
-        out.setdefault(uid, (units.iloc[pos], shape, cams_by.get(uid, cams.iloc[0:0]), ops_by.get(uid, ops.iloc[0:0])))
+    chosen = units[wanted.to_numpy()]
+    shapes = chosen[["unit_id", "gap", "class", "geometry"]].copy()
+    shapes["gap"] = pd.to_numeric(shapes["gap"], errors="coerce")
+    rows = chosen.drop(columns=chosen.geometry.name).to_dict("records")
+    out: dict[str, tuple[dict[str, Any], Any, Any, pd.DataFrame]] = {}
+    for pos, row in enumerate(rows):
+        uid = str(row["unit_id"])
+        if uid not in out:
+            out[uid] = (row, shapes.iloc[[pos]], cams_by.get(uid, cams.iloc[0:0]), ops_by.get(uid, ops.iloc[0:0]))
     return out
 
 
-def _page(tables: Any, row: pd.Series, shape: Any, cams: Any, ops: pd.DataFrame, *, index: str, report: str) -> str:
+def _page(
+    tables: Any, row: Mapping[str, Any], shape: Any, cams: Any, ops: pd.DataFrame, *, index: str, report: str
+) -> str:
     units = tables.units
     manifest = tables.manifest or {}
     name = esc(row["unit_id"])
