@@ -63,7 +63,7 @@ vertical-align:middle;margin:0 1mm 0 2mm}
 .caveats{border:2px solid #b35900;padding:1mm 4mm;margin-top:3mm}.caveats ul{margin:1mm 0;padding-left:5mm}
 .caveats li{margin:.8mm 0}
 footer{margin-top:3mm;font-size:8.5pt;color:#555;border-top:1px solid #ccc;padding-top:1.5mm}
-.index td a{font-weight:600}
+.index td a{font-weight:600}.index td.cls{white-space:nowrap}
 @media print{body{margin:0;max-width:none;padding:0;font-size:9pt}svg.map{max-height:70mm}h2{margin:2mm 0 1mm}
 table{font-size:8.5pt}nav{display:none}a{color:#222;text-decoration:none}
 section,tr,li,svg{break-inside:avoid}}
@@ -558,6 +558,14 @@ def _page(
     return _document(title, body)
 
 
+def _index_class(row: Any) -> str:
+    """The class as the index shows it: its label, and whether it is uncertain over the draws."""
+    label = _class_label(row.get("class"))
+    if str(row.get("robustness")) == "uncertain" and str(row.get("class")) != "no_data":
+        return _("{label} (uncertain)").format(label=label)
+    return label
+
+
 def render_index(tables: Any, slugs: dict[str, str], *, report: str = "../report.html") -> str:
     """The list of the unit pages, linking each, with its class, gap and cameras, in the order of the names."""
     units = tables.units
@@ -568,7 +576,7 @@ def render_index(tables: Any, slugs: dict[str, str], *, report: str = "../report
         row = units.loc[i]
         uid = str(row["unit_id"])
         rows.append(
-            f"<tr><td><a href='{esc(slugs[uid])}'>{esc(uid)}</a></td><td>{esc(_class_label(row.get('class')))}</td>"
+            f"<tr><td><a href='{esc(slugs[uid])}'>{esc(uid)}</a></td><td class='cls'>{esc(_index_class(row))}</td>"
             f"<td class='n'>{esc(_points(row.get('gap')))}</td><td class='n'>{esc(_number(row.get('cameras'), 0))}</td>"
             f"<td class='n'>{esc(_number(row.get('cameras_per_1k_residents'), 2))}</td></tr>"
         )
