@@ -691,7 +691,6 @@ def report_cmd(
     """Write a unit's page again from an analysis folder (units.gpkg, cameras.gpkg, operators_by_unit.csv,
     manifest.json), in the language asked: equity report maps/sf-demo --unit tenderloin --lang es -o page.html."""
     from equity.io.analysis_folder import find_unit, read_analysis
-    from equity.io.outputs import write_text_atomic
     from equity.presentation import i18n
     from equity.presentation.unit_page import build_pages, render_unit_page, unit_slugs
 
@@ -712,7 +711,7 @@ def report_cmd(
             report = os.path.relpath(folder / "report.html", output)
             pages = build_pages(tables, report=Path(report).as_posix())
             for name, html in pages.items():
-                write_text_atomic(output / name, html)
+                _write_page(output / name, html)
             if not ctx.obj["quiet"]:
                 _echo(f"Wrote {len(pages) - 1} unit pages and index.html to {output}", err=True)
             return
@@ -724,9 +723,21 @@ def report_cmd(
             return
         if output.is_dir():
             output = output / slug
-        write_text_atomic(output, html)
+        _write_page(output, html)
         if not ctx.obj["quiet"]:
             _echo(f"Wrote the page of {unit} to {output}", err=True)
+
+
+def _write_page(path: Path, html: str) -> None:
+    """Write a unit page atomically; a failure is one sentence naming the file (exit code 2)."""
+    from equity._errors import OutputError
+    from equity.io.outputs import write_text_atomic
+
+    try:
+        write_text_atomic(path, html)
+    except OSError as err:
+        msg = f"{path}: cannot write the page ({err.strerror or err})."
+        raise OutputError(msg) from err
 
 
 def main() -> None:

@@ -360,6 +360,10 @@ def test_equity_report_refuses_in_one_sentence(demo, tmp_path):
     res = runner.invoke(cli, ["report", str(demo), "--unit", "Tenderloin", "--lang", "xx"], obj={})
     assert res.exit_code == 2
     assert "language 'xx'" in res.output
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    res = runner.invoke(cli, ["report", str(demo), "--unit", "Tenderloin", "-o", str(tmp_path / "a-file" / "p.html")])
+    assert res.exit_code == 2
+    assert res.output.startswith(f"equity: error: {tmp_path / 'a-file' / 'p.html'}: cannot write the page (")
     broken = tmp_path / "broken"
     shutil.copytree(demo, broken, ignore=shutil.ignore_patterns("units", "map.html", "report.html"))
     (broken / "manifest.json").write_text("{not json", encoding="utf-8")
