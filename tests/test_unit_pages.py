@@ -485,3 +485,24 @@ def test_translated_pages_keep_their_figures(squares):
     assert len({json.dumps(_values(p)) for p in pages.values()}) == 1
     assert _shown(pages["fr"], "population") == "2\u202f000"
     assert _shown(pages["de"], "cameras_per_1k_residents") == "2,00"
+
+
+@given(st.lists(st.text(min_size=1, max_size=20), min_size=1, max_size=8, unique=True), st.data())
+def test_find_unit_by_its_id_or_its_folded_name(ids, data):
+    from types import SimpleNamespace
+
+    from equity._errors import InputError
+    from equity.io.analysis_folder import find_unit, name_key
+
+    tables = SimpleNamespace(units=pd.DataFrame({"unit_id": ids}), folder=Path("out"))
+    uid = data.draw(st.sampled_from(ids))
+    assert find_unit(tables, uid) == uid
+    folded = f"  {uid.upper()} "
+    same = [i for i in ids if name_key(i) == name_key(folded)]
+    if folded in ids:
+        assert find_unit(tables, folded) == folded
+    elif len(same) == 1:
+        assert find_unit(tables, folded) == same[0]
+    else:
+        with pytest.raises(InputError, match=r"^out: "):
+            find_unit(tables, folded)
