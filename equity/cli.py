@@ -7,6 +7,7 @@ expected; ``--debug`` adds the traceback); 1 an unexpected internal error.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -376,6 +377,7 @@ def _run_and_write(
     from equity.io.outputs import write_outputs
     from equity.presentation.maps import build_map, render_map
     from equity.presentation.report import build_report
+    from equity.presentation.unit_page import build_pages
 
     t0 = time.perf_counter()
     result = study.run()
@@ -389,6 +391,7 @@ def _run_and_write(
         map_html=render_map(build_map(result, title=study.name), assets=assets),
         report_html=build_report(result, title=f"{study.name}: surveillance camera coverage and crime"),
         force=force,
+        unit_pages=build_pages,
     )
     _summary(result, written, time.perf_counter() - t0, quiet)
 
@@ -692,6 +695,73 @@ def fetch(ctx: click.Context, place: str, out: Path, buildings: bool) -> None:
     if not ctx.obj["quiet"]:
         for path in written.values():
             _echo(f"Wrote {path}")
+
+
+@cli.command("report")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--unit", "unit_name", help="The unit whose page to write (its id; case, accents and spaces ignored).")
+@click.option("--all", "all_units", is_flag=True, help="Write every unit's page and the index (needs -o FOLDER).")
+@click.option("--lang", default="en", show_default=True, help="Language of the page: en, es, fr or de.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="The file of the page (default: the standard output); with --all, the folder of the pages.",
+)
+@click.pass_context
+def report_cmd(
+    ctx: click.Context, folder: Path, unit_name: str | None, all_units: bool, lang: str, output: Path | None
+) -> None:
+    """Write a unit's page again from an analysis folder (units.gpkg, cameras.gpkg, operators_by_unit.csv,
+    manifest.json), in the language asked: equity report maps/sf-demo --unit tenderloin --lang es -o page.html."""
+    from equity.io.analysis_folder import find_unit, read_analysis
+    from equity.presentation import i18n
+    from equity.presentation.unit_page import build_pages, render_unit_page, unit_slugs
+
+    lang = i18n.check_language(lang)
+    if all_units == (unit_name is not None):
+        raise click.UsageError("give either --unit NAME or --all.")
+    if all_units and output is None:
+        raise click.UsageError("--all writes a page per unit: give the folder to write them to with -o FOLDER.")
+    if output is not None and output.resolve().is_relative_to(folder.resolve()):
+        raise click.BadParameter(
+            f"{terminal_text(output)} lies in the analysis folder, which this command reads and never changes; "
+            "write the page elsewhere.",
+            param_hint="-o",
+        )
+    tables = read_analysis(folder)
+    with i18n.use(lang):
+        if output is not None and all_units:
+            report = os.path.relpath(folder / "report.html", output)
+            pages = build_pages(tables, report=Path(report).as_posix())
+            for name, html in pages.items():
+                _write_page(output / name, html)
+            if not ctx.obj["quiet"]:
+                _echo(f"Wrote {len(pages) - 1} unit pages and index.html to {output}", err=True)
+            return
+        unit = find_unit(tables, str(unit_name))
+        slug = unit_slugs(tables.units["unit_id"].astype(str))[unit]
+        html = render_unit_page(tables, unit, index="", report="")
+        if output is None:
+            click.echo(html, nl=False)
+            return
+        if output.is_dir():
+            output = output / slug
+        _write_page(output, html)
+        if not ctx.obj["quiet"]:
+            _echo(f"Wrote the page of {unit} to {output}", err=True)
+
+
+def _write_page(path: Path, html: str) -> None:
+    """Write a unit page atomically; a failure is one sentence naming the file (exit code 2)."""
+    from equity._errors import OutputError
+    from equity.io.outputs import write_text_atomic
+
+    try:
+        write_text_atomic(path, html)
+    except OSError as err:
+        msg = f"{path}: cannot write the page ({err.strerror or err})."
+        raise OutputError(msg) from err
 
 
 def main() -> None:

@@ -20,7 +20,7 @@ from equity.cli import cli
 from equity.io import outputs
 
 READERS = Path(__file__).parent / "data" / "readers"
-OUTPUT_FILES = set(outputs.OUTPUT_FILES)
+OUTPUT_FILES = set(outputs.OUTPUT_FILES) | {outputs.UNIT_PAGES_DIR}  # and the unit pages
 
 
 def _fixture(name: str) -> str:

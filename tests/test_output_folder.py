@@ -66,7 +66,7 @@ def test_a_full_disk_is_one_sentence_and_the_earlier_outputs_stay(tmp_path):
         out = disk / "out"
         first = subprocess.run(_analyze("cameras.osm", out), capture_output=True, text=True, check=False, timeout=300)
         assert first.returncode == 0, first.stderr
-        before = {p.name: p.read_bytes() for p in out.iterdir()}
+        before = {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()}  # units/ too
         # fill the disk, then leave 40 KB: less than a GeoPackage
         with open(disk / "filler", "wb", buffering=0) as filler:
             try:
@@ -83,6 +83,6 @@ def test_a_full_disk_is_one_sentence_and_the_earlier_outputs_stay(tmp_path):
         assert len(lines) == 1
         assert lines[0].startswith(f"equity: error: {out}: cannot write the outputs")
         assert lines[0].endswith("the earlier outputs are unchanged.")
-        assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+        assert {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
     finally:
         subprocess.run(["umount", str(disk)], check=False)

@@ -14,6 +14,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,8 @@ import numpy as np
 import pandas as pd
 
 from equity._errors import OutputError
-from equity.projection import to_wgs84
+from equity.citywide import city_totals
+from equity.projection import to_metric, to_wgs84
 
 MANIFEST = "manifest.json"
 
@@ -48,6 +50,10 @@ OUTPUT_FILES = (
 #: Written only when the study has groups of residents (``--groups``); removed otherwise, so that an earlier run's
 #: groups never stand beside another run's units.
 GROUP_FILES = ("groups.csv", "group_ratios.csv")
+#: The folder of the unit pages inside the analysis folder: ``units/index.html`` and a page per unit.
+UNIT_PAGES_DIR = "units"
+#: What a unit page's file name may be: the safe slugs of :func:`equity.presentation.unit_page.unit_slugs`.
+UNIT_PAGE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}\.html$")
 _VERSIONS_OF = ("equity", "geopandas", "shapely", "pyogrio", "pyproj", "osmium", "folium", "pandas", "numpy")
 
 
@@ -79,6 +85,8 @@ def check_output_dir(out: Path, inputs: dict[str, Path], *, force: bool) -> None
     """
     written = {(out / name).resolve() for name in (*OUTPUT_FILES, *GROUP_FILES, "homes.gpkg")}
     clash = sorted(str(p) for p in inputs.values() if p.resolve() in written)
+    pages = (out / UNIT_PAGES_DIR).resolve()
+    clash += sorted(str(p) for p in inputs.values() if p.resolve().is_relative_to(pages))
     if clash:
         msg = f"{out}: writing the outputs there would replace the input {clash[0]}; choose another --out."
         raise OutputError(msg)
@@ -241,6 +249,51 @@ def cameras_for_output(result: Any) -> gpd.GeoDataFrame:
     return _round_floats(views)
 
 
+@dataclass(frozen=True)
+class AnalysisTables:
+    """The written tables of one analysis that its unit pages show, read back from the folder
+    (:func:`equity.io.analysis_folder.read_analysis`) or handed over while the folder is written.
+
+    Attributes
+    ----------
+    units : geopandas.GeoDataFrame
+        The units table as written (``units.gpkg``), projected to the analysis's metric CRS.
+    cameras : geopandas.GeoDataFrame
+        The camera-view table as written (``cameras.gpkg``, one row per view), in the same CRS.
+    operators_by_unit : pandas.DataFrame
+        ``operators_by_unit.csv``: cameras and area in view per unit and operator.
+    manifest : dict
+        ``manifest.json``: the settings, the data's dates, the sources.
+    city : dict of str to float
+        The city's totals and rates over the units (:func:`equity.citywide.city_totals`).
+    folder : pathlib.Path or None
+        The analysis folder, when the tables were read from one.
+    """
+
+    units: gpd.GeoDataFrame
+    cameras: gpd.GeoDataFrame
+    operators_by_unit: pd.DataFrame
+    manifest: dict[str, Any]
+    city: dict[str, float] = field(default_factory=dict)
+    folder: Path | None = None
+
+
+def analysis_tables(
+    units: gpd.GeoDataFrame,
+    cameras: gpd.GeoDataFrame,
+    operators_by_unit: pd.DataFrame,
+    manifest: dict[str, Any],
+    *,
+    folder: Path | None = None,
+) -> AnalysisTables:
+    """The tables of a unit page from the tables as written: the layers projected to the manifest's
+    ``metric_crs`` (for the static maps, north up in metres), the city's totals computed from the units."""
+    crs = manifest.get("metric_crs")
+    units_m = to_metric(units, crs) if crs else to_metric(units)
+    cameras_m = to_metric(cameras, units_m.crs)
+    return AnalysisTables(units_m, cameras_m, operators_by_unit, manifest, city_totals(units), folder)
+
+
 def homes_for_output(result: Any) -> gpd.GeoDataFrame:
     """Homes with the number of camera views that see each (internal analyses only: personal data)."""
     homes = result.homes
@@ -331,8 +384,14 @@ def write_outputs(
     report_html: str,
     force: bool = False,
     manifest_extra: dict[str, Any] | None = None,
+    unit_pages: Callable[[AnalysisTables], dict[str, str]] | None = None,
 ) -> dict[str, Path]:
     """Write the analysis folder atomically and return the paths written by name.
+
+    ``unit_pages`` builds the unit pages from the tables as written (:class:`AnalysisTables`): a dict of file
+    name (``index.html`` and a safe slug per unit, :data:`UNIT_PAGE_NAME`) to HTML, written into ``units/``
+    beside the other files and put in place with them (the earlier ``units/`` folder is replaced as a whole).
+    Without it an earlier run's ``units/`` folder is removed, so that its pages never stand beside other units.
 
     All files are written into a hidden staging folder inside ``out``; only when every one is complete are
     they renamed into place (``os.replace``, atomic on one file system). On any failure the staging folder
@@ -343,7 +402,7 @@ def write_outputs(
     """
     out = Path(out)
     with output_lock(out, result.study):
-        return _write_locked(result, out, map_html, report_html, force, manifest_extra)
+        return _write_locked(result, out, map_html, report_html, force, manifest_extra, unit_pages)
 
 
 def output_lock(out: Path, study: Any) -> contextlib.AbstractContextManager[None]:
@@ -416,6 +475,7 @@ def _write_locked(
     report_html: str,
     force: bool,
     manifest_extra: dict[str, Any] | None,
+    unit_pages: Callable[[AnalysisTables], dict[str, str]] | None = None,
 ) -> dict[str, Path]:
     check_output_dir(out, result.study.inputs(), force=force)
     for stale in out.glob(".equity-staging-*"):  # left by a run that was killed: no run holds the lock
@@ -426,6 +486,11 @@ def _write_locked(
         msg = f"{out}: cannot create the output folder ({err.strerror or err})."
         raise OutputError(msg) from err
     try:
+        manifest = manifest_dict(result, manifest_extra)
+        pages = _unit_pages(result, manifest, unit_pages)
+        if pages is not None:
+            manifest["outputs"].append(f"{UNIT_PAGES_DIR}/")
+            manifest["unit_pages"] = {"folder": f"{UNIT_PAGES_DIR}/", "files": len(pages)}
         writers: dict[str, Callable[[Path], None]] = {
             "units.gpkg": lambda p: _write_gpkg(units_for_output(result), p, "units"),
             "units.csv": lambda p: write_csv(units_for_output(result).drop(columns="geometry"), p),
@@ -456,7 +521,7 @@ def _write_locked(
             ),
             "manifest.json": lambda p: p.write_text(
                 json.dumps(
-                    manifest_dict(result, manifest_extra),
+                    manifest,
                     indent=2,
                     sort_keys=False,
                     default=_json_default,
@@ -468,10 +533,17 @@ def _write_locked(
         }
         for name, write in writers.items():
             write(staging / name)
+        if pages is not None:
+            (staging / UNIT_PAGES_DIR).mkdir()
+            for name, text in pages.items():
+                (staging / UNIT_PAGES_DIR / name).write_text(text, encoding="utf-8")
         written = {}
         for name in writers:
             os.replace(staging / name, out / name)
             written[name] = out / name
+        _replace_unit_pages(out, staging, pages is not None)
+        if pages is not None:
+            written[f"{UNIT_PAGES_DIR}/index.html"] = out / UNIT_PAGES_DIR / "index.html"
         if not result.personal_data:  # an earlier internal run's homes must not stay beside public outputs
             (out / "homes.gpkg").unlink(missing_ok=True)
         if result.groups is None:  # nor an earlier run's groups beside another run's units
@@ -483,6 +555,38 @@ def _write_locked(
         raise OutputError(msg) from err
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _unit_pages(
+    result: Any, manifest: dict[str, Any], build: Callable[[AnalysisTables], dict[str, str]] | None
+) -> dict[str, str] | None:
+    """The unit pages built from the tables as they are written, their file names checked."""
+    if build is None:
+        return None
+    tables = analysis_tables(
+        units_for_output(result),
+        cameras_for_output(result),
+        _round_floats(result.operators_by_unit) if result.operators_by_unit is not None else pd.DataFrame(),
+        manifest,
+    )
+    pages = build(tables)
+    bad = sorted(name for name in pages if not UNIT_PAGE_NAME.match(name))
+    if bad or "index.html" not in pages:  # a bug of the builder, not of the input: never write outside units/
+        msg = f"unit pages with unsafe file names {bad!r}" if bad else "unit pages without index.html"
+        raise ValueError(msg)
+    return pages
+
+
+def _replace_unit_pages(out: Path, staging: Path, written: bool) -> None:
+    """Put the staged ``units/`` folder in place of the earlier one (moved into the staging folder, which is
+    removed after), or remove the earlier one when no pages were written."""
+    target = out / UNIT_PAGES_DIR
+    if target.is_symlink() or target.is_file():
+        target.unlink()
+    elif target.exists():
+        os.replace(target, staging / f"{UNIT_PAGES_DIR}.old")
+    if written:
+        os.replace(staging / UNIT_PAGES_DIR, target)
 
 
 def write_text_atomic(path: str | Path, text: str) -> Path:
