@@ -75,6 +75,7 @@ EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 CLOSE_NAME_CUTOFF = 0.6
 
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+_WHOLE_FLOAT_TEXT = re.compile(r"^\d+\.0+$")
 _GROUPED = re.compile(r"^[+]?\d{1,3}(?:[,\u00a0\u202f ]\d{3})+(?:\.0+)?$")
 
 
@@ -143,8 +144,8 @@ def read_count_table(path: str | Path) -> CountTable:
     """Read a table of counts per unit: a CSV (any of the separators :func:`equity.io._common.open_csv` knows), a
     JSON file (a list of records, or an object wrapping one: ``{"data": [...]}``, CKAN's
     ``{"result": {"records": [...]}}``, Socrata's ``rows.json`` with ``meta.view.columns``, or one object of
-    ``name: count`` pairs) or an Excel workbook (.xlsx, its first sheet with data, the first non-empty row as the
-    header).
+    ``name: count`` pairs) or an Excel workbook (.xlsx, its first sheet with data, the first row of two cells or
+    more as the header).
 
     Raises
     ------
@@ -267,8 +268,9 @@ def _socrata_rows(data: dict[str, Any]) -> list[dict[str, Any]] | None:
 
 
 def _read_xlsx(p: Path) -> CountTable:
-    """The first sheet with data of a workbook: the first non-empty row is the header, the cells' values (the
-    values last computed by the spreadsheet for formulas; a formula never computed is an empty cell)."""
+    """The first sheet with data of a workbook: the first row with two cells or more is the header (rows of one
+    cell above it are titles), the cells' values below it (the values last computed by the spreadsheet for
+    formulas; a formula never computed is an empty cell)."""
     import openpyxl
 
     try:
@@ -279,7 +281,9 @@ def _read_xlsx(p: Path) -> CountTable:
         raise InputFormatError(msg) from err
     try:
         for sheet in book.worksheets:
-            rows = [(n, r) for n, r in enumerate(sheet.iter_rows(values_only=True), start=1) if _filled(r)]
+            rows = [(n, r) for n, r in enumerate(sheet.iter_rows(values_only=True), start=1) if _filled(r) >= 1]
+            while rows and _filled(rows[0][1]) < 2:  # a title above the table: the header has two cells or more
+                rows = rows[1:]
             if len(rows) < 2:
                 continue
             _, header = rows[0]
@@ -295,8 +299,9 @@ def _read_xlsx(p: Path) -> CountTable:
     raise InputFormatError(msg)
 
 
-def _filled(row: tuple[Any, ...]) -> bool:
-    return any(v is not None and str(v).strip() != "" for v in row)
+def _filled(row: tuple[Any, ...]) -> int:
+    """How many cells of a row hold something."""
+    return sum(v is not None and str(v).strip() != "" for v in row)
 
 
 # --- values -----------------------------------------------------------------------------------------------------
@@ -319,13 +324,14 @@ def normalise_name(value: Any) -> str:
 
 
 def key_text(value: Any) -> str:
-    """A key as text: a whole float without its ``.0`` (Excel and JSON write ids 5 as 5.0), text stripped; None
-    and NaN as the empty text."""
+    """A key as text: a whole float without its ``.0`` (Excel and JSON write ids 5 as 5.0, and CSV exports of them
+    ``"5.0"``), text stripped; None and NaN as the empty text."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    text = str(value).strip()
+    return text.split(".")[0] if _WHOLE_FLOAT_TEXT.match(text) else text
 
 
 def parse_counts(values: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -367,11 +373,17 @@ def _number(value: Any) -> float | None:
         return None
 
 
+#: Columns that number the rows of a portal's table, never counts: CKAN's ``_id``, GDAL's and ArcGIS's feature ids
+#: (Socrata's system fields start with ``:``, as ``:id``, and are left out too).
+ROW_ID_NAMES = ("_id", "objectid", "fid", "ogc_fid", "rowid", "row_id")
+
+
 def numeric_columns(frame: pd.DataFrame, exclude: tuple[str, ...] = ()) -> list[str]:
-    """The columns of which more than half the non-empty values are numbers (see :func:`parse_counts`)."""
+    """The columns of which more than half the non-empty values are numbers (see :func:`parse_counts`), row
+    numbers of the portal (:data:`ROW_ID_NAMES`, Socrata's ``:`` fields) left out."""
     out = []
     for col in frame.columns:
-        if col in exclude:
+        if col in exclude or str(col).strip().lower() in ROW_ID_NAMES or str(col).startswith(":"):
             continue
         values = [v for v in frame[col].tolist() if key_text(v) != ""]
         if values and sum(_number(v) is not None for v in values) * 2 > len(values):
@@ -399,7 +411,7 @@ class UnitNames:
             c
             for c in units.columns
             if c not in ("unit_id", "geometry")
-            and units[c].dtype == object
+            and (pd.api.types.is_object_dtype(units[c]) or pd.api.types.is_string_dtype(units[c]))
             and units[c].notna().all()
             and units[c].map(normalise_name).is_unique
         ]
@@ -655,7 +667,8 @@ def join_count_table(
         by_category[file_cat] = np.nan
     if cat_col is not None:  # the file lists the unit: a category without a row for it counts nothing
         listed = by_category.notna().any(axis=1)
-        by_category = by_category.fillna(0.0).where(listed.to_numpy()[:, None])
+        by_category = by_category.fillna(0.0)
+        by_category.loc[~listed] = np.nan
     by_category.columns = [str(c) for c in by_category.columns]
     crimes = by_category.sum(axis=1, min_count=1).where(by_category.notna().any(axis=1))
     if unmatched:
@@ -794,6 +807,12 @@ def crime_table_ledger(study: Any, tables: list[Path], units: pd.DataFrame, ledg
     same way, with a warning that says so; when it cannot be joined, the error names ``--crime-table``.
     """
     given_as_points = getattr(study, "crime", None) is not None
+    if getattr(study, "since", None) or getattr(study, "until", None):
+        msg = (
+            f"{tables[0]}: a table of counts per unit has no incident dates for --since and --until to filter; "
+            "give a table of the period wanted (and label it with --period)."
+        )
+        raise InputFormatError(msg)
     try:
         join = crimes_from_tables(
             tables,
@@ -807,10 +826,11 @@ def crime_table_ledger(study: Any, tables: list[Path], units: pd.DataFrame, ledg
     except InputFormatError as err:
         if not given_as_points:
             raise
+        reason = re.sub(r"; (name|give) [^;]*--crime-table-\w+[^;]*\.$", "", str(err).removeprefix(f"{tables[0]}: "))
         msg = (
-            f"{tables[0]}: a table of counts per unit, not incident points, and it cannot be joined to the units "
-            f"({str(err).removeprefix(f'{tables[0]}: ').rstrip('.')}); give it with --crime-table, naming its "
-            "columns with --crime-table-key and --crime-table-count."
+            f"{tables[0]}: a table of counts per unit, not incident points, that cannot be joined to the units as it "
+            f"is ({reason.rstrip('.')}); give it with --crime-table, naming its columns with --crime-table-key and "
+            "--crime-table-count."
         )
         raise InputFormatError(msg) from err
     if given_as_points:
