@@ -324,6 +324,17 @@ def point_counts(units: pd.DataFrame, categories: list[str] | None = None) -> pd
     return coverage.crimes_by_unit(points, metric)["crimes"]
 
 
+def test_excel_given_as_crime_is_told_apart(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["Neighborhood", "Robberies"])
+    book.active.append(["Mission", 4])
+    book.save(tmp_path / "robberies.xlsx")
+    with pytest.raises(CountTableError, match=r"robberies\.xlsx: a table of counts per unit"):
+        crime_from_file(tmp_path / "robberies.xlsx")
+
+
 def test_count_table_given_as_crime_is_told_apart(tmp_path):
     path = tmp_path / "robos.json"
     path.write_text(json.dumps({"data": [{"distrito": "Norte", "robos": "3"}]}))
@@ -374,6 +385,11 @@ def test_cli_tables_per_category_equal_the_point_counts(sf_tables, tmp_path):
     args += ["--crime-table-complete", "--period", "July-December 2012", "--map-assets", "inline", "--out", str(out)]
     result = run(args)
     assert result.exit_code == 0, result.output
+    assert (
+        "4 tables (drug_narcotic_2012h2.csv, robbery_2012h2.csv, vandalism_2012h2.csv, vehicle_theft_2012h2.csv)"
+        in (result.output)
+    )
+    assert "guessed in each the column 'Neighborhood' as the units' ids or names" in result.output
     units = pd.read_csv(out / "units.csv").set_index("unit_id")
     assert units["crimes"].reindex(expected.index).tolist() == expected.tolist()
     assert units["crimes"].sum() == 10128

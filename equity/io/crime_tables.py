@@ -75,6 +75,7 @@ EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 CLOSE_NAME_CUTOFF = 0.6
 
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+_MATCHED = re.compile(r" \(it matches \d+ of \d+ rows\)")
 _WHOLE_FLOAT_TEXT = re.compile(r"^\d+\.0+$")
 _GROUPED = re.compile(r"^[+]?\d{1,3}(?:[,\u00a0\u202f ]\d{3})+(?:\.0+)?$")
 
@@ -749,7 +750,7 @@ def crimes_from_tables(
     if by_category.empty or not len(by_category.columns):
         msg = f"no row of the crime tables is left after the category filter (categories={categories!r})."
         raise InputFormatError(msg)
-    warnings = [w for j in joins for w in j.warnings]
+    warnings = _one_guess_sentence(joins)
     missing = by_category.isna().any(axis=1)
     n_missing = int(missing.sum())
     if complete:
@@ -782,6 +783,20 @@ def crimes_from_tables(
     }
     rejected = pd.concat([j.rejected for j in joins], ignore_index=True)
     return TableJoin(crimes, by_category, rejected, counts, meta, warnings)
+
+
+def _one_guess_sentence(joins: list[TableJoin]) -> list[str]:
+    """The joins' warnings, the guesses of the key and count columns said once when every file had the same."""
+    prefixes = [f"{j.meta['file']}: guessed " for j in joins]
+    guesses = [
+        next((_MATCHED.sub("", w[len(pre) :]) for w in j.warnings if w.startswith(pre)), None)
+        for j, pre in zip(joins, prefixes, strict=True)
+    ]
+    if len(joins) < 2 or guesses[0] is None or any(g != guesses[0] for g in guesses):
+        return [w for j in joins for w in j.warnings]
+    files = ", ".join(j.meta["file"] for j in joins)
+    rest = [w for j, pre in zip(joins, prefixes, strict=True) for w in j.warnings if not w.startswith(pre)]
+    return [f"{len(joins)} tables ({files}): guessed in each {guesses[0]}", *rest]
 
 
 def looks_like_count_table(path: Path) -> bool:
