@@ -167,6 +167,29 @@ def test_join_by_unit_id_with_names_in_another_column(tmp_path):
     assert join.crimes.iloc[2] == 9
 
 
+def test_numeric_ids_and_counts_not_guessed_apart(tmp_path):
+    units = pd.DataFrame({"unit_id": ["1", "2", "3"]})
+    path = tmp_path / "districts.csv"
+    path.write_text("district,robberies\n1,2\n2,3\n3,1\n")
+    with pytest.raises(InputFormatError, match="the numeric columns 'district', 'robberies' all hold values that are"):
+        crimes_from_tables([path], units)
+    join = crimes_from_tables([path], units, key="district")
+    assert join.crimes.tolist() == [2, 3, 1]
+
+
+def test_repeated_unit_after_a_bad_count_stays_unknown(quito, tmp_path):
+    path = tmp_path / "robos.csv"
+    path.write_text("parroquia,robos\nSan Juan,n/d\nSAN JUAN,12\n")
+    with pytest.raises(InputFormatError, match="no numeric column besides the key"):  # one number in two values
+        crimes_from_tables([path], quito)
+    join = crimes_from_tables([path], quito, count="robos")
+    assert np.isnan(by_unit(join, quito)["San Juan"])
+    assert join.rejected["reason"].tolist() == [
+        "another row for the same unit and this file comes first (line 2); the first is the one read",
+        "count is not a number",
+    ]
+
+
 def test_missing_unit_is_unknown_unless_the_table_is_complete(quito):
     files = [DATA / "quito_robo_2023.csv"]
     join = crimes_from_tables(files, quito)
@@ -212,7 +235,7 @@ def test_one_row_per_category_summed_and_repeated_rows_set_aside(quito):
     assert np.isnan(crimes["Rumipamba"])  # not listed: unknown
     assert sorted(join.by_category.columns) == ["hurto", "robo"]
     assert join.rejected["reason"].tolist() == [
-        "another row for the same unit and category 'hurto' is counted (line 7)"
+        "another row for the same unit and category 'hurto' comes first (line 7); the first is the one read"
     ]
 
 

@@ -21,7 +21,8 @@ A row's key (the value of the key column) is matched to a unit
 A key that matches no unit is set aside (``rejected.csv``), with the three closest unit names (difflib's ratio
 on the normalised names, at least 0.6) and one warning per file that lists them, so that a spelling can be fixed.
 
-When ``key`` is not given, the key column is the column whose values match the most units (each row counted once);
+When ``key`` is not given, the key column is the column whose values match the most rows to units, a column of text
+preferred to a numeric one (counts can equal numeric unit ids; when only numeric columns match, one alone must);
 when ``count`` is not given, it is the one numeric column (a column of which more than half the non-empty values
 are numbers, the key column excepted); both guesses are stated in a warning of the ledger, and more than one
 numeric column is an error that lists them.
@@ -30,7 +31,8 @@ Counts
 ------
 A count is a whole number of at least 0, written as a number or as text (``"12"``, ``"1,234"`` and ``"1 234"``
 with groups of three digits, ``"12.0"``). An empty count, text that is not a number, a negative count or a count
-that is not whole is a row set aside with its reason; so is a second row for a unit already counted, unless the
+that is not whole is a row set aside with its reason; so is a second row for a unit that has one (the first row is
+read, even when its count is then set aside, so that the unit's count is unknown rather than the second's), unless the
 file has one row per category (a column named like a category, :data:`equity.io.crime.CATEGORY_NAMES`, or the
 column given as the category): there the rows of a unit are summed, one per category, and a second row for the
 same unit and category is set aside.
@@ -444,27 +446,41 @@ class UnitNames:
 def guess_key(table: CountTable, names: UnitNames, exclude: tuple[str, ...] = ()) -> tuple[str, int]:
     """The column whose values match the most units, and how many rows it matches (ties: the first column).
 
+    A column of text is preferred to a numeric one (counts can happen to equal numeric unit ids); among numeric
+    columns only, the guess is made when one column alone matches.
+
     Raises
     ------
     InputFormatError
-        When no column's values match a unit.
+        When no column's values match a unit, or several numeric columns do and no text column does.
     """
-    best, best_n = None, 0
-    for col in table.frame.columns:
-        if col in exclude:
-            continue
-        n = sum(names.find(v) is not None for v in table.frame[col].tolist())
-        if n > best_n:
-            best, best_n = col, n
-    if best is None:
-        sample = ", ".join(repr(s) for s in list(names.shown.values())[:3])
-        columns = ", ".join(repr(str(c)) for c in table.frame.columns[:12])
+    numeric = set(numeric_columns(table.frame))
+    matches = {
+        str(col): sum(names.find(v) is not None for v in table.frame[col].tolist())
+        for col in table.frame.columns
+        if col not in exclude
+    }
+    text = {c: n for c, n in matches.items() if n and c not in numeric}
+    numbers = {c: n for c, n in matches.items() if n and c in numeric}
+    if text:
+        best = max(text, key=lambda c: text[c])  # the first of the best: max keeps the first
+        return best, text[best]
+    if len(numbers) == 1:
+        return next(iter(numbers.items()))
+    if numbers:
+        listed = ", ".join(repr(c) for c in numbers)
         msg = (
-            f"{table.path}: no column of the table holds the units' ids or names (columns {columns}; units such as "
-            f"{sample}); name the column that does with --crime-table-key."
+            f"{table.path}: the numeric columns {listed} all hold values that are unit ids; name the one with the "
+            "ids with --crime-table-key."
         )
         raise InputFormatError(msg)
-    return str(best), best_n
+    sample = ", ".join(repr(s) for s in list(names.shown.values())[:3])
+    columns = ", ".join(repr(str(c)) for c in table.frame.columns[:12])
+    msg = (
+        f"{table.path}: no column of the table holds the units' ids or names (columns {columns}; units such as "
+        f"{sample}); name the column that does with --crime-table-key."
+    )
+    raise InputFormatError(msg)
 
 
 def _category_column(table: CountTable, category: str | None) -> str | None:
@@ -505,6 +521,79 @@ def file_category(path: Path, pattern: str | None) -> str:
     return found.group(1) if found.groups() else found.group(0)
 
 
+def choose_columns(
+    table: CountTable, names: UnitNames, *, key: str | None, count: str | None, category: str | None
+) -> tuple[str, str, str | None, str]:
+    """The key, count and category columns of a table (the given ones checked, the others guessed: see the
+    module's docstring), and what was guessed, in words ("" when nothing was).
+
+    Raises
+    ------
+    InputFormatError
+        When a given column is missing, or a column cannot be guessed.
+    """
+    p, frame = table.path, table.frame
+    columns = [str(c) for c in frame.columns]
+    for what, col in (("--crime-table-key", key), ("--crime-table-count", count)):
+        if col is not None and col not in columns:
+            msg = f"{p}: no column {col!r} ({what}); the table's columns are {', '.join(map(repr, columns[:12]))}."
+            raise InputFormatError(msg)
+    cat_col = _category_column(table, category)
+    exclude = (cat_col,) if cat_col else ()
+    notes = []
+    if key is None:
+        key, matched = guess_key(table, names, exclude=(*exclude, *((count,) if count else ())))
+        notes.append(f"the column {key!r} as the units' ids or names (it matches {matched} of {len(frame)} rows)")
+    if count is None:
+        numeric = numeric_columns(frame, exclude=(key, *exclude))
+        if len(numeric) != 1:
+            found = (
+                f"several numeric columns ({', '.join(repr(c) for c in numeric)})"
+                if numeric
+                else f"no numeric column besides the key (columns {', '.join(repr(c) for c in columns[:12])})"
+            )
+            msg = f"{p}: {found}; name the column with the crime counts with --crime-table-count."
+            raise InputFormatError(msg)
+        count = numeric[0]
+        notes.append(f"the column {count!r} as the crime counts (the only numeric column)")
+    return key, count, cat_col, " and ".join(notes)
+
+
+def _match_rows(
+    table: CountTable, names: UnitNames, key: str, keep: np.ndarray, values: pd.Series
+) -> tuple[list[Any], list[tuple[str, str, str, str]], list[str], float]:
+    """The unit of each row of ``table`` still kept (None for the others), the rows set aside (an empty key, a name
+    of several units, a key of no unit: ``keep`` turned False for them), the unmatched keys as shown (with the
+    closest unit names) and the crimes they hold."""
+    p, labels = table.path, table.labels
+    unit_of: list[Any] = [None] * len(table.frame)
+    rejected: list[tuple[str, str, str, str]] = []
+    unmatched: list[str] = []
+    crimes = 0.0
+    for i, v in enumerate(table.frame[key].tolist()):
+        if not keep[i]:
+            continue
+        text = key_text(v)
+        unit = names.find(v) if text else None
+        if unit is not None:
+            unit_of[i] = unit
+            continue
+        keep[i] = False
+        norm = normalise_name(v)
+        if not text:
+            rejected.append((p.name, labels[i], f"no unit id or name (column {key!r} is empty)", ""))
+        elif norm in names.ambiguous:
+            shown = f"{text} ({', '.join(names.ambiguous[norm])})"
+            rejected.append((p.name, labels[i], "the name matches several units", shown))
+        else:
+            close = names.closest(v)
+            shown = f"{text!r} (closest: {', '.join(repr(c) for c in close)})" if close else f"{text!r} (no close name)"
+            rejected.append((p.name, labels[i], "no unit has this id or name", shown))
+            unmatched.append(shown)
+            crimes += 0.0 if np.isnan(values.iloc[i]) else float(values.iloc[i])
+    return unit_of, rejected, unmatched, crimes
+
+
 def join_count_table(
     table: CountTable,
     units: pd.DataFrame,
@@ -542,94 +631,25 @@ def join_count_table(
     """
     p, frame = table.path, table.frame
     names = UnitNames.of(units)
-    notes: list[str] = []
-    warnings: list[str] = []
-    columns = [str(c) for c in frame.columns]
-    for what, col in (("--crime-table-key", key), ("--crime-table-count", count)):
-        if col is not None and col not in columns:
-            msg = f"{p}: no column {col!r} ({what}); the table's columns are {', '.join(map(repr, columns[:12]))}."
-            raise InputFormatError(msg)
-    cat_col = _category_column(table, category)
-    exclude = (cat_col,) if cat_col else ()
-    key_guessed = key is None
-    if key is None:
-        numeric = numeric_columns(frame)
-        key, matched = guess_key(table, names, exclude=exclude)
-        others = [c for c in numeric if c != key]
-        if not others and key in numeric:  # the ids are numbers and the only other numbers: try the rest
-            key, matched = guess_key(table, names, exclude=(*exclude, key))
-        notes.append(f"the column {key!r} as the units' ids or names (it matches {matched} of {len(frame)} rows)")
-    count_guessed = count is None
-    if count is None:
-        numeric = numeric_columns(frame, exclude=(key, *exclude))
-        if len(numeric) != 1:
-            found = ", ".join(repr(c) for c in numeric) if numeric else "none"
-            msg = (
-                f"{p}: {'several numeric columns' if numeric else 'no numeric column'} ({found}); name the column "
-                "with the crime counts with --crime-table-count."
-            )
-            raise InputFormatError(msg)
-        count = numeric[0]
-        notes.append(f"the column {count!r} as the crime counts (the only numeric column)")
-    if notes:
-        warnings.append(
-            f"{p.name}: guessed " + " and ".join(notes) + "; --crime-table-key and --crime-table-count choose others."
-        )
+    key, count, cat_col, guessed = choose_columns(table, names, key=key, count=count, category=category)
+    warnings = (
+        [f"{p.name}: guessed {guessed}; --crime-table-key and --crime-table-count choose others."] if guessed else []
+    )
     if cat_col is not None:
         row_cat = pd.Series([key_text(v) for v in frame[cat_col].tolist()], index=frame.index, dtype=object)
         file_cat = None
     else:
         file_cat = file_category(p, category)
         row_cat = pd.Series(file_cat, index=frame.index, dtype=object)
-
-    rejected: list[tuple[str, str, str, str]] = []
     labels = np.array(table.labels, dtype=object)
     values, reasons = parse_counts(frame[count])
     keep = np.ones(len(frame), dtype=bool)
-    n_filtered = 0
     if categories is not None:
-        wanted = {c.strip().lower() for c in categories}
-        ok = row_cat.str.lower().isin(wanted).to_numpy()
-        n_filtered = int((~ok).sum())
-        keep &= ok
-    unit_of: list[Any] = [None] * len(frame)
-    unmatched: list[str] = []
-    unmatched_crimes = 0.0
-    for i, v in enumerate(frame[key].tolist()):
-        if not keep[i]:
-            continue
-        text = key_text(v)
-        if text == "":
-            rejected.append((p.name, labels[i], f"no unit id or name (column {key!r} is empty)", ""))
-            keep[i] = False
-            continue
-        unit = names.find(v)
-        if unit is None:
-            keep[i] = False
-            norm = normalise_name(v)
-            if norm in names.ambiguous:
-                rejected.append(
-                    (
-                        p.name,
-                        labels[i],
-                        "the name matches several units",
-                        f"{text} ({', '.join(names.ambiguous[norm])})",
-                    )
-                )
-                continue
-            close = names.closest(v)
-            shown = f"{text!r} (closest: {', '.join(repr(c) for c in close)})" if close else f"{text!r} (no close name)"
-            rejected.append((p.name, labels[i], "no unit has this id or name", shown))
-            unmatched.append(shown)
-            if not np.isnan(values.iloc[i]):
-                unmatched_crimes += float(values.iloc[i])
-            continue
-        unit_of[i] = unit
-        if reasons.iloc[i] is not None:
-            keep[i] = False
-            rejected.append((p.name, labels[i], reasons.iloc[i], key_text(frame[count].iloc[i])))
-    offered = [i for i in range(len(frame)) if categories is None or row_cat.iloc[i].lower() in wanted]
-    if offered and all(unit_of[i] is None for i in offered):
+        keep &= row_cat.str.lower().isin({c.strip().lower() for c in categories}).to_numpy()
+    n_filtered = int((~keep).sum())
+    offered = keep.copy()
+    unit_of, rejected, unmatched, unmatched_crimes = _match_rows(table, names, key, keep, values)
+    if offered.any() and all(unit_of[i] is None for i in np.flatnonzero(offered)):
         sample = ", ".join(repr(key_text(v)) for v in frame[key].head(3).tolist())
         msg = (
             f"{p}: none of the values of column {key!r} (such as {sample}) is a unit's id or name; name the column "
@@ -646,12 +666,16 @@ def join_count_table(
                 (
                     p.name,
                     labels[i],
-                    f"another row for the same unit and {where} is counted ({seen[pair]})",
+                    f"another row for the same unit and {where} comes first ({seen[pair]}); the first is the one read",
                     key_text(frame[key].iloc[i]),
                 )
             )
         else:
             seen[pair] = labels[i]
+    for i in np.flatnonzero(keep):
+        if reasons.iloc[i] is not None:
+            keep[i] = False
+            rejected.append((p.name, labels[i], reasons.iloc[i], key_text(frame[count].iloc[i])))
     kept = pd.DataFrame(
         {
             "unit": [unit_of[i] for i in np.flatnonzero(keep)],
@@ -674,10 +698,10 @@ def join_count_table(
     crimes = by_category.sum(axis=1, min_count=1).where(by_category.notna().any(axis=1))
     if unmatched:
         n = len(unmatched)
-        listed = "; ".join(unmatched[:10]) + (f"; and {n - 10} more (see rejected.csv)" if n > 10 else "")
+        names_shown = "; ".join(unmatched[:10]) + (f"; and {n - 10} more (see rejected.csv)" if n > 10 else "")
         warnings.append(
             f"{p.name}: {n} {'rows name' if n > 1 else 'row names'} no unit of the study, so "
-            f"{unmatched_crimes:,.0f} crimes are not counted: {listed}."
+            f"{unmatched_crimes:,.0f} crimes are not counted: {names_shown}."
         )
     counts = {
         "rows_read": len(frame),
@@ -691,9 +715,9 @@ def join_count_table(
         "file": p.name,
         "format": table.format,
         "key_column": key,
-        "key_guessed": key_guessed,
+        "key_guessed": "the units' ids" in guessed,
         "count_column": count,
-        "count_guessed": count_guessed,
+        "count_guessed": "the crime counts" in guessed,
         "category_column": cat_col,
         "category": file_cat,
     }
