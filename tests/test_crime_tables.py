@@ -527,3 +527,28 @@ def test_cli_options_that_contradict(sf_tables, tmp_path):
     period = CliRunner().invoke(cli, [*base, "--period", "2023"])
     assert period.exit_code == 2
     assert "--period labels the crime data's period" in period.output
+
+
+def test_study_api_records_the_period_and_keeps_the_jurisdiction():
+    from equity.study import Study
+
+    study = Study(
+        cameras=SF / "cameras.osm",
+        units=SF / "neighborhoods.geojson",
+        crime_table=[DATA / "sf_robbery_2012h2_ckan.json"],
+        crime_table_complete=True,
+        no_crime_data=["Presidio"],
+        period="July-December 2012",
+        sensitivity=False,
+        statistics=False,
+    )
+    result = study.run()
+    assert result.meta["crime"]["period"] == "July-December 2012"
+    assert result.meta["crime"]["files"][0]["category"] is None  # the categories come from incident_category
+    assert result.meta["crime"]["categories"] == ["Robbery"]
+    crimes = result.units.set_index("unit_id")["crimes"]
+    assert np.isnan(crimes["Presidio"])  # declared outside the crime data: unknown, though the table is complete
+    assert crimes["Seacliff"] == 0  # no row, and the table is complete
+    records = json.loads((DATA / "sf_robbery_2012h2_ckan.json").read_text())["result"]["records"]
+    presidio = sum(r["incident_count"] for r in records if r["analysis_neighborhood"] == "Presidio")
+    assert crimes.sum() == 2044 - presidio
