@@ -113,8 +113,8 @@ class Study:
         What a reader of the outputs must be told about the data (a data README's notes: the dates of a snapshot,
         how a figure was derived), shown first among the report's caveats.
     crime_table
-        Tables of crime counts per unit (CSV, JSON, .xlsx; one file or several, one per category or year), joined to
-        the units by a key column or by name (:mod:`equity.io.crime_tables`; used instead of ``crime``).
+        Tables of crime counts per unit (CSV, JSON, .xlsx or DataFrames; one or several, one per category or year),
+        joined to the units by a key column or by name (:mod:`equity.io.crime_tables`; used instead of ``crime``).
     crime_table_key, crime_table_count
         The tables' column of unit ids or names and of counts (guessed when None, and the guess stated).
     crime_table_category
@@ -161,7 +161,7 @@ class Study:
     engine: Any = None
     sources: dict[str, str] | None = None
     notes: list[str] | None = None
-    crime_table: list[str | Path] | None = None
+    crime_table: Any = None
     crime_table_key: str | None = None
     crime_table_count: str | None = None
     crime_table_category: str | None = None
@@ -184,18 +184,21 @@ class Study:
             files["dem"] = Path(self.dem)
         if self.land is not None:
             files["land"] = Path(self.land)
-        for i, table in enumerate(self.crime_tables()):
-            files["crime_table" if i == 0 else f"crime_table_{i + 1}"] = Path(table)
+        tables = [t for t in self.crime_tables() if isinstance(t, Path)]  # a DataFrame is no file
+        for i, table in enumerate(tables):
+            files["crime_table" if i == 0 else f"crime_table_{i + 1}"] = table
         if isinstance(self.no_crime_data, (str, Path)) and is_file_like(self.no_crime_data):
             files["no_crime_data"] = Path(self.no_crime_data)
         return files
 
-    def crime_tables(self) -> list[Path]:
-        """The tables of crime counts (``crime_table``: one path or several) as a list."""
+    def crime_tables(self) -> list[Any]:
+        """The tables of crime counts (``crime_table``: one path or DataFrame, or several) as a list, paths as
+        Paths."""
         if self.crime_table is None:
             return []
-        tables = [self.crime_table] if isinstance(self.crime_table, (str, Path)) else self.crime_table
-        return [Path(t) for t in tables]
+        one = isinstance(self.crime_table, (str, Path)) or hasattr(self.crime_table, "columns")
+        tables = [self.crime_table] if one else self.crime_table
+        return [t if hasattr(t, "columns") else Path(t) for t in tables]
 
     def check(self) -> None:
         """Refuse options that contradict each other, before anything is read."""

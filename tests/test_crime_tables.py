@@ -262,6 +262,17 @@ def test_socrata_rows_json_and_name_count_object(quito, tmp_path):
     assert by_unit(crimes_from_tables([pairs], quito, complete=True), quito)["Centro Histórico"] == 8
 
 
+def test_dataframe_held_in_a_notebook(quito):
+    frame = pd.DataFrame({"Parroquia": ["IÑAQUITO", "rumipamba", "Quitumbe"], "Robos": [412, 0, 5]})
+    join = crimes_from_tables([frame], quito)
+    crimes = by_unit(join, quito)
+    assert crimes["Iñaquito"] == 412
+    assert crimes["Rumipamba"] == 0
+    assert join.rejected[["source", "record", "reason"]].values.tolist() == [
+        ["table 1", "row 3", "no unit has this id or name"]
+    ]
+
+
 def test_excel_workbook_written_by_openpyxl(quito, tmp_path):
     import openpyxl
 

@@ -177,6 +177,17 @@ def read_count_table(path: str | Path) -> CountTable:
     return CountTable(p, table, [f"line {i + 2}" for i in range(len(table))], "csv")
 
 
+def table_of(source: str | Path | pd.DataFrame, i: int = 0) -> CountTable:
+    """A table of counts from a file (:func:`read_count_table`) or from a DataFrame a notebook already holds (named
+    ``table i+1`` in messages, its rows ``row 1``, ``row 2``, ...)."""
+    if isinstance(source, pd.DataFrame):
+        frame = source.reset_index(drop=True).astype(object)
+        frame.columns = [str(c).strip() for c in frame.columns]
+        frame = frame.where(frame.notna(), None)
+        return CountTable(Path(f"table {i + 1}"), frame, [f"row {n + 1}" for n in range(len(frame))], "dataframe")
+    return read_count_table(source)
+
+
 def _read_json(p: Path) -> CountTable:
     try:
         data = json.loads(p.read_text(encoding="utf-8-sig"))
@@ -720,12 +731,13 @@ def join_count_table(
         "count_guessed": "the crime counts" in guessed,
         "category_column": cat_col,
         "category": file_cat,
+        "categories_found": sorted(set(row_cat.tolist())),
     }
     return TableJoin(crimes, by_category, rejected_frame(rejected), counts, meta, warnings)
 
 
 def crimes_from_tables(
-    paths: list[str | Path] | tuple[str | Path, ...],
+    paths: list[str | Path | pd.DataFrame] | tuple[str | Path | pd.DataFrame, ...],
     units: pd.DataFrame,
     *,
     key: str | None = None,
@@ -736,7 +748,7 @@ def crimes_from_tables(
 ) -> TableJoin:
     """Crimes per unit from one or several tables of counts (one per category or year), summed.
 
-    Each file is read (:func:`read_count_table`) and joined (:func:`join_count_table`) with the same options; a
+    Each file (or DataFrame) is read (:func:`table_of`) and joined (:func:`join_count_table`) with the same options; a
     unit's crimes are the sum over the files, unknown (NaN) when a file has no count for it, unless ``complete``:
     then a unit without a count in a file has 0 from it, counted (``units_missing_taken_as_zero``) and stated.
 
@@ -751,8 +763,8 @@ def crimes_from_tables(
         msg = "no crime table given."
         raise InputFormatError(msg)
     joins = [
-        join_count_table(read_count_table(p), units, key=key, count=count, category=category, categories=categories)
-        for p in paths
+        join_count_table(table_of(p, i), units, key=key, count=count, category=category, categories=categories)
+        for i, p in enumerate(paths)
     ]
     parts: list[pd.DataFrame] = []
     seen: dict[str, str] = {}
@@ -772,7 +784,11 @@ def crimes_from_tables(
         parts.append(j.by_category)
     by_category = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=units.index)
     if by_category.empty or not len(by_category.columns):
-        msg = f"no row of the crime tables is left after the category filter (categories={categories!r})."
+        found = sorted({str(c) for j in joins for c in j.meta["categories_found"]})
+        msg = (
+            f"no row of the crime tables is left after the category filter (--category {', '.join(categories or [])}); "
+            f"their categories are {', '.join(found[:12])}."
+        )
         raise InputFormatError(msg)
     warnings = _one_guess_sentence(joins)
     missing = by_category.isna().any(axis=1)
@@ -837,7 +853,7 @@ def looks_like_count_table(path: Path) -> bool:
     return bool(numeric_columns(table.frame))
 
 
-def crime_table_ledger(study: Any, tables: list[Path], units: pd.DataFrame, ledger: Any) -> pd.Series:
+def crime_table_ledger(study: Any, tables: list[Any], units: pd.DataFrame, ledger: Any) -> pd.Series:
     """Crimes per unit from the study's tables of counts (:func:`crimes_from_tables` with the study's
     ``crime_table_*`` options and ``categories``), with what the join decided recorded in ``ledger``: the facts
     (``sources["crime"]``), the counts (``crime_table_*``), the rows set aside and the warnings.
@@ -848,7 +864,8 @@ def crime_table_ledger(study: Any, tables: list[Path], units: pd.DataFrame, ledg
     given_as_points = getattr(study, "crime", None) is not None
     if getattr(study, "since", None) or getattr(study, "until", None):
         msg = (
-            f"{tables[0]}: a table of counts per unit has no incident dates for --since and --until to filter; "
+            f"{tables[0] if isinstance(tables[0], Path) else 'The crime table'}: a table of counts per unit has no "
+            "incident dates for --since and --until to filter; "
             "give a table of the period wanted (and label it with --period)."
         )
         raise InputFormatError(msg)
