@@ -15,7 +15,8 @@ A row's key (the value of the key column) is matched to a unit
 2. else by a *normalised* name, compared with the normalised unit id and with the normalised values of every text
    column of the unit layer whose values are unique (the units' names): Unicode NFKD decomposition with the
    combining marks dropped (``Iñaquito`` → ``Inaquito``), case folded, and every run of characters that are not
-   letters or digits made one space, the ends stripped (``" belisario  quevedo "`` → ``belisario quevedo``). A
+   letters or digits (of any script: ``Ø``, ``Ł`` and Cyrillic letters stay themselves) made one space, the ends
+   stripped (``" belisario  quevedo "`` → ``belisario quevedo``). A
    normalised name shared by two units matches neither (the row is set aside, naming them).
 
 A key that matches no unit is set aside (``rejected.csv``), with the three closest unit names (difflib's ratio
@@ -30,12 +31,13 @@ numeric column is an error that lists them.
 Counts
 ------
 A count is a whole number of at least 0, written as a number or as text (``"12"``, ``"1,234"`` and ``"1 234"``
-with groups of three digits, ``"12.0"``). An empty count, text that is not a number, a negative count or a count
-that is not whole is a row set aside with its reason; so is a second row for a unit that has one (the first row is
-read, even when its count is then set aside, so that the unit's count is unknown rather than the second's), unless the
-file has one row per category (a column named like a category, :data:`equity.io.crime.CATEGORY_NAMES`, or the
-column given as the category): there the rows of a unit are summed, one per category, and a second row for the
-same unit and category is set aside.
+with groups of three digits, ``"12.0"``). A dot is always a decimal point: ``"1.234"`` is not read as a thousand
+(it is not a whole number, and set aside), as the two readings cannot be told apart. An empty count, text that is
+not a number, a negative count or a count that is not whole is a row set aside with its reason; so is a second row
+for a unit that has one (the first row is read, even when its count is then set aside, so that the unit's count is
+unknown rather than the second's), unless the file has one row per category (a column named like a category,
+:data:`equity.io.crime.CATEGORY_NAMES`, or the column given as the category): there the rows of a unit are summed,
+one per category, and a second row for the same unit and category is set aside.
 
 A unit with no row in a file has **no count** from it (unknown, NaN), never zero, unless the table is declared
 complete (``complete=True``, ``--crime-table-complete``): then a unit without a row has 0 crimes, counted
@@ -62,7 +64,15 @@ import numpy as np
 import pandas as pd
 
 from equity._errors import InputFileError, InputFormatError
-from equity.io._common import LAT_NAMES, LON_NAMES, check_file, find_column, read_csv_table, rejected_frame
+from equity.io._common import (
+    IN_MEMORY_BYTES,
+    LAT_NAMES,
+    LON_NAMES,
+    check_file,
+    find_column,
+    read_csv_table,
+    rejected_frame,
+)
 from equity.io.crime import CATEGORY_NAMES
 
 log = logging.getLogger(__name__)
@@ -76,7 +86,7 @@ EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 #: A name closer than this (difflib's ratio on normalised names) to an unmatched key is shown beside it.
 CLOSE_NAME_CUTOFF = 0.6
 
-_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+_NOT_ALNUM = re.compile(r"[\W_]+")
 _MATCHED = re.compile(r" \(it matches \d+ of \d+ rows\)")
 _WHOLE_FLOAT_TEXT = re.compile(r"^\d+\.0+$")
 _GROUPED = re.compile(r"^[+]?\d{1,3}(?:[,\u00a0\u202f ]\d{3})+(?:\.0+)?$")
@@ -844,8 +854,10 @@ def looks_like_count_table(path: Path) -> bool:
     wrapper of one) that is not GeoJSON, or an Excel workbook, or a CSV without coordinate columns but with a
     numeric column."""
     try:
+        if path.stat().st_size > IN_MEMORY_BYTES:  # not read whole to give a hint: a table of counts is small
+            return False
         table = read_count_table(path)
-    except (InputFormatError, InputFileError):
+    except (InputFormatError, InputFileError, OSError):
         return False
     columns = [str(c) for c in table.frame.columns]
     if find_column(columns, LON_NAMES) is not None and find_column(columns, LAT_NAMES) is not None:
