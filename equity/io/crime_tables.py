@@ -20,7 +20,8 @@ A row's key (the value of the key column) is matched to a unit
    normalised name shared by two units matches neither (the row is set aside, naming them).
 
 A key that matches no unit is set aside (``rejected.csv``), with the three closest unit names (difflib's ratio
-on the normalised names, at least 0.6) and one warning per file that lists them, so that a spelling can be fixed.
+on the normalised names, at least 0.5: ``MISION DISTRICT`` finds ``Mission`` and ``Mission Bay``), and one warning
+per file lists them, so that a spelling can be fixed.
 
 When ``key`` is not given, the key column is the column whose values match the most rows to units, a column of text
 preferred to a numeric one (counts can equal numeric unit ids; when only numeric columns match, one alone must);
@@ -84,7 +85,7 @@ WRAPPER_KEYS = ("data", "records", "rows", "items", "results", "result", "value"
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 
 #: A name closer than this (difflib's ratio on normalised names) to an unmatched key is shown beside it.
-CLOSE_NAME_CUTOFF = 0.6
+CLOSE_NAME_CUTOFF = 0.5
 
 _NOT_ALNUM = re.compile(r"[\W_]+")
 _MATCHED = re.compile(r" \(it matches \d+ of \d+ rows\)")
