@@ -566,3 +566,35 @@ def test_study_api_records_the_period_and_keeps_the_jurisdiction():
     records = json.loads((DATA / "sf_robbery_2012h2_ckan.json").read_text())["result"]["records"]
     presidio = sum(r["incident_count"] for r in records if r["analysis_neighborhood"] == "Presidio")
     assert crimes.sum() == 2044 - presidio
+
+
+def test_cli_unmatched_name_in_rejected_csv_with_the_closest_names(sf_tables, tmp_path):
+    units_path, tables, _ = sf_tables
+    robbery = next(t for t in tables if t.name.startswith("robbery"))
+    misspelt = tmp_path / "robbery.csv"
+    misspelt.write_text(robbery.read_text().replace("\nMISSION,", "\nMISION DISTRICT,"))
+    out = tmp_path / "out"
+    result = run(
+        [
+            "analyze",
+            "--cameras",
+            str(SF / "cameras.osm"),
+            "--units",
+            str(units_path),
+            "--no-sensitivity",
+            "--crime-table",
+            str(misspelt),
+            "--map-assets",
+            "inline",
+            "--out",
+            str(out),
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    rejected = pd.read_csv(out / "rejected.csv")
+    row = rejected[rejected["source"] == "robbery.csv"].iloc[0]
+    assert row["reason"] == "no unit has this id or name"
+    assert row["value"] == "'MISION DISTRICT' (closest: 'Mission', 'Mission Bay')"
+    assert "1 row names no unit of the study" in result.output
+    units = pd.read_csv(out / "units.csv").set_index("unit_id")
+    assert np.isnan(units.loc["Mission", "crimes"])  # its row matched nothing: unknown, not zero
