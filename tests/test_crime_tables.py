@@ -204,7 +204,28 @@ def test_missing_unit_is_unknown_unless_the_table_is_complete(quito):
     complete = crimes_from_tables(files, quito, complete=True)
     assert by_unit(complete, quito)["Rumipamba"] == 0
     assert complete.counts["units_missing_taken_as_zero"] == 2
-    assert any("taken to have 0 crimes (--crime-table-complete" in w for w in complete.warnings)
+    assert any("taken to have 0 crimes there (--crime-table-complete" in w for w in complete.warnings)
+
+
+def test_complete_table_keeps_a_set_aside_count_unknown(quito):
+    complete = crimes_from_tables([DATA / "quito_robos_2023.json"], quito, count="robos", complete=True)
+    crimes = by_unit(complete, quito)
+    assert np.isnan(crimes["Rumipamba"])  # "s/d": listed, its count unknown
+    assert np.isnan(crimes["La Magdalena"])  # a negative count
+    assert crimes["Itchimbía"] == 98
+    assert complete.counts["units_missing_taken_as_zero"] == 0
+    assert complete.counts["units_without_count"] == 2
+    assert any("2 of 8 units have a row whose count was set aside" in w for w in complete.warnings)
+
+
+def test_long_form_with_a_bad_count_leaves_that_category_unknown(quito, tmp_path):
+    path = tmp_path / "delitos.csv"
+    path.write_text("parroquia,category,cantidad\nSan Juan,robo,s/d\nSan Juan,hurto,4\nIñaquito,robo,3\n")
+    join = crimes_from_tables([path], quito, count="cantidad")
+    assert np.isnan(join.by_category.loc[2, "robo"])  # San Juan: its robbery count unreadable
+    assert join.by_category.loc[2, "hurto"] == 4
+    assert join.by_category.loc[0, "hurto"] == 0  # Iñaquito listed without a theft row: none
+    assert np.isnan(by_unit(join, quito)["San Juan"])
 
 
 # --- several files, wrappers, Excel -------------------------------------------------------------------------------

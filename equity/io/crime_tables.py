@@ -141,6 +141,9 @@ class TableJoin:
         Facts about the tables: files, formats, key and count columns and whether they were guessed, categories.
     warnings : list of str
         Plain sentences a reader of the results must know (guesses, unmatched names, units without a count).
+    listed : pandas.Series or None
+        Whether each unit has a row in the table (of one file: :func:`join_count_table`), its count read or not;
+        a unit listed with a count set aside stays unknown when the table is declared complete.
     """
 
     crimes: pd.Series
@@ -149,6 +152,7 @@ class TableJoin:
     counts: dict[str, Any] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    listed: pd.Series | None = None
 
 
 # --- reading ----------------------------------------------------------------------------------------------------
@@ -694,10 +698,14 @@ def join_count_table(
             )
         else:
             seen[pair] = labels[i]
+    unreadable = set()  # (unit, category) of rows whose count is set aside: unknown, never zero
     for i in np.flatnonzero(keep):
         if reasons.iloc[i] is not None:
             keep[i] = False
+            unreadable.add((unit_of[i], row_cat.iloc[i]))
             rejected.append((p.name, labels[i], reasons.iloc[i], key_text(frame[count].iloc[i])))
+    listed = pd.Series(False, index=units.index)
+    listed[list({unit_of[i] for i in np.flatnonzero(offered) if unit_of[i] is not None})] = True
     kept = pd.DataFrame(
         {
             "unit": [unit_of[i] for i in np.flatnonzero(keep)],
@@ -712,10 +720,14 @@ def join_count_table(
         by_category = by_category.reindex(units.index)
     if file_cat is not None and file_cat not in by_category.columns and (categories is None or keep.any()):
         by_category[file_cat] = np.nan
+    for _, cat in unreadable:
+        if cat not in by_category.columns:
+            by_category[cat] = np.nan
     if cat_col is not None:  # the file lists the unit: a category without a row for it counts nothing
-        listed = by_category.notna().any(axis=1)
         by_category = by_category.fillna(0.0)
         by_category.loc[~listed] = np.nan
+    for unit, cat in unreadable:
+        by_category.loc[unit, cat] = np.nan
     by_category.columns = [str(c) for c in by_category.columns]
     crimes = by_category.sum(axis=1, min_count=1).where(by_category.notna().any(axis=1))
     if unmatched:
@@ -744,7 +756,7 @@ def join_count_table(
         "category": file_cat,
         "categories_found": sorted(set(row_cat.tolist())),
     }
-    return TableJoin(crimes, by_category, rejected_frame(rejected), counts, meta, warnings)
+    return TableJoin(crimes, by_category, rejected_frame(rejected), counts, meta, warnings, listed)
 
 
 def crimes_from_tables(
@@ -794,6 +806,14 @@ def crimes_from_tables(
             seen[col] = j.meta["file"]
         parts.append(j.by_category)
     by_category = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=units.index)
+    # a unit without a row in a file (which a complete table counts as 0), apart from one whose row was set aside
+    absent = (
+        pd.concat(
+            [pd.DataFrame(dict.fromkeys(j.by_category.columns, ~j.listed), index=units.index) for j in joins], axis=1
+        )
+        if parts
+        else pd.DataFrame(index=units.index)
+    )
     if by_category.empty or not len(by_category.columns):
         found = sorted({str(c) for j in joins for c in j.meta["categories_found"]})
         msg = (
@@ -802,29 +822,35 @@ def crimes_from_tables(
         )
         raise InputFormatError(msg)
     warnings = _one_guess_sentence(joins)
+    n_zero = 0
+    if complete:
+        zero = by_category.isna() & absent.reindex(columns=by_category.columns).fillna(False).astype(bool)
+        n_zero = int(zero.any(axis=1).sum())
+        by_category = by_category.mask(zero, 0.0)
+        if n_zero:
+            warnings.append(
+                f"{n_zero} of {len(units)} units have no row in some crime table and are taken to have 0 crimes "
+                "there (--crime-table-complete: the tables are declared complete)."
+            )
     missing = by_category.isna().any(axis=1)
     n_missing = int(missing.sum())
-    if complete:
-        by_category = by_category.fillna(0.0)
-        if n_missing:
-            warnings.append(
-                f"{n_missing} of {len(units)} units have no row in the crime tables and are taken to have 0 "
-                "crimes (--crime-table-complete: the tables are declared complete)."
-            )
-    elif n_missing:
+    if n_missing:
         ids = ", ".join(repr(key_text(u)) for u in units.loc[missing, "unit_id"].head(10))
+        more = ", ..." if n_missing > 10 else ""
         warnings.append(
-            f"{n_missing} of {len(units)} units have no count in the crime tables, so their crime is unknown "
-            f"(not zero): {ids}{', ...' if n_missing > 10 else ''}. If a missing unit means no crime, say so with "
-            "--crime-table-complete."
+            f"{n_missing} of {len(units)} units have a row whose count was set aside (see rejected.csv), so their "
+            f"crime is unknown (not zero): {ids}{more}."
+            if complete
+            else f"{n_missing} of {len(units)} units have no count in the crime tables, so their crime is unknown "
+            f"(not zero): {ids}{more}. If a missing unit means no crime, say so with --crime-table-complete."
         )
     crimes = by_category.sum(axis=1, min_count=1).where(~by_category.isna().any(axis=1))
     counts: dict[str, Any] = {}
     for j in joins:
         for k, v in j.counts.items():
             counts[k] = counts.get(k, 0) + v
-    counts["units_without_count"] = 0 if complete else n_missing
-    counts["units_missing_taken_as_zero"] = n_missing if complete else 0
+    counts["units_without_count"] = n_missing
+    counts["units_missing_taken_as_zero"] = n_zero
     meta = {
         "format": "table of counts per unit",
         "files": [j.meta for j in joins],
