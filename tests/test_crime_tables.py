@@ -319,6 +319,19 @@ def test_excel_workbook_written_by_openpyxl(quito, tmp_path):
     assert join.rejected["reason"].tolist() == ["count is not a number"]
 
 
+def test_excel_with_a_repeated_header_name(quito, tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["Parroquia", "Total", "Total"])
+    book.active.append(["San Juan", 4, 2023])
+    path = tmp_path / "r.xlsx"
+    book.save(path)
+    assert list(read_count_table(path).frame.columns) == ["Parroquia", "Total", "Total.1"]
+    join = crimes_from_tables([path], quito, count="Total", complete=True)
+    assert by_unit(join, quito)["San Juan"] == 4
+
+
 @pytest.mark.parametrize(
     ("name", "content", "error", "match"),
     [

@@ -316,7 +316,7 @@ def _read_xlsx(p: Path) -> CountTable:
             if len(rows) < 2:
                 continue
             _, header = rows[0]
-            names = [str(v).strip() if v is not None else f"column {i + 1}" for i, v in enumerate(header)]
+            names = _unique([str(v).strip() if v is not None else f"column {i + 1}" for i, v in enumerate(header)])
             body = [list(r) + [None] * (len(names) - len(r)) for _, r in rows[1:]]
             frame = pd.DataFrame([r[: len(names)] for r in body], columns=names, dtype=object)
             frame = frame.loc[:, [not (n.startswith("column ") and frame[n].isna().all()) for n in names]]
@@ -326,6 +326,18 @@ def _read_xlsx(p: Path) -> CountTable:
         book.close()
     msg = f"{p}: no sheet of the workbook has a header row and at least one row of data."
     raise InputFormatError(msg)
+
+
+def _unique(names: list[str]) -> list[str]:
+    """Header names made unique as pandas makes a CSV's (``Total``, ``Total.1``)."""
+    out: list[str] = []
+    for name in names:
+        new, n = name, 0
+        while new in out:
+            n += 1
+            new = f"{name}.{n}"
+        out.append(new)
+    return out
 
 
 def _filled(row: tuple[Any, ...]) -> int:
