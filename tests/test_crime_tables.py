@@ -632,3 +632,41 @@ def test_cli_unmatched_name_in_rejected_csv_with_the_closest_names(sf_tables, tm
     assert "1 row names no unit of the study" in result.output
     units = pd.read_csv(out / "units.csv").set_index("unit_id")
     assert np.isnan(units.loc["Mission", "crimes"])  # its row matched nothing: unknown, not zero
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-10, 10**6) | st.floats(allow_nan=False) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20,
+)
+RECORDS = st.lists(
+    st.fixed_dictionaries(
+        {"parroquia": st.sampled_from([*QUITO, "INAQUITO", "Cumbayá", "", "101"]) | st.text(max_size=10)},
+        optional={"robos": JSON_VALUES, "anio": st.integers(2000, 2030)},
+    ),
+    max_size=6,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.one_of(
+        JSON_VALUES, RECORDS, RECORDS.map(lambda r: {"data": r}), RECORDS.map(lambda r: {"result": {"records": r}})
+    )
+)
+def test_any_json_is_read_and_joined_or_refused_in_a_sentence(tmp_path_factory, data):
+    path = tmp_path_factory.mktemp("json") / "table.json"
+    path.write_text(json.dumps(data, ensure_ascii=False))
+    units = pd.DataFrame({"unit_id": QUITO})
+    try:
+        join = crimes_from_tables([path], units)
+    except (InputFormatError, InputFileError) as err:
+        refusal = str(err)
+    else:
+        refusal = None
+    if refusal is not None:
+        assert refusal.startswith(f"{path}: ")
+        return
+    finite = join.crimes.dropna()
+    assert ((finite >= 0) & (finite == finite.round())).all()
+    assert len(join.crimes) == len(units)
