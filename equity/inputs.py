@@ -89,8 +89,8 @@ class Inputs:
     crime_unit : pandas.Series or None
         The ``unit_id`` of the unit each incident lies in (None outside them).
     crimes : pandas.Series
-        Incidents (or the summed crime columns, or the joined tables of counts) per unit; NaN where unknown (no crime data, or a unit the
-        user declared outside the crime data's jurisdiction, ``Study.no_crime_data``).
+        Incidents (or the summed crime columns, or the joined tables of counts) per unit; NaN where unknown (no
+        crime data, or a unit the user declared outside the crime data's jurisdiction, ``Study.no_crime_data``).
     crime_extent : shapely geometry or None
         Where the crime data applies: the union of the units with crime data, less the declared region
         (None without crime data); counts within a radius are censored where they leave it.
