@@ -572,6 +572,14 @@ def test_cli_options_that_contradict(sf_tables, tmp_path):
     dated = CliRunner().invoke(cli, [*base, "--crime-table", str(tables[0]), "--since", "2012-08-01"])
     assert dated.exit_code == 2
     assert "no incident dates for --since and --until" in dated.output
+    two = tmp_path / "robbery_by_year.csv"
+    two.write_text("Neighborhood,Incidents,Year\nMISSION,120,2012\nTENDERLOIN,210,2012\n")
+    numbers = CliRunner().invoke(cli, [*base, "--crime-table", str(two)])
+    assert numbers.exit_code == 2
+    assert numbers.output == (
+        f"equity: error: {two}: several numeric columns ('Incidents', 'Year'); name the column with the crime "
+        "counts with --crime-table-count.\n"
+    )
     period = CliRunner().invoke(cli, [*base, "--period", "2023"])
     assert period.exit_code == 2
     assert "--period labels the crime data's period" in period.output
