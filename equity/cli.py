@@ -495,6 +495,30 @@ def demo(
     help="The number of residents the --crime-rates are per.",
 )
 @click.option(
+    "--crime-table",
+    "crime_table",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help='A table of crime counts per unit: CSV, JSON (records, {"data": [...]}, CKAN, Socrata) or .xlsx '
+    "(repeatable: one file per category or year, summed), joined to --units by id or by name (instead of "
+    "--crime). Example: --crime-table robbery_2023.csv --crime-table theft_2023.csv --period 2023.",
+)
+@click.option("--crime-table-key", help="The column of --crime-table with the units' ids or names (guessed).")
+@click.option(
+    "--crime-table-count", help="The column of --crime-table with the counts (guessed when only one is numeric)."
+)
+@click.option(
+    "--crime-table-category",
+    help="A column of --crime-table with each row's category, or a regular expression picking the category from "
+    "the file name (default: the file name without its suffix, robbery_2023.csv -> robbery_2023).",
+)
+@click.option(
+    "--crime-table-complete",
+    is_flag=True,
+    help="The tables list every unit with crime: a unit without a row has 0 crimes (default: unknown, not zero).",
+)
+@click.option("--period", help="A label of the period the crime data covers (e.g. 2023), shown in the report.")
+@click.option(
     "--camera-tags",
     help="Tags assumed for every camera that lacks them, key=value comma-separated (a camera list without tags: "
     "camera:type=dome draws pan-tilt-zoom cameras as discs). Counted and stated in the report.",
@@ -578,6 +602,12 @@ def analyze(
     rank_by: str | None,
     crime_rates: str | None,
     crime_rate_per: float,
+    crime_table: tuple[Path, ...],
+    crime_table_key: str | None,
+    crime_table_count: str | None,
+    crime_table_category: str | None,
+    crime_table_complete: bool,
+    period: str | None,
     camera_tags: str | None,
     buildings: Path | None,
     streets: Path | None,
@@ -622,6 +652,12 @@ def analyze(
         rank_by=rank_by,
         crime_rates=[c.strip() for c in crime_rates.split(",") if c.strip()] if crime_rates else None,
         crime_rate_per=crime_rate_per,
+        crime_table=list(crime_table) or None,
+        crime_table_key=crime_table_key,
+        crime_table_count=crime_table_count,
+        crime_table_category=crime_table_category,
+        crime_table_complete=crime_table_complete,
+        period=period,
         camera_tags=_camera_tags(camera_tags),
         buildings=buildings,
         streets=streets,

@@ -89,8 +89,8 @@ class Inputs:
     crime_unit : pandas.Series or None
         The ``unit_id`` of the unit each incident lies in (None outside them).
     crimes : pandas.Series
-        Incidents (or the summed crime columns) per unit; NaN where unknown (no crime data, or a unit the
-        user declared outside the crime data's jurisdiction, ``Study.no_crime_data``).
+        Incidents (or the summed crime columns, or the joined tables of counts) per unit; NaN where unknown (no
+        crime data, or a unit the user declared outside the crime data's jurisdiction, ``Study.no_crime_data``).
     crime_extent : shapely geometry or None
         Where the crime data applies: the union of the units with crime data, less the declared region
         (None without crime data); counts within a radius are censored where they leave it.
@@ -337,7 +337,15 @@ def _load(study: Any, crime_reader: _Background | None, ledgers: dict[str, Ledge
         study, units, ledgers.setdefault("population", Ledger()), keep=group_columns
     )
     crime = crime_unit = None
-    if study.crime is not None:
+    tables = study.crime_tables() if hasattr(study, "crime_tables") else []
+    if study.crime is not None and not tables:
+        tables = _crime_given_as_table(study, crime_reader)
+    if tables:
+        from equity.io.crime_tables import crime_table_ledger
+
+        ledger = ledgers["crime"] = Ledger()
+        crimes = crime_table_ledger(study, tables, units, ledger)
+    elif study.crime is not None:
         ledger = ledgers["crime"] = Ledger()
         crime_read = crime_reader.result()
         ledger.reject(crime_read.rejected)
@@ -374,8 +382,10 @@ def _load(study: Any, crime_reader: _Background | None, ledgers: dict[str, Ledge
     else:
         crimes = pd.Series(float("nan"), index=units.index)
     crime_extent = None
-    if study.crime is not None or study.crime_columns or study.crime_rates:
+    if study.crime is not None or study.crime_columns or study.crime_rates or tables:
         crimes, crime_extent = _jurisdiction(study, units, crimes, s, ledgers["crime"])
+    if getattr(study, "period", None) and "crime" in ledgers:  # the label of the crime data's period
+        ledgers["crime"].sources.setdefault("crime", {})["period"] = study.period
 
     groups = rank_values = None
     if study.groups:
@@ -985,6 +995,18 @@ def _sum_columns(units: gpd.GeoDataFrame, columns: list[str], path: str | Path) 
             raise InputFormatError(msg)
         total = total + values  # a missing count leaves the unit's crime unknown (NaN), never zero
     return total
+
+
+def _crime_given_as_table(study: Any, crime_reader: _Background | None) -> list[Path]:
+    """``[study.crime]`` when the file given as incident points is a table of counts per unit (the reader raised
+    :class:`equity.io.crime_tables.CountTableError`), to be joined as ``--crime-table`` would; else ``[]``."""
+    from equity.io.crime_tables import CountTableError
+
+    try:
+        crime_reader.result()
+    except CountTableError:
+        return [Path(study.crime)]
+    return []
 
 
 def _is_osm(path: str | Path | None) -> bool:

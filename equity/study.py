@@ -119,6 +119,19 @@ class Study:
     notes
         What a reader of the outputs must be told about the data (a data README's notes: the dates of a snapshot,
         how a figure was derived), shown first among the report's caveats.
+    crime_table
+        Tables of crime counts per unit (CSV, JSON, .xlsx or DataFrames; one or several, one per category or year),
+        joined to the units by a key column or by name (:mod:`equity.io.crime_tables`; used instead of ``crime``).
+    crime_table_key, crime_table_count
+        The tables' column of unit ids or names and of counts (guessed when None, and the guess stated).
+    crime_table_category
+        A column of the tables holding each row's category, or a regular expression on the file names (by default
+        the file's name without its suffix is its category).
+    crime_table_complete
+        The tables list every unit with crime: a unit without a row has 0 crimes (by default it has no count).
+    period
+        A label of the period the crime data covers (``"2023"``, ``"Jan-Jun 2024"``), recorded in the manifest
+        (``sources.crime.period``) and shown in the report.
     sources
         Where each input comes from, with its date and licence, by role (``cameras``, ``crime``, ...): shown in
         the report's data sources. OpenStreetMap's attribution is always shown for OSM camera data.
@@ -157,6 +170,12 @@ class Study:
     engine: Any = None
     sources: dict[str, str] | None = None
     notes: list[str] | None = None
+    crime_table: Any = None
+    crime_table_key: str | None = None
+    crime_table_count: str | None = None
+    crime_table_category: str | None = None
+    crime_table_complete: bool = False
+    period: str | None = None
 
     def inputs(self) -> dict[str, Path]:
         """The input files of the study by role."""
@@ -178,16 +197,45 @@ class Study:
             files.update({f"dem_{i + 1}": p for i, p in enumerate(dem_tiles(self.dem))})
         if self.land is not None:
             files["land"] = Path(self.land)
+        tables = [t for t in self.crime_tables() if isinstance(t, Path)]  # a DataFrame is no file
+        for i, table in enumerate(tables):
+            files["crime_table" if i == 0 else f"crime_table_{i + 1}"] = table
         if isinstance(self.no_crime_data, (str, Path)) and is_file_like(self.no_crime_data):
             files["no_crime_data"] = Path(self.no_crime_data)
         return files
 
+    def crime_tables(self) -> list[Any]:
+        """The tables of crime counts (``crime_table``: one path or DataFrame, or several) as a list, paths as
+        Paths."""
+        if self.crime_table is None:
+            return []
+        one = isinstance(self.crime_table, (str, Path)) or hasattr(self.crime_table, "columns")
+        tables = [self.crime_table] if one else self.crime_table
+        return [t if hasattr(t, "columns") else Path(t) for t in tables]
+
     def check(self) -> None:
         """Refuse options that contradict each other, before anything is read."""
+        if self.crime_tables() and (self.crime is not None or self.crime_columns or self.crime_rates):
+            msg = (
+                "Give crime either as tables of counts (--crime-table) or as incidents, unit columns or rates "
+                "(--crime, --crime-columns, --crime-rates), not both."
+            )
+            raise InputError(msg)
+        if self.period is not None and not (
+            self.crime is not None or self.crime_columns or self.crime_rates or self.crime_tables()
+        ):
+            msg = "--period labels the crime data's period; give the crime data too."
+            raise InputError(msg)
         if self.privacy not in ("public", "internal"):
             msg = f"privacy must be 'public' or 'internal', not {self.privacy!r}."
             raise InputError(msg)
-        if self.no_crime_data is not None and self.crime is None and not self.crime_columns and not self.crime_rates:
+        if (
+            self.no_crime_data is not None
+            and self.crime is None
+            and not self.crime_columns
+            and not self.crime_rates
+            and not self.crime_tables()
+        ):
             msg = "--no-crime-data says where the crime data does not apply; give the crime data (--crime) too."
             raise InputError(msg)
         if (self.cameras is None) == (self.camera_counts is None):

@@ -67,8 +67,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from equity._errors import InputFormatError
-from equity.io import buildings, cameras, crime, landuse, streets, units
+from equity._errors import InputError, InputFormatError
+from equity.io import buildings, cameras, crime, crime_tables, landuse, streets, units
 from equity.io._common import OSM_FORMATS, ReadResult, SourceFile, open_source
 
 #: A reader: the open file, then the layer's options, to what was read (a ReadResult; for crime, the rows that
@@ -291,9 +291,21 @@ def crime_from_file(
         ``rows_without_coordinates``, ``rows_filtered_category``, ``rows_filtered_date``,
         ``duplicate_incident_rows``.
     """
-    with open_layer("crime", path) as (source, read_rows):
-        selection = crime.crime_selection(source.path, categories=categories, since=since, until=until, dedupe=dedupe)
-        rows = read_rows(source, selection, categories, chunksize)
+    try:
+        with open_layer("crime", path) as (source, read_rows):
+            selection = crime.crime_selection(
+                source.path, categories=categories, since=since, until=until, dedupe=dedupe
+            )
+            rows = read_rows(source, selection, categories, chunksize)
+    except InputError as err:
+        # a table of counts per unit given as incident points: say so, and name the option that reads it
+        if not isinstance(err, crime_tables.CountTableError) and crime_tables.looks_like_count_table(Path(path)):
+            msg = (
+                f"{path}: a table of counts per unit (no coordinates, no geometry), not incident points; give it "
+                "with --crime-table (and --crime-table-key, --crime-table-count to name its columns)."
+            )
+            raise crime_tables.CountTableError(msg) from err
+        raise
     return crime.crime_from_rows(
         rows, selection, source.path, source.format, categories=categories, since=since, until=until
     )
