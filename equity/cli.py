@@ -314,20 +314,14 @@ def map_options(f: Any) -> Any:
     )(f)
 
 
-def _map_assets(choice: str, quiet: bool) -> Any:
-    """The assets to inline into the map, or None for CDN links (``auto`` falls back with a warning)."""
-    if choice == "cdn":
-        return None
-    from equity.io.assets import AssetError, map_assets
+def _asset_warning(quiet: bool) -> Any:
+    """Where the warning of the map's assets goes: stderr, unless -q."""
 
-    try:
-        return map_assets()
-    except AssetError as exc:
-        if choice == "inline":
-            raise
+    def warn(sentence: str) -> None:
         if not quiet:
-            _echo(f"Warning: map.html links Leaflet from a CDN and needs network to open: {exc}", err=True)
-        return None
+            _echo(f"Warning: {sentence}", err=True)
+
+    return warn
 
 
 def fine_options(f: Any) -> Any:
@@ -373,23 +367,13 @@ def _run_and_write(
     map_assets: str = "auto",
     fine: tuple[Path | None, str | None] = (None, None),
 ) -> None:
-    from equity.io.outputs import write_outputs
-    from equity.presentation.maps import build_map, render_map
-    from equity.presentation.report import build_report
+    from equity.io.folder import write_analysis
 
     t0 = time.perf_counter()
     result = study.run()
     if fine[0] is not None:
         result.scales = _two_scales(study, result, *fine)
-    assets = _map_assets(map_assets, quiet)
-    result.meta["map_assets"] = "inline" if assets is not None else "cdn"
-    written = write_outputs(
-        result,
-        out,
-        map_html=render_map(build_map(result, title=study.name), assets=assets),
-        report_html=build_report(result, title=f"{study.name}: surveillance camera coverage and crime"),
-        force=force,
-    )
+    written = write_analysis(result, out, force=force, map_assets=map_assets, warn=_asset_warning(quiet))
     _summary(result, written, time.perf_counter() - t0, quiet)
 
 

@@ -1,0 +1,180 @@
+"""In-memory inputs: a GeoDataFrame or DataFrame a researcher already holds, read by the readers of files.
+
+A :class:`FrameSource` stands where a :class:`~equity.io._common.SourceFile` would, so that a frame goes through
+the very readers and checks of a file of its layer (:mod:`equity.io.registry`): a GeoDataFrame is read as a
+vector layer (its CRS required, its geometries and attributes checked as a GeoPackage's would be), a DataFrame
+without geometry as a CSV table (a list of cameras or incidents with longitude and latitude columns is read as a
+CSV file with those columns is). Messages name the frame by its role ("the units GeoDataFrame") where they would
+name a file, and the manifest records what identifies it: its kind, its rows and a SHA-256 of its content (see
+:attr:`FrameSource.sha256`), where a file has its path and the hash of its bytes.
+
+Why not write the frame to a temporary file and read that: the messages and the manifest would then name a
+file the user never saw, and a frame of a million incidents would be written out and parsed again; here a
+GeoDataFrame is handed to the checks as it is (copied), and only a DataFrame without geometry is turned into CSV
+text, in memory, for the CSV readers (which parse text, so that its values are read as a file's would be).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from functools import cached_property
+from types import SimpleNamespace
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from equity.io._common import SourceFile
+
+__all__ = ["FrameLabel", "FrameSource", "as_source", "is_frame"]
+
+
+class FrameLabel(str):
+    """The name of an in-memory input in messages ("the units GeoDataFrame"), standing where a reader expects
+    the file's path: ``str(label)``, ``label.name`` and ``label.stat().st_size`` (the bytes of its CSV text, 0
+    for a GeoDataFrame) work as a path's do; nothing opens it."""
+
+    size: int = 0
+
+    @property
+    def name(self) -> str:
+        return str(self)
+
+    def stat(self) -> Any:
+        return SimpleNamespace(st_size=self.size)
+
+    def resolve(self) -> FrameLabel:
+        return self
+
+    def exists(self) -> bool:
+        return True
+
+
+def is_frame(value: object) -> bool:
+    """Whether ``value`` is an in-memory table (a pandas DataFrame, a GeoDataFrame among them)."""
+    return isinstance(value, pd.DataFrame)
+
+
+class FrameSource(SourceFile):
+    """A (Geo)DataFrame given as an input of one role of a study, opened as its layer's readers expect.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame or geopandas.GeoDataFrame
+        The table; never modified (the readers get a copy).
+    role : str
+        The input it stands for (``units``, ``cameras``, ``crime``, ...), for the messages.
+
+    Attributes
+    ----------
+    frame : geopandas.GeoDataFrame or None
+        The GeoDataFrame (read as a vector layer by :func:`~equity.io._common.read_vector`); None for a DataFrame
+        without geometry, which is read as CSV text from :attr:`handle`.
+    kind : str
+        ``GeoDataFrame`` or ``DataFrame``.
+    rows : int
+        Its number of rows.
+    """
+
+    def __init__(self, frame: pd.DataFrame, role: str) -> None:
+        self.kind = "GeoDataFrame" if isinstance(frame, gpd.GeoDataFrame) else "DataFrame"
+        self.role = role
+        self.rows = len(frame)
+        self.source_frame = frame
+        label = FrameLabel(f"the {role} {self.kind}")
+        self.path = label  # type: ignore[assignment]
+        self.parsed = None
+        self._unpacked = None
+        self._tmpdir = None
+        if self.kind == "GeoDataFrame":
+            self.frame = _as_layer(frame)  # type: ignore[arg-type]
+            self.handle = None  # type: ignore[assignment]
+            self._content = b""
+            self.format = "vector"
+        else:
+            self.frame = None
+            # a table without geometry is read as CSV text, as a CSV file with the same values would be
+            text = frame.to_csv(index=False).encode("utf-8")
+            label.size = len(text)
+            self.handle = io.BytesIO(text)
+            self._content = text
+            self.format = "csv"
+        self.size = len(self._content)
+        self._head = self._content[:4096]
+
+    def __str__(self) -> str:
+        return str(self.path)
+
+    def __repr__(self) -> str:
+        return f"<FrameSource {self.name}>"
+
+    def __fspath__(self) -> str:  # so that os.fspath and Path() of it give its label, never a real file
+        return str(self.path)
+
+    def resolve(self) -> FrameSource:
+        """Itself (a file's path is resolved; a frame is what it is)."""
+        return self
+
+    @cached_property
+    def sha256(self) -> str:
+        """SHA-256 of the frame's content: for a GeoDataFrame, its CRS (WKT), its column names, each geometry's
+        WKB and its attributes as CSV text; for a DataFrame, its CSV text. The same frame gives the same hash in
+        another session; a changed value, geometry or CRS gives another."""
+        digest = hashlib.sha256()
+        frame = self.source_frame
+        if isinstance(frame, gpd.GeoDataFrame):
+            import shapely
+
+            digest.update((frame.crs.to_wkt() if frame.crs is not None else "").encode())
+            digest.update("\x1f".join(map(str, frame.columns)).encode())
+            for wkb in shapely.to_wkb(frame.geometry.to_numpy()):
+                digest.update(b"" if wkb is None else wkb)
+            attributes = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+            digest.update(attributes.to_csv(index=False).encode("utf-8"))
+        else:
+            digest.update(self._content)
+        return digest.hexdigest()
+
+    @property
+    def name(self) -> str:
+        """What the report's data sources and the manifest call it."""
+        what = "WKB and attributes" if self.kind == "GeoDataFrame" else "CSV text"
+        return f"in-memory {self.kind} ({self.rows:,} rows, sha256 of its {what} {self.sha256[:12]})"
+
+    def record(self) -> dict[str, Any]:
+        """The manifest's entry of this input, where a file has its path, name, bytes and hash."""
+        return {"path": self.name, "name": None, "in_memory": self.kind, "rows": self.rows, "sha256": self.sha256}
+
+
+def _as_layer(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The GeoDataFrame as pyogrio would have read it from a file: one geometry column named ``geometry``, a
+    range index, text column names, and dates as ISO text (``datetime_as_string``), categories as their values.
+    """
+    geometry_name = frame.geometry.name if frame._geometry_column_name in frame.columns else None
+    if geometry_name is None:  # a GeoDataFrame without an active geometry: the readers say it has none
+        return gpd.GeoDataFrame(pd.DataFrame(frame).reset_index(drop=True))
+    other_geometries = [
+        c for c in frame.columns if c != geometry_name and isinstance(frame[c].dtype, gpd.array.GeometryDtype)
+    ]
+    out = frame.drop(columns=other_geometries).reset_index(drop=True)
+    if geometry_name != "geometry":
+        out = out.drop(columns=[c for c in out.columns if c == "geometry"]).rename_geometry("geometry")
+    out.columns = [str(c) for c in out.columns]
+    for col in out.columns:
+        if col == "geometry":
+            continue
+        values = out[col]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            out[col] = values.astype(object)
+        elif pd.api.types.is_datetime64_any_dtype(values.dtype):
+            out[col] = values.map(lambda v: None if pd.isna(v) else v.isoformat()).astype(object)
+    return out
+
+
+def as_source(value: Any, role: str) -> Any:
+    """``value`` as a study keeps it: a frame as its :class:`FrameSource`, anything else (a path, None, a
+    FrameSource already) as it is."""
+    if isinstance(value, pd.DataFrame):
+        return FrameSource(value, role)
+    return value
