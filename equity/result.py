@@ -33,7 +33,7 @@ class ReportHTML(str):
 
     def _repr_html_(self) -> str:
         return (
-            f"<iframe srcdoc=\"{html.escape(str(self), quote=True)}\" "
+            f'<iframe srcdoc="{html.escape(str(self), quote=True)}" '
             "style='width:100%;height:640px;border:1px solid #ccc' title='equity report'></iframe>"
         )
 

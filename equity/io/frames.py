@@ -39,15 +39,19 @@ class FrameLabel(str):
 
     @property
     def name(self) -> str:
+        """The label itself (a path's file name)."""
         return str(self)
 
     def stat(self) -> Any:
+        """Its size, as a path's ``stat()`` gives it (for the progress bars of the readers)."""
         return SimpleNamespace(st_size=self.size)
 
     def resolve(self) -> FrameLabel:
+        """Itself: there is no file to resolve."""
         return self
 
     def exists(self) -> bool:
+        """True: the frame is there."""
         return True
 
 
