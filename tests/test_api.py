@@ -1,0 +1,188 @@
+"""The Python API as researchers use it: every input a path or a (Geo)DataFrame, read by the readers of files
+with their checks; StudyResult.write/explore/report; the folder a notebook writes is the folder the CLI writes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from equity import CRSError, InputFormatError, OutputError, Study
+from equity.cli import cli
+from equity.demo import demo_study
+from equity.io.frames import FrameSource
+
+READERS = Path(__file__).parent / "data" / "readers"
+COLS = ["unit_id", "cameras", "crimes", "population", "covered_share", "gap", "class"]
+
+
+def small(**inputs: object) -> Study:
+    """The four-unit fixture, each input a path unless given."""
+    given = {
+        "cameras": READERS / "cameras.csv",
+        "units": READERS / "units.geojson",
+        "unit_id": "code",
+        "crime": READERS / "crime.csv",
+        "population": "pop",
+        **inputs,
+    }
+    return Study(**given, sensitivity=False, statistics=False, name="Small")  # type: ignore[arg-type]
+
+
+def table(result) -> pd.DataFrame:
+    return result.units[COLS].set_index("unit_id").sort_index()
+
+
+def test_frames_give_the_results_of_their_files():
+    units = gpd.read_file(READERS / "units.geojson")
+    cameras = pd.read_csv(READERS / "cameras.csv", dtype=str, keep_default_na=False)
+    crime = pd.read_csv(READERS / "crime.csv")
+    from_files = small().run()
+    from_frames = small(units=units, cameras=cameras, crime=crime).run()
+    pd.testing.assert_frame_equal(table(from_frames), table(from_files))
+    assert from_frames.counts["cameras"] == from_files.counts["cameras"]
+    assert len(from_frames.rejected) == len(from_files.rejected)
+
+
+def test_crime_as_points_gives_the_counts_of_the_csv():
+    crime = pd.read_csv(READERS / "crime.csv", dtype=str)
+    x, y = pd.to_numeric(crime["X"], errors="coerce"), pd.to_numeric(crime["Y"], errors="coerce")
+    crime = crime[x.notna() & y.notna()]  # rows the CSV reader sets aside (a latitude of "37.7x")
+    points = gpd.GeoDataFrame(crime, geometry=gpd.points_from_xy(x[crime.index], y[crime.index]), crs=4326)
+    points = points.to_crs(3857)
+    a = small(crime=points).run()
+    b = small().run()
+    pd.testing.assert_series_equal(table(a)["crimes"], table(b)["crimes"])
+
+
+def test_the_frames_are_not_modified():
+    units = gpd.read_file(READERS / "units.geojson").set_index("name")  # an index of text, not a range
+    units["surveyed"] = pd.to_datetime(["2020-01-01", "2020-02-01", None, "2021-05-05"])
+    before = units.copy()
+    result = small(units=units, unit_id="code").run()
+    pd.testing.assert_frame_equal(units, before)
+    assert sorted(result.units["unit_id"]) == sorted(before["code"])
+
+
+def test_a_geodataframe_without_crs_is_one_sentence():
+    units = gpd.read_file(READERS / "units.geojson").set_crs(None, allow_override=True)
+    with pytest.raises(CRSError) as err:
+        small(units=units).run()
+    assert str(err.value).startswith("the units GeoDataFrame has no CRS; set it")
+
+
+def test_a_table_without_geometry_where_a_layer_needs_one():
+    units = pd.DataFrame(gpd.read_file(READERS / "units.geojson").drop(columns="geometry"))
+    with pytest.raises(InputFormatError, match=r"^the units DataFrame has no geometry, and a unit layer needs one"):
+        small(units=units).run()
+
+
+def test_a_camera_table_without_coordinates_names_the_frame():
+    cameras = pd.read_csv(READERS / "cameras.csv", dtype=str).drop(columns=["lon", "lat"])
+    with pytest.raises(InputFormatError, match=r"^the cameras DataFrame"):
+        small(cameras=cameras).run()
+
+
+def test_units_that_are_points_are_refused_as_in_a_file():
+    units = gpd.read_file(READERS / "units.geojson")
+    units["geometry"] = units.geometry.to_crs(3857).centroid.to_crs(units.crs)
+    with pytest.raises(InputFormatError, match=r"^the units GeoDataFrame: units must be polygons"):
+        small(units=units).run()
+
+
+def test_the_manifest_records_a_frame_by_rows_and_hash(tmp_path):
+    units = gpd.read_file(READERS / "units.geojson")
+    result = small(units=units).run()
+    written = result.write(tmp_path / "out", map_assets="cdn")
+    manifest = json.loads(written["manifest.json"].read_text())
+    entry = manifest["inputs"]["units"]
+    assert entry["in_memory"] == "GeoDataFrame"
+    assert entry["rows"] == 4
+    assert len(entry["sha256"]) == 64
+    assert entry["path"].startswith("in-memory GeoDataFrame (4 rows, sha256 of its WKB and attributes ")
+    assert manifest["inputs"]["cameras"]["path"] == str((READERS / "cameras.csv").resolve())
+    # the same frames again: the same study, written over without --force
+    small(units=units.copy()).run().write(tmp_path / "out", map_assets="cdn")
+    # another frame: another study, refused
+    moved = units.copy()
+    moved.loc[0, "name"] = "Elsewhere"
+    with pytest.raises(OutputError, match="different study"):
+        small(units=moved).run().write(tmp_path / "out", map_assets="cdn")
+
+
+def test_the_hash_follows_the_content():
+    units = gpd.read_file(READERS / "units.geojson")
+    same = FrameSource(units.copy(), "units").sha256
+    assert FrameSource(units, "units").sha256 == same
+    shifted = units.copy()
+    shifted["geometry"] = shifted.geometry.translate(1e-6, 0)
+    assert FrameSource(shifted, "units").sha256 != same
+    assert FrameSource(units.to_crs(3857), "units").sha256 != same
+    renamed = units.rename(columns={"pop": "population"})
+    assert FrameSource(renamed, "units").sha256 != same
+
+
+def test_write_is_the_folder_of_the_cli(tmp_path):
+    res = CliRunner().invoke(
+        cli, ["-q", "demo", "--out", str(tmp_path / "cli"), "--no-sensitivity", "--map-assets", "cdn"], obj={}
+    )
+    assert res.exit_code == 0, res.output
+    written = demo_study(sensitivity=False).run().write(tmp_path / "api", map_assets="cdn")
+    cli_files = sorted(p.name for p in (tmp_path / "cli").iterdir())
+    assert sorted(written) == cli_files
+    for name in ("units.csv", "cameras.csv", "rejected.csv", "operators.csv"):
+        assert (tmp_path / "api" / name).read_bytes() == (tmp_path / "cli" / name).read_bytes(), name
+    api = json.loads((tmp_path / "api" / "manifest.json").read_text())
+    cli_manifest = json.loads((tmp_path / "cli" / "manifest.json").read_text())
+    assert api["inputs"] == cli_manifest["inputs"]
+    assert api["counts"] == cli_manifest["counts"]
+
+
+def test_explore_and_report_in_a_notebook():
+    result = small().run()
+    m = result.explore()
+    assert isinstance(m, folium.Map)
+    page = m.get_root().render()
+    assert "U1" in page  # a unit's id on the map
+    report = result.report()
+    assert isinstance(report, str)
+    assert report.startswith("<!DOCTYPE html>")
+    assert "Small: surveillance camera coverage and crime" in report
+    frame = report._repr_html_()
+    assert frame.startswith("<iframe srcdoc=")
+    assert "<!DOCTYPE html>" not in frame  # escaped into the attribute, its styles kept out of the notebook
+    assert isinstance(result.report(lang="es"), str)  # the language is the reader's (see tests/test_i18n.py)
+
+
+def test_write_refuses_an_unknown_language(tmp_path):
+    result = small().run()
+    with pytest.raises(Exception, match="language 'xx' is not one equity writes"):
+        result.write(tmp_path / "out", lang="xx")
+    assert not (tmp_path / "out").exists()
+
+
+def test_dem_as_an_open_rasterio_dataset(tmp_path):
+    import numpy as np
+    import rasterio
+    from affine import Affine
+
+    from equity import InputError
+
+    path = tmp_path / "dem.tif"
+    profile = {"driver": "GTiff", "width": 4, "height": 4, "count": 1, "dtype": "float32", "crs": "EPSG:4326"}
+    with rasterio.open(path, "w", **profile, transform=Affine(0.01, 0, -122.43, 0, -0.01, 37.72)) as dst:
+        dst.write(np.zeros((1, 4, 4), "float32"))
+    with rasterio.open(path) as src:
+        assert small(dem=src).dem == path
+    profile = {"driver": "GTiff", "width": 2, "height": 2, "count": 1, "dtype": "float32", "crs": "EPSG:4326"}
+    with (
+        rasterio.MemoryFile() as mem,
+        mem.open(**profile, transform=Affine(1, 0, 10, 0, -1, 10)) as src,
+        pytest.raises(InputError, match="was not opened from a file on disk"),
+    ):
+        small(dem=src)
