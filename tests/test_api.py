@@ -186,3 +186,43 @@ def test_dem_as_an_open_rasterio_dataset(tmp_path):
         pytest.raises(InputError, match="was not opened from a file on disk"),
     ):
         small(dem=src)
+
+
+def test_the_cli_and_the_api_name_each_option_alike():
+    import dataclasses
+    import inspect
+
+    from equity.engine import Engine
+    from equity.result import StudyResult
+    from equity.settings import OPTION_NAMES, Settings
+
+    api = (
+        {f.name for f in dataclasses.fields(Study)}
+        | {f.name for f in dataclasses.fields(Settings)}
+        | set(OPTION_NAMES)
+        | set(inspect.signature(StudyResult.write).parameters)
+        | set(inspect.signature(Engine).parameters)
+    )
+    elsewhere = {  # options of the command line that are not one setting of the API, and why
+        "category": "Study.categories (the option is repeated once per category)",
+        "out": "StudyResult.write(folder)",
+        "fine_units": "equity.scales.compare_scales of two studies",
+        "fine_unit_id": "equity.scales.compare_scales of two studies",
+        "verbose": "logging",
+        "quiet": "logging",
+        "debug": "logging",
+        "help": "the help",
+    }
+    for command in ("analyze", "demo"):
+        for param in cli.commands[command].params:
+            longs = [o for o in getattr(param, "opts", []) if o.startswith("--")]
+            if not longs:
+                continue
+            name = longs[0].removeprefix("--").replace("-", "_")
+            assert name in api or name in elsewhere, f"--{name} of {command} has no name in the API"
+            if name in OPTION_NAMES:  # the command's option sets the field its API name stands for
+                assert param.name == OPTION_NAMES[name]
+    assert Settings(fov=90, range=40, buffer=100) == Settings(fixed_fov_deg=90, range_m=40, buffer_m=100)
+    assert Settings().replace(cell_size=2.0).cell_size_m == 2.0
+    with pytest.raises(ValueError, match="fov= and fixed_fov_deg= are the same setting"):
+        Settings(fov=90, fixed_fov_deg=80)
