@@ -523,11 +523,10 @@ OPTION_NAMES = {
 
 def _with_option_names(init: Any) -> Any:
     """The dataclass's ``__init__``, taking the command line's names (:data:`OPTION_NAMES`) as well."""
-
     import functools
 
     @functools.wraps(init)
-    def __init__(self: Settings, *args: Any, **kwargs: Any) -> None:
+    def init_with_option_names(self: Settings, *args: Any, **kwargs: Any) -> None:
         for option, name in OPTION_NAMES.items():
             if option in kwargs:
                 if name in kwargs:
@@ -538,7 +537,7 @@ def _with_option_names(init: Any) -> Any:
                 kwargs[name] = kwargs.pop(option)
         init(self, *args, **kwargs)
 
-    return __init__
+    return init_with_option_names
 
 
 Settings.__init__ = _with_option_names(Settings.__init__)  # type: ignore[method-assign]
