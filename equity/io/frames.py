@@ -152,8 +152,9 @@ class FrameSource(SourceFile):
 
 
 def _as_layer(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """The GeoDataFrame as pyogrio would have read it from a file: one geometry column named ``geometry``, a
-    range index, text column names, and dates as ISO text (``datetime_as_string``), categories as their values.
+    """The GeoDataFrame as pyogrio would have read it from the file ``frame.to_file`` writes: one geometry column
+    named ``geometry``, an index other than the default one as columns, then a range index, text column names,
+    dates as ISO text (``datetime_as_string``), categories as their values.
     """
     geometry_name = frame.geometry.name if frame._geometry_column_name in frame.columns else None
     if geometry_name is None:  # a GeoDataFrame without an active geometry: the readers say it has none
@@ -161,7 +162,8 @@ def _as_layer(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     other_geometries = [
         c for c in frame.columns if c != geometry_name and isinstance(frame[c].dtype, gpd.array.GeometryDtype)
     ]
-    out = frame.drop(columns=other_geometries).reset_index(drop=True)
+    # an index of its own (osmnx's element type and id, a name) becomes columns, as GeoDataFrame.to_file writes it
+    out = frame.drop(columns=other_geometries).reset_index(drop=type(frame.index) is pd.RangeIndex)
     if geometry_name != "geometry":
         out = out.drop(columns=[c for c in out.columns if c == "geometry"]).rename_geometry("geometry")
     out.columns = [str(c) for c in out.columns]
