@@ -419,7 +419,7 @@ def _run_and_write(
     map_assets: str = "auto",
     fine: tuple[Path | None, str | None] = (None, None),
 ) -> None:
-    from equity.io.folder import write_analysis
+    from equity.folder import write_analysis
 
     t0 = time.perf_counter()
     result = study.run()

@@ -167,7 +167,7 @@ class StudyResult:
     ) -> dict[str, Path]:
         """Write the analysis folder as ``equity analyze --out FOLDER`` does: map.html, report.html, units.csv,
         units.gpkg, cameras.csv, cameras.gpkg, the operators' and rejected rows' tables, the groups' tables when
-        there are groups, and manifest.json (:func:`equity.io.folder.write_analysis`, the command's own writer).
+        there are groups, and manifest.json (:func:`equity.folder.write_analysis`, the command's own writer).
 
         Parameters
         ----------
@@ -187,20 +187,20 @@ class StudyResult:
         dict of str to Path
             The files written, by name.
         """
-        from equity.io.folder import write_analysis
+        from equity.folder import write_analysis
 
         return write_analysis(self, folder, force=force, lang=lang, map_assets=map_assets)
 
     def explore(self, *, lang: str = "en") -> folium.Map:
         """The interactive map (the map.html of :meth:`write`, with Leaflet from a CDN): a :class:`folium.Map`,
         shown by a notebook when it is a cell's value."""
-        from equity.io.folder import study_map
+        from equity.folder import study_map
 
         return study_map(self, lang=lang)
 
     def report(self, *, lang: str = "en") -> ReportHTML:
         """The report (the report.html of :meth:`write`) as a :class:`ReportHTML`: a ``str`` of the whole HTML
         document, shown in a frame when it is a notebook cell's value."""
-        from equity.io.folder import study_report
+        from equity.folder import study_report
 
         return ReportHTML(study_report(self, lang=lang))

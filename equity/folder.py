@@ -14,6 +14,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from equity._errors import InputError
+from equity.io.assets import AssetError, map_assets
+from equity.io.outputs import write_outputs
+from equity.presentation import i18n
+from equity.presentation.maps import build_map, render_map
+from equity.presentation.report import build_report
+
 log = logging.getLogger(__name__)
 
 __all__ = ["MAP_ASSETS", "map_assets_for", "report_title", "study_map", "study_report", "write_analysis"]
@@ -32,14 +39,10 @@ def map_assets_for(choice: str, warn: Callable[[str], None] | None = None) -> An
     """The assets to inline into the map, or None for CDN links; ``auto`` falls back to the CDN, with a warning
     handed to ``warn`` (by default logged), when Leaflet cannot be had (:func:`equity.io.assets.map_assets`)."""
     if choice not in MAP_ASSETS:
-        from equity._errors import InputError
-
         msg = f"map_assets must be one of {', '.join(MAP_ASSETS)}, not {choice!r}."
         raise InputError(msg)
     if choice == "cdn":
         return None
-    from equity.io.assets import AssetError, map_assets
-
     try:
         return map_assets()
     except AssetError as exc:
@@ -52,18 +55,12 @@ def map_assets_for(choice: str, warn: Callable[[str], None] | None = None) -> An
 
 def study_map(result: Any, *, lang: str = "en") -> Any:
     """The interactive map of a result (a :class:`folium.Map`, titled with the study's name), in ``lang``."""
-    from equity.presentation import i18n
-    from equity.presentation.maps import build_map
-
     with i18n.use(lang):
         return build_map(result, title=result.study.name)
 
 
 def study_report(result: Any, *, lang: str = "en") -> str:
     """The report of a result: one self-contained HTML document, in ``lang``."""
-    from equity.presentation import i18n
-    from equity.presentation.report import build_report
-
     with i18n.use(lang):
         return build_report(result, title=report_title(result))
 
@@ -102,11 +99,6 @@ def write_analysis(
     dict of str to Path
         The files written, by name.
     """
-    from equity.io.outputs import write_outputs
-    from equity.presentation import i18n
-    from equity.presentation.maps import build_map, render_map
-    from equity.presentation.report import build_report
-
     lang = i18n.check_language(lang)
     assets = map_assets_for(map_assets, warn)
     result.meta["map_assets"] = "inline" if assets is not None else "cdn"
