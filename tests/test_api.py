@@ -3,6 +3,7 @@ with their checks; StudyResult.write/explore/report; the folder a notebook write
 
 from __future__ import annotations
 
+import datetime
 import json
 from pathlib import Path
 
@@ -11,6 +12,9 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from shapely.geometry import box
 
 from equity import CRSError, InputFormatError, OutputError, Study
 from equity.cli import cli
@@ -226,3 +230,87 @@ def test_the_cli_and_the_api_name_each_option_alike():
     assert Settings().replace(cell_size=2.0).cell_size_m == 2.0
     with pytest.raises(ValueError, match="fov= and fixed_fov_deg= are the same setting"):
         Settings(fov=90, fixed_fov_deg=80)
+
+
+def test_buildings_and_streets_as_frames_give_the_results_of_their_files(tmp_path):
+    """A small study on a surface model (one building, one street): frames and the GeoPackages they are saved to
+    give the same views, shares of area and of street in view."""
+    from shapely.geometry import LineString, Point
+
+    utm = "EPSG:32610"  # San Francisco's zone
+    x0, y0 = 550_000.0, 4_180_000.0
+    units = gpd.GeoDataFrame(
+        {"name": ["west", "east"]}, geometry=[box(x0, y0, x0 + 100, y0 + 100), box(x0 + 100, y0, x0 + 200, y0 + 100)]
+    ).set_crs(utm)
+    tags = {"man_made": "surveillance", "surveillance:type": "camera", "camera:type": "fixed", "height": "4"}
+    cameras = gpd.GeoDataFrame(
+        [{"osmid": "node/1", "camera:direction": "90", **tags}, {"osmid": "node/2", "camera:direction": "270", **tags}],
+        geometry=[Point(x0 + 60, y0 + 50), Point(x0 + 150, y0 + 50)],
+        crs=utm,
+    )
+    buildings = gpd.GeoDataFrame(
+        {"building": ["yes"], "height": ["10"]}, geometry=[box(x0 + 80, y0 + 30, x0 + 90, y0 + 70)], crs=utm
+    )
+    streets = gpd.GeoDataFrame(
+        {"highway": ["residential"]}, geometry=[LineString([(x0, y0 + 50), (x0 + 200, y0 + 50)])], crs=utm
+    )
+    files = {}
+    for name, frame in {"units": units, "cameras": cameras, "buildings": buildings, "streets": streets}.items():
+        files[name] = tmp_path / f"{name}.gpkg"
+        frame.to_file(files[name], driver="GPKG")
+    options = {"unit_id": "name", "sensitivity": False, "statistics": False}
+    from_frames = Study(cameras=cameras, units=units, buildings=buildings, streets=streets, **options).run()
+    from_files = Study(**files, **options).run()  # type: ignore[arg-type]
+    cols = ["unit_id", "cameras", "covered_share", "street_covered_share"]
+    a = from_frames.units[cols].set_index("unit_id").sort_index()
+    b = from_files.units[cols].set_index("unit_id").sort_index()
+    pd.testing.assert_frame_equal(a, b)
+    assert a["covered_share"].gt(0).all()  # both cameras see something, on either side of the building
+    assert from_frames.counts["buildings"] == from_files.counts["buildings"] == 1
+    assert from_frames.study.inputs()["buildings"].name.startswith("in-memory GeoDataFrame (1 rows")
+
+
+@st.composite
+def unit_layers(draw):
+    """Small unit layers with attributes of the kinds a GeoDataFrame holds: whole numbers, numbers with gaps,
+    text of any script, flags, dates, dates and times."""
+    n = draw(st.integers(1, 5))
+    text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=12)
+    names = draw(st.lists(text, min_size=n, max_size=n, unique_by=lambda t: t.strip()).filter(
+        lambda ns: all(t.strip() for t in ns)
+    ))  # fmt: skip
+    day = st.dates(min_value=datetime.date(1900, 1, 1), max_value=datetime.date(2100, 1, 1))
+    moment = st.datetimes(datetime.datetime(1970, 1, 1), datetime.datetime(2100, 1, 1))
+    columns = {
+        "name": names,
+        "count": draw(st.lists(st.integers(-(2**40), 2**40), min_size=n, max_size=n)),
+        "share": draw(st.lists(st.one_of(st.none(), st.floats(-1e9, 1e9)), min_size=n, max_size=n)),
+        "flag": draw(st.lists(st.booleans(), min_size=n, max_size=n)),
+        "surveyed": draw(st.lists(day, min_size=n, max_size=n)),
+        "seen": pd.to_datetime(draw(st.lists(moment, min_size=n, max_size=n))).floor("s"),
+    }
+    squares = [box(i, 0, i + 0.01, 0.01) for i in range(n)]
+    return gpd.GeoDataFrame(columns, geometry=squares, crs="EPSG:4326")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(layer=unit_layers())
+def test_a_unit_frame_reads_as_the_geopackage_it_saves_to(layer, tmp_path_factory):
+    """Property: a GeoDataFrame of units is read as the GeoPackage ``to_file`` writes of it is: the same ids,
+    geometries and attribute values (dates as ISO text)."""
+    from equity.io import units_from_file
+
+    path = tmp_path_factory.mktemp("units") / "units.gpkg"
+    layer.to_file(path, driver="GPKG")
+    from_frame = units_from_file(FrameSource(layer, "units"), id_column="name")
+    from_file = units_from_file(path, id_column="name")
+    a, b = from_frame.data, from_file.data
+    assert list(a.columns) == list(b.columns)
+    assert a.geometry.geom_equals_exact(b.geometry, 1e-12).all()
+    assert a.crs == b.crs
+
+    def values(frame: pd.DataFrame) -> list:
+        return [[None if pd.isna(v) else v for v in row] for row in frame.drop(columns="geometry").to_numpy().tolist()]
+
+    assert values(a) == values(b)
+    assert from_frame.counts == from_file.counts

@@ -16,6 +16,7 @@ text, in memory, for the CSV readers (which parse text, so that its values are r
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import io
 from functools import cached_property
@@ -175,7 +176,14 @@ def _as_layer(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             out[col] = values.astype(object)
         elif pd.api.types.is_datetime64_any_dtype(values.dtype):
             out[col] = values.map(lambda v: None if pd.isna(v) else v.isoformat()).astype(object)
+        elif values.dtype == object and values.map(_is_when).any():  # datetime.date objects, as a file has text
+            out[col] = values.map(lambda v: v.isoformat() if _is_when(v) else v)
     return out
+
+
+def _is_when(value: object) -> bool:
+    """Whether ``value`` is a date, a time or a date and time (which a file holds as ISO text)."""
+    return isinstance(value, (datetime.date, datetime.time))
 
 
 def as_source(value: Any, role: str) -> Any:
