@@ -314,3 +314,16 @@ def test_a_unit_frame_reads_as_the_geopackage_it_saves_to(layer, tmp_path_factor
 
     assert values(a) == values(b)
     assert from_frame.counts == from_file.counts
+
+
+def test_a_geodataframe_without_an_active_geometry_is_one_sentence():
+    units = gpd.read_file(READERS / "units.geojson").rename(columns={"geometry": "shape"})
+    units = gpd.GeoDataFrame(pd.DataFrame(units))  # its geometry column is not set as the geometry
+    with pytest.raises(InputFormatError, match=r"^the units GeoDataFrame: the unit layer has no geometry"):
+        small(units=units).run()
+
+
+def test_an_empty_frame_is_one_sentence():
+    units = gpd.read_file(READERS / "units.geojson").iloc[:0]
+    with pytest.raises(InputFormatError, match=r"^the units GeoDataFrame: the unit layer has no features"):
+        small(units=units).run()

@@ -128,15 +128,18 @@ class FrameSource(SourceFile):
         another session; a changed value, geometry or CRS gives another."""
         digest = hashlib.sha256()
         frame = self.source_frame
-        if isinstance(frame, gpd.GeoDataFrame):
+        geometry = _geometry_name(frame) if isinstance(frame, gpd.GeoDataFrame) else None
+        if geometry is not None:
             import shapely
 
             digest.update((frame.crs.to_wkt() if frame.crs is not None else "").encode())
             digest.update("\x1f".join(map(str, frame.columns)).encode())
             for wkb in shapely.to_wkb(frame.geometry.to_numpy()):
                 digest.update(b"" if wkb is None else wkb)
-            attributes = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+            attributes = pd.DataFrame(frame.drop(columns=geometry))
             digest.update(attributes.to_csv(index=False).encode("utf-8"))
+        elif isinstance(frame, gpd.GeoDataFrame):
+            digest.update(pd.DataFrame(frame).to_csv(index=False).encode("utf-8"))
         else:
             digest.update(self._content)
         return digest.hexdigest()
@@ -157,9 +160,9 @@ def _as_layer(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     named ``geometry``, an index other than the default one as columns, then a range index, text column names,
     dates as ISO text (``datetime_as_string``), categories as their values.
     """
-    geometry_name = frame.geometry.name if frame._geometry_column_name in frame.columns else None
-    if geometry_name is None:  # a GeoDataFrame without an active geometry: the readers say it has none
-        return gpd.GeoDataFrame(pd.DataFrame(frame).reset_index(drop=True))
+    geometry_name = _geometry_name(frame)
+    if geometry_name is None:  # a GeoDataFrame without an active geometry: read_vector says it has none
+        return pd.DataFrame(frame).reset_index(drop=True)  # type: ignore[return-value]
     other_geometries = [
         c for c in frame.columns if c != geometry_name and isinstance(frame[c].dtype, gpd.array.GeometryDtype)
     ]
@@ -184,6 +187,14 @@ def _as_layer(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def _is_when(value: object) -> bool:
     """Whether ``value`` is a date, a time or a date and time (which a file holds as ISO text)."""
     return isinstance(value, (datetime.date, datetime.time))
+
+
+def _geometry_name(frame: gpd.GeoDataFrame) -> str | None:
+    """The name of the frame's active geometry column, or None when it has none (``frame.geometry`` raises)."""
+    try:
+        return frame.geometry.name
+    except AttributeError:
+        return None
 
 
 def as_source(value: Any, role: str) -> Any:
