@@ -510,7 +510,8 @@ class Settings:
 #: written in the manifest; giving both names of one setting is an error. The other options of the command line
 #: have the names of :class:`Settings` fields (``--detail-level``, ``--unknown-direction``, ...), of
 #: :class:`equity.study.Study` fields (``--unit-id``, ``--crime-columns``, ...) or of
-#: :meth:`equity.result.StudyResult.write`'s parameters (``--force``, ``--map-assets``); see docs/api.md.
+#: :meth:`equity.result.StudyResult.write`'s parameters (``--force``, ``--map-assets``), as the README's "In a
+#: notebook" lists them (tests/test_api.py checks that every option of ``analyze`` and ``demo`` has its name).
 OPTION_NAMES = {
     "fov": "fixed_fov_deg",
     "range": "range_m",
