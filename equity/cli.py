@@ -727,10 +727,10 @@ Examples:
   equity fetch --place "Quito, Ecuador" --out quito/
   equity fetch --place "Ghent, Belgium" --out ghent/ --buildings"""
 )
-@verbosity_options
 @click.option("--place", required=True, help='A place name that Nominatim knows, e.g. "Quito, Ecuador".')
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
 @click.option("--buildings/--no-buildings", default=False, help="Also download building footprints.")
+@verbosity_options
 @click.pass_context
 def fetch(ctx: click.Context, place: str, out: Path, buildings: bool) -> None:
     """Download cameras (and the place's boundary) from OpenStreetMap, for offline use."""
