@@ -129,6 +129,14 @@ def test_the_hash_follows_the_content():
     assert FrameSource(units.to_crs(3857), "units").sha256 != same
     renamed = units.rename(columns={"pop": "population"})
     assert FrameSource(renamed, "units").sha256 != same
+    counted = units.copy()
+    counted.loc[2, "pop"] += 1
+    assert FrameSource(counted, "units").sha256 != same
+    missing, word = units.astype({"name": object}), units.astype({"name": object})
+    missing.loc[0, "name"], word.loc[0, "name"] = None, "None"
+    assert FrameSource(missing, "units").sha256 != FrameSource(word, "units").sha256
+    reordered = units.iloc[::-1].reset_index(drop=True)
+    assert FrameSource(reordered, "units").sha256 != same
 
 
 def test_write_is_the_folder_of_the_cli(tmp_path):
