@@ -73,6 +73,28 @@ def test_the_frames_are_not_modified():
     assert sorted(result.units["unit_id"]) == sorted(before["code"])
 
 
+def test_a_frame_with_lists_is_not_modified_by_the_reader():
+    """The reader turns list values into their JSON text (as GDAL reads a file's), on its own copy."""
+    from equity.io import units_from_file
+
+    units = gpd.read_file(READERS / "units.geojson")
+    units["parts"] = [[1, 2], {"k": 1}, None, []]
+    read = units_from_file(FrameSource(units, "units"), id_column="code")
+    assert read.data["parts"].tolist()[:2] == ["[1, 2]", '{"k": 1}']
+    assert units["parts"].tolist()[:2] == [[1, 2], {"k": 1}]
+
+
+def test_building_a_study_reads_nothing():
+    """A frame is turned into what its reader reads when the study is loaded, not when it is built: a study of
+    a large DataFrame is built at once, and holds the frame it was given, not a copy."""
+    crime = pd.read_csv(READERS / "crime.csv")
+    study = small(crime=crime)
+    assert study.crime.source_frame is crime
+    assert "_csv" not in vars(study.crime)  # the CSV text is written when the reader first asks for it
+    study.run()
+    assert "_csv" in vars(study.crime)
+
+
 def test_a_geodataframe_without_crs_is_one_sentence():
     units = gpd.read_file(READERS / "units.geojson").set_crs(None, allow_override=True)
     with pytest.raises(CRSError) as err:

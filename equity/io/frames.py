@@ -74,40 +74,61 @@ class FrameSource(SourceFile):
 
     Attributes
     ----------
-    frame : geopandas.GeoDataFrame or None
-        The GeoDataFrame (read as a vector layer by :func:`~equity.io._common.read_vector`); None for a DataFrame
-        without geometry, which is read as CSV text from :attr:`handle`.
+    source_frame : pandas.DataFrame or geopandas.GeoDataFrame
+        The frame as given. A GeoDataFrame is read as a vector layer (:meth:`layer`, by
+        :func:`~equity.io._common.read_vector`); a DataFrame without geometry as CSV text from :attr:`handle`.
     kind : str
         ``GeoDataFrame`` or ``DataFrame``.
     rows : int
         Its number of rows.
     """
 
+    #: Read from memory: :func:`~equity.io._common.read_vector` takes :meth:`layer` instead of opening a file.
+    in_memory = True
+
     def __init__(self, frame: pd.DataFrame, role: str) -> None:
         self.kind = "GeoDataFrame" if isinstance(frame, gpd.GeoDataFrame) else "DataFrame"
         self.role = role
         self.rows = len(frame)
         self.source_frame = frame
-        label = FrameLabel(f"the {role} {self.kind}")
-        self.path = label  # type: ignore[assignment]
+        self.path = FrameLabel(f"the {role} {self.kind}")  # type: ignore[assignment]
         self.parsed = None
         self._unpacked = None
         self._tmpdir = None
+        # a table without geometry is read as CSV text, as a CSV file with the same values would be
+        self.format = "vector" if self.kind == "GeoDataFrame" else "csv"
+
+    def layer(self) -> gpd.GeoDataFrame:
+        """The GeoDataFrame as its layer's reader reads it (:func:`_as_layer`), made anew at each read, so that a
+        study holds only the frame it was given."""
+        return _as_layer(self.source_frame)  # type: ignore[arg-type]
+
+    @cached_property
+    def _csv(self) -> bytes:
+        """The CSV text of a DataFrame (empty for a GeoDataFrame), written when it is first read."""
         if self.kind == "GeoDataFrame":
-            self.frame = _as_layer(frame)  # type: ignore[arg-type]
-            self.handle = None  # type: ignore[assignment]
-            self._content = b""
-            self.format = "vector"
-        else:
-            self.frame = None
-            # a table without geometry is read as CSV text, as a CSV file with the same values would be
-            text = frame.to_csv(index=False).encode("utf-8")
-            label.size = len(text)
-            self.handle = io.BytesIO(text)
-            self._content = text
-            self.format = "csv"
-        self.size = len(self._content)
-        self._head = self._content[:4096]
+            return b""
+        text = self.source_frame.to_csv(index=False).encode("utf-8")
+        self.path.size = len(text)  # type: ignore[attr-defined]
+        return text
+
+    @cached_property
+    def handle(self) -> io.BytesIO | None:  # type: ignore[override]
+        """The CSV text of a DataFrame as an open file; None for a GeoDataFrame."""
+        return None if self.kind == "GeoDataFrame" else io.BytesIO(self._csv)
+
+    @property
+    def _content(self) -> bytes:  # type: ignore[override]
+        return self._csv
+
+    @property
+    def _head(self) -> bytes:  # type: ignore[override]
+        return self._csv[:4096]
+
+    @property
+    def size(self) -> int:  # type: ignore[override]
+        """The bytes of the CSV text (0 for a GeoDataFrame)."""
+        return len(self._csv)
 
     def __str__(self) -> str:
         return str(self.path)
@@ -143,7 +164,7 @@ class FrameSource(SourceFile):
         elif isinstance(frame, gpd.GeoDataFrame):
             _hash_columns(digest, pd.DataFrame(frame))
         else:
-            digest.update(self._content)
+            digest.update(self._csv)
         return digest.hexdigest()
 
     @property
