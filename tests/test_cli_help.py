@@ -11,7 +11,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from equity.cli import cli
+from equity.cli import cli, configure_logging
 
 SF = Path(__file__).resolve().parents[1] / "data" / "sf"
 COMMANDS = sorted(cli.commands)
@@ -115,6 +115,7 @@ def test_verbose_after_the_command_adds_to_before():
     assert logging.getLogger("equity").level == logging.INFO
     res = runner.invoke(cli, ["-v", "cameras", str(SF / "cameras.osm"), "-v"], obj={})
     assert logging.getLogger("equity").level == logging.DEBUG
+    configure_logging(0)  # the default again, for the tests that follow
 
 
 def test_debug_after_the_command_shows_the_traceback(tmp_path):
