@@ -1,11 +1,22 @@
 """equity: who do a city's surveillance cameras watch, and who do they protect?
 
-The public face of the package: the modules below, each one concept (see docs/architecture.md).
+The public face of the package: the modules below, each one concept (see docs/architecture.md). A study in a
+notebook::
+
+    import equity
+
+    result = equity.Study(cameras="cameras.osm", units=neighbourhoods_gdf, unit_id="name").run()
+    result.units                # one row per unit
+    result.write("analysis/")   # the folder ``equity analyze --out analysis/`` writes
+    result.explore()            # the interactive map
+    result.report()             # the report
+
+Every input of :class:`Study` is a path or a (Geo)DataFrame; the readers of the files are in :mod:`equity.io`.
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
-from equity import cameras, coverage, exposure, groups, metrics, population, projection
+from equity import cameras, coverage, exposure, groups, io, metrics, population, projection
 from equity._errors import CRSError, EquityError, InputError, InputFileError, InputFormatError, OutputError
 from equity.settings import Settings
 from equity.study import Study, StudyResult
@@ -30,6 +41,7 @@ __all__ = [
     "coverage",
     "exposure",
     "groups",
+    "io",
     "metrics",
     "population",
     "projection",

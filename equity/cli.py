@@ -98,7 +98,18 @@ class _Group(click.Group):
             ctx.exit(EXIT_INTERNAL)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=_Group,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="""\b
+Examples:
+  equity demo                     # the bundled San Francisco study, into maps/sf-demo/
+  equity fetch --place "Quito, Ecuador" --out quito/
+  equity analyze --cameras cameras.osm --units neighbourhoods.geojson --out analysis/
+  equity analyze --help           # every option of a command, with an example
+
+-v, -q and --debug go before or after the command (equity -q demo, equity demo -q).""",
+)
 @click.option("-v", "--verbose", count=True, help="More messages (repeat for more).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
@@ -109,11 +120,45 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
     ctx.obj["quiet"] = quiet
+    ctx.obj["verbose"] = verbose
+    ctx.obj["given_before"] = {"verbose": verbose, "quiet": quiet, "debug": debug}
     configure_logging(-1 if quiet else verbose + (2 if debug else 0))
 
 
-def settings_options(f: Any) -> Any:
-    """The options that change the documented defaults of the camera model (their help reads the defaults)."""
+def verbosity_options(f: Any) -> Any:
+    """-v, -q and --debug after the command too (``equity analyze ... -q``): each adds to what was given before
+    the command, and the logging is set up again with both."""
+
+    def given(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+        obj = ctx.find_root().obj
+        if obj is None:  # a command invoked outside the group (a test calling it alone)
+            obj = ctx.ensure_object(dict)
+        before = obj.setdefault("given_before", {"verbose": 0, "quiet": False, "debug": False})
+        after = obj.setdefault("given_after", {})
+        after[param.name] = value
+        verbose = before["verbose"] + int(after.get("verbose") or 0)
+        quiet = bool(before["quiet"] or after.get("quiet"))
+        debug = bool(before["debug"] or after.get("debug"))
+        obj.update(verbose=verbose, quiet=quiet, debug=debug)
+        configure_logging(-1 if quiet else verbose + (2 if debug else 0))
+
+    options = [
+        click.option(
+            "-v", "--verbose", count=True, expose_value=False, callback=given, help="More messages (repeat for more)."
+        ),
+        click.option("-q", "--quiet", is_flag=True, expose_value=False, callback=given, help="Only errors."),
+        click.option("--debug", is_flag=True, expose_value=False, callback=given, help="Show tracebacks of errors."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def settings_options(f: Any = None, *, leave_out: tuple[str, ...] = ()) -> Any:
+    """The options that change the documented defaults of the camera model (their help reads the defaults);
+    ``leave_out`` names (as their parameters) those that do nothing in a command, which it does not offer."""
+    if f is None:
+        return lambda g: settings_options(g, leave_out=leave_out)
     d = Settings()
     options = [
         click.option(
@@ -177,7 +222,14 @@ def settings_options(f: Any) -> Any:
     ]
     for option in reversed(options):
         f = option(f)
+    if leave_out:  # the options are on the function, not yet on a command: drop those the command ignores
+        f.__click_params__ = [p for p in f.__click_params__ if p.name not in leave_out]
     return f
+
+
+#: The settings options that change nothing without a surface model (no buildings, no DEM): the bundled demos
+#: have none, and ``equity cameras`` draws no view.
+SURFACE_OPTIONS = ("cell_size_m", "target_height_m")
 
 
 def exposure_options(f: Any) -> Any:
@@ -315,20 +367,14 @@ def map_options(f: Any) -> Any:
     )(f)
 
 
-def _map_assets(choice: str, quiet: bool) -> Any:
-    """The assets to inline into the map, or None for CDN links (``auto`` falls back with a warning)."""
-    if choice == "cdn":
-        return None
-    from equity.io.assets import AssetError, map_assets
+def _asset_warning(quiet: bool) -> Any:
+    """Where the warning of the map's assets goes: stderr, unless -q."""
 
-    try:
-        return map_assets()
-    except AssetError as exc:
-        if choice == "inline":
-            raise
+    def warn(sentence: str) -> None:
         if not quiet:
-            _echo(f"Warning: map.html links Leaflet from a CDN and needs network to open: {exc}", err=True)
-        return None
+            _echo(f"Warning: {sentence}", err=True)
+
+    return warn
 
 
 def fine_options(f: Any) -> Any:
@@ -374,29 +420,24 @@ def _run_and_write(
     map_assets: str = "auto",
     fine: tuple[Path | None, str | None] = (None, None),
 ) -> None:
-    from equity.io.outputs import write_outputs
-    from equity.presentation.maps import build_map, render_map
-    from equity.presentation.report import build_report
-    from equity.presentation.unit_page import build_pages
+    from equity.folder import write_analysis
 
     t0 = time.perf_counter()
     result = study.run()
     if fine[0] is not None:
         result.scales = _two_scales(study, result, *fine)
-    assets = _map_assets(map_assets, quiet)
-    result.meta["map_assets"] = "inline" if assets is not None else "cdn"
-    written = write_outputs(
-        result,
-        out,
-        map_html=render_map(build_map(result, title=study.name), assets=assets),
-        report_html=build_report(result, title=f"{study.name}: surveillance camera coverage and crime"),
-        force=force,
-        unit_pages=build_pages,
-    )
+    written = write_analysis(result, out, force=force, map_assets=map_assets, warn=_asset_warning(quiet))
     _summary(result, written, time.perf_counter() - t0, quiet)
 
 
-@cli.command()
+@cli.command(
+    epilog="""\b
+Examples:
+  equity demo                           # San Francisco, into maps/sf-demo/
+  equity demo chicago                   # Chicago, into maps/chicago-demo/
+  equity demo --out sf-wide --fov 90 -q # another lens for fixed cameras, no summary
+  equity demo --fine-units data/sf/block_groups.geojson --fine-unit-id GEO_ID"""
+)
 @click.argument("city", required=False, default="sf", type=click.Choice(["sf", "chicago"]))
 @click.option(
     "--out",
@@ -408,7 +449,8 @@ def _run_and_write(
 @map_options
 @exposure_options
 @fine_options
-@settings_options
+@settings_options(leave_out=SURFACE_OPTIONS)
+@verbosity_options
 @click.pass_context
 def demo(
     ctx: click.Context,
@@ -422,7 +464,8 @@ def demo(
 ) -> None:
     """Run the analysis on bundled data: San Francisco (the default: OpenStreetMap cameras, incidents) or
     chicago (official police cameras, crime rates, groups of residents by race and ethnicity). Two scales:
-    --fine-units data/sf/block_groups.geojson --fine-unit-id GEO_ID."""
+    --fine-units data/sf/block_groups.geojson --fine-unit-id GEO_ID. The demos have no buildings or elevation
+    model, so the options of viewsheds (--cell-size, --target-height) are those of analyze only."""
     from equity.demo import DEMO_OUT, chicago_study, demo_study
 
     make = chicago_study if city == "chicago" else demo_study
@@ -431,7 +474,19 @@ def demo(
     _run_and_write(study, out or Path(DEMO_OUT[city]), force, ctx.obj["quiet"], map_assets, (fine_units, fine_unit_id))
 
 
-@cli.command()
+@cli.command(
+    epilog="""\b
+Examples:
+  # cameras from OpenStreetMap, neighbourhood polygons, incidents with coordinates
+  equity analyze --cameras cameras.osm --units neighbourhoods.geojson \\
+      --crime incidents.csv --population block_groups.geojson --out analysis/
+  # no crime data: coverage per resident and per km² are still computed
+  equity analyze --cameras cameras.osm --units neighbourhoods.geojson \\
+      --population POP2020 --out analysis/
+  # with buildings and terrain, views stop at walls and hills
+  equity analyze --cameras cameras.osm --units units.gpkg --buildings buildings.osm \\
+      --dem elevation.tif --workers 2 --out analysis/"""
+)
 @click.option(
     "--cameras",
     "cameras",
@@ -581,6 +636,7 @@ def demo(
 )
 @fine_options
 @settings_options
+@verbosity_options
 @click.pass_context
 def analyze(
     ctx: click.Context,
@@ -675,7 +731,13 @@ def analyze(
         _run_and_write(study, out, force, ctx.obj["quiet"], map_assets, (fine_units, fine_unit_id))
 
 
-@cli.command("cameras")
+@cli.command(
+    "cameras",
+    epilog="""\b
+Examples:
+  equity cameras data/sf/cameras.osm                    # what the tags say, and their problems
+  equity cameras cameras.osm -o views.gpkg --fov 90     # the views as the analysis would model them""",
+)
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option(
     "-o",
@@ -683,10 +745,12 @@ def analyze(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the normalised camera views (.csv, .gpkg or .geojson).",
 )
-@settings_options
+@settings_options(leave_out=("second_detail_level", "sensitivity", *SURFACE_OPTIONS))
+@verbosity_options
 @click.pass_context
 def cameras_cmd(ctx: click.Context, source: Path, output: Path | None, **settings: Any) -> None:
-    """Read and normalise cameras; summarise their tags and tag problems."""
+    """Read and normalise cameras; summarise their tags and tag problems. Only the options of the camera model are
+    offered: nothing here is measured against units or a surface."""
     from equity.cameras import normalise_cameras
     from equity.io import cameras_from_file
     from equity.io.outputs import write_views
@@ -718,10 +782,16 @@ def cameras_cmd(ctx: click.Context, source: Path, output: Path | None, **setting
             _echo(f"Wrote {output}")
 
 
-@cli.command()
+@cli.command(
+    epilog="""\b
+Examples:
+  equity fetch --place "Quito, Ecuador" --out quito/
+  equity fetch --place "Ghent, Belgium" --out ghent/ --buildings"""
+)
 @click.option("--place", required=True, help='A place name that Nominatim knows, e.g. "Quito, Ecuador".')
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
 @click.option("--buildings/--no-buildings", default=False, help="Also download building footprints.")
+@verbosity_options
 @click.pass_context
 def fetch(ctx: click.Context, place: str, out: Path, buildings: bool) -> None:
     """Download cameras (and the place's boundary) from OpenStreetMap, for offline use."""

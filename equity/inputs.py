@@ -580,7 +580,7 @@ def _jurisdiction(
     region = None
     if declared is None:
         outside = pd.Series(False, index=units.index)
-    elif isinstance(declared, (str, Path)) and is_file_like(declared):
+    elif not isinstance(declared, list) and is_file_like(declared):
         from equity.io import units_from_file
 
         read = units_from_file(declared)
@@ -1016,8 +1016,11 @@ def _is_osm(path: str | Path | None) -> bool:
     return name.endswith((".osm", ".osm.bz2", ".osm.pbf", ".pbf"))
 
 
-def is_file_like(value: str | Path) -> bool:
-    """Whether a population option names a file (else it names a column of the unit layer)."""
+def is_file_like(value: Any) -> bool:
+    """Whether a population option names a file or is a layer in memory (else it names a column of the unit
+    layer)."""
+    if getattr(value, "kind", None) in ("GeoDataFrame", "DataFrame"):  # an equity.io.frames.FrameSource
+        return True
     p = Path(value)
     return p.exists() or p.suffix.lower() in {
         ".geojson",

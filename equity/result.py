@@ -1,8 +1,15 @@
-"""What one analysis computed: :class:`StudyResult`, the one object the writers, the map and the report read."""
+"""What one analysis computed: :class:`StudyResult`, the one object the writers, the map and the report read.
+
+In a notebook, a result is looked at and written with three methods: :meth:`StudyResult.explore` (the
+interactive map), :meth:`StudyResult.report` (the report, shown in the notebook) and :meth:`StudyResult.write`
+(the analysis folder, as ``equity analyze`` writes it).
+"""
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -12,10 +19,29 @@ from equity.ledger import Ledger
 from equity.settings import Settings
 
 if TYPE_CHECKING:
+    import folium
+
     from equity.anomalies import AnomalySettings
     from equity.groups import GroupResult, RankConcentration
     from equity.inequality import CrimeRateCurves
     from equity.metrics import GapFindings
+
+
+class ReportHTML(str):
+    """The report: a self-contained HTML document (a ``str``), shown in a notebook in a frame of its own so that
+    its styles do not reach the notebook's."""
+
+    def _repr_html_(self) -> str:
+        return (
+            f'<iframe srcdoc="{html.escape(str(self), quote=True)}" '
+            "style='width:100%;height:640px;border:1px solid #ccc' title='equity report'></iframe>"
+        )
+
+    def save(self, path: str | Path) -> Path:
+        """Write the report alone to ``path`` (atomically); :meth:`StudyResult.write` writes the whole folder."""
+        from equity.io.outputs import write_text_atomic
+
+        return write_text_atomic(path, str(self))
 
 
 @dataclass
@@ -135,3 +161,46 @@ class StudyResult:
     def personal_data(self) -> bool:
         """Whether this result holds personal data (an internal analysis with homes)."""
         return self.homes is not None
+
+    def write(
+        self, folder: str | Path, *, force: bool = False, lang: str = "en", map_assets: str = "auto"
+    ) -> dict[str, Path]:
+        """Write the analysis folder as ``equity analyze --out FOLDER`` does: map.html, report.html, units.csv,
+        units.gpkg, cameras.csv, cameras.gpkg, the operators' and rejected rows' tables, the groups' tables when
+        there are groups, and manifest.json (:func:`equity.folder.write_analysis`, the command's own writer).
+
+        Parameters
+        ----------
+        folder
+            The output folder (created when missing). A folder holding another study's outputs is refused, with
+            an :class:`~equity._errors.OutputError`, unless ``force``.
+        force
+            Replace the outputs of a different study in ``folder``.
+        lang
+            The language of the map and the report: ``en``, ``es``, ``fr`` or ``de``.
+        map_assets
+            ``auto`` (Leaflet written into map.html when it can be had, else linked from a CDN with a logged
+            warning), ``inline`` or ``cdn``; the command line's ``--map-assets``.
+
+        Returns
+        -------
+        dict of str to Path
+            The files written, by name.
+        """
+        from equity.folder import write_analysis
+
+        return write_analysis(self, folder, force=force, lang=lang, map_assets=map_assets)
+
+    def explore(self, *, lang: str = "en") -> folium.Map:
+        """The interactive map (the map.html of :meth:`write`, with Leaflet from a CDN): a :class:`folium.Map`,
+        shown by a notebook when it is a cell's value."""
+        from equity.folder import study_map
+
+        return study_map(self, lang=lang)
+
+    def report(self, *, lang: str = "en") -> ReportHTML:
+        """The report (the report.html of :meth:`write`) as a :class:`ReportHTML`: a ``str`` of the whole HTML
+        document, shown in a frame when it is a notebook cell's value."""
+        from equity.folder import study_report
+
+        return ReportHTML(study_report(self, lang=lang))

@@ -495,9 +495,50 @@ class Settings:
         return self.px_per_m / DETAIL_LEVELS_PX_PER_M[self.second_detail_level]
 
     def replace(self, **changes: Any) -> Settings:
-        """Return a copy with some fields changed (validated again)."""
-        return dataclasses.replace(self, **changes)
+        """Return a copy with some fields changed (validated again); the command line's names
+        (:data:`OPTION_NAMES`) are taken too."""
+        return dataclasses.replace(self, **{OPTION_NAMES.get(k, k): v for k, v in changes.items()})
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as a plain dictionary, for the manifest and the report."""
         return dataclasses.asdict(self)
+
+
+#: The command line's names of the settings whose field names differ (``--fov`` is ``fixed_fov_deg``): each is
+#: also a keyword of :class:`Settings` and of :meth:`Settings.replace`, so that a notebook says
+#: ``Settings(fov=90, range=40)`` as the command says ``--fov 90 --range 40``. The field name stays the one
+#: written in the manifest; giving both names of one setting is an error. The other options of the command line
+#: have the names of :class:`Settings` fields (``--detail-level``, ``--unknown-direction``, ...), of
+#: :class:`equity.study.Study` fields (``--unit-id``, ``--crime-columns``, ...) or of
+#: :meth:`equity.result.StudyResult.write`'s parameters (``--force``, ``--map-assets``), as the README's "In a
+#: notebook" lists them (tests/test_api.py checks that every option of ``analyze`` and ``demo`` has its name).
+OPTION_NAMES = {
+    "fov": "fixed_fov_deg",
+    "range": "range_m",
+    "second_level": "second_detail_level",
+    "cell_size": "cell_size_m",
+    "target_height": "target_height_m",
+    "buffer": "buffer_m",
+}
+
+
+def _with_option_names(init: Any) -> Any:
+    """The dataclass's ``__init__``, taking the command line's names (:data:`OPTION_NAMES`) as well."""
+    import functools
+
+    @functools.wraps(init)
+    def init_with_option_names(self: Settings, *args: Any, **kwargs: Any) -> None:
+        for option, name in OPTION_NAMES.items():
+            if option in kwargs:
+                if name in kwargs:
+                    from equity._errors import InputError
+
+                    msg = f"Settings: {option}= and {name}= are the same setting; give one of them."
+                    raise InputError(msg)
+                kwargs[name] = kwargs.pop(option)
+        init(self, *args, **kwargs)
+
+    return init_with_option_names
+
+
+Settings.__init__ = _with_option_names(Settings.__init__)  # type: ignore[method-assign]

@@ -14,9 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
+import pandas as pd
+
 from equity._errors import InputError
 from equity.analysis import analyse
 from equity.inputs import Inputs, is_file_like, load
+from equity.io.frames import FrameSource, as_source
 from equity.result import StudyResult
 from equity.settings import Settings
 
@@ -29,11 +33,19 @@ __all__ = ["Study", "StudyResult"]
 class Study:
     """The inputs and settings of one analysis.
 
+    Every input layer (``cameras``, ``units``, ``crime``, ``population``, ``buildings``, ``streets``, ``land``,
+    ``no_crime_data``) is a file's path or a (Geo)DataFrame held in memory. A frame is read by the reader of its
+    layer with the checks a file gets (:mod:`equity.io.frames`): a GeoDataFrame must have a CRS; a DataFrame of
+    cameras or incidents without geometry is read as a CSV table with longitude and latitude columns. The study
+    keeps it as its :class:`~equity.io.frames.FrameSource` (the frame is never modified), and the manifest
+    records it as ``in-memory GeoDataFrame (n rows, sha256 ...)`` where a file has its path and hash. ``dem`` is
+    a path, or a rasterio dataset opened from a file.
+
     Parameters
     ----------
     cameras
-        Camera source: .osm, .osm.bz2, .osm.pbf, Overpass JSON, GeoJSON, GeoPackage or CSV; None with
-        ``camera_counts``.
+        Camera source: .osm, .osm.bz2, .osm.pbf, Overpass JSON, GeoJSON, GeoPackage or CSV, or a GeoDataFrame of
+        points, or a DataFrame with longitude and latitude columns; None with ``camera_counts``.
     camera_counts
         A column of ``units`` with the number of cameras in each unit, for a source that publishes counts per
         district, not locations (used instead of ``cameras``). The measures that need no location are computed
@@ -137,30 +149,30 @@ class Study:
         the report's data sources. OpenStreetMap's attribution is always shown for OSM camera data.
     """
 
-    cameras: str | Path | None
-    units: str | Path
+    cameras: str | Path | pd.DataFrame | None
+    units: str | Path | gpd.GeoDataFrame
     unit_id: str | None = None
-    crime: str | Path | None = None
+    crime: str | Path | gpd.GeoDataFrame | None = None
     crime_columns: list[str] | None = None
     camera_counts: str | None = None
     crime_rates: list[str] | None = None
     crime_rate_per: float = 1.0
-    no_crime_data: list[str] | str | Path | None = None
+    no_crime_data: list[str] | str | Path | gpd.GeoDataFrame | None = None
     categories: list[str] | None = None
     since: str | None = None
     until: str | None = None
-    population: str | Path | None = None
+    population: str | Path | gpd.GeoDataFrame | None = None
     population_column: str | None = None
     population_density: str | None = None
     population_year: int | None = None
     groups: Any = None
     rank_by: str | None = None
     camera_tags: dict[str, str] | None = None
-    buildings: str | Path | None = None
-    streets: str | Path | None = None
-    dem: str | Path | list[str | Path] | None = None
+    buildings: str | Path | gpd.GeoDataFrame | None = None
+    streets: str | Path | gpd.GeoDataFrame | None = None
+    dem: str | Path | list[str | Path] | Any = None
     dem_fill: str | None = None
-    land: str | Path | None = None
+    land: str | Path | gpd.GeoDataFrame | None = None
     home_column: str | None = None
     privacy: str = "public"
     sensitivity: bool = True
@@ -177,31 +189,56 @@ class Study:
     crime_table_complete: bool = False
     period: str | None = None
 
-    def inputs(self) -> dict[str, Path]:
-        """The input files of the study by role."""
-        files = {"units": Path(self.units)} if self.cameras is None else {"cameras": Path(self.cameras)}
-        files["units"] = Path(self.units)
+    #: The inputs that may be given as a (Geo)DataFrame instead of a file.
+    FRAME_INPUTS = ("cameras", "units", "crime", "population", "buildings", "streets", "land", "no_crime_data")
+
+    def __post_init__(self) -> None:
+        """Wrap each input given as a (Geo)DataFrame in its :class:`equity.io.frames.FrameSource`, which the
+        readers read as they read a file of the layer (the same checks: a GeoDataFrame needs a CRS; a DataFrame of
+        cameras or incidents with longitude and latitude columns is read as a CSV table is), and take a DEM
+        given as an open rasterio dataset by the file it was opened from."""
+        for role in self.FRAME_INPUTS:
+            setattr(self, role, as_source(getattr(self, role), role))
+        if self.dem is not None and not isinstance(self.dem, (str, Path)) and hasattr(self.dem, "read"):
+            name = getattr(self.dem, "name", None)
+            if not name or not Path(name).is_file():
+                msg = (
+                    f"the DEM dataset {name!r} was not opened from a file on disk; give the DEM's file (any raster "
+                    "rasterio reads), so that every process of the analysis can open it."
+                )
+                raise InputError(msg)
+            self.dem = Path(name)
+
+    def inputs(self) -> dict[str, Path | FrameSource]:
+        """The inputs of the study by role: a file's path, or the :class:`~equity.io.frames.FrameSource` of an
+        input given in memory (its ``name`` says what it is; the manifest records its rows and hash)."""
+
+        def source(value: Any) -> Path | FrameSource:
+            return value if isinstance(value, FrameSource) else Path(value)
+
+        files = {"units": source(self.units)} if self.cameras is None else {"cameras": source(self.cameras)}
+        files["units"] = source(self.units)
         if self.crime is not None:
-            files["crime"] = Path(self.crime)
+            files["crime"] = source(self.crime)
         if self.population is not None and is_file_like(self.population):
-            files["population"] = Path(self.population)
+            files["population"] = source(self.population)
         if self.buildings is not None:
-            files["buildings"] = Path(self.buildings)
+            files["buildings"] = source(self.buildings)
         if self.streets is not None:
-            files["streets"] = Path(self.streets)
+            files["streets"] = source(self.streets)
         if self.dem is not None and not isinstance(self.dem, (list, tuple)) and not Path(self.dem).is_dir():
-            files["dem"] = Path(self.dem)
+            files["dem"] = source(self.dem)
         elif self.dem is not None:  # tiles: each file, a folder's listed
             from equity.io.dem import dem_tiles
 
             files.update({f"dem_{i + 1}": p for i, p in enumerate(dem_tiles(self.dem))})
         if self.land is not None:
-            files["land"] = Path(self.land)
+            files["land"] = source(self.land)
         tables = [t for t in self.crime_tables() if isinstance(t, Path)]  # a DataFrame is no file
         for i, table in enumerate(tables):
             files["crime_table" if i == 0 else f"crime_table_{i + 1}"] = table
-        if isinstance(self.no_crime_data, (str, Path)) and is_file_like(self.no_crime_data):
-            files["no_crime_data"] = Path(self.no_crime_data)
+        if isinstance(self.no_crime_data, (str, Path, FrameSource)) and is_file_like(self.no_crime_data):
+            files["no_crime_data"] = source(self.no_crime_data)
         return files
 
     def crime_tables(self) -> list[Any]:

@@ -154,6 +154,9 @@ class SourceFile:
         The JSON of an Overpass JSON file parsed while its format was told (None otherwise).
     """
 
+    #: Whether the source is a frame in memory (:class:`equity.io.frames.FrameSource`), read by its ``layer()``.
+    in_memory = False
+
     def __init__(self, path: Path, handle: BinaryIO) -> None:
         self.path = path
         self.handle = handle
@@ -913,6 +916,8 @@ def read_vector(source: SourceFile, what: str, *, points: bool = False) -> gpd.G
     if source.format == "geojson":
         check_geojson_crs(source)
     gdf = None
+    if source.in_memory:  # a GeoDataFrame in memory (equity.io.frames), checked below as a file is
+        gdf = source.layer()  # type: ignore[attr-defined]
     data = source.geojson_bytes()
     if data is not None:
         try:
@@ -951,6 +956,8 @@ def read_vector(source: SourceFile, what: str, *, points: bool = False) -> gpd.G
         raise InputFormatError(msg)
     if gdf.crs is None:
         msg = f"{path}: the {what} layer has no CRS; save it with one (for example EPSG:4326)."
+        if source.in_memory:
+            msg = f"{path} has no CRS; set it (for example gdf.set_crs('EPSG:4326') for longitudes and latitudes)."
         raise CRSError(msg)
     _lists_as_text(gdf)
     geoms = gdf.geometry.to_numpy()

@@ -84,9 +84,10 @@ def check_output_dir(out: Path, inputs: dict[str, Path], *, force: bool) -> None
     An existing folder without a manifest but with files in it is someone else's. ``force`` overrides.
     """
     written = {(out / name).resolve() for name in (*OUTPUT_FILES, *GROUP_FILES, "homes.gpkg")}
-    clash = sorted(str(p) for p in inputs.values() if p.resolve() in written)
+    files = {role: p for role, p in inputs.items() if isinstance(p, Path)}  # not the frames held in memory
+    clash = sorted(str(p) for p in files.values() if p.resolve() in written)
     pages = (out / UNIT_PAGES_DIR).resolve()
-    clash += sorted(str(p) for p in inputs.values() if p.resolve().is_relative_to(pages))
+    clash += sorted(str(p) for p in files.values() if p.resolve().is_relative_to(pages))
     if clash:
         msg = f"{out}: writing the outputs there would replace the input {clash[0]}; choose another --out."
         raise OutputError(msg)
@@ -116,7 +117,7 @@ def check_output_dir(out: Path, inputs: dict[str, Path], *, force: bool) -> None
         old_inputs = {role: item["path"] for role, item in old.get("inputs", {}).items()}
     except (json.JSONDecodeError, RecursionError, KeyError, TypeError, AttributeError):
         old_inputs = None
-    new_inputs = {role: str(p.resolve()) for role, p in inputs.items()}
+    new_inputs = {role: str(p.resolve()) if isinstance(p, Path) else p.name for role, p in inputs.items()}
     if old_inputs != new_inputs:
         msg = (
             f"{out}: holds the results of a different study (other input files); choose another --out "
@@ -129,6 +130,8 @@ def manifest_dict(result: Any, extra: dict[str, Any] | None = None) -> dict[str,
     """The provenance of one analysis: inputs with their hashes, settings, versions, counts, data dates."""
     inputs = {
         role: {"path": str(p.resolve()), "name": p.name, "bytes": p.stat().st_size, "sha256": sha256_of(p)}
+        if isinstance(p, Path)
+        else p.record()  # a frame held in memory (equity.io.frames.FrameSource): its kind, rows and hash
         for role, p in result.study.inputs().items()
     }
     study = result.study

@@ -116,7 +116,13 @@ class Layer:
     format_in_meta: bool = False
 
     def refuse(self, source: SourceFile) -> InputFormatError:
-        """The error for a file of a format this layer has no reader for."""
+        """The error for a file of a format this layer has no reader for (or a DataFrame without geometry where
+        the layer needs one)."""
+        if source.format == "csv" and getattr(source, "kind", None) == "DataFrame":
+            return InputFormatError(
+                f"{source.path} has no geometry, and a {self.what} layer needs one; expected a GeoDataFrame "
+                f"(or {self.expected})."
+            )
         if self.refusal is not None:
             return InputFormatError(self.refusal.format(path=source.path, fmt=source.format))
         name = FORMAT_NAMES.get(source.format, f"a {source.format} file")
