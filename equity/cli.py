@@ -803,7 +803,14 @@ def fetch(ctx: click.Context, place: str, out: Path, buildings: bool) -> None:
             _echo(f"Wrote {path}")
 
 
-@cli.command("report")
+@cli.command(
+    "report",
+    epilog="""\b
+Examples:
+  equity report maps/sf-demo --unit Tenderloin                     # the page, to the terminal
+  equity report maps/sf-demo --unit tenderloin --lang es -o tenderloin.html
+  equity report maps/sf-demo --all --lang fr -o pages-fr/""",
+)
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--unit", "unit_name", help="The unit whose page to write (its id; case, accents and spaces ignored).")
 @click.option("--all", "all_units", is_flag=True, help="Write every unit's page and the index (needs -o FOLDER).")
@@ -814,12 +821,13 @@ def fetch(ctx: click.Context, place: str, out: Path, buildings: bool) -> None:
     type=click.Path(path_type=Path),
     help="The file of the page (default: the standard output); with --all, the folder of the pages.",
 )
+@verbosity_options
 @click.pass_context
 def report_cmd(
     ctx: click.Context, folder: Path, unit_name: str | None, all_units: bool, lang: str, output: Path | None
 ) -> None:
     """Write a unit's page again from an analysis folder (units.gpkg, cameras.gpkg, operators_by_unit.csv,
-    manifest.json), in the language asked: equity report maps/sf-demo --unit tenderloin --lang es -o page.html."""
+    manifest.json), in the language asked."""
     from equity.io.analysis_folder import find_unit, read_analysis
     from equity.presentation import i18n
     from equity.presentation.unit_page import build_pages, render_unit_page, unit_slugs
