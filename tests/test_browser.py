@@ -218,6 +218,16 @@ def test_hostile_values_show_as_text_and_run_nothing(browser, hostile_out):
         v.page.evaluate("() => document.querySelectorAll('img[src=x], svg[onload], [onerror], [onmouseover]').length")
         == 0
     )
+    # the unit names on the map are text too, once zoomed in enough to show them
+    for _ in range(6):
+        if v.page.locator(LABELS).count() >= 2:
+            break
+        v.page.click(".leaflet-control-zoom-in")
+        v.page.wait_for_timeout(400)
+    names = v.page.locator(LABELS).all_inner_texts()
+    assert PAYLOADS[1] in names
+    assert v.page.locator(".leaflet-marker-pane script, .leaflet-marker-pane b").count() == 0
+    assert v.dialogs == []
     r = Visit(browser, hostile_out / "report.html")
     assert r.dialogs == []
     assert r.errors == []

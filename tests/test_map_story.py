@@ -7,6 +7,7 @@ import dataclasses
 import json
 import re
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
@@ -258,3 +259,21 @@ def test_bar_chart_text_stays_inside():
         right = float(x) + (0 if anchor else 6.5 * len(text))
         assert left >= 0
         assert right <= width, text
+
+
+def test_static_map_of_many_small_units_writes_no_list_of_hundreds():
+    cells = [shapely.box(x * 100, y * 100, x * 100 + 100, y * 100 + 100) for x in range(20) for y in range(10)]
+    units = gpd.GeoDataFrame(
+        {
+            "unit_id": [f"Census tract {i:04d}" for i in range(200)],
+            "gap": np.linspace(-0.1, 0.1, 200),
+            "class": ["other"] * 200,
+        },
+        geometry=cells,
+        crs=32616,
+    )
+    html = unit_map(units)
+    assert "map-key" not in html
+    assert "font-weight='700'" not in html
+    numbered = unit_map(units, labels="numbers")
+    assert numbered.count("font-weight='700'") == 200

@@ -210,7 +210,8 @@ def unit_map(
     ----------
     labels
         ``"auto"``: a unit's name where it fits inside the unit (at the centre of the largest circle inside it,
-        :func:`shapely.maximum_inscribed_circle`), its number elsewhere; ``"numbers"``: every unit's number;
+        :func:`shapely.maximum_inscribed_circle`), its number elsewhere (without a ``key``, only when at most
+        :data:`MAX_NUMBERED` units need one); ``"numbers"``: every unit's number;
         ``"names"``: names where they fit, nothing elsewhere; ``"none"``.
     key
         The number (or short label) of each unit by ``unit_id``, e.g. its rank in the report's table; by default
@@ -284,6 +285,9 @@ def unit_map(
     return "".join(out)
 
 
+#: Most units numbered by ``labels="auto"`` without a ``key``: a list of hundreds of numbers under the map is read
+#: by no one (the Chicago demo has 800 tracts), so beyond it only the names that fit are written.
+MAX_NUMBERED = 60
 #: Font size of the unit labels of :func:`unit_map`, in pixels, and the width of a character at that size.
 LABEL_FONT_PX = 9
 LABEL_CHAR_PX = 0.56 * LABEL_FONT_PX
@@ -312,7 +316,7 @@ def _unit_labels(
         placed.append((name, sx(centre.x), sy(centre.y), fits and labels in ("auto", "names")))
     if key is not None:
         numbers = dict(key)
-    elif labels in ("auto", "numbers"):
+    elif labels == "numbers" or (labels == "auto" and sum(not named for *_, named in placed) <= MAX_NUMBERED):
         # consecutive numbers, in the order of the names, for the units that carry one
         numbers = unit_key(gpd.GeoDataFrame({"unit_id": [n for n, _x, _y, named in placed if not named]}))
     else:
