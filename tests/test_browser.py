@@ -472,3 +472,24 @@ def test_without_crime_the_units_show_cameras_per_resident(browser, tmp_path):
     assert "Cameras per 1,000 residents" in shown
     save_screenshot(v.page, tmp_path, "map_nocrime.png")
     assert v.errors == []
+
+
+def test_map_in_spanish_hover_and_legend(browser, demo_result, tmp_path):
+    from equity.io.assets import map_assets
+    from equity.presentation import i18n
+    from equity.presentation.maps import build_map, render_map
+
+    with i18n.use("es"):
+        html = render_map(build_map(demo_result), assets=map_assets())
+    (tmp_path / "map.html").write_text(html, encoding="utf-8")
+    v = Visit(browser, tmp_path / "map.html")
+    assert v.page.evaluate("() => document.documentElement.lang") == "es"
+    legend = v.page.locator("#equity-legend").inner_text()
+    assert "Brecha: proporción de la superficie a la vista menos proporción de delitos" in legend
+    assert "-9,50" in legend
+    units = v.page.evaluate(PICK, [unit_targets(demo_result), camera_targets(demo_result), 14])
+    shown = hover(v, *next((x, y) for name, x, y in units if name == "Bernal Heights"))
+    assert "Residentes\t23.448" in shown
+    assert "Bernal Heights" in shown
+    save_screenshot(v.page, tmp_path, "map_es.png")
+    assert v.errors == []
