@@ -165,6 +165,21 @@ def test_report_opens_offline_and_prints(browser, demo_out, tmp_path):
     findings = v.page.locator("ul.findings").inner_text()
     assert "Tenderloin (10.4% of recorded crime, 1,056 incidents" in findings
     assert v.page.locator("svg.map path").count() == 41
+    # the static map names its units, or numbers them with a key beside it, readable in print
+    labels = v.page.locator("svg.map text").all_text_contents()
+    assert "Tenderloin" in labels
+    numbered = [t for t in labels if t.isdigit()]
+    key = v.page.locator("p.map-key").inner_text()
+    assert all(f"{n} " in key for n in numbered)
+    v.page.emulate_media(media="print")
+    figure = v.page.locator("figure:has(svg.map)")
+    figure.screenshot(path=str(tmp_path / "report_map.png"))
+    try:
+        SCREENS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(tmp_path / "report_map.png", SCREENS / "report_map.png")
+    except OSError:
+        pass
+    v.page.emulate_media(media="screen")
     assert v.page.locator("svg.chart").count() >= 2
     assert "ODbL" in v.page.locator("body").inner_text()
     v.page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
