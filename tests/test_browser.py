@@ -278,10 +278,15 @@ def unit_targets(result) -> list[tuple[str, float, float]]:
     return list(zip(result.units["unit_id"].astype(str), centres.y, centres.x, strict=True))
 
 
-def camera_targets(result) -> list[tuple[str, float, float]]:
+def camera_targets(result, *, inside_units: bool = False) -> list[tuple[str, float, float]]:
+    """Each camera's id and place (WGS84); with ``inside_units`` only those at least 30 m inside a unit, where a
+    unit drawn over the cameras would take the pointer."""
     from equity.projection import to_wgs84
 
-    first = to_wgs84(result.views.drop_duplicates("camera_id"))
+    first = result.views.drop_duplicates("camera_id")
+    if inside_units:
+        first = first[first.geometry.within(result.units.geometry.buffer(-30).union_all())]
+    first = to_wgs84(first)
     return list(zip(first["camera_id"].astype(str), first.geometry.y, first.geometry.x, strict=True))
 
 
@@ -350,6 +355,17 @@ def test_hovering_a_unit_or_a_camera_shows_its_tooltip_with_every_layer_on(brows
         shown = hover(v, x, y)
         assert "Camera" in shown, (camera_id, shown)
         assert camera_id in shown, (camera_id, shown)
+    # the units switched off and on again come back under the cameras, not over them
+    overlays = v.page.locator(".leaflet-control-layers-overlays")
+    for _ in range(2):
+        overlays.get_by_text("Units: gap between coverage and crime").click()
+        v.page.wait_for_timeout(200)
+    inside = v.page.evaluate(PICK, [camera_targets(demo_result, inside_units=True), cameras, 12])
+    assert len(inside) >= 3
+    for camera_id, x, y in inside[:3]:
+        assert camera_id in hover(v, x, y)
+    name, x, y = units[1]
+    assert name in hover(v, x, y)
     assert v.errors == []
 
 
