@@ -48,12 +48,17 @@ def save_screenshot(page, tmp_path: Path, name: str) -> Path:
     """A screenshot in the test's folder, copied to :data:`SCREENS` when that folder can be made."""
     path = tmp_path / name
     page.screenshot(path=str(path))
-    try:
-        SCREENS.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, SCREENS / name)
-    except OSError:
-        pass
+    share_screenshot(path)
     return path
+
+
+def share_screenshot(path: Path) -> None:
+    """Copy a screenshot to :data:`SCREENS`, made when its parent folder exists (a developer's machine)."""
+    if not SCREENS.parent.is_dir():
+        return
+    with contextlib.suppress(OSError):
+        SCREENS.mkdir(exist_ok=True)
+        shutil.copyfile(path, SCREENS / path.name)
 
 
 def _chromium() -> str:
@@ -174,11 +179,7 @@ def test_report_opens_offline_and_prints(browser, demo_out, tmp_path):
     v.page.emulate_media(media="print")
     figure = v.page.locator("figure:has(svg.map)")
     figure.screenshot(path=str(tmp_path / "report_map.png"))
-    try:
-        SCREENS.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(tmp_path / "report_map.png", SCREENS / "report_map.png")
-    except OSError:
-        pass
+    share_screenshot(tmp_path / "report_map.png")
     v.page.emulate_media(media="screen")
     assert v.page.locator("svg.chart").count() >= 2
     assert "ODbL" in v.page.locator("body").inner_text()
