@@ -197,12 +197,30 @@ def analyse(
         operators_by_unit=operators_units,
         groups=groups,
         rank_concentration=ranked,
+        buildings=_map_buildings(inputs) if full else None,
     )
     if statistics:
         result.moran = _global_moran(result.units, ledger)
     if full:
         _summaries(result)
     return result
+
+
+def _map_buildings(inputs: Inputs) -> gpd.GeoDataFrame | None:
+    """The building footprints the map draws: every one in an internal analysis; in a public one those that are
+    not homes (no output of a public analysis holds a home's footprint), with the number left out in
+    ``attrs["homes_withheld"]``. None without buildings."""
+    if inputs.buildings is None:
+        return None
+    footprints = inputs.buildings
+    withheld = 0
+    if inputs.study.privacy != "internal" and inputs.homes is not None:
+        is_home = footprints.index.isin(inputs.homes.homes.index)
+        withheld = int(is_home.sum())
+        footprints = footprints[~is_home]
+    drawn = gpd.GeoDataFrame(geometry=footprints.geometry.to_numpy(), crs=footprints.crs)
+    drawn.attrs["homes_withheld"] = withheld
+    return drawn
 
 
 def _exposure(

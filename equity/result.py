@@ -117,6 +117,9 @@ class StudyResult:
     rejected_reasons : dict of str to int
         How many rows of ``rejected`` each reason has, the most frequent first
         (:func:`equity.ledger.rejected_by_reason`).
+    buildings : geopandas.GeoDataFrame or None
+        The building footprints the viewsheds were computed on (``Study.buildings``), for the map to draw; None
+        without buildings and in the sensitivity runs. OSM footprints, with no home or person attached.
     """
 
     study: Any
@@ -145,6 +148,7 @@ class StudyResult:
     rejected_reasons: dict[str, int] = field(default_factory=dict)
     groups: GroupResult | None = None
     rank_concentration: RankConcentration | None = None
+    buildings: gpd.GeoDataFrame | None = None
 
     @property
     def counts(self) -> dict[str, Any]:

@@ -3,7 +3,11 @@
 Each page is opened from disk with every network request refused (the map's background tiles fail, nothing
 else may be asked for), and must raise no JavaScript error. Hostile tag values must appear as text and run
 nothing, also in the tooltips and popups that Leaflet builds only when they open. Screenshots and a PDF print
-are saved in the test's temporary folder.
+are saved in the test's temporary folder; the map's are also copied to ``/work/screens`` (``EQUITY_SCREENS``)
+when that folder can be made, for a person to look at.
+
+The map's tooltips are opened as a reader opens them: the real mouse pointer is moved over a unit's interior or
+a camera's dot (``page.mouse.move``), with every layer of the map switched on by clicks in the layer control.
 
 Chromium is Debian's (``apt-get install chromium``, as .ci/run does); Playwright drives it without downloading
 a browser of its own. Set ``EQUITY_CHROMIUM`` to use another binary.
@@ -11,6 +15,7 @@ a browser of its own. Set ``EQUITY_CHROMIUM`` to use another binary.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -34,6 +39,26 @@ ARGS = [
     "--disable-sync",
 ]
 TILE_HOST = "tile.openstreetmap.org"
+SCREENS = Path(os.environ.get("EQUITY_SCREENS", "/work/screens"))
+#: The page's folium map object.
+MAP = "Object.keys(window).filter(k => k.startsWith('map_')).map(k => window[k])[0]"
+
+
+def save_screenshot(page, tmp_path: Path, name: str) -> Path:
+    """A screenshot in the test's folder, copied to :data:`SCREENS` when that folder can be made."""
+    path = tmp_path / name
+    page.screenshot(path=str(path))
+    share_screenshot(path)
+    return path
+
+
+def share_screenshot(path: Path) -> None:
+    """Copy a screenshot to :data:`SCREENS`, made when its parent folder exists (a developer's machine)."""
+    if not SCREENS.parent.is_dir():
+        return
+    with contextlib.suppress(OSError):
+        SCREENS.mkdir(exist_ok=True)
+        shutil.copyfile(path, SCREENS / path.name)
 
 
 def _chromium() -> str:
@@ -102,11 +127,13 @@ def test_map_opens_offline_with_layers_and_legend(browser, demo_out, tmp_path):
     labels = [t.strip() for t in v.page.locator(".leaflet-control-layers-overlays label").all_inner_texts()]
     assert labels == [
         "Units: gap between coverage and crime",
+        "Unit names",
         "Crime incidents (heat)",
         "Cameras: fields of view",
         "Cameras",
         "Placement anomalies",
     ]
+    assert v.page.evaluate("() => document.documentElement.lang") == "en"
     legend = v.page.locator("#equity-legend")
     assert legend.is_visible()
     assert "Gap" in legend.inner_text()
@@ -143,6 +170,17 @@ def test_report_opens_offline_and_prints(browser, demo_out, tmp_path):
     findings = v.page.locator("ul.findings").inner_text()
     assert "Tenderloin (10.4% of recorded crime, 1,056 incidents" in findings
     assert v.page.locator("svg.map path").count() == 41
+    # the static map names its units, or numbers them with a key beside it, readable in print
+    labels = v.page.locator("svg.map text").all_text_contents()
+    assert "Tenderloin" in labels
+    numbered = [t for t in labels if t.isdigit()]
+    key = v.page.locator("p.map-key").inner_text()
+    assert all(f"{n} " in key for n in numbered)
+    v.page.emulate_media(media="print")
+    figure = v.page.locator("figure:has(svg.map)")
+    figure.screenshot(path=str(tmp_path / "report_map.png"))
+    share_screenshot(tmp_path / "report_map.png")
+    v.page.emulate_media(media="screen")
     assert v.page.locator("svg.chart").count() >= 2
     assert "ODbL" in v.page.locator("body").inner_text()
     v.page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
@@ -196,8 +234,294 @@ def test_hostile_values_show_as_text_and_run_nothing(browser, hostile_out):
         v.page.evaluate("() => document.querySelectorAll('img[src=x], svg[onload], [onerror], [onmouseover]').length")
         == 0
     )
+    # the unit names on the map are text too, once zoomed in enough to show them
+    for _ in range(6):
+        if v.page.locator(LABELS).count() >= 2:
+            break
+        v.page.click(".leaflet-control-zoom-in")
+        v.page.wait_for_timeout(400)
+    names = v.page.locator(LABELS).all_inner_texts()
+    assert PAYLOADS[1] in names
+    assert v.page.locator(".leaflet-marker-pane script, .leaflet-marker-pane b").count() == 0
+    assert v.dialogs == []
     r = Visit(browser, hostile_out / "report.html")
     assert r.dialogs == []
     assert r.errors == []
     assert r.page.evaluate("() => document.querySelectorAll('script, img, [onerror], [onload]').length") == 0
     assert "<b>bold</b>" in r.page.locator("body").inner_text()
+
+
+# --- the map as a reader uses it: hover, labels, legend ---------------------------------------------------------
+
+
+def switch_every_layer_on(v: Visit) -> list[str]:
+    """Click each overlay of the layer control that is off; the names of all overlays."""
+    labels = v.page.locator(".leaflet-control-layers-overlays label")
+    names = []
+    for i in range(labels.count()):
+        label = labels.nth(i)
+        names.append(label.inner_text().strip())
+        if not label.locator("input").is_checked():
+            label.locator("input").click()
+            v.page.wait_for_timeout(100)
+    assert all(labels.nth(i).locator("input").is_checked() for i in range(labels.count()))
+    return names
+
+
+def unit_targets(result) -> list[tuple[str, float, float]]:
+    """Each unit's name and the centre of the largest circle inside it (WGS84): a point of its interior."""
+    import shapely
+
+    from equity.projection import to_wgs84
+
+    circles = shapely.maximum_inscribed_circle(result.units.geometry.to_numpy(), tolerance=1.0)
+    centres = to_wgs84(type(result.units.geometry)(shapely.get_point(circles, 0), crs=result.units.crs))
+    return list(zip(result.units["unit_id"].astype(str), centres.y, centres.x, strict=True))
+
+
+def camera_targets(result, *, inside_units: bool = False) -> list[tuple[str, float, float]]:
+    """Each camera's id and place (WGS84); with ``inside_units`` only those at least 30 m inside a unit, where a
+    unit drawn over the cameras would take the pointer."""
+    from equity.projection import to_wgs84
+
+    first = result.views.drop_duplicates("camera_id")
+    if inside_units:
+        first = first[first.geometry.within(result.units.geometry.buffer(-30).union_all())]
+    first = to_wgs84(first)
+    return list(zip(first["camera_id"].astype(str), first.geometry.y, first.geometry.x, strict=True))
+
+
+#: Picks, among the targets, those whose pixel lies on the map's canvas (not under a control or the legend)
+#: and at least ``clear`` pixels from every camera dot but their own.
+PICK = """([targets, cameras, clear]) => {
+    const map = MAP;
+    const box = map.getContainer().getBoundingClientRect();
+    const dots = cameras.map(([id, lat, lon]) => [id, map.latLngToContainerPoint([lat, lon])]);
+    const out = [];
+    for (const [name, lat, lon] of targets) {
+        const p = map.latLngToContainerPoint([lat, lon]);
+        const x = box.left + p.x, y = box.top + p.y;
+        if (p.x < 20 || p.y < 20 || p.x > box.width - 20 || p.y > box.height - 20) continue;
+        const el = document.elementFromPoint(x, y);
+        if (!el || el.tagName !== 'CANVAS') continue;
+        if (dots.some(([id, d]) => id !== name && d.distanceTo(p) < clear)) continue;
+        out.push([name, x, y]);
+    }
+    return out;
+}""".replace("MAP", MAP)
+
+
+def hover(v: Visit, x: float, y: float) -> str:
+    """Move the real pointer to (x, y) from outside the map; the text of the tooltip shown, or ""."""
+    # at a hand's pace: Leaflet's canvas looks for the feature under the pointer at most every 32 ms and drops
+    # the moves in between, so a pointer that jumps the last steps faster is never seen to arrive
+    v.page.mouse.move(5, 5)
+    v.page.wait_for_timeout(50)
+    for i in range(1, 9):
+        v.page.mouse.move(5 + (x - 5) * i / 8, 5 + (y - 5) * i / 8)
+        v.page.wait_for_timeout(40)
+    # the tooltips of what the pointer crossed on its way fade out within a few hundred milliseconds
+    v.page.wait_for_timeout(150)
+    with contextlib.suppress(playwright.TimeoutError):
+        v.page.wait_for_function("() => document.querySelectorAll('.leaflet-tooltip').length <= 1", timeout=1500)
+    tips = v.page.locator(".leaflet-tooltip")
+    return "\n".join(tips.all_inner_texts()) if tips.count() else ""
+
+
+@pytest.fixture(scope="module")
+def demo_result():
+    from equity.demo import demo_study
+
+    return demo_study(sensitivity=False).run()
+
+
+def test_hovering_a_unit_or_a_camera_shows_its_tooltip_with_every_layer_on(browser, demo_out, demo_result, tmp_path):
+    v = Visit(browser, demo_out / "map.html")
+    names = switch_every_layer_on(v)
+    assert len(names) >= 5  # every overlay, the heat and the anomalies among them
+    cameras = camera_targets(demo_result)
+    units = v.page.evaluate(PICK, [unit_targets(demo_result), cameras, 14])
+    assert len(units) >= 5, units
+    for name, x, y in units[:5]:
+        shown = hover(v, x, y)
+        assert "Unit" in shown, (name, shown)
+        assert name in shown, (name, shown)
+        assert "Gap (points)" in shown
+    name, x, y = units[0]
+    hover(v, x, y)
+    save_screenshot(v.page, tmp_path, "map_hover.png")
+    picked = v.page.evaluate(PICK, [cameras, cameras, 12])
+    assert len(picked) >= 3
+    for camera_id, x, y in picked[:3]:
+        shown = hover(v, x, y)
+        assert "Camera" in shown, (camera_id, shown)
+        assert camera_id in shown, (camera_id, shown)
+    # the units switched off and on again come back under the cameras, not over them
+    overlays = v.page.locator(".leaflet-control-layers-overlays")
+    for _ in range(2):
+        overlays.get_by_text("Units: gap between coverage and crime").click()
+        v.page.wait_for_timeout(200)
+    inside = v.page.evaluate(PICK, [camera_targets(demo_result, inside_units=True), cameras, 12])
+    assert len(inside) >= 3
+    for camera_id, x, y in inside[:3]:
+        assert camera_id in hover(v, x, y)
+    name, x, y = units[1]
+    assert name in hover(v, x, y)
+    assert v.errors == []
+
+
+def test_unit_names_show_by_zoom_and_take_no_mouse(browser, demo_out, demo_result, tmp_path):
+    v = Visit(browser, demo_out / "map.html")
+    at_start = v.page.locator(LABELS).all_inner_texts()
+    assert 0 < len(at_start) < 41  # the large units only
+    assert "Bayview Hunters Point" in at_start
+    style = f"() => getComputedStyle(document.querySelector('{LABELS}')).pointerEvents"
+    assert v.page.evaluate(style) == "none"
+    # zoom in twice with the zoom control, as a reader would
+    for _ in range(2):
+        v.page.click(".leaflet-control-zoom-in")
+        v.page.wait_for_timeout(400)
+    zoomed = v.page.locator(LABELS).all_inner_texts()
+    assert len(zoomed) > len(at_start)
+    assert "Tenderloin" in zoomed
+    save_screenshot(v.page, tmp_path, "map_labels.png")
+    # switched off, the names go; on again, they come back at this zoom
+    v.page.locator(".leaflet-control-layers-overlays").get_by_text("Unit names").click()
+    assert v.page.locator(LABELS).count() == 0
+    v.page.locator(".leaflet-control-layers-overlays").get_by_text("Unit names").click()
+    assert v.page.locator(LABELS).count() == len(zoomed)
+    assert v.errors == []
+
+
+#: The unit names on the map (the legend's sample name is not one).
+LABELS = ".leaflet-marker-pane .equity-label"
+
+#: Every feature drawn: its layer (by name), fill, outline and dash.
+DRAWN = """() => {
+    const map = MAP;
+    const seen = {};
+    map.eachLayer(l => {
+        if (!l.feature) return;
+        const o = l.options;
+        const key = [l.feature.layer, o.fillColor || '', o.color || '', o.dashArray || ''].join('|');
+        seen[key] = true;
+    });
+    return Object.keys(seen).map(k => k.split('|'));
+}""".replace("MAP", MAP)
+
+LEGEND = """() => [...document.querySelectorAll('#equity-legend .equity-key-section')].map(s => ({
+    layers: JSON.parse(s.dataset.layers),
+    keys: [...s.querySelectorAll('.equity-key')].map(k => ({
+        fill: k.dataset.fill || null, stroke: k.dataset.stroke || null, dash: k.dataset.dash || null,
+        scale: k.dataset.scale || null, text: k.innerText.trim(), visible: k.offsetParent !== null}))
+}))"""
+
+
+def check_legend(v: Visit) -> None:
+    """Every overlay has a legend section, and every symbol drawn (fill, outline, dash) an entry of its layer."""
+    names = switch_every_layer_on(v)
+    legend = v.page.evaluate(LEGEND)
+    for name in names:
+        sections = [s for s in legend if name in s["layers"]]
+        assert sections, f"no legend entry for the layer {name!r}"
+        assert all(k["visible"] for s in sections for k in s["keys"]), name
+    drawn = v.page.evaluate(DRAWN)
+    assert drawn
+    for layer, fill, stroke, dash in drawn:
+        keys = [k for s in legend if layer in s["layers"] for k in s["keys"]]
+        assert keys, layer
+        if fill:
+            assert any(k["fill"] == fill or k["scale"] == "fill" for k in keys), (layer, "fill", fill)
+        if stroke and stroke != fill:
+            assert any(k["stroke"] == stroke for k in keys), (layer, "outline", stroke)
+        if dash:
+            assert any(k["dash"] == dash for k in keys), (layer, "dash", dash)
+
+
+def test_every_symbol_on_the_map_has_a_legend_entry(browser, demo_out):
+    v = Visit(browser, demo_out / "map.html")
+    legend = v.page.locator("#equity-legend").inner_text()
+    assert "plate reader (ALPR)" in legend
+    assert "a camera whose view is not drawn" in legend  # the 9 of unknown direction
+    # a layer switched off takes its entries out of the legend
+    assert "placed against the pattern" not in legend
+    check_legend(v)
+    legend = v.page.locator("#equity-legend").inner_text()
+    assert "placed against the pattern" in legend
+    assert "few to many recorded incidents" in legend
+    assert v.errors == []
+
+
+def write_map(result, out: Path) -> Path:
+    from equity.io.assets import map_assets
+    from equity.presentation.maps import build_map, render_map
+
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "map.html").write_text(render_map(build_map(result), assets=map_assets()), encoding="utf-8")
+    return out / "map.html"
+
+
+def test_discs_and_their_legend(browser, tmp_path):
+    """Cameras of unknown direction drawn as discs (``unknown_direction="disc"``): dashed, and in the legend."""
+    from equity.demo import demo_study
+    from equity.settings import Settings
+
+    result = demo_study(sensitivity=False, settings=Settings(unknown_direction="disc")).run()
+    v = Visit(browser, write_map(result, tmp_path / "discs"))
+    assert "a full disc of the camera's range" in v.page.locator("#equity-legend").inner_text()
+    check_legend(v)
+    drawn = v.page.evaluate(DRAWN)
+    assert any(dash == "4 3" for _, _, _, dash in drawn)
+    assert v.errors == []
+
+
+def test_without_crime_the_units_show_cameras_per_resident(browser, tmp_path):
+    """A study without crime data: a choropleth of cameras per 1,000 residents with its own legend, hovering a
+    unit shows its rate, and no unit is left grey but those without residents."""
+    import dataclasses
+
+    from equity.demo import demo_study
+
+    study = dataclasses.replace(demo_study(sensitivity=False), crime=None, no_crime_data=None)
+    result = study.run()
+    assert result.units["gap"].isna().all()
+    v = Visit(browser, write_map(result, tmp_path / "nocrime"))
+    labels = [t.strip() for t in v.page.locator(".leaflet-control-layers-overlays label").all_inner_texts()]
+    assert labels[0] == "Units: cameras per 1,000 residents"
+    legend = v.page.locator("#equity-legend").inner_text()
+    assert "Gap" not in legend
+    assert "No crime data was given" in legend
+    fills = v.page.evaluate(
+        f"""() => {{ const f = new Set(); {MAP}.eachLayer(l => {{
+            if (l.feature && l.feature.layer.startsWith('Units')) f.add(l.options.fillColor); }}); return [...f]; }}"""
+    )
+    assert len(fills) >= 4  # classes, not one grey
+    check_legend(v)
+    units = v.page.evaluate(PICK, [unit_targets(result), camera_targets(result), 14])
+    name, x, y = units[0]
+    shown = hover(v, x, y)
+    assert name in shown
+    assert "Cameras per 1,000 residents" in shown
+    save_screenshot(v.page, tmp_path, "map_nocrime.png")
+    assert v.errors == []
+
+
+def test_map_in_spanish_hover_and_legend(browser, demo_result, tmp_path):
+    from equity.io.assets import map_assets
+    from equity.presentation import i18n
+    from equity.presentation.maps import build_map, render_map
+
+    with i18n.use("es"):
+        html = render_map(build_map(demo_result), assets=map_assets())
+    (tmp_path / "map.html").write_text(html, encoding="utf-8")
+    v = Visit(browser, tmp_path / "map.html")
+    assert v.page.evaluate("() => document.documentElement.lang") == "es"
+    legend = v.page.locator("#equity-legend").inner_text()
+    assert "Brecha: proporción de la superficie a la vista menos proporción de delitos" in legend
+    assert "-9,50" in legend
+    units = v.page.evaluate(PICK, [unit_targets(demo_result), camera_targets(demo_result), 14])
+    shown = hover(v, *next((x, y) for name, x, y in units if name == "Bernal Heights"))
+    assert "Residentes\t23.448" in shown
+    assert "Bernal Heights" in shown
+    save_screenshot(v.page, tmp_path, "map_es.png")
+    assert v.errors == []

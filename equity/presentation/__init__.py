@@ -9,5 +9,7 @@ value of the result (a column of its tables, a count of its ledger, a summary fi
 - :mod:`~equity.presentation.maps`: the folium map (``build_map``, ``render_map``);
 - :mod:`~equity.presentation.maplayer`: the compact vector layer the map draws its units and cameras with;
 - :mod:`~equity.presentation.charts`: the report's charts and static map as inline SVG;
+- :mod:`~equity.presentation.choropleth`: the display classes of cameras per resident (or per km²), shown
+  instead of the gap when a study has no crime data;
 - :mod:`~equity.presentation.report`: the report (``build_report``).
 """

@@ -9,13 +9,15 @@ hundreds of kilobytes; the map page (folium) needs scripts, which the report avo
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import shapely
 
+from equity.presentation import i18n
+from equity.presentation.choropleth import coverage_classes, needs_coverage_map
 from equity.presentation.formatting import (
     CLASS_OUTLINE,
     KIND_COLOURS,
@@ -23,9 +25,9 @@ from equity.presentation.formatting import (
     esc,
     gap_colour,
     gap_span,
-    points,
     tick,
 )
+from equity.presentation.i18n import _
 
 
 def nice_ticks(high: float, n: int = 4) -> list[float]:
@@ -125,24 +127,43 @@ def line_chart(
 
 def bar_chart(items: Sequence[tuple[str, float]], *, unit: str, width: int = 640, digits: int = 0) -> str:
     """A horizontal bar chart as inline SVG: one bar per ``(label, value)``, labels escaped and cut at 40
-    characters, the value written after each bar."""
+    characters, the value written after each bar.
+
+    The label column is as wide as the longest label and the room after the bars as wide as the longest value
+    text (at about 6.5 pixels a character of 11-pixel text), so no text runs past the edge; the drawing has a
+    ``viewBox`` and scales down whole when the page is narrower (printed side by side, the hillside charts were
+    cut at their right edge before).
+    """
     if not items:
         return ""
-    finite = [v for _, v in items if math.isfinite(v)]
+    finite = [v for _l, v in items if math.isfinite(v)]
     top = max(finite, default=0.0) or 1.0
-    row, label_w = 22, 260
-    out = [f"<svg class='chart' width='{width}' height='{row * len(items) + 10}' role='img' aria-label='{esc(unit)}'>"]
-    for i, (label, value) in enumerate(items):
+    row = 22
+    labels = [str(label)[:40] for label, _v in items]
+    texts = [f"{i18n.number(value, digits)} {unit}" if math.isfinite(value) else _("n/a") for _l, value in items]
+    label_w = round(CHAR_PX * max(len(t) for t in labels)) + 12
+    text_w = round(CHAR_PX * max(len(t) for t in texts)) + 8
+    bar_w = max(width - label_w - text_w, 60)
+    width = label_w + bar_w + text_w
+    height = row * len(items) + 10
+    out = [
+        f"<svg class='chart' width='{width}' height='{height}' viewBox='0 0 {width} {height}' role='img' "
+        f"aria-label='{esc(unit)}'>"
+    ]
+    for i, ((_label, value), label, text) in enumerate(zip(items, labels, texts, strict=True)):
         y = 5 + i * row
-        bar = (width - label_w - 80) * value / top if math.isfinite(value) else 0.0
-        text = f"{value:,.{digits}f} {esc(unit)}" if math.isfinite(value) else "n/a"
+        bar = bar_w * value / top if math.isfinite(value) else 0.0
         out.append(
-            f"<text x='{label_w - 6}' y='{y + 14}' text-anchor='end' font-size='11'>{esc(str(label)[:40])}</text>"
+            f"<text x='{label_w - 6}' y='{y + 14}' text-anchor='end' font-size='11'>{esc(label)}</text>"
             f"<rect x='{label_w}' y='{y + 3}' width='{bar:.1f}' height='{row - 8}' fill='#4575b4'/>"
-            f"<text x='{label_w + bar + 4:.1f}' y='{y + 14}' font-size='11'>{text}</text>"
+            f"<text x='{label_w + bar + 4:.1f}' y='{y + 14}' font-size='11'>{esc(text)}</text>"
         )
     out.append("</svg>")
     return "".join(out)
+
+
+#: Width in pixels of a character of 11-pixel sans-serif text, on average (for the room text takes).
+CHAR_PX = 6.5
 
 
 def _path(geom: Any, sx: Any, sy: Any) -> str:
@@ -156,13 +177,48 @@ def _path(geom: Any, sx: Any, sy: Any) -> str:
     return "".join(parts)
 
 
-def unit_map(units: gpd.GeoDataFrame, cameras: gpd.GeoDataFrame | None = None, *, width: int = 720) -> str:
+def unit_key(units: gpd.GeoDataFrame) -> dict[str, str]:
+    """The default numbers of the units on :func:`unit_map`: 1, 2, ... in the order of their names.
+
+    Examples
+    --------
+    >>> unit_key(gpd.GeoDataFrame({"unit_id": ["b", "a"]}, geometry=[None, None]))
+    {'a': '1', 'b': '2'}
+    """
+    names = sorted(units["unit_id"].astype(str), key=str.casefold)
+    return {name: str(i) for i, name in enumerate(names, start=1)}
+
+
+def unit_map(
+    units: gpd.GeoDataFrame,
+    cameras: gpd.GeoDataFrame | None = None,
+    *,
+    width: int = 720,
+    labels: str = "auto",
+    key: Mapping[str, str] | None = None,
+    legend: bool = False,
+) -> str:
     """A static choropleth of the gap per unit with the cameras as dots, as inline SVG (for the report and its
     printout; the interactive map is map.html).
 
     ``units`` needs ``unit_id``, ``gap`` and ``class`` and a projected CRS (north up, metres); ``cameras``
     points in the same CRS with ``kind``. Shapes are simplified to half a pixel. Each unit carries its name and
-    gap as a hover title.
+    gap as a hover title. Without crime data (no unit has a gap) the units are coloured by their cameras per
+    1,000 residents, or per km², as on map.html (:mod:`equity.presentation.choropleth`).
+
+    Parameters
+    ----------
+    labels
+        ``"auto"``: a unit's name where it fits inside the unit (at the centre of the largest circle inside it,
+        :func:`shapely.maximum_inscribed_circle`), its number elsewhere (without a ``key``, only when at most
+        :data:`MAX_NUMBERED` units need one); ``"numbers"``: every unit's number;
+        ``"names"``: names where they fit, nothing elsewhere; ``"none"``.
+    key
+        The number (or short label) of each unit by ``unit_id``, e.g. its rank in the report's table; by default
+        :func:`unit_key`. When the map numbers units and no ``key`` was given, the list of the numbers and names
+        follows the drawing (``<p class='map-key'>``), so the printed map can be read on its own.
+    legend
+        Follow the drawing with :func:`map_legend`.
     """
     minx, miny, maxx, maxy = units.total_bounds
     span_x, span_y = max(maxx - minx, 1e-9), max(maxy - miny, 1e-9)
@@ -173,6 +229,7 @@ def unit_map(units: gpd.GeoDataFrame, cameras: gpd.GeoDataFrame | None = None, *
         height = 900
     gap = units["gap"].astype(float)
     span = gap_span(gap)
+    classes = coverage_classes(units, no_data=NO_DATA_COLOUR) if needs_coverage_map(units) else None
 
     def sx(x: float) -> float:
         return 10 + (x - minx) * scale
@@ -183,19 +240,25 @@ def unit_map(units: gpd.GeoDataFrame, cameras: gpd.GeoDataFrame | None = None, *
     tolerance = 0.5 / scale
     out = [
         f"<svg class='map' width='{width}' height='{height}' viewBox='0 0 {width} {height}' role='img' "
-        "aria-label='Map of the gap between coverage and crime per unit'>"
+        f"aria-label='{esc(_map_title(classes))}'>"
     ]
     geoms = shapely.simplify(units.geometry.to_numpy(), tolerance, preserve_topology=True)
-    for geom, (_, row) in zip(geoms, units.iterrows(), strict=True):
+    for i, (geom, (_index, row)) in enumerate(zip(geoms, units.iterrows(), strict=True)):
         if geom is None or geom.is_empty:
             continue
-        g = row["gap"]
-        gap_text = "no data" if g is None or not math.isfinite(float(g)) else f"{points(float(g))} points"
+        g = float(row["gap"])
+        if classes is None:
+            fill = gap_colour(g, span)
+            value = _("no data") if not math.isfinite(g) else _("{points} points").format(points=_signed_points(g))
+        else:
+            fill = classes.fill[i]
+            v = float(row[classes.column])
+            value = _("no data") if not math.isfinite(v) else i18n.number(v, 2)
         outline = CLASS_OUTLINE.get(row["class"], "#666666")
         stroke = 2 if row["class"] in CLASS_OUTLINE else 0.6
         out.append(
-            f"<path d='{_path(geom, sx, sy)}' fill='{gap_colour(float(g), span)}' stroke='{outline}' "
-            f"stroke-width='{stroke}' fill-rule='evenodd'><title>{esc(row['unit_id'])}: {gap_text}</title></path>"
+            f"<path d='{_path(geom, sx, sy)}' fill='{fill}' stroke='{outline}' "
+            f"stroke-width='{stroke}' fill-rule='evenodd'><title>{esc(row['unit_id'])}: {esc(value)}</title></path>"
         )
     if cameras is not None and len(cameras):
         pts = cameras[cameras.geometry.notna() & ~cameras.geometry.is_empty]
@@ -207,9 +270,83 @@ def unit_map(units: gpd.GeoDataFrame, cameras: gpd.GeoDataFrame | None = None, *
                     f"<circle cx='{sx(x):.1f}' cy='{sy(y):.1f}' r='1.8' fill='{KIND_COLOURS.get(k, '#666666')}' "
                     "stroke='#fff' stroke-width='0.4'/>"
                 )
+    numbered: list[tuple[str, str]] = []
+    if labels != "none":
+        text, numbered = _unit_labels(units, sx, sy, scale, labels=labels, key=key)
+        out.append(text)
     out.append(_scale_bar(scale, height))
     out.append("</svg>")
+    if numbered and key is None:
+        entries = " · ".join(f"<b>{esc(n)}</b> {esc(name)}" for n, name in numbered)
+        intro = _("Numbers on the map:")
+        out.append(f"<p class='map-key' style='font-size:9pt'>{esc(intro)} {entries}</p>")
+    if legend:
+        out.append(map_legend(units, cameras))
     return "".join(out)
+
+
+#: Most units numbered by ``labels="auto"`` without a ``key``: a list of hundreds of numbers under the map is read
+#: by no one (the Chicago demo has 800 tracts), so beyond it only the names that fit are written.
+MAX_NUMBERED = 60
+#: Font size of the unit labels of :func:`unit_map`, in pixels, and the width of a character at that size.
+LABEL_FONT_PX = 9
+LABEL_CHAR_PX = 0.56 * LABEL_FONT_PX
+
+
+def _unit_labels(
+    units: gpd.GeoDataFrame, sx: Any, sy: Any, scale: float, *, labels: str, key: Mapping[str, str] | None
+) -> tuple[str, list[tuple[str, str]]]:
+    """The labels of :func:`unit_map` as SVG text with a white halo, and the (number, name) of numbered units.
+
+    A name fits when its width, ``0.56 * 9`` pixels a character, is at most 1.6 times the diameter of the
+    largest circle inside the unit and its height at most that diameter (a name may reach past the circle along
+    the unit, not out of it on a small unit).
+    """
+    geoms = units.geometry.to_numpy()
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    circles = np.full(len(geoms), None, dtype=object)
+    circles[ok] = shapely.maximum_inscribed_circle(geoms[ok], tolerance=0.5 / scale)
+    placed = []
+    for circle, name in zip(circles, units["unit_id"].astype(str), strict=True):
+        if circle is None:
+            continue
+        centre = shapely.get_point(circle, 0)
+        diameter = 2 * shapely.length(circle) * scale
+        fits = len(name) * LABEL_CHAR_PX <= 1.6 * diameter and diameter >= LABEL_FONT_PX
+        placed.append((name, sx(centre.x), sy(centre.y), fits and labels in ("auto", "names")))
+    if key is not None:
+        numbers = dict(key)
+    elif labels == "numbers" or (labels == "auto" and sum(not named for *_, named in placed) <= MAX_NUMBERED):
+        # consecutive numbers, in the order of the names, for the units that carry one
+        numbers = unit_key(gpd.GeoDataFrame({"unit_id": [n for n, _x, _y, named in placed if not named]}))
+    else:
+        numbers = {}
+    parts, numbered = [], []
+    for name, x, y, named in placed:
+        if named:
+            text, weight = name, "600"
+        elif name in numbers:
+            text, weight = numbers[name], "700"
+            numbered.append((text, name))
+        else:
+            continue
+        parts.append(
+            f"<text x='{x:.1f}' y='{y + LABEL_FONT_PX / 3:.1f}' text-anchor='middle' font-size='{LABEL_FONT_PX}' "
+            f"font-weight='{weight}' fill='#111' stroke='#fff' stroke-width='2.5' stroke-linejoin='round' "
+            f"paint-order='stroke'>{esc(text)}</text>"
+        )
+    numbered.sort(key=lambda t: (int(t[0]) if t[0].isdigit() else math.inf, t[0]))
+    return "".join(parts), numbered
+
+
+def _signed_points(value: float) -> str:
+    return ("+" if value >= 0 else "-") + i18n.number(abs(100 * value), 2)
+
+
+def _map_title(classes: Any) -> str:
+    if classes is None:
+        return _("Map of the gap between coverage and crime per unit")
+    return _("Map of the cameras per unit")
 
 
 def _scale_bar(scale: float, height: int) -> str:
@@ -226,15 +363,63 @@ def _scale_bar(scale: float, height: int) -> str:
     )
 
 
-def gap_legend(span: float) -> str:
-    """The legend of :func:`unit_map` as HTML (gradient of the gap, class outlines, no data)."""
+def gap_legend(span: float, *, kinds: Sequence[str] | None = None) -> str:
+    """The legend of :func:`unit_map` as HTML (gradient of the gap, class outlines, no data, the cameras' dots:
+    one colour per kind of ``kinds``, or "dots: cameras")."""
     lo, mid, hi = gap_colour(-span, span), gap_colour(0.0, span), gap_colour(span, span)
+    low, high = _signed_points(-span), _signed_points(span)
     return (
         "<div class='legend'><span class='swatch' style='background:linear-gradient(to right,"
-        f"{lo},{mid},{hi});width:120px'></span> gap from {-100 * span:+.1f} to {100 * span:+.1f} points "
-        "(red: less coverage than crime) · "
-        f"<span class='swatch' style='border:2px solid {CLASS_OUTLINE['under_covered']}'></span> high crime, low "
-        f"coverage · <span class='swatch' style='border:2px solid {CLASS_OUTLINE['over_covered']}'></span> low "
-        f"crime, high coverage · <span class='swatch' style='background:{NO_DATA_COLOUR}'></span> no data · "
-        "dots: cameras</div>"
+        f"{lo},{mid},{hi});width:120px'></span> "
+        + esc(_("gap from {low} to {high} points (red: less coverage than crime)").format(low=low, high=high))
+        + f" · <span class='swatch' style='border:2px solid {CLASS_OUTLINE['under_covered']}'></span> "
+        + esc(_("high crime, low coverage"))
+        + f" · <span class='swatch' style='border:2px solid {CLASS_OUTLINE['over_covered']}'></span> "
+        + esc(_("low crime, high coverage"))
+        + f" · <span class='swatch' style='background:{NO_DATA_COLOUR}'></span> "
+        + esc(_("no data"))
+        + " · "
+        + _camera_key(kinds)
+        + "</div>"
+    )
+
+
+def coverage_legend(units: gpd.GeoDataFrame, *, kinds: Sequence[str] | None = None) -> str:
+    """The legend of :func:`unit_map` without crime data: the classes of cameras per 1,000 residents (or per
+    km²), no data, the cameras' dots."""
+    classes = coverage_classes(units, no_data=NO_DATA_COLOUR)
+    if classes is None:
+        return ""
+    title = _("Cameras per 1,000 residents") if classes.column == "cameras_per_1k_residents" else _("Cameras per km²")
+    swatches = " ".join(
+        f"<span class='swatch' style='background:{c};border:1px solid #666'></span> "
+        + esc(_("{low} to {high}").format(low=i18n.number(lo, 2), high=i18n.number(hi, 2)))
+        for lo, hi, c in zip(classes.edges[:-1], classes.edges[1:], classes.colours, strict=True)
+    )
+    why, no_data = _("no crime data: no gap"), _("no data")
+    return (
+        f"<div class='legend'><b>{esc(title)}</b> ({esc(why)}): {swatches} · "
+        f"<span class='swatch' style='background:{NO_DATA_COLOUR}'></span> {esc(no_data)} · "
+        + _camera_key(kinds)
+        + "</div>"
+    )
+
+
+def map_legend(units: gpd.GeoDataFrame, cameras: gpd.GeoDataFrame | None = None) -> str:
+    """The legend that goes with :func:`unit_map` of these units: :func:`gap_legend`, or
+    :func:`coverage_legend` when no unit has a gap; the cameras' kinds from ``cameras``."""
+    kinds = sorted(set(cameras["kind"].dropna())) if cameras is not None and "kind" in cameras else None
+    if needs_coverage_map(units):
+        return coverage_legend(units, kinds=kinds)
+    return gap_legend(gap_span(units["gap"]), kinds=kinds)
+
+
+def _camera_key(kinds: Sequence[str] | None) -> str:
+    if not kinds:
+        return esc(_("dots: cameras"))
+    names = {"camera": _("camera (CCTV)"), "ALPR": _("plate reader (ALPR)")}
+    return " ".join(
+        f"<span class='swatch' style='background:{KIND_COLOURS.get(k, '#666666')};border-radius:50%'></span> "
+        f"{esc(names.get(k, k))}"
+        for k in kinds
     )

@@ -10,7 +10,12 @@ viewsheds that is tens of megabytes and tens of seconds. This layer writes inste
 - the ring and part structure as offsets, straight from :func:`shapely.to_ragged_array`;
 - each property column once, dictionary-encoded (the distinct values and one small integer per feature).
 
-The page decodes it with a few lines of JavaScript and draws on Leaflet's canvas renderer. Tooltips and popups
+The page decodes it with a few lines of JavaScript and draws on Leaflet's canvas renderer. All the layers of a
+page draw on **one** canvas (:data:`_DECODER_JS`, ``equityRenderer``): Leaflet's canvas renderer finds the feature
+under the mouse itself, but only among the features of its own canvas, and a canvas covers the whole map, so
+with one canvas per layer the topmost canvas took every mouse event and no unit under it ever showed its tooltip.
+On the shared canvas the layers are kept in the order of their ``rank`` (units under cameras) whenever one is
+switched on again, since Leaflet draws a layer that is added last on top. Tooltips and popups
 are built as DOM nodes with ``textContent``, so no property value is ever parsed as HTML, whatever a mapper
 wrote into a tag; the JSON is embedded with ``<``, ``>`` and ``&`` escaped, so no value can close the script.
 The layer is a folium ``Layer``: it takes part in the layer control like any other.
@@ -88,11 +93,26 @@ def encode_geometry(geoms: gpd.GeoSeries) -> dict[str, Any]:
     }
 
 
-#: The decoder, defined once per page: builds a Leaflet feature group from one layer's data.
+#: The decoder, defined once per page: builds a Leaflet feature group from one layer's data, on the page's one
+#: canvas renderer, and keeps the layers on it in the order of their rank.
 _DECODER_JS = """
+let equitySharedRenderer = null;
+function equityRenderer() {
+    if (!equitySharedRenderer) equitySharedRenderer = L.canvas({padding: 0.5, tolerance: 2});
+    return equitySharedRenderer;
+}
+const equityLayers = [];
+function equityKeepOrder(added) {
+    const map = added._map;
+    if (!map) return;
+    equityLayers
+        .filter(g => g.equityRank > added.equityRank && map.hasLayer(g))
+        .sort((a, b) => a.equityRank - b.equityRank)
+        .forEach(g => g.bringToFront());
+}
 function equityFeatureLayer(d) {
     const group = L.featureGroup();
-    const renderer = L.canvas({padding: 0.5});
+    const renderer = equityRenderer();
     const g = d.geometry, n = d.n;
     const xs = new Float64Array(g.x.length), ys = new Float64Array(g.y.length);
     let ax = 0, ay = 0;
@@ -125,7 +145,8 @@ function equityFeatureLayer(d) {
         const style = Object.assign({renderer: renderer}, d.style);
         for (const [option, col] of d.styleColumns) {
             const v = value(col, i);
-            style[option] = isNaN(Number(v)) || v === "" ? v : Number(v);
+            if (v === "") continue;
+            style[option] = isNaN(Number(v)) ? v : Number(v);
         }
         let layer;
         if (g.kind === "point") {
@@ -146,6 +167,34 @@ function equityFeatureLayer(d) {
         layer.feature = {index: i, layer: d.name};
         group.addLayer(layer);
     }
+    group.equityRank = d.rank;
+    equityLayers.push(group);
+    group.on("add", () => equityKeepOrder(group));
+    return group;
+}
+function equityLabelLayer(d) {
+    const group = L.layerGroup();
+    const labels = [];
+    for (let i = 0; i < d.text.length; i++) {
+        const span = document.createElement("span");
+        span.textContent = d.text[i];
+        const icon = L.divIcon({html: span, className: "equity-label", iconSize: null});
+        const marker = L.marker([d.lat[i], d.lon[i]], {icon: icon, interactive: false, keyboard: false});
+        labels.push([marker, d.minZoom[i]]);
+    }
+    const update = () => {
+        if (!group._map) return;
+        const zoom = group._map.getZoom();
+        for (const [marker, minZoom] of labels) {
+            if (zoom >= minZoom) group.addLayer(marker);
+            else group.removeLayer(marker);
+        }
+    };
+    group.on("add", () => { group._map.on("zoomend", update); update(); });
+    group.onRemove = function (map) {
+        map.off("zoomend", update);
+        L.LayerGroup.prototype.onRemove.call(this, map);
+    };
     return group;
 }
 """
@@ -177,6 +226,9 @@ class FeatureLayer(folium.map.Layer):
         Leaflet path options read per feature from a column: ``{"fillColor": "fill", "color": "outline"}``.
     tooltip, popup
         Column -> label of what the tooltip (on hover) and the popup (on a click) show, as a two-column table.
+    rank
+        Where the layer lies on the page's one canvas: a layer of a higher rank is drawn over, and takes the
+        mouse before, a layer of a lower rank, also after either was switched off and on again.
     """
 
     _template = Template(
@@ -197,9 +249,11 @@ class FeatureLayer(folium.map.Layer):
         tooltip: Mapping[str, str] | None = None,
         popup: Mapping[str, str] | None = None,
         show: bool = True,
+        rank: int = 0,
     ) -> None:
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "FeatureLayer"
+        self.rank = rank
         keep = gdf.geometry.notna() & ~gdf.geometry.is_empty
         gdf = gdf[keep]
         style_columns = dict(style_columns or {})
@@ -217,6 +271,7 @@ class FeatureLayer(folium.map.Layer):
             "styleColumns": list(style_columns.items()),
             "tooltip": list(tooltip.items()),
             "popup": list(popup.items()),
+            "rank": rank,
         }
         self.payload = safe_json(payload)
 
@@ -225,4 +280,50 @@ class FeatureLayer(folium.map.Layer):
         script = self.get_root().script
         script.add_child(_Raw(_DECODER_JS), name="equity_feature_layer_decoder")
         script.add_child(_Raw(f"const {self.get_name()}_data = {self.payload};"), name=f"{self.get_name()}_data")
+        super().render(**kwargs)
+
+
+class LabelLayer(folium.map.Layer):
+    """Text labels at points, each shown from a zoom level on (a unit's name once the unit is wide enough on
+    the screen to hold it).
+
+    The labels are Leaflet markers with a ``DivIcon`` whose text is set with ``textContent`` (never parsed as
+    HTML) and that take no mouse events, so the features under them keep their tooltips.
+
+    Parameters
+    ----------
+    points
+        Points in WGS84.
+    text
+        The label of each point.
+    min_zoom
+        The zoom level from which each label is shown.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = equityLabelLayer({{ this.payload }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, points: gpd.GeoSeries, text: Any, min_zoom: Any, *, name: str, show: bool = True) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "LabelLayer"
+        arr = points.to_numpy()
+        keep = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
+        xy = shapely.get_coordinates(arr[keep])
+        self.payload = safe_json(
+            {
+                "lat": np.round(xy[:, 1], COORD_DECIMALS).tolist(),
+                "lon": np.round(xy[:, 0], COORD_DECIMALS).tolist(),
+                "text": [str(t) for t in np.asarray(text, dtype=object)[keep]],
+                "minZoom": [int(z) for z in np.asarray(min_zoom)[keep]],
+            }
+        )
+
+    def render(self, **kwargs: Any) -> None:
+        """Put the decoder (once) into the page's script, then the layer."""
+        self.get_root().script.add_child(_Raw(_DECODER_JS), name="equity_feature_layer_decoder")
         super().render(**kwargs)
