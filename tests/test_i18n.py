@@ -21,6 +21,11 @@ def test_translations_keep_the_placeholders(lang: str) -> None:
     assert i18n.placeholders_differ(lang) == []
 
 
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_domains_agree_on_shared_sentences(lang: str) -> None:
+    assert i18n.conflicts(lang) == []
+
+
 @pytest.mark.parametrize(
     ("lang", "text"), [("en", "1,234.5"), ("es", "1.234,5"), ("de", "1.234,5"), ("fr", "1\u202f234,5")]
 )

@@ -318,7 +318,7 @@ def test_equity_report_renders_the_page_again(demo, tmp_path):
     assert "<html lang='es'>" in es
     assert _shown(es, "crimes") == "1.056"
     assert _shown(es, "gap") == "-9,50"
-    assert "Clase: mucho delito, poca cobertura" in es
+    assert "Clase: muchos delitos, poca cobertura" in es
     assert "del 1 jul 2012 al 31 dic 2012" in es
     assert _values(es) == _values(written)
     # an accented, spaced name

@@ -160,6 +160,23 @@ def missing(lang: str) -> list[str]:
     return sorted(m for m in source_messages() if m not in have)
 
 
+def conflicts(lang: str) -> list[str]:
+    """The English sentences that two domains of ``lang`` translate differently (only one of them would be shown)."""
+    seen: dict[str, str | tuple[str, ...]] = {}
+    clash = set()
+    folder = LOCALE_DIR / check_language(lang) / "LC_MESSAGES"
+    for path in sorted(folder.glob("*.po")):
+        with path.open("rb") as fh:
+            for message in read_po(fh, locale=lang):
+                if not message.id or message.fuzzy or not message.string:
+                    continue
+                key = message.id[0] if isinstance(message.id, (list, tuple)) else message.id
+                text = tuple(message.string) if isinstance(message.string, (list, tuple)) else message.string
+                if seen.setdefault(key, text) != text:
+                    clash.add(key)
+    return sorted(clash)
+
+
 def placeholders_differ(lang: str) -> list[str]:
     """The English sentences whose translation in ``lang`` has other ``{fields}`` than they have."""
     wrong = []
