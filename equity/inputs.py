@@ -273,6 +273,8 @@ def _load(study: Any, crime_reader: _Background | None, ledgers: dict[str, Ledge
     s = study.settings
     ledger = ledgers["units"] = Ledger()
     unit_read = units_from_file(study.units, id_column=study.unit_id)
+    for message in unit_read.meta.pop("warnings", []):  # a grid over the cameras' extent, not a place
+        ledger.warn(message)
     ledger.reject(unit_read.rejected)
     ledger.source("units", unit_read.meta)
     crs = metric_crs(unit_read.data)

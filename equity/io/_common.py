@@ -896,8 +896,14 @@ def _view_problem(conn: Any, view: str, seconds: float) -> str | None:
     return None
 
 
-def read_vector(source: SourceFile, what: str, *, points: bool = False) -> gpd.GeoDataFrame:
-    """Read a vector layer (GeoJSON, GeoPackage, Shapefile, ...) with pyogrio; the first layer if several.
+#: The layer each reader takes from a file of several layers, by the reader's word for its layer: the layers of an
+#: area written by ``equity fetch`` (:data:`equity.io.fetch.AREA_LAYERS`).
+LAYER_NAMES = {"camera": "cameras", "building": "buildings", "street": "streets", "land use": "landuse"}
+
+
+def read_vector(source: SourceFile, what: str, *, points: bool = False, layer: str | None = None) -> gpd.GeoDataFrame:
+    """Read a vector layer (GeoJSON, GeoPackage, Shapefile, ...) with pyogrio: ``layer`` when given; of a file of
+    several layers, the one :data:`LAYER_NAMES` names for ``what`` when the file has it, else the first.
 
     A GeoJSON file held in memory (see :class:`SourceFile`) is read from its bytes when GDAL's GeoJSON driver
     takes them; any other file, and a GeoJSON file that cannot be read so, is read by GDAL from its path (so that
@@ -922,17 +928,18 @@ def read_vector(source: SourceFile, what: str, *, points: bool = False) -> gpd.G
     if gdf is None:  # not held in memory, taken by GDAL for another format, or damaged
         # GDAL tells formats by the name first: say it is GeoJSON
         gdal_path = f"GeoJSON:{path}" if source.format == "geojson" else str(path)
-        layer = None
         if source.format == "gpkg":
             check_geopackage_views(path)
         try:
-            if source.format != "geojson":  # a GeoJSON file is one layer
+            if source.format != "geojson" and layer is None:  # a GeoJSON file is one layer
                 with WARNINGS_LOCK, warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always")
                     layers = pyogrio.list_layers(gdal_path)
                 for w in caught:  # GDAL's remarks on the layers (an M geometry type read as 2D, ...)
                     log.info("%s: %s", path, w.message)
-                if len(layers) > 1:
+                if len(layers) > 1 and LAYER_NAMES.get(what) in set(layers[:, 0].tolist()):
+                    layer = LAYER_NAMES[what]
+                elif len(layers) > 1:
                     layer = layers[0][0]
                     log.warning("%s has %d layers; reading the first, %r", path, len(layers), layer)
             gdf = _read_dataframe(gdal_path, layer, path)

@@ -299,13 +299,16 @@ def crime_from_file(
     )
 
 
-def units_from_file(path: str | Path, *, id_column: str | None = None) -> ReadResult:
+def units_from_file(path: str | Path | units.UnitsSpec, *, id_column: str | None = None) -> ReadResult:
     """Read the units of analysis: a polygon layer, each unit with a unique id.
 
     Parameters
     ----------
     path
-        Any polygon layer GDAL reads (GeoJSON, GeoPackage, Shapefile, ...).
+        Any polygon layer GDAL reads (GeoJSON, GeoPackage, Shapefile, ...); or a
+        :class:`~equity.io.units.UnitsSpec`: the boundaries of one ``admin_level`` of an area written by
+        ``equity fetch``, or the cells of a grid (:func:`~equity.io.units.units_from_spec`). An area of
+        ``equity fetch`` given as a path is refused, with its levels listed.
     id_column
         The column that identifies a unit. When None, the first of :data:`~equity.io.units.UNIT_ID_NAMES`
         present with unique values is used, else the first text column with unique values.
@@ -316,6 +319,16 @@ def units_from_file(path: str | Path, *, id_column: str | None = None) -> ReadRe
         Data with a text column ``unit_id`` first, then the layer's own columns, in the layer's CRS.
         Invalid polygons are repaired (``shapely.make_valid``) and counted in ``counts["repaired_geometries"]``.
     """
+    if isinstance(path, units.UnitsSpec):  # the boundaries of one level of a fetched area, or a grid
+        return units.units_from_spec(path, id_column=id_column, read_cameras=cameras_from_file)
+    if units.is_fetched_area(path):
+        levels = units.admin_levels(units.area_layer(path, "boundaries"))
+        listed = ", ".join(f"{r.admin_level} ({r.count})" for r in levels.itertuples()) or "none"
+        msg = (
+            f"{path}: is an area fetched by equity fetch; pick the units with --units-level N (the levels of its "
+            f"administrative boundaries, with their numbers, are {listed}), or use a grid (--units grid:500)."
+        )
+        raise InputFormatError(msg)
     return read_layer("units", path, id_column=id_column)
 
 
