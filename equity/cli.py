@@ -696,10 +696,7 @@ def fetch(ctx: click.Context, place: str, out: Path, buildings: bool, skip: tupl
     """Download a place's cameras, administrative boundaries, buildings, streets and land use from
     OpenStreetMap into one GeoPackage (OUT/area.gpkg), for offline use, and list the boundaries' levels.
 
-    \b
-    Example:
-      equity fetch --place "Quito, Ecuador" --out quito
-      equity analyze --cameras quito/area.gpkg --units quito/area.gpkg --units-level 9 --out quito-analysis
+    Example: equity fetch --place "Quito, Ecuador" --out quito
     """
     from equity.io.fetch import AREA_FILE, OPTIONAL_LAYERS, admin_levels, fetch_place
     from equity.io.units import area_layer

@@ -1,4 +1,4 @@
-"""Square and hexagonal cells over a study area: units of analysis where no boundaries are at hand.
+r"""Square and hexagonal cells over a study area: units of analysis where no boundaries are at hand.
 
 A grid answers "where are the cameras?" without the districts of an administration, whose lines were drawn for
 other purposes (and whose sizes differ so much that per-unit figures mix small and large areas). Every cell of a
@@ -14,7 +14,7 @@ the metric CRS's eastings and northings.
 their flats, which is also the distance between the centres of two neighbouring cells (as ``S`` is for squares).
 Their circumradius (and edge length) is ``R = S / sqrt(3)`` and their area
 
-.. math:: A = \\frac{\\sqrt{3}}{2} S^2
+.. math:: A = \frac{\sqrt{3}}{2} S^2
 
 (``hex:500``: edge 288.675 m, area 216,506 m²). The hexagons are computed here in metres rather than taken from
 Uber's H3 (``h3``, or ``tobler.util.h3fy``) because H3 offers 16 fixed resolutions, each √7 times finer than the
@@ -22,7 +22,7 @@ last (resolution 8: mean edge 531 m; resolution 9: 201 m), so ``hex:500`` could 
 are drawn on an icosahedron, so their areas vary with their place on it and are not equal in the local metric
 CRS. A hexagon ``(q, r)`` in axial coordinates has its centre at
 
-.. math:: x = S \\, (q + r/2), \\qquad y = \\tfrac{3}{2} R \\, r
+.. math:: x = S \, (q + r/2), \qquad y = \tfrac{3}{2} R \, r
 
 and its six vertices at ``x ± S/2, y ± R/2`` and ``x, y ± R``. Vertices are computed on the lattice of multiples
 of ``S/2`` (east) and ``R/2`` (north), so that neighbouring hexagons share their vertices exactly.

@@ -10,7 +10,6 @@ test at once, naming the request osmnx tried to send.
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import json
 import logging
 import socket
@@ -18,11 +17,9 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
 import osmnx as ox
 import pytest
 import requests
-import shapely
 from osmnx import _http, _overpass
 
 from equity.io.fetch import BOUNDARY_TAGS, BUILDING_TAGS, CAMERA_TAGS, LAND_TAGS, STREET_TAGS

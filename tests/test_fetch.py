@@ -93,7 +93,7 @@ def test_fetch_json_has_provenance_attribution_and_counts(osm: Recorder, tmp_pat
     assert prov["counts"] == {
         "cameras": 4,
         "cameras_not_points": 1,
-        **{name: 0 for name in ("boundaries", "buildings", "streets", "landuse")},
+        **dict.fromkeys(("boundaries", "buildings", "streets", "landuse"), 0),
         **{f"{name}_left_out": 0 for name in ("boundaries", "buildings", "streets", "landuse")},
         "buildings_not_polygons": 0,
     }

@@ -42,7 +42,6 @@ from equity.io.units import admin_levels
 
 if TYPE_CHECKING:
     import geopandas as gpd
-    import pandas as pd
     from shapely.geometry import MultiPolygon, Polygon
 
 log = logging.getLogger(__name__)
@@ -67,7 +66,12 @@ LAND_TAGS: dict[str, bool | str | list[str]] = {
 AREA_FILE = "area.gpkg"
 AREA_LAYERS = ("place", "cameras", "boundaries", "buildings", "streets", "landuse", "metadata")
 #: The downloads besides the cameras, by layer; ``fetch_place(..., layers=...)`` takes a subset.
-OPTIONAL_LAYERS = {"boundaries": BOUNDARY_TAGS, "buildings": BUILDING_TAGS, "streets": STREET_TAGS, "landuse": LAND_TAGS}
+OPTIONAL_LAYERS = {
+    "boundaries": BOUNDARY_TAGS,
+    "buildings": BUILDING_TAGS,
+    "streets": STREET_TAGS,
+    "landuse": LAND_TAGS,
+}
 #: At most this many tag keys become columns of a layer; the rarer keys of a row go to its ``other_tags`` (JSON),
 #: as GDAL's OSM driver does (a GeoPackage table holds at most 2,000 columns).
 MAX_TAG_COLUMNS = 400
@@ -279,7 +283,13 @@ def write_area_atomic(path: Path, layers: dict[str, gpd.GeoDataFrame], metadata:
         for name, gdf in layers.items():
             kind = _GEOMETRY_TYPES.get(name) if gdf.empty else None
             pyogrio.write_dataframe(
-                gdf, tmp, layer=name, driver="GPKG", append=Path(tmp).exists(), geometry_type=kind, promote_to_multi=False
+                gdf,
+                tmp,
+                layer=name,
+                driver="GPKG",
+                append=Path(tmp).exists(),
+                geometry_type=kind,
+                promote_to_multi=False,
             )
         table = pd.DataFrame({"key": list(metadata), "value": [str(v) for v in metadata.values()]})
         pyogrio.write_dataframe(table, tmp, layer="metadata", driver="GPKG", append=True)
@@ -303,7 +313,12 @@ _GEOMETRY_TYPES = {
     "landuse": "MultiPolygon",
 }
 #: Each layer in words, for the messages.
-_WORDS = {"boundaries": "administrative boundaries", "buildings": "buildings", "streets": "streets", "landuse": "land-use areas"}
+_WORDS = {
+    "boundaries": "administrative boundaries",
+    "buildings": "buildings",
+    "streets": "streets",
+    "landuse": "land-use areas",
+}
 #: The geometries kept in each layer.
 _SHAPES = {
     "boundaries": ("Polygon", "MultiPolygon"),
@@ -344,12 +359,14 @@ def _area_layer(name: str, gdf: gpd.GeoDataFrame | None, members: set[int]) -> t
         from equity.io.landuse import _kind
 
         tags = layer.drop(columns=["osm_id", layer.geometry.name]).to_dict(orient="records")
-        layer.insert(1, "kind", [(_kind({k: v for k, v in t.items() if isinstance(v, str)}) or ("", ""))[0] for t in tags])
+        layer.insert(
+            1, "kind", [(_kind({k: v for k, v in t.items() if isinstance(v, str)}) or ("", ""))[0] for t in tags]
+        )
     return layer, int((~keep).sum())
 
 
 def _tag_layer(gdf: gpd.GeoDataFrame | None, name: str = "cameras") -> gpd.GeoDataFrame:
-    """osmnx's frame as a layer: ``osm_id`` (``way/123``), the tags as text columns (the :data:`MAX_TAG_COLUMNS`
+    """Osmnx's frame as a layer: ``osm_id`` (``way/123``), the tags as text columns (the :data:`MAX_TAG_COLUMNS`
     most used; the others of a row as JSON in ``other_tags``), the geometry in WGS84; boundaries with ``name`` and
     ``admin_level`` first."""
     import geopandas as gpd

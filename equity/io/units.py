@@ -236,8 +236,13 @@ class UnitsSpec:
         return f"{self.source} (admin_level {self.level})"
 
 
-def units_spec(units: str | Path, *, level: str | int | None = None, area: str | Path | None = None,
-               cameras: str | Path | None = None) -> str | Path | UnitsSpec:
+def units_spec(
+    units: str | Path,
+    *,
+    level: str | int | None = None,
+    area: str | Path | None = None,
+    cameras: str | Path | None = None,
+) -> str | Path | UnitsSpec:
     """The units as ``--units``, ``--units-level`` and ``--area`` give them: a plain path, or a :class:`UnitsSpec`.
 
     Raises :class:`InputError` for a level without a file of boundaries, an area without a grid, or a malformed
@@ -271,7 +276,8 @@ def admin_levels(boundaries: gpd.GeoDataFrame, examples: int = 3) -> pd.DataFram
     Examples
     --------
     >>> import geopandas as gpd
-    >>> b = gpd.GeoDataFrame({"admin_level": ["10", "9", "10"], "name": ["Norte", "Centro", "Sur"]}, geometry=[None] * 3)
+    >>> levels, names = ["10", "9", "10"], ["Norte", "Centro", "Sur"]
+    >>> b = gpd.GeoDataFrame({"admin_level": levels, "name": names}, geometry=[None] * 3)
     >>> admin_levels(b).to_dict(orient="records")  # doctest: +NORMALIZE_WHITESPACE
     [{'admin_level': '9', 'count': 1, 'examples': 'Centro'},
      {'admin_level': '10', 'count': 2, 'examples': 'Norte, Sur'}]
@@ -282,9 +288,11 @@ def admin_levels(boundaries: gpd.GeoDataFrame, examples: int = 3) -> pd.DataFram
     for level, group in boundaries.groupby(boundaries["admin_level"].astype(str)):
         names = group["name"].dropna().astype(str) if "name" in group.columns else pd.Series(dtype=str)
         rows.append({"admin_level": level, "count": len(group), "examples": ", ".join(sorted(names)[:examples])})
-    return pd.DataFrame(rows, columns=["admin_level", "count", "examples"]).sort_values(
-        "admin_level", key=lambda s: s.map(_level_key)
-    ).reset_index(drop=True)
+    return (
+        pd.DataFrame(rows, columns=["admin_level", "count", "examples"])
+        .sort_values("admin_level", key=lambda s: s.map(_level_key))
+        .reset_index(drop=True)
+    )
 
 
 def _level_key(level: str) -> tuple[int, float, str]:
@@ -303,7 +311,7 @@ def is_fetched_area(path: str | Path) -> bool:
         return False
     try:
         names = set(pyogrio.list_layers(p)[:, 0].tolist())
-    except Exception:  # noqa: BLE001 - not a GeoPackage GDAL reads: the reader says why when it reads it
+    except Exception:
         return False
     return {"boundaries", "place", "metadata"} <= names
 
@@ -390,13 +398,13 @@ def _level_units(spec: UnitsSpec, id_column: str | None) -> ReadResult:
 def boundary_ids(boundaries: gpd.GeoDataFrame) -> pd.Series:
     """Unit ids of boundaries: each one's ``name`` when all are named and no name repeats; otherwise the name
     and the OSM id (``Centro (relation/123)``), or the OSM id alone for a boundary without a name."""
-    names = boundaries["name"].astype(object).where(boundaries["name"].notna(), None)
-    names = names.map(lambda n: None if n is None or not str(n).strip() else str(n).strip())
-    if names.notna().all() and names.is_unique:
-        return names.astype(str)
+    names = [None if pd.isna(n) or not str(n).strip() else str(n).strip() for n in boundaries["name"]]
+    if all(names) and len(set(names)) == len(names):
+        return pd.Series(names, index=boundaries.index, dtype=object)
     return pd.Series(
         [f"{n} ({o})" if n else str(o) for n, o in zip(names, boundaries["osm_id"], strict=True)],
         index=boundaries.index,
+        dtype=object,
     )
 
 
@@ -424,9 +432,9 @@ def clip_to_place(
     inside = shapely.intersection(geoms, outline)
     inside = np.array(
         [
-            g if g.geom_type in ("Polygon", "MultiPolygon") else shapely.union_all(
-                [q for q in getattr(g, "geoms", []) if q.geom_type in ("Polygon", "MultiPolygon")]
-            )
+            g
+            if g.geom_type in ("Polygon", "MultiPolygon")
+            else shapely.union_all([q for q in getattr(g, "geoms", []) if q.geom_type in ("Polygon", "MultiPolygon")])
             for g in inside
         ],
         dtype=object,

@@ -141,14 +141,27 @@ def main() -> None:
     (HERE / "overpass_town_buildings.json").write_text(json.dumps(answer(elements), indent=1) + "\n")
 
     primary = line_way(
-        [(w, mid_lat), (mid_lon, mid_lat), (e, mid_lat)], {"highway": "primary", "name": "Avenida Central", "ref": "E35"}
+        [(w, mid_lat), (mid_lon, mid_lat), (e, mid_lat)],
+        {"highway": "primary", "name": "Avenida Central", "ref": "E35"},
     )
-    residential = line_way([(mid_lon, s), (mid_lon, mid_lat), (mid_lon, n)], {"highway": "residential", "name": "Calle 1"})
+    residential = line_way(
+        [(mid_lon, s), (mid_lon, mid_lat), (mid_lon, n)], {"highway": "residential", "name": "Calle 1"}
+    )
     footway = line_way([(-78.514, -0.221), (-78.512, -0.2195)], {"highway": "footway", "surface": "paving_stones"})
     pedestrian = area_way((-78.5125, -0.2205, -78.5118, -0.2199), {"highway": "pedestrian", "area": "yes"})
-    stop = {"type": "node", "id": node_id(), "lat": -0.2225, "lon": -78.515, "tags": {"highway": "bus_stop", "name": "Parada Central"}}
+    stop = {
+        "type": "node",
+        "id": node_id(),
+        "lat": -0.2225,
+        "lon": -78.515,
+        "tags": {"highway": "bus_stop", "name": "Parada Central"},
+    }
     elements = (
-        primary[0] + residential[0] + footway[0] + pedestrian[0] + [stop]
+        primary[0]
+        + residential[0]
+        + footway[0]
+        + pedestrian[0]
+        + [stop]
         + [primary[1], residential[1], footway[1], pedestrian[1]]
     )
     (HERE / "overpass_town_streets.json").write_text(
@@ -158,9 +171,7 @@ def main() -> None:
     residential_land = area_way((-78.519, -0.229, -78.511, -0.223), {"landuse": "residential", "residential": "urban"})
     park = area_way((-78.508, -0.221, -78.504, -0.218), {"leisure": "park", "name": "Parque La Alameda"})
     commercial = area_way((-78.509, -0.2245, -78.505, -0.2230), {"landuse": "commercial"})
-    elements = (
-        residential_land[0] + park[0] + commercial[0] + [residential_land[1], park[1], commercial[1]]
-    )
+    elements = residential_land[0] + park[0] + commercial[0] + [residential_land[1], park[1], commercial[1]]
     (HERE / "overpass_town_landuse.json").write_text(json.dumps(answer(elements), indent=1) + "\n")
     (HERE / "overpass_empty.json").write_text(json.dumps(answer([]), indent=1) + "\n")
 

@@ -1,0 +1,302 @@
+"""A whole study area from OpenStreetMap, offline: ``equity fetch`` of the made-up town of
+tests/data/fetch/make_town.py (its recorded Nominatim and Overpass answers, served by osmnx's own cache, see
+tests/fetch_recordings.py), then its units: the boundaries of one admin_level, or a grid over the place."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+from click.testing import CliRunner
+
+from equity._errors import InputError, InputFormatError
+from equity.cli import cli
+from equity.io import buildings_from_file, cameras_from_file, land_from_file, streets_from_file, units_from_file
+from equity.io.fetch import AREA_LAYERS, fetch_place
+from equity.io.units import UnitsSpec, area_layer
+from equity.projection import metric_crs, to_metric
+from tests.fetch_recordings import TOWN, Recorder, equity_logger, network, osm, recorded
+
+__all__ = ["equity_logger", "network", "osm"]  # fixtures
+
+#: The town's barrios (admin_level 10) and parishes (9), as make_town.py draws them.
+BARRIOS = ["El Centro", "La Loma", "La Ribera", "Los Pinos"]
+PARISHES = ["San José", "Santa Ana"]
+
+
+@pytest.fixture
+def area(osm: Recorder, tmp_path: Path) -> Path:
+    """The town fetched into tmp_path/town/area.gpkg."""
+    osm.town()
+    return fetch_place(TOWN, tmp_path / "town")["area.gpkg"]
+
+
+def _run(args: list[str]):
+    return CliRunner().invoke(cli, args, obj={})
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the GeoPackage
+
+
+def test_area_has_every_layer(area: Path):
+    assert [name for name, _ in pyogrio.list_layers(area)] == list(AREA_LAYERS)
+    assert sorted(p.name for p in area.parent.iterdir()) == [
+        "area.gpkg",
+        "boundary.geojson",
+        "cameras.geojson",
+        "fetch.json",
+    ]  # no temporary file left behind
+
+
+def test_boundaries_are_the_relations_with_their_levels(area: Path):
+    b = area_layer(area, "boundaries")
+    answer = recorded("overpass_town_boundaries.json")
+    relations = {f"relation/{el['id']}": el["tags"] for el in answer["elements"] if el["type"] == "relation"}
+    assert sorted(b["osm_id"]) == sorted(relations)  # the member ways (tagged too) are not boundaries
+    for row in b.itertuples():
+        assert row.name == relations[row.osm_id]["name"]
+        assert row.admin_level == relations[row.osm_id]["admin_level"]
+    assert list(b.columns[:3]) == ["osm_id", "name", "admin_level"]
+    assert set(b.geom_type) <= {"Polygon", "MultiPolygon"}
+    assert b.crs.to_epsg() == 4326
+
+
+def test_buildings_streets_and_land_with_their_tags(area: Path):
+    buildings = area_layer(area, "buildings").set_index("osm_id")
+    assert sorted(buildings.index) == sorted(
+        [
+            f"way/{el['id']}"
+            for el in recorded("overpass_town_buildings.json")["elements"]
+            if el["type"] == "way" and "building" in el.get("tags", {})
+        ]
+        + ["relation/130001"]
+    )  # the kiosk (a node) is not a footprint; the school's courtyard is a hole
+    school = buildings.loc["relation/130001"]
+    assert school["name"] == "Escuela Fiscal 12"
+    assert len(school.geometry.interiors) == 1
+    streets = area_layer(area, "streets")
+    assert sorted(streets["highway"]) == ["footway", "primary", "residential"]  # no bus stop, no pedestrian area
+    assert set(streets.geom_type) == {"LineString"}
+    assert streets.set_index("highway").loc["primary", "ref"] == "E35"
+    land = area_layer(area, "landuse").set_index("osm_id")
+    assert sorted(zip(land["landuse"].fillna(""), land["leisure"].fillna(""), land["kind"], strict=True)) == [
+        ("", "park", "public"),
+        ("commercial", "", ""),
+        ("residential", "", "residential"),
+    ]
+
+
+def test_metadata_has_the_oldest_osm_timestamp(area: Path):
+    meta = dict(pyogrio.read_dataframe(area, layer="metadata")[["key", "value"]].itertuples(index=False))
+    # the streets' answer is of 09:27:40, the others of 09:26:53: the data are at least as new as the oldest
+    assert meta["osm_timestamp"] == "2025-03-14T09:26:53Z"
+    assert meta["place"] == TOWN
+    assert meta["attribution"] == "© OpenStreetMap contributors, ODbL 1.0"
+    prov = json.loads((area.parent / "fetch.json").read_text(encoding="utf-8"))
+    assert prov["osm_timestamp"] == "2025-03-14T09:26:53Z"
+    assert prov["admin_levels"] == [
+        {"admin_level": "8", "count": 1, "examples": "Villa Muestra"},
+        {"admin_level": "9", "count": 2, "examples": "San José, Santa Ana"},
+        {"admin_level": "10", "count": 6, "examples": "Barrio Vecino, El Bajo, El Centro"},
+    ]
+
+
+def test_the_readers_take_their_layer_of_the_area(area: Path, caplog: pytest.LogCaptureFixture):
+    cameras = cameras_from_file(area)
+    assert sorted(cameras.data["camera_id"]) == [f"node/1100000{i}" for i in range(1, 5)]
+    heights = buildings_from_file(area).data.set_index("building_id")["tags"]
+    assert heights.map(lambda t: t.get("height")).dropna().tolist() == ["6.5"]
+    assert len(streets_from_file(area).data) == 3
+    assert sorted(land_from_file(area).data["kind"]) == ["public", "residential"]
+    assert "layers; reading the first" not in caplog.text
+
+
+def test_cli_fetch_lists_the_levels(osm: Recorder, tmp_path: Path, equity_logger):
+    osm.town()
+    result = _run(["fetch", "--place", TOWN, "--out", str(tmp_path / "town")])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    start = lines.index("Administrative boundaries (pick the units with --units-level):")
+    table = [line.split(None, 2) for line in lines[start + 2 : start + 5]]
+    assert table == [
+        ["8", "1", "Villa Muestra"],
+        ["9", "2", "San José, Santa Ana"],
+        ["10", "6", "Barrio Vecino, El Bajo, El Centro"],
+    ]
+    assert f"--units {tmp_path / 'town' / 'area.gpkg'} --units-level 10" in result.stdout
+
+
+def test_skip_a_layer(osm: Recorder, tmp_path: Path):
+    osm.town()
+    written = fetch_place(TOWN, tmp_path / "town", layers=("boundaries",))
+    assert [name for name, _ in pyogrio.list_layers(written["area.gpkg"])] == [
+        "place",
+        "cameras",
+        "boundaries",
+        "metadata",
+    ]
+
+
+def test_unknown_layer(osm: Recorder, tmp_path: Path):
+    with pytest.raises(InputError, match="Unknown layer 'roads' to fetch; the layers are boundaries, buildings"):
+        fetch_place(TOWN, tmp_path / "town", layers=("roads",))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# units of one level
+
+
+def test_units_of_a_level_are_clipped_to_the_place(area: Path):
+    read = units_from_file(UnitsSpec(source=area, level="10"))
+    units = read.data.set_index("unit_id")
+    assert sorted(units.index) == BARRIOS
+    place = to_metric(area_layer(area, "place"), units.crs).geometry.iloc[0]
+    # the four barrios tile the town (to 1e-6: their vertices halfway along its edges are projected, its edges not)
+    assert units.geometry.area.sum() == pytest.approx(place.area, rel=1e-6)
+    # the neighbour that touches the town's edge and the one that overlaps it by a sliver are listed, not units
+    rejected = read.rejected.set_index("record")
+    assert sorted(rejected.index) == ["relation/120024", "relation/120025"]
+    assert set(rejected["reason"]) == {"boundary outside the place"}
+    assert rejected.loc["relation/120024", "value"] == "0.00% inside"
+    assert rejected.loc["relation/120025", "value"] == "0.49% inside"
+    assert read.meta["admin_level"] == "10"
+    assert read.meta["boundaries_outside_place"] == 2
+
+
+def test_units_of_another_level(area: Path):
+    assert sorted(units_from_file(UnitsSpec(source=area, level="9")).data["unit_id"]) == PARISHES
+
+
+def test_a_level_not_present_names_the_levels(area: Path):
+    with pytest.raises(
+        InputError,
+        match=r"no administrative boundaries at admin_level 7; the levels present .* are "
+        r"8 \(1\), 9 \(2\), 10 \(6\)\.",
+    ):
+        units_from_file(UnitsSpec(source=area, level="7"))
+
+
+def test_level_of_a_file_that_is_not_a_fetched_area(tmp_path: Path, data_dir: Path):
+    units = next(data_dir.rglob("*.geojson"))
+    with pytest.raises(InputFormatError, match="--units-level picks boundaries of an area written by equity fetch"):
+        units_from_file(UnitsSpec(source=units, level="9"))
+
+
+def test_fetched_area_without_a_level(area: Path):
+    with pytest.raises(InputFormatError, match=r"pick the units with --units-level N .* 8 \(1\), 9 \(2\), 10 \(6\)"):
+        units_from_file(area)
+
+
+def test_repeated_names_get_their_osm_id(area: Path, tmp_path: Path):
+    b = area_layer(area, "boundaries")
+    b.loc[b["name"] == "Los Pinos", "name"] = "La Loma"
+    b.loc[b["name"] == "El Centro", "name"] = None
+    copy = tmp_path / "copy.gpkg"
+    for layer in ("place", "boundaries", "metadata"):
+        frame = b if layer == "boundaries" else area_layer(area, layer)
+        pyogrio.write_dataframe(frame, copy, layer=layer, driver="GPKG", append=copy.exists())
+    ids = sorted(units_from_file(UnitsSpec(source=copy, level="10")).data["unit_id"])
+    assert ids == [
+        "La Loma (relation/120020)",
+        "La Loma (relation/120023)",
+        "La Ribera (relation/120022)",
+        "relation/120021",
+    ]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# from the recordings to units.csv through the command line, without writing any Python
+
+
+def test_fetch_pick_a_level_and_analyze(osm: Recorder, tmp_path: Path, equity_logger):
+    osm.town()
+    town = tmp_path / "town"
+    assert _run(["fetch", "--place", TOWN, "--out", str(town)]).exit_code == 0
+    area = town / "area.gpkg"
+    out = tmp_path / "analysis"
+    result = _run(
+        [
+            "-q",
+            "analyze",
+            "--cameras",
+            str(area),
+            "--units",
+            str(area),
+            "--units-level",
+            "10",
+            "--out",
+            str(out),
+            "--no-sensitivity",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    units = pd.read_csv(out / "units.csv")
+    assert sorted(units["unit_id"]) == BARRIOS  # one row per barrio
+    cameras = units.set_index("unit_id")["cameras"]
+    assert cameras.to_dict() == {"El Centro": 0, "La Loma": 4, "La Ribera": 0, "Los Pinos": 0}
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["inputs"]["units"]["name"] == "area.gpkg"
+    assert manifest["sources"]["units"]["admin_level"] == "10"
+
+
+def test_cli_level_not_present_exits_2(area: Path, tmp_path: Path, equity_logger):
+    result = _run(
+        ["analyze", "--cameras", str(area), "--units", str(area), "--units-level", "11", "--out", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 2
+    assert "no administrative boundaries at admin_level 11; the levels present" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_cli_grid_over_the_fetched_place(area: Path, tmp_path: Path, equity_logger):
+    out = tmp_path / "grid"
+    result = _run(
+        ["-q", "analyze", "--cameras", str(area), "--units", "grid:500", "--out", str(out), "--no-sensitivity"]
+    )
+    assert result.exit_code == 0, result.output
+    units = gpd.read_file(out / "units.gpkg")
+    crs = metric_crs(units)
+    place = to_metric(area_layer(area, "place"), crs).geometry.iloc[0]
+    assert to_metric(units, crs).geometry.area.sum() == pytest.approx(place.area, rel=1e-6)
+    assert all(i.startswith("sq500m_") for i in units["unit_id"])
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["sources"]["units"]["study_area"].startswith("the place of")
+    assert not any("extent" in w for w in manifest.get("warnings", []))
+
+
+def test_cli_grid_over_the_cameras_extent_warns(area: Path, tmp_path: Path, equity_logger):
+    cameras = area.parent / "cameras.geojson"
+    out = tmp_path / "hex"
+    result = _run(
+        ["-q", "analyze", "--cameras", str(cameras), "--units", "hex:200", "--out", str(out), "--no-sensitivity"]
+    )
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert any("The grid covers the cameras' extent" in w for w in manifest["warnings"])
+    units = pd.read_csv(out / "units.csv")
+    assert units["cameras"].sum() == 4
+
+
+def test_cli_bad_grid_exits_2(area: Path, tmp_path: Path, equity_logger):
+    result = _run(["analyze", "--cameras", str(area), "--units", "grid:5", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert "the cell size must be between 10 and 100,000 metres, not 5" in result.stderr
+
+
+def test_grid_over_an_area_file(area: Path, tmp_path: Path):
+    square = tmp_path / "square.geojson"
+    place = area_layer(area, "place")
+    centre = place.to_crs(place.estimate_utm_crs()).geometry.iloc[0].centroid
+    box = gpd.GeoSeries(
+        [shapely.box(centre.x - 500, centre.y - 500, centre.x + 500, centre.y + 500)], crs=place.estimate_utm_crs()
+    )
+    box.to_frame("geometry").to_crs(4326).to_file(square)
+    read = units_from_file(UnitsSpec(source=square, grid=("square", 250.0)))
+    assert read.meta["study_area"] == f"the polygons of {square}"
+    assert read.data.geometry.area.sum() == pytest.approx(1_000_000, rel=1e-3)
