@@ -32,7 +32,8 @@ def test_squares_on_an_aligned_rectangle():
     assert cells["cell_share"].tolist() == [1.0] * 8
     assert cells["unit_id"].iloc[0] == "sq500m_1000_19940"  # 500,000 / 500 and 9,970,000 / 500
     assert cells["unit_id"].is_unique
-    assert set(cells["cell_kind"]) == {"square"} and set(cells["cell_size_m"]) == {500.0}
+    assert set(cells["cell_kind"]) == {"square"}
+    assert set(cells["cell_size_m"]) == {500.0}
     assert cells.crs == UTM
 
 
@@ -43,7 +44,8 @@ def test_squares_on_a_rectangle_off_the_grid():
     shares = sorted(cells["cell_share"].round(9).tolist())
     assert shares == [0.25] * 4 + [0.5] * 8 + [1.0] * 3
     assert cells.geometry.area.sum() == pytest.approx(2_000_000)
-    assert slivers(cells) == 0 and slivers(cells, 0.3) == 4
+    assert slivers(cells) == 0
+    assert slivers(cells, 0.3) == 4
 
 
 def test_a_cell_touching_the_area_along_an_edge_is_dropped():
@@ -168,6 +170,7 @@ def test_cells_cover_the_area_exactly_without_overlap(area, kind, size):
     # no two cells overlap: their areas add up to their union's
     assert union.area == pytest.approx(total, rel=1e-9, abs=1e-6)
     full = cell_area(kind, size)
-    assert (cells["cell_share"] > 0).all() and (cells["cell_share"] <= 1).all()
+    assert (cells["cell_share"] > 0).all()
+    assert (cells["cell_share"] <= 1).all()
     assert np.allclose(cells["cell_share"], shapely.area(geoms) / full)
     assert cells["unit_id"].is_unique
