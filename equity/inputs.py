@@ -293,6 +293,14 @@ def _load(study: Any, crime_reader: _Background | None, ledgers: dict[str, Ledge
         raise InputFormatError(msg)
     ledger.count("unit_overlaps_under_1pct", slivers)
     ledger.count("unit_geometries_repaired", unit_read.counts.get("repaired_geometries", 0))
+    for key in (
+        "units_grid_cells",
+        "units_grid_sliver_cells",
+        "units_boundaries_clipped_to_place",
+        "units_boundaries_outside_place",
+    ):  # units made by --units grid:500 or --units-level
+        if key in unit_read.counts:
+            ledger.count(key, unit_read.counts[key])
     if unit_read.counts.get("unit_ids_with_control_characters"):
         ledger.count("unit_ids_with_control_characters", unit_read.counts["unit_ids_with_control_characters"])
 

@@ -110,6 +110,7 @@ def test_metadata_has_the_oldest_osm_timestamp(area: Path):
 def test_the_readers_take_their_layer_of_the_area(area: Path, caplog: pytest.LogCaptureFixture):
     cameras = cameras_from_file(area)
     assert sorted(cameras.data["camera_id"]) == [f"node/1100000{i}" for i in range(1, 5)]
+    assert cameras.meta["osm_timestamp"] == "2025-03-14T09:26:53Z"
     heights = buildings_from_file(area).data.set_index("building_id")["tags"]
     assert heights.map(lambda t: t.get("height")).dropna().tolist() == ["6.5"]
     assert len(streets_from_file(area).data) == 3
@@ -243,6 +244,9 @@ def test_fetch_pick_a_level_and_analyze(osm: Recorder, tmp_path: Path, equity_lo
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["inputs"]["units"]["name"] == "area.gpkg"
     assert manifest["sources"]["units"]["admin_level"] == "10"
+    assert manifest["counts"]["units_boundaries_outside_place"] == 2
+    assert manifest["osm_timestamp"] == "2025-03-14T09:26:53Z"
+    assert "OSM data as of 2025-03-14T09:26:53Z" in (out / "report.html").read_text(encoding="utf-8")
 
 
 def test_cli_level_not_present_exits_2(area: Path, tmp_path: Path, equity_logger):

@@ -896,6 +896,24 @@ def _view_problem(conn: Any, view: str, seconds: float) -> str | None:
     return None
 
 
+def fetched_metadata(source: SourceFile) -> dict[str, str]:
+    """The ``metadata`` table (``key``, ``value``) of a GeoPackage written by ``equity fetch``; empty for any
+    other file (its ``osm_timestamp`` is the date of the OSM data, as Overpass's ``timestamp_osm_base``)."""
+    import pyogrio
+
+    if source.format != "gpkg":
+        return {}
+    try:
+        if "metadata" not in set(pyogrio.list_layers(source.path)[:, 0].tolist()):
+            return {}
+        table = pyogrio.read_dataframe(source.path, layer="metadata", read_geometry=False)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError):
+        return {}
+    if not {"key", "value"} <= set(table.columns):
+        return {}
+    return {str(k): str(v) for k, v in zip(table["key"], table["value"], strict=True) if isinstance(v, str) and v}
+
+
 #: The layer each reader takes from a file of several layers, by the reader's word for its layer: the layers of an
 #: area written by ``equity fetch`` (:data:`equity.io.fetch.AREA_LAYERS`).
 LAYER_NAMES = {"camera": "cameras", "building": "buildings", "street": "streets", "land use": "landuse"}

@@ -392,7 +392,12 @@ def _level_units(spec: UnitsSpec, id_column: str | None) -> ReadResult:
         "levels_present": present,
         **counts,
     }
-    return ReadResult(units, rejected_frame(rejected), {"repaired_geometries": 0}, meta)
+    counts = {
+        "repaired_geometries": 0,
+        "units_boundaries_clipped_to_place": counts["boundaries_clipped"],
+        "units_boundaries_outside_place": counts["boundaries_outside_place"],
+    }
+    return ReadResult(units, rejected_frame(rejected), counts, meta)
 
 
 def boundary_ids(boundaries: gpd.GeoDataFrame) -> pd.Series:
@@ -495,7 +500,8 @@ def _grid_units(spec: UnitsSpec, read_cameras: Callable[[Path], ReadResult] | No
         "sliver_cells": n_slivers,
         "warnings": warnings,
     }
-    return ReadResult(cells, rejected_frame([]), {"repaired_geometries": 0}, meta)
+    counts = {"repaired_geometries": 0, "units_grid_cells": len(cells), "units_grid_sliver_cells": n_slivers}
+    return ReadResult(cells, rejected_frame([]), counts, meta)
 
 
 def _area_polygons(path: Path) -> gpd.GeoDataFrame:
