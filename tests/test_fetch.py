@@ -15,6 +15,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import osmnx as ox
+import pyogrio
 import pytest
 import requests
 import shapely
@@ -23,7 +24,8 @@ from click.testing import CliRunner
 from equity._errors import InputError, InputFileError, InputFormatError, OutputError
 from equity.cli import cli
 from equity.io import cameras_from_file
-from equity.io.fetch import ATTRIBUTION, fetch_place
+from equity.io.fetch import AREA_LAYERS, ATTRIBUTION, fetch_place
+from equity.io.units import area_layer
 from tests.fetch_recordings import (
     PLACE,
     POINT_ONLY,
@@ -280,3 +282,9 @@ def test_fetch_live_vatican_city(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert len(read.data) == prov["counts"]["cameras"] > 0
     assert all(cid.startswith("node/") for cid in read.data["camera_id"])
     assert gpd.read_file(written["boundary.geojson"]).geom_type.isin(["Polygon", "MultiPolygon"]).all()
+    # the whole area: every layer, the OSM data's date, and at least the country's own boundary (admin_level 2)
+    area = written["area.gpkg"]
+    assert [name for name, _ in pyogrio.list_layers(area)] == list(AREA_LAYERS)
+    assert dt.datetime.strptime(prov["osm_timestamp"], "%Y-%m-%dT%H:%M:%SZ")
+    assert "2" in set(area_layer(area, "boundaries")["admin_level"])
+    assert len(area_layer(area, "buildings")) > 0

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from equity._errors import InputError, InputFormatError
 from equity.cli import cli
-from equity.io import buildings_from_file, cameras_from_file, land_from_file, streets_from_file, units_from_file
+from equity.io import buildings_from_file, cameras_from_file, fetch, land_from_file, streets_from_file, units_from_file
 from equity.io.fetch import AREA_LAYERS, fetch_place
 from equity.io.units import UnitsSpec, area_layer
 from equity.projection import metric_crs, to_metric
@@ -90,6 +90,22 @@ def test_buildings_streets_and_land_with_their_tags(area: Path):
         ("commercial", "", ""),
         ("residential", "", "residential"),
     ]
+
+
+def test_tags_beyond_the_columns_go_to_other_tags(osm: Recorder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    answer = recorded("overpass_town_buildings.json")
+    tagged = [el for el in answer["elements"] if el["type"] == "way" and "building" in el.get("tags", {})]
+    tagged[0]["tags"].update({"fixme": "check the levels", "FIXME": "survey"})  # SQLite: one column name
+    monkeypatch.setattr(fetch, "MAX_TAG_COLUMNS", 3)
+    osm.town(buildings=answer)
+    area = fetch_place(TOWN, tmp_path / "town")["area.gpkg"]
+    buildings = area_layer(area, "buildings").set_index("osm_id")
+    assert list(buildings.columns[:4]) == ["building", "name", "building:levels", "other_tags"]
+    row = buildings.loc[f"way/{tagged[0]['id']}"]
+    assert json.loads(row["other_tags"]) == {"fixme": "check the levels", "FIXME": "survey"}
+    assert row["building:levels"] == "5"
+    house = buildings.loc[f"way/{tagged[1]['id']}"]
+    assert json.loads(house["other_tags"]) == {"height": "6.5"}
 
 
 def test_metadata_has_the_oldest_osm_timestamp(area: Path):

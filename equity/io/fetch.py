@@ -366,9 +366,13 @@ def _area_layer(name: str, gdf: gpd.GeoDataFrame | None, members: set[int]) -> t
 
 
 def _tag_layer(gdf: gpd.GeoDataFrame | None, name: str = "cameras") -> gpd.GeoDataFrame:
-    """Osmnx's frame as a layer: ``osm_id`` (``way/123``), the tags as text columns (the :data:`MAX_TAG_COLUMNS`
-    most used; the others of a row as JSON in ``other_tags``), the geometry in WGS84; boundaries with ``name`` and
-    ``admin_level`` first."""
+    """Osmnx's frame as a layer: ``osm_id`` (``way/123``), the tags as text columns, the geometry in WGS84;
+    boundaries with ``name`` and ``admin_level`` first.
+
+    A tag gets a column when it is among the :data:`MAX_TAG_COLUMNS` most used and no more used tag has the same
+    name but for case (SQLite's column names ignore case: ``FIXME`` and ``fixme`` are both mapped); a row's other
+    tags are written as a JSON object in ``other_tags``, as GDAL's OSM driver does.
+    """
     import geopandas as gpd
     import pandas as pd
 
@@ -378,21 +382,29 @@ def _tag_layer(gdf: gpd.GeoDataFrame | None, name: str = "cameras") -> gpd.GeoDa
             columns.update(name=pd.Series(dtype=object), admin_level=pd.Series(dtype=object))
         return gpd.GeoDataFrame(columns, geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326")
     tags = [c for c in gdf.columns if c != gdf.geometry.name]
-    used = gdf[tags].notna().sum().sort_values(ascending=False, kind="stable")
+    present = gdf[tags].notna()
+    used = present.sum().sort_values(ascending=False, kind="stable")
     first = [c for c in ("name", "admin_level") if c in tags] if name == "boundaries" else []
-    columns = first + [c for c in used.index[:MAX_TAG_COLUMNS] if c not in first]
+    columns: list[str] = []
+    seen = {"osm_id", "other_tags", "geometry", "fid"}
+    for c in [*first, *used.index]:
+        if len(columns) < MAX_TAG_COLUMNS and str(c).lower() not in seen and c not in columns:
+            columns.append(c)
+            seen.add(str(c).lower())
     rest = [c for c in tags if c not in columns]
-    data = {"osm_id": [f"{e}/{i}" for e, i in gdf.index]}
-    for c in columns:
-        data[str(c)] = [None if _missing(v) else _tag_value(v) for v in gdf[c]]
+    data: dict[str, Any] = {"osm_id": [f"{e}/{i}" for e, i in gdf.index]}
+    for c in columns:  # OSM tag values are text: osmnx keeps them as the JSON answer has them
+        data[str(c)] = gdf[c].map(_tag_value, na_action="ignore").astype(object).where(present[c], None).to_numpy()
     if name == "boundaries":
         for c in ("name", "admin_level"):
             data.setdefault(c, [None] * len(gdf))
     if rest:
-        data["other_tags"] = [
-            json.dumps({c: _tag_value(v) for c, v in row.items() if not _missing(v)}, ensure_ascii=False) or None
-            for row in gdf[rest].to_dict(orient="records")
-        ]
+        extra = gdf[rest]
+        other: list[str | None] = [None] * len(gdf)
+        for i in present[rest].any(axis=1).to_numpy().nonzero()[0]:
+            row = {str(k): _tag_value(v) for k, v in extra.iloc[i].items() if not _missing(v)}
+            other[i] = json.dumps(row, ensure_ascii=False)
+        data["other_tags"] = other
     return gpd.GeoDataFrame(data, geometry=gdf.geometry.to_numpy(), crs=gdf.crs or "EPSG:4326")
 
 
