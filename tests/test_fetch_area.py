@@ -18,7 +18,7 @@ from equity._errors import InputError, InputFormatError
 from equity.cli import cli
 from equity.io import buildings_from_file, cameras_from_file, fetch, land_from_file, streets_from_file, units_from_file
 from equity.io.fetch import AREA_LAYERS, fetch_place
-from equity.io.units import UnitsSpec, area_layer
+from equity.io.units import UnitsSpec, area_layer, units_spec
 from equity.projection import metric_crs, to_metric
 from tests.fetch_recordings import TOWN, Recorder, equity_logger, network, osm, recorded
 
@@ -320,3 +320,46 @@ def test_grid_over_an_area_file(area: Path, tmp_path: Path):
     read = units_from_file(UnitsSpec(source=square, grid=("square", 250.0)))
     assert read.meta["study_area"] == f"the polygons of {square}"
     assert read.data.geometry.area.sum() == pytest.approx(1_000_000, rel=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("units", "options", "message"),
+    [
+        ("grid:500", {"level": "9"}, "--units grid:500 is a grid, which has none"),
+        ("units.geojson", {"area": "area.geojson"}, "--area is the study area of a grid"),
+        ("hex:300", {}, "a grid needs a study area; give --area, or the cameras"),
+    ],
+)
+def test_units_options_that_do_not_go_together(units, options, message):
+    with pytest.raises(InputError, match=message):
+        units_spec(units, **options)
+
+
+def test_units_spec_is_the_path_it_comes_from(tmp_path: Path):
+    assert units_spec("units.geojson") == "units.geojson"
+    level = units_spec(tmp_path / "area.gpkg", level=10)
+    assert Path(level) == tmp_path / "area.gpkg"  # what the manifest records and hashes
+    assert str(level) == f"{tmp_path / 'area.gpkg'} (admin_level 10)"
+    grid = units_spec("hex:250", cameras=tmp_path / "cams.geojson")
+    assert Path(grid) == tmp_path / "cams.geojson"
+    assert str(grid) == f"hex:250 over {tmp_path / 'cams.geojson'}"
+
+
+def test_cli_area_without_a_grid_exits_2(area: Path, tmp_path: Path, equity_logger):
+    result = _run(
+        [
+            "analyze",
+            "--cameras",
+            str(area),
+            "--units",
+            str(area),
+            "--units-level",
+            "10",
+            "--area",
+            str(area),
+            "--out",
+            str(tmp_path / "o"),
+        ]
+    )
+    assert result.exit_code == 2
+    assert "--area is the study area of a grid" in result.stderr

@@ -255,6 +255,9 @@ def units_spec(
         if level is not None:
             msg = f"--units-level picks boundaries of a fetched area; --units {units} is a grid, which has none."
             raise InputError(msg)
+        if area is None and cameras is None:
+            msg = f"--units {units}: a grid needs a study area; give --area, or the cameras (--cameras) it covers."
+            raise InputError(msg)
         return UnitsSpec(
             source=None if area is None else Path(area), grid=grid, cameras=None if cameras is None else Path(cameras)
         )
