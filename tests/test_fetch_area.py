@@ -14,7 +14,7 @@ import pytest
 import shapely
 from click.testing import CliRunner
 
-from equity._errors import InputError, InputFormatError
+from equity._errors import InputError, InputFileError, InputFormatError
 from equity.cli import cli
 from equity.io import buildings_from_file, cameras_from_file, fetch, land_from_file, streets_from_file, units_from_file
 from equity.io.fetch import AREA_LAYERS, fetch_place
@@ -158,6 +158,20 @@ def test_skip_a_layer(osm: Recorder, tmp_path: Path):
         "boundaries",
         "metadata",
     ]
+
+
+def test_an_incomplete_answer_is_refused(osm: Recorder, tmp_path: Path):
+    answer = recorded("overpass_town_buildings.json")
+    answer["remark"] = 'runtime error: Query timed out in "query" at line 1 after 181 seconds.'
+    answer["elements"] = answer["elements"][:5]
+    osm.town(buildings=answer)
+    with pytest.raises(
+        InputFileError,
+        match=r"buildings of 'Villa Muestra, Ecuador': Overpass .* stopped before the "
+        r"end, so its answer is incomplete \(runtime error: Query timed out",
+    ):
+        fetch_place(TOWN, tmp_path / "town")
+    assert not (tmp_path / "town").exists()
 
 
 def test_unknown_layer(osm: Recorder, tmp_path: Path):

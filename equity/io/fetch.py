@@ -530,7 +530,8 @@ def _download_features(
     ``osm3s.timestamp_osm_base`` of each answer, and the ids of the ways that are members of a relation.
 
     These are the two steps of ``osmnx.features_from_polygon`` (``_overpass._download_overpass_features``, then
-    ``features._create_gdf``), taken apart to keep the answers' timestamps and members, which the frame drops.
+    ``features._create_gdf``), taken apart to keep the answers' timestamps and members, which the frame drops,
+    and to refuse an answer with a ``remark`` (Overpass ran out of time or memory and sent what it had).
     osmnx raises ``InsufficientResponseError`` both when the answer has no matching feature (not an error
     here: the caller decides) and when the server's answer is not JSON (an error); only the message tells
     them apart.
@@ -544,6 +545,13 @@ def _download_features(
     answers: list[dict[str, Any]] = []
     with _download_errors(place, what, "Overpass", ox.settings.overpass_url):
         answers.extend(_overpass._download_overpass_features(polygon, tags))
+    remarks = [str(a["remark"]) for a in answers if isinstance(a, dict) and a.get("remark")]
+    if remarks:  # Overpass stopped (a timeout, out of memory) and sent what it had: osmnx only logs it
+        msg = (
+            f"Could not download {what} of {place!r}: Overpass ({ox.settings.overpass_url}) stopped before the end, "
+            f"so its answer is incomplete ({_reason(Exception(remarks[0]))}); try again later, or a smaller place."
+        )
+        raise InputFileError(msg)
     stamps = sorted({a["osm3s"]["timestamp_osm_base"] for a in answers if isinstance(a.get("osm3s"), dict)} - {None})
     members = {
         m["ref"]
