@@ -698,8 +698,8 @@ def fetch(ctx: click.Context, place: str, out: Path, buildings: bool, skip: tupl
 
     Example: equity fetch --place "Quito, Ecuador" --out quito
     """
-    from equity.io.fetch import AREA_FILE, OPTIONAL_LAYERS, admin_levels, fetch_place
-    from equity.io.units import area_layer
+    from equity.io.fetch import AREA_FILE, OPTIONAL_LAYERS, fetch_place
+    from equity.io.units import area_layer, place_levels
 
     layers = tuple(name for name in OPTIONAL_LAYERS if name not in skip)
     written = fetch_place(place, out, buildings=buildings, layers=layers)
@@ -709,14 +709,14 @@ def fetch(ctx: click.Context, place: str, out: Path, buildings: bool, skip: tupl
         _echo(f"Wrote {path}")
     if "boundaries" not in layers:
         return
-    levels = admin_levels(area_layer(written[AREA_FILE], "boundaries"))
+    levels = place_levels(area_layer(written[AREA_FILE], "boundaries"), area_layer(written[AREA_FILE], "place"))
     if levels.empty:
         _echo(
             f"No administrative boundaries are mapped in {terminal_text(place, 80)}; use a grid as units "
             f"(--units grid:500 --area {written[AREA_FILE]})."
         )
         return
-    _echo("Administrative boundaries (pick the units with --units-level):")
+    _echo("Administrative boundaries in the place (pick the units with --units-level):")
     _echo(f"  {'admin_level':>11}  {'count':>5}  examples")
     for row in levels.itertuples(index=False):
         _echo(f"  {terminal_text(row.admin_level, 11):>11}  {row.count:>5}  {terminal_text(row.examples, 100)}")

@@ -119,7 +119,7 @@ def test_metadata_has_the_oldest_osm_timestamp(area: Path):
     assert prov["admin_levels"] == [
         {"admin_level": "8", "count": 1, "examples": "Villa Muestra"},
         {"admin_level": "9", "count": 2, "examples": "San José, Santa Ana"},
-        {"admin_level": "10", "count": 6, "examples": "Barrio Vecino, El Bajo, El Centro"},
+        {"admin_level": "10", "count": 4, "examples": "El Centro, La Loma, La Ribera"},
     ]
 
 
@@ -139,12 +139,12 @@ def test_cli_fetch_lists_the_levels(osm: Recorder, tmp_path: Path, equity_logger
     result = _run(["fetch", "--place", TOWN, "--out", str(tmp_path / "town")])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    start = lines.index("Administrative boundaries (pick the units with --units-level):")
+    start = lines.index("Administrative boundaries in the place (pick the units with --units-level):")
     table = [line.split(None, 2) for line in lines[start + 2 : start + 5]]
     assert table == [
         ["8", "1", "Villa Muestra"],
         ["9", "2", "San José, Santa Ana"],
-        ["10", "6", "Barrio Vecino, El Bajo, El Centro"],
+        ["10", "4", "El Centro, La Loma, La Ribera"],
     ]
     assert f"--units {tmp_path / 'town' / 'area.gpkg'} --units-level 10" in result.stdout
 
@@ -207,8 +207,8 @@ def test_units_of_another_level(area: Path):
 def test_a_level_not_present_names_the_levels(area: Path):
     with pytest.raises(
         InputError,
-        match=r"no administrative boundaries at admin_level 7; the levels present .* are "
-        r"8 \(1\), 9 \(2\), 10 \(6\)\.",
+        match=r"no administrative boundaries at admin_level 7 in the place; the levels present .* are "
+        r"8 \(1\), 9 \(2\), 10 \(4\)\.",
     ):
         units_from_file(UnitsSpec(source=area, level="7"))
 
@@ -220,7 +220,7 @@ def test_level_of_a_file_that_is_not_a_fetched_area(tmp_path: Path, data_dir: Pa
 
 
 def test_fetched_area_without_a_level(area: Path):
-    with pytest.raises(InputFormatError, match=r"pick the units with --units-level N .* 8 \(1\), 9 \(2\), 10 \(6\)"):
+    with pytest.raises(InputFormatError, match=r"pick the units with --units-level N .* 8 \(1\), 9 \(2\), 10 \(4\)"):
         units_from_file(area)
 
 
@@ -284,7 +284,7 @@ def test_cli_level_not_present_exits_2(area: Path, tmp_path: Path, equity_logger
         ["analyze", "--cameras", str(area), "--units", str(area), "--units-level", "11", "--out", str(tmp_path / "out")]
     )
     assert result.exit_code == 2
-    assert "no administrative boundaries at admin_level 11; the levels present" in result.stderr
+    assert "no administrative boundaries at admin_level 11 in the place; the levels present" in result.stderr
     assert "Traceback" not in result.output
 
 

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from equity._errors import InputError, InputFileError, InputFormatError, OutputError
 from equity.io.outputs import write_text_atomic
-from equity.io.units import admin_levels
+from equity.io.units import place_levels
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -215,7 +215,8 @@ def fetch_place(
         counts[f"{name}_left_out"] = skipped[name]
     if "buildings" in wanted:  # the name of this count in fetch.json's first version
         counts["buildings_not_polygons"] = skipped["buildings"]
-    levels = admin_levels(frames["boundaries"]) if "boundaries" in frames else None
+    place_layer = _place_layer(boundary)
+    levels = place_levels(frames["boundaries"], place_layer) if "boundaries" in frames else None
     first = boundary.iloc[0]
     provenance = {
         "equity_fetch": 2,
@@ -242,7 +243,7 @@ def fetch_place(
     texts["fetch.json"] = json.dumps(provenance, indent=2, ensure_ascii=False, default=_json_value) + "\n"
 
     area = {
-        "place": _place_layer(boundary),
+        "place": place_layer,
         "cameras": _tag_layer(_osmnx_frame_of(camera_features)),
         **frames,
     }

@@ -322,7 +322,7 @@ def units_from_file(path: str | Path | units.UnitsSpec, *, id_column: str | None
     if isinstance(path, units.UnitsSpec):  # the boundaries of one level of a fetched area, or a grid
         return units.units_from_spec(path, id_column=id_column, read_cameras=cameras_from_file)
     if units.is_fetched_area(path):
-        levels = units.admin_levels(units.area_layer(path, "boundaries"))
+        levels = units.place_levels(units.area_layer(path, "boundaries"), units.area_layer(path, "place"))
         listed = ", ".join(f"{r.admin_level} ({r.count})" for r in levels.itertuples()) or "none"
         msg = (
             f"{path}: is an area fetched by equity fetch; pick the units with --units-level N (the levels of its "

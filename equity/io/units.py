@@ -298,6 +298,14 @@ def admin_levels(boundaries: gpd.GeoDataFrame, examples: int = 3) -> pd.DataFram
     )
 
 
+def place_levels(boundaries: gpd.GeoDataFrame, place: gpd.GeoDataFrame) -> pd.DataFrame:
+    """:func:`admin_levels` of the boundaries that would be units: those :func:`clip_to_place` keeps (a neighbour
+    that only touches the place is not counted)."""
+    if boundaries.empty:
+        return admin_levels(boundaries)
+    return admin_levels(clip_to_place(boundaries, place, "")[0])
+
+
 def _level_key(level: str) -> tuple[int, float, str]:
     try:
         return (0, float(level), level)
@@ -357,13 +365,13 @@ def _level_units(spec: UnitsSpec, id_column: str | None) -> ReadResult:
         raise InputFormatError(msg)
     boundaries = area_layer(p, "boundaries")
     place = area_layer(p, "place")
-    levels = admin_levels(boundaries)
+    levels = place_levels(boundaries, place)
     present = levels["admin_level"].astype(str).tolist()
     if spec.level not in present:
         listed = ", ".join(f"{r.admin_level} ({r.count})" for r in levels.itertuples()) or "none"
         msg = (
-            f"{p}: no administrative boundaries at admin_level {spec.level}; the levels present (with their "
-            f"numbers of boundaries) are {listed}."
+            f"{p}: no administrative boundaries at admin_level {spec.level} in the place; the levels present (with "
+            f"their numbers of boundaries) are {listed}."
         )
         raise InputError(msg)
     picked = boundaries[boundaries["admin_level"].astype(str) == spec.level].reset_index(drop=True)
