@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from equity._errors import InputError, InputFileError, InputFormatError
 from equity.cli import cli
+from equity.grid import grid_cells
 from equity.io import buildings_from_file, cameras_from_file, fetch, land_from_file, streets_from_file, units_from_file
 from equity.io.fetch import AREA_LAYERS, fetch_place
 from equity.io.units import UnitsSpec, area_layer, units_spec
@@ -276,7 +277,9 @@ def test_fetch_pick_a_level_and_analyze(osm: Recorder, tmp_path: Path, equity_lo
     assert manifest["sources"]["units"]["admin_level"] == "10"
     assert manifest["counts"]["units_boundaries_outside_place"] == 2
     assert manifest["osm_timestamp"] == "2025-03-14T09:26:53Z"
-    assert "OSM data as of 2025-03-14T09:26:53Z" in (out / "report.html").read_text(encoding="utf-8")
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "OSM data as of 2025-03-14T09:26:53Z" in report
+    assert "administrative boundaries at admin_level 10 from OpenStreetMap, clipped to the place" in report
 
 
 def test_cli_level_not_present_exits_2(area: Path, tmp_path: Path, equity_logger):
@@ -302,6 +305,13 @@ def test_cli_grid_over_the_fetched_place(area: Path, tmp_path: Path, equity_logg
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["sources"]["units"]["study_area"].startswith("the place of")
     assert not any("extent" in w for w in manifest.get("warnings", []))
+    expected = grid_cells(to_metric(area_layer(area, "place"), manifest["sources"]["units"]["crs"]), "square", 500)
+    assert sorted(units["unit_id"]) == sorted(expected["unit_id"])
+    slivers = int((expected["cell_share"] < 0.1).sum())
+    assert manifest["counts"]["units_grid_cells"] == len(units)
+    assert manifest["counts"]["units_grid_sliver_cells"] == slivers
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert f"square cells of 500 m: {len(units)} cells, {slivers} of them slivers" in report
 
 
 def test_cli_grid_over_the_cameras_extent_warns(area: Path, tmp_path: Path, equity_logger):

@@ -501,7 +501,7 @@ def _grid_units(spec: UnitsSpec, read_cameras: Callable[[Path], ReadResult] | No
     n_slivers = slivers(cells)
     meta = {
         "units_from": f"{kind} grid",
-        "id_column": "grid cell (column and row in the metric CRS)",
+        "id_column": "grid cell id (equity.grid: the cell's place in the grid of the metric CRS)",
         "cell_kind": kind,
         "cell_size_m": size,
         "cell_area_m2": round(cell_area(kind, size), 3),
