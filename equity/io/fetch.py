@@ -72,9 +72,10 @@ OPTIONAL_LAYERS = {
     "streets": STREET_TAGS,
     "landuse": LAND_TAGS,
 }
-#: At most this many tag keys become columns of a layer; the rarer keys of a row go to its ``other_tags`` (JSON),
-#: as GDAL's OSM driver does (a GeoPackage table holds at most 2,000 columns).
-MAX_TAG_COLUMNS = 400
+#: At most this many tag keys become columns of a layer (the most used); the rarer keys of a row go to its
+#: ``other_tags`` (JSON), as GDAL's OSM driver does: a city's buildings carry hundreds of keys, most on a few
+#: features, and a column each would make the file large and slow (a GeoPackage table holds at most 2,000).
+MAX_TAG_COLUMNS = 100
 FETCH_FILES = ("cameras.geojson", "boundary.geojson", "buildings.geojson", "fetch.json", AREA_FILE)
 
 
@@ -357,12 +358,12 @@ def _area_layer(name: str, gdf: gpd.GeoDataFrame | None, members: set[int]) -> t
         keep &= elements != "node"
     layer = _tag_layer(gdf[keep], name)
     if name == "landuse":
-        from equity.io.landuse import _kind
+        from equity.io.landuse import PUBLIC_TAGS, RESIDENTIAL_TAGS, _kind
 
-        tags = layer.drop(columns=["osm_id", layer.geometry.name]).to_dict(orient="records")
-        layer.insert(
-            1, "kind", [(_kind({k: v for k, v in t.items() if isinstance(v, str)}) or ("", ""))[0] for t in tags]
-        )
+        keys = [k for k in sorted({*RESIDENTIAL_TAGS, *PUBLIC_TAGS}) if k in layer.columns]
+        tags = layer[keys].to_dict(orient="records")
+        kinds = [(_kind({k: v for k, v in t.items() if isinstance(v, str)}) or ("", ""))[0] for t in tags]
+        layer.insert(1, "kind", kinds)
     return layer, int((~keep).sum())
 
 
@@ -395,15 +396,23 @@ def _tag_layer(gdf: gpd.GeoDataFrame | None, name: str = "cameras") -> gpd.GeoDa
     rest = [c for c in tags if c not in columns]
     data: dict[str, Any] = {"osm_id": [f"{e}/{i}" for e, i in gdf.index]}
     for c in columns:  # OSM tag values are text: osmnx keeps them as the JSON answer has them
-        data[str(c)] = gdf[c].map(_tag_value, na_action="ignore").astype(object).where(present[c], None).to_numpy()
+        col = (
+            gdf[c]
+            if gdf[c].map(type, na_action="ignore").isin([str]).all()
+            else gdf[c].map(_tag_value, na_action="ignore")
+        )
+        data[str(c)] = col.astype(object).where(present[c], None).to_numpy()
     if name == "boundaries":
         for c in ("name", "admin_level"):
             data.setdefault(c, [None] * len(gdf))
-    if rest:
-        extra = gdf[rest]
+    if rest:  # column by column: the rare tags are sparse
+        rows: dict[int, dict[str, str]] = {}
+        for c in rest:
+            values = gdf[c].to_numpy()
+            for i in present[c].to_numpy().nonzero()[0].tolist():
+                rows.setdefault(i, {})[str(c)] = _tag_value(values[i])
         other: list[str | None] = [None] * len(gdf)
-        for i in present[rest].any(axis=1).to_numpy().nonzero()[0]:
-            row = {str(k): _tag_value(v) for k, v in extra.iloc[i].items() if not _missing(v)}
+        for i, row in rows.items():
             other[i] = json.dumps(row, ensure_ascii=False)
         data["other_tags"] = other
     return gpd.GeoDataFrame(data, geometry=gdf.geometry.to_numpy(), crs=gdf.crs or "EPSG:4326")
