@@ -36,6 +36,10 @@ it only along an edge or at a point) is dropped. A cell partly outside is kept w
 size, so that the cells cover the area exactly and totals over cells are the area's totals; its ``cell_share``
 (the part's area over a whole cell's) says how much of it is left. Cells with ``cell_share`` below
 :data:`SLIVER_SHARE` are slivers along the edge: counted, and their per-area figures rest on little ground.
+
+**Water.** The study area is taken as given: a city's administrative boundary often includes a lake, a river or
+the sea (coastal boundaries run out into territorial waters), and cells over water are kept as units with no
+cameras. Give ``--area`` a polygon of the land for a grid of land only.
 """
 
 from __future__ import annotations
