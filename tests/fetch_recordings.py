@@ -209,3 +209,78 @@ def equity_logger():
     yield logger
     logger.handlers[:] = handlers
     logger.setLevel(level)
+
+
+class OsmServer:
+    """A local HTTP server that answers as Nominatim (``GET /search``) and Overpass (``POST /interpreter``) do,
+    with the town's recordings, and keeps the requests it was sent (method, path, the query's tag keys)."""
+
+    #: The recording of an Overpass query, by the first of these keys it filters on (osmnx quotes them so).
+    LAYERS = (
+        ("'man_made'", "overpass_cameras.json"),
+        ("'boundary'", "overpass_town_boundaries.json"),
+        ("'building'", "overpass_town_buildings.json"),
+        ("'landuse'", "overpass_town_landuse.json"),
+        ("'highway'", "overpass_town_streets.json"),
+    )
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+        from urllib.parse import parse_qs, urlsplit
+
+        self.requests: list[tuple[str, str, str]] = []
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _answer(self, body: Any) -> None:
+                data = json.dumps(body).encode("utf-8")
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                parts = urlsplit(self.path)
+                place = parse_qs(parts.query).get("q", [""])[0]
+                server.requests.append(("GET", parts.path, place))
+                self._answer(recorded("nominatim_town.json") if place == TOWN else [])
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", 0))
+                query = parse_qs(self.rfile.read(length).decode("utf-8")).get("data", [""])[0]
+                name = next((file for key, file in server.LAYERS if key in query), None)
+                server.requests.append(("POST", urlsplit(self.path).path, name or query[:80]))
+                self._answer(recorded(name) if name else {"version": 0.6, "elements": []})
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def osm_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """osmnx pointed at a local :class:`OsmServer` (its real HTTP requests, parsing and cache; an empty cache
+    folder of this test). osmnx's ``_config_dns`` replaces ``socket.getaddrinfo`` for good: monkeypatching it
+    first puts the original back after the test."""
+    server = OsmServer()
+    monkeypatch.setattr(socket, "getaddrinfo", socket.getaddrinfo)
+    monkeypatch.setattr(ox.settings, "nominatim_url", server.url)
+    monkeypatch.setattr(ox.settings, "overpass_url", server.url)
+    monkeypatch.setattr(ox.settings, "use_cache", True)
+    monkeypatch.setattr(ox.settings, "cache_folder", tmp_path / "osmnx-cache")
+    monkeypatch.setattr(ox.settings, "cache_only_mode", False)
+    monkeypatch.setattr(ox.settings, "overpass_rate_limit", False)
+    monkeypatch.setattr(ox.settings, "log_console", False)
+    monkeypatch.setattr(ox.settings, "log_file", False)
+    yield server
+    server.close()

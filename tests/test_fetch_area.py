@@ -21,9 +21,9 @@ from equity.io import buildings_from_file, cameras_from_file, fetch, land_from_f
 from equity.io.fetch import AREA_LAYERS, fetch_place
 from equity.io.units import UnitsSpec, area_layer, units_spec
 from equity.projection import metric_crs, to_metric
-from tests.fetch_recordings import TOWN, Recorder, equity_logger, network, osm, recorded
+from tests.fetch_recordings import TOWN, Recorder, equity_logger, network, osm, osm_server, recorded
 
-__all__ = ["equity_logger", "network", "osm"]  # fixtures
+__all__ = ["equity_logger", "network", "osm", "osm_server"]  # fixtures
 
 #: The town's barrios (admin_level 10) and parishes (9), as make_town.py draws them.
 BARRIOS = ["El Centro", "La Loma", "La Ribera", "Los Pinos"]
@@ -387,3 +387,17 @@ def test_cli_area_without_a_grid_exits_2(area: Path, tmp_path: Path, equity_logg
     )
     assert result.exit_code == 2
     assert "--area is the study area of a grid" in result.stderr
+
+
+def test_fetch_over_http_from_a_local_server(osm_server, tmp_path: Path, equity_logger):
+    """The same, with osmnx's real requests to a local server that answers with the recordings."""
+    result = _run(["fetch", "--place", TOWN, "--out", str(tmp_path / "town")])
+    assert result.exit_code == 0, result.output
+    assert osm_server.requests[0] == ("GET", "/search", TOWN)
+    assert sorted(r[2] for r in osm_server.requests[1:]) == sorted(name for _, name in osm_server.LAYERS)
+    assert {r[:2] for r in osm_server.requests[1:]} == {("POST", "/interpreter")}
+    area = tmp_path / "town" / "area.gpkg"
+    assert sorted(units_from_file(UnitsSpec(source=area, level="10")).data["unit_id"]) == BARRIOS
+    again = _run(["fetch", "--place", TOWN, "--out", str(tmp_path / "again")])
+    assert again.exit_code == 0, again.output
+    assert len(osm_server.requests) == 6  # the second download came from osmnx's cache
