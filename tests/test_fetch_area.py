@@ -153,12 +153,22 @@ def test_cli_fetch_lists_the_levels(osm: Recorder, tmp_path: Path, equity_logger
 def test_skip_a_layer(osm: Recorder, tmp_path: Path):
     osm.town()
     written = fetch_place(TOWN, tmp_path / "town", layers=("boundaries",))
-    assert [name for name, _ in pyogrio.list_layers(written["area.gpkg"])] == [
-        "place",
-        "cameras",
-        "boundaries",
-        "metadata",
-    ]
+    area = written["area.gpkg"]
+    assert [name for name, _ in pyogrio.list_layers(area)] == list(AREA_LAYERS)  # the others empty
+    assert [len(area_layer(area, name)) for name in ("boundaries", "buildings", "streets", "landuse")] == [9, 0, 0, 0]
+    meta = dict(pyogrio.read_dataframe(area, layer="metadata")[["key", "value"]].itertuples(index=False))
+    assert meta["layers_not_downloaded"] == "buildings, streets, landuse"
+    with pytest.raises(InputFormatError, match="the building layer has no features"):
+        buildings_from_file(area)
+
+
+def test_buildings_geojson_keeps_the_rare_tags(osm: Recorder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(fetch, "MAX_TAG_COLUMNS", 1)
+    osm.town()
+    written = fetch_place(TOWN, tmp_path / "town", buildings=True)
+    footprints = gpd.read_file(written["buildings.geojson"]).set_index("@id")
+    assert footprints.loc["relation/130001", "name"] == "Escuela Fiscal 12"  # from other_tags
+    assert "other_tags" not in footprints.columns
 
 
 def test_an_incomplete_answer_is_refused(osm: Recorder, tmp_path: Path):

@@ -106,7 +106,8 @@ def fetch_place(
         Also write the building footprints to ``buildings.geojson`` (they are in ``area.gpkg`` in any case when
         ``buildings`` is among ``layers``).
     layers : tuple of str, optional
-        The layers to download besides the cameras, among :data:`OPTIONAL_LAYERS`; all of them when None.
+        The layers to download besides the cameras, among :data:`OPTIONAL_LAYERS`; all of them when None. The
+        others are written empty (``area.gpkg`` always has every layer of :data:`AREA_LAYERS`).
 
     Returns
     -------
@@ -243,10 +244,10 @@ def fetch_place(
     }
     texts["fetch.json"] = json.dumps(provenance, indent=2, ensure_ascii=False, default=_json_value) + "\n"
 
-    area = {
+    area = {  # every layer, in the order of AREA_LAYERS; a layer not downloaded (``layers``) is empty
         "place": place_layer,
         "cameras": _tag_layer(_osmnx_frame_of(camera_features)),
-        **frames,
+        **{name: frames[name] if name in frames else _tag_layer(None, name) for name in OPTIONAL_LAYERS},
     }
     metadata = {
         "place": place,
@@ -258,6 +259,7 @@ def fetch_place(
         "overpass_url": ox.settings.overpass_url,
         "nominatim_url": ox.settings.nominatim_url,
         "layers": ", ".join(area),
+        "layers_not_downloaded": ", ".join(name for name in OPTIONAL_LAYERS if name not in frames),
     }
     written: dict[str, Path] = {}
     try:
@@ -441,6 +443,9 @@ def _osmnx_frame(layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         return layer
     index = pd.MultiIndex.from_tuples([tuple(i.split("/")) for i in layer["osm_id"]], names=["element", "id"])
     frame = layer.drop(columns=["osm_id", *(["other_tags"] if "other_tags" in layer.columns else [])])
+    if "other_tags" in layer.columns:  # the rarer tags, back in columns of their own
+        rare = pd.DataFrame([json.loads(t) if isinstance(t, str) else {} for t in layer["other_tags"]])
+        frame = pd.concat([frame.reset_index(drop=True), rare], axis=1).set_geometry(layer.geometry.name)
     frame.index = index
     return frame
 
