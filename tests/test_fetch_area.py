@@ -4,6 +4,7 @@ tests/fetch_recordings.py), then its units: the boundaries of one admin_level, o
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -13,13 +14,15 @@ import pyogrio
 import pytest
 import shapely
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from equity._errors import InputError, InputFileError, InputFormatError
 from equity.cli import cli
 from equity.grid import grid_cells
 from equity.io import buildings_from_file, cameras_from_file, fetch, land_from_file, streets_from_file, units_from_file
 from equity.io.fetch import AREA_LAYERS, fetch_place
-from equity.io.units import UnitsSpec, area_layer, units_spec
+from equity.io.units import UnitsSpec, area_layer, clip_to_place, units_spec
 from equity.projection import metric_crs, to_metric
 from tests.fetch_recordings import TOWN, Recorder, equity_logger, network, osm, osm_server, recorded
 
@@ -411,3 +414,34 @@ def test_fetch_over_http_from_a_local_server(osm_server, tmp_path: Path, equity_
     again = _run(["fetch", "--place", TOWN, "--out", str(tmp_path / "again")])
     assert again.exit_code == 0, again.output
     assert len(osm_server.requests) == 6  # the second download came from osmnx's cache
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# clip_to_place: drawn subdivisions of a place and their neighbours
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    cuts=st.lists(st.integers(1, 19), min_size=1, max_size=6, unique=True),
+    overlap=st.floats(0.0, 0.009),
+)
+def test_subdivisions_are_kept_whole_and_neighbours_left_out(cuts, overlap):
+    """Strips that tile the place are all kept and add up to it; a neighbour beside it, overlapping it by less than
+    1 % of either area, is left out."""
+    w, s, e, n = -78.52, -0.23, -78.50, -0.215
+    xs = [w, *sorted(w + c / 20 * (e - w) for c in cuts), e]  # strips at least a 20th of the place wide
+    strips = [shapely.box(a, s, b, n) for a, b in itertools.pairwise(xs)]
+    depth = overlap * (n - s)  # the neighbour's overlap, a share of the place's height and of its own
+    neighbour = shapely.box(w, s - (n - s) + depth, e, s + depth)
+    boundaries = gpd.GeoDataFrame(
+        {"osm_id": [f"relation/{i}" for i in range(len(strips) + 1)]},
+        geometry=[*strips, neighbour],
+        crs=4326,
+    )
+    place = gpd.GeoDataFrame(geometry=[shapely.box(w, s, e, n)], crs=4326)
+    kept, rejected, counts = clip_to_place(boundaries, place, "test")
+    assert sorted(kept["osm_id"]) == sorted(f"relation/{i}" for i in range(len(strips)))
+    assert [r[1] for r in rejected] == [f"relation/{len(strips)}"]
+    outline = to_metric(place, kept.crs).geometry.iloc[0]
+    assert kept.geometry.area.sum() == pytest.approx(outline.area, rel=1e-6)
+    assert counts == {"boundaries_clipped": 0, "boundaries_outside_place": 1}
