@@ -49,7 +49,8 @@ The other formats are opened again, by the library that reads them, after their 
 this cannot be avoided, as these libraries read from a path, and the files are not to be held in memory whole:
 
 - GeoPackage, Shapefile (with its .shx, .dbf and .prj) and the other formats of GDAL, which opens them itself,
-  once to list their layers and once to read the first (a GeoPackage is opened twice each time);
+  once to list their layers and once to read the first (a GeoPackage is opened twice each time, and once more
+  as units, to tell an area of ``equity fetch``, which is refused without ``--units-level``);
 - .osm.pbf, which pyosmium reads itself: once for cameras and streets, twice for buildings and land (their
   areas are assembled in two passes); a .osm.bz2 file is unpacked from the open handle into a temporary file
   (bounded: see :meth:`~equity.io._common.SourceFile.osmium_file`), which pyosmium reads;
