@@ -20,7 +20,8 @@ Their circumradius (and edge length) is ``R = S / sqrt(3)`` and their area
 Uber's H3 (``h3``, or ``tobler.util.h3fy``) because H3 offers 16 fixed resolutions, each with cells about 7
 times smaller in area than the last (average hexagon area 0.737 km² at resolution 8, 0.105 km² at 9, in H3's
 table of cell areas), so ``hex:500`` (0.217 km²) could not mean 500 m; and H3 cells are drawn on an
-icosahedron, so their areas vary with their place on it and are not equal in the local metric CRS. A hexagon ``(q, r)`` in axial coordinates has its centre at
+icosahedron, so their areas vary with their place on it and are not equal in the local metric CRS.
+A hexagon ``(q, r)`` in axial coordinates has its centre at
 
 .. math:: x = S \, (q + r/2), \qquad y = \tfrac{3}{2} R \, r
 
