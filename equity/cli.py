@@ -498,8 +498,25 @@ Examples:
     help="A column of --units with the number of cameras per unit, for a source without locations (instead of "
     "--cameras): the measures that need no location are computed, the others left empty.",
 )
-@click.option("--units", required=True, type=click.Path(path_type=Path), help="Polygon layer of the units.")
+@click.option(
+    "--units",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Polygon layer of the units; or the area.gpkg of equity fetch with --units-level; or a grid: grid:500 "
+    "(squares of 500 m) or hex:500 (hexagons 500 m across), over --area.",
+)
 @click.option("--unit-id", help="Column that identifies a unit (guessed when not given).")
+@click.option(
+    "--units-level",
+    help="The admin_level of the boundaries of --units (an area.gpkg of equity fetch) to use as units, clipped "
+    "to the place; equity fetch lists the levels present.",
+)
+@click.option(
+    "--area",
+    type=click.Path(path_type=Path),
+    help="The study area a grid (--units grid:500) covers: a polygon layer, or an area.gpkg of equity fetch (its "
+    "place). Without it, the place of --cameras when that is an area.gpkg, else the cameras' extent.",
+)
 @click.option(
     "--crime", type=click.Path(path_type=Path), help="Incident points: CSV with coordinates, or a point layer."
 )
@@ -681,11 +698,16 @@ def analyze(
     tile_cells: int | None,
     fine_units: Path | None = None,
     fine_unit_id: str | None = None,
+    units_level: str | None = None,
+    area: Path | None = None,
     **settings: Any,
 ) -> None:
     """Run the analysis on your own files."""
     from equity.engine import TILE_CELLS, Engine
+    from equity.io.units import units_spec
     from equity.study import Study
+
+    units = units_spec(units, level=units_level, area=area, cameras=cameras)  # a path, or a level or a grid
 
     engine = Engine(workers=workers, scheduler=scheduler, tile_cells=tile_cells or TILE_CELLS)
 
@@ -786,21 +808,53 @@ def cameras_cmd(ctx: click.Context, source: Path, output: Path | None, **setting
     epilog="""\b
 Examples:
   equity fetch --place "Quito, Ecuador" --out quito/
-  equity fetch --place "Ghent, Belgium" --out ghent/ --buildings"""
+  equity fetch --place "Ghent, Belgium" --out ghent/ --skip buildings   # a smaller download"""
 )
 @click.option("--place", required=True, help='A place name that Nominatim knows, e.g. "Quito, Ecuador".')
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
-@click.option("--buildings/--no-buildings", default=False, help="Also download building footprints.")
+@click.option(
+    "--buildings/--no-buildings",
+    default=False,
+    help="Also write the building footprints to buildings.geojson (they are in area.gpkg in any case).",
+)
+@click.option(
+    "--skip",
+    multiple=True,
+    type=click.Choice(["boundaries", "buildings", "streets", "landuse"]),
+    help="Do not download this layer (repeatable); a city's buildings are the largest download.",
+)
 @verbosity_options
 @click.pass_context
-def fetch(ctx: click.Context, place: str, out: Path, buildings: bool) -> None:
-    """Download cameras (and the place's boundary) from OpenStreetMap, for offline use."""
-    from equity.io.fetch import fetch_place
+def fetch(ctx: click.Context, place: str, out: Path, buildings: bool, skip: tuple[str, ...]) -> None:
+    """Download a place's cameras, administrative boundaries, buildings, streets and land use from
+    OpenStreetMap into one GeoPackage (OUT/area.gpkg), for offline use, and list the boundaries' levels."""
+    from equity.io.fetch import AREA_FILE, OPTIONAL_LAYERS, fetch_place
+    from equity.io.units import area_layer, place_levels
 
-    written = fetch_place(place, out, buildings=buildings)
-    if not ctx.obj["quiet"]:
-        for path in written.values():
-            _echo(f"Wrote {path}")
+    layers = tuple(name for name in OPTIONAL_LAYERS if name not in skip)
+    written = fetch_place(place, out, buildings=buildings, layers=layers)
+    if ctx.obj["quiet"]:
+        return
+    for path in written.values():
+        _echo(f"Wrote {path}")
+    if "boundaries" not in layers:
+        return
+    levels = place_levels(area_layer(written[AREA_FILE], "boundaries"), area_layer(written[AREA_FILE], "place"))
+    if levels.empty:
+        _echo(
+            f"No administrative boundaries are mapped in {terminal_text(place, 80)}; use a grid as units "
+            f"(--units grid:500 --area {written[AREA_FILE]})."
+        )
+        return
+    _echo("Administrative boundaries in the place (pick the units with --units-level):")
+    _echo(f"  {'admin_level':>11}  {'count':>5}  examples")
+    for row in levels.itertuples(index=False):
+        _echo(f"  {terminal_text(row.admin_level, 11):>11}  {row.count:>5}  {terminal_text(row.examples, 100)}")
+    finest = levels["admin_level"].iloc[-1]
+    _echo(
+        f"Next: equity analyze --cameras {written[AREA_FILE]} --units {written[AREA_FILE]} "
+        f"--units-level {finest} --out ANALYSIS_FOLDER"
+    )
 
 
 @cli.command(

@@ -273,6 +273,8 @@ def _load(study: Any, crime_reader: _Background | None, ledgers: dict[str, Ledge
     s = study.settings
     ledger = ledgers["units"] = Ledger()
     unit_read = units_from_file(study.units, id_column=study.unit_id)
+    for message in unit_read.meta.pop("warnings", []):  # a grid over the cameras' extent, not a place
+        ledger.warn(message)
     ledger.reject(unit_read.rejected)
     ledger.source("units", unit_read.meta)
     crs = metric_crs(unit_read.data)
@@ -291,6 +293,14 @@ def _load(study: Any, crime_reader: _Background | None, ledgers: dict[str, Ledge
         raise InputFormatError(msg)
     ledger.count("unit_overlaps_under_1pct", slivers)
     ledger.count("unit_geometries_repaired", unit_read.counts.get("repaired_geometries", 0))
+    for key in (
+        "units_grid_cells",
+        "units_grid_sliver_cells",
+        "units_boundaries_clipped_to_place",
+        "units_boundaries_outside_place",
+    ):  # units made by --units grid:500 or --units-level
+        if key in unit_read.counts:
+            ledger.count(key, unit_read.counts[key])
     if unit_read.counts.get("unit_ids_with_control_characters"):
         ledger.count("unit_ids_with_control_characters", unit_read.counts["unit_ids_with_control_characters"])
 

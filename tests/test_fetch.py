@@ -2,191 +2,45 @@
 
 Each test gets an empty osmnx cache folder in tmp_path and writes the recorded answers (tests/data/fetch/)
 into it under the file names osmnx computes for the requests it will make, so that osmnx runs its real code
-path and reads them back instead of reaching the servers. The network is blocked: a cache miss fails the
-test at once, naming the request osmnx tried to send.
+path and reads them back instead of reaching the servers (tests/fetch_recordings.py). The network is blocked: a
+cache miss fails the test at once, naming the request osmnx tried to send.
 """
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import json
 import logging
-import socket
-from collections import OrderedDict
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 import osmnx as ox
+import pyogrio
 import pytest
 import requests
 import shapely
 from click.testing import CliRunner
-from osmnx import _http, _overpass
 
 from equity._errors import InputError, InputFileError, InputFormatError, OutputError
 from equity.cli import cli
 from equity.io import cameras_from_file
-from equity.io.fetch import ATTRIBUTION, BUILDING_TAGS, CAMERA_TAGS, fetch_place
+from equity.io.fetch import AREA_LAYERS, ATTRIBUTION, fetch_place
+from equity.io.units import area_layer
+from tests.fetch_recordings import (
+    PLACE,
+    POINT_ONLY,
+    UNKNOWN,
+    Network,
+    Recorder,
+    camera_nodes,
+    equity_logger,
+    network,
+    osm,
+    osmnx_settings,
+    recorded,
+)
 
-RECORDED = Path(__file__).parent / "data" / "fetch"
-PLACE = "Plaza Ejemplo, Villa Muestra"
-UNKNOWN = "Atlantis, Nowhere Land"
-POINT_ONLY = "Fuente Ejemplo, Villa Muestra"
-
-
-def _recorded(name: str) -> Any:
-    return json.loads((RECORDED / name).read_text(encoding="utf-8"))
-
-
-def _camera_nodes(overpass: dict[str, Any]) -> dict[str, dict[str, str]]:
-    """The camera nodes of a recorded Overpass answer: ``node/<id>`` to their tags."""
-    return {
-        f"node/{el['id']}": el["tags"]
-        for el in overpass["elements"]
-        if el["type"] == "node" and el.get("tags", {}).get("man_made") == "surveillance"
-    }
-
-
-# ---------------------------------------------------------------------------------------------------------
-# the recorded answers, keyed as osmnx keys its cache
-
-
-def _nominatim_url(place: str) -> str:
-    """The URL that ``osmnx.geocode_to_gdf(place)`` asks Nominatim for, prepared as osmnx prepares it.
-
-    Mirrors ``osmnx._nominatim._download_nominatim_element`` (limit 50 because ``which_result`` is None)
-    and ``_nominatim_request``, which keys the cache by this URL.
-    """
-    params: OrderedDict[str, int | str] = OrderedDict()
-    params["format"] = "json"
-    params["polygon_geojson"] = 1
-    params["dedupe"] = 0
-    params["limit"] = 50
-    params["q"] = place
-    if ox.settings.nominatim_key is not None:
-        params["key"] = ox.settings.nominatim_key
-    url = ox.settings.nominatim_url.rstrip("/") + "/search"
-    return str(requests.Request("GET", url, params=params).prepare().url)
-
-
-def _overpass_urls(polygon: Any, tags: dict[str, Any]) -> list[str]:
-    """The URLs (one per sub-polygon) that ``osmnx.features_from_polygon(polygon, tags)`` keys its cache by.
-
-    Built with osmnx's own query builders, as ``_download_overpass_features`` and ``_overpass_request`` do.
-    """
-    url = ox.settings.overpass_url.rstrip("/") + "/interpreter"
-    return [
-        str(requests.Request("GET", url, params=OrderedDict(data=query)).prepare().url)
-        for query in (
-            _overpass._create_overpass_features_query(coords, tags)
-            for coords in _overpass._make_overpass_polygon_coord_strs(polygon)
-        )
-    ]
-
-
-class Recorder:
-    """Writes recorded answers into osmnx's cache folder under the names osmnx computes."""
-
-    def __init__(self) -> None:
-        self.files: list[Path] = []
-
-    def _save(self, url: str, answer: Any) -> None:
-        path = _http._resolve_cache_filepath(url)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(answer), encoding="utf-8")
-        self.files.append(path)
-
-    def nominatim(self, place: str, answer: Any) -> None:
-        self._save(_nominatim_url(place), answer)
-
-    def overpass(self, place: str, tags: dict[str, Any], answer: Any) -> None:
-        """Record ``answer`` for the Overpass query of ``tags`` inside ``place``'s recorded boundary.
-
-        The query polygon comes from osmnx itself (answered from the cache), exactly as fetch_place builds it.
-        """
-        polygon = ox.geocode_to_gdf(place).union_all()
-        for url in _overpass_urls(polygon, tags):
-            self._save(url, answer)
-
-    def place(self, place: str = PLACE, *, cameras: Any = None, buildings: Any = None) -> None:
-        """The usual set: the plaza's boundary, its cameras and (when given) its buildings."""
-        self.nominatim(place, _recorded("nominatim_plaza.json"))
-        self.overpass(place, CAMERA_TAGS, _recorded("overpass_cameras.json") if cameras is None else cameras)
-        if buildings is not None:
-            self.overpass(place, BUILDING_TAGS, buildings)
-
-
-class Network:
-    """Stands in for the network: a request fails the test (a cache miss), or, when ``down``, fails as an
-    unreachable server would; ``answer`` serves one fixed HTTP response instead."""
-
-    def __init__(self) -> None:
-        self.down = False
-        self.answer: requests.Response | None = None
-        self.requests: list[str] = []
-
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
-        self.requests.append(f"{method} {url}")
-        if self.answer is not None:
-            return self.answer
-        if self.down:
-            raise requests.exceptions.ConnectionError(f"offline test: {method} {url}")
-        data = str(kwargs.get("data") or kwargs.get("params") or "")[:300]
-        pytest.fail(f"osmnx cache miss: it tried the network with {method} {url} {data}")
-
-    def gethostbyname(self, host: str) -> str:
-        if self.down or self.answer is not None:
-            raise socket.gaierror(socket.EAI_NONAME, "offline test")
-        pytest.fail(f"osmnx cache miss: it tried to resolve {host!r}")
-
-    def getaddrinfo(self, host: Any, *args: Any, **kwargs: Any) -> Any:
-        if self.down:
-            raise socket.gaierror(socket.EAI_NONAME, "offline test")
-        pytest.fail(f"a test tried to open a connection to {host!r}")
-
-
-@pytest.fixture
-def network(monkeypatch: pytest.MonkeyPatch) -> Network:
-    """No real network: requests (every verb goes through Session.request) and DNS are stood in for.
-
-    osmnx's ``_config_dns`` replaces ``socket.getaddrinfo`` for good; monkeypatching it first puts the
-    original back after the test.
-    """
-    net = Network()
-    monkeypatch.setattr(requests.sessions.Session, "request", lambda _self, *a, **kw: net.request(*a, **kw))
-    monkeypatch.setattr(socket, "gethostbyname", net.gethostbyname)
-    monkeypatch.setattr(socket, "getaddrinfo", net.getaddrinfo)
-    return net
-
-
-@pytest.fixture
-def osm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, network: Network) -> Recorder:
-    """osmnx set to answer from an empty cache folder of this test, without the Overpass status check."""
-    monkeypatch.setattr(ox.settings, "use_cache", True)
-    monkeypatch.setattr(ox.settings, "cache_folder", tmp_path / "osmnx-cache")
-    monkeypatch.setattr(ox.settings, "cache_only_mode", False)
-    monkeypatch.setattr(ox.settings, "overpass_rate_limit", False)  # else a GET of <overpass_url>/status first
-    monkeypatch.setattr(ox.settings, "log_console", False)
-    monkeypatch.setattr(ox.settings, "log_file", False)
-    return Recorder()
-
-
-def _settings() -> dict[str, Any]:
-    """A copy of osmnx's documented settings (its module's plain values)."""
-    plain = (bool, int, float, str, Path, list, dict, type(None))
-    return {k: copy.deepcopy(v) for k, v in vars(ox.settings).items() if not k.startswith("_") and isinstance(v, plain)}
-
-
-@pytest.fixture
-def equity_logger():
-    """The CLI configures the 'equity' logger for its own stderr; put it back as it was."""
-    logger = logging.getLogger("equity")
-    handlers, level = logger.handlers[:], logger.level
-    yield logger
-    logger.handlers[:] = handlers
-    logger.setLevel(level)
+__all__ = ["equity_logger", "network", "osm"]  # fixtures
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -195,21 +49,21 @@ def equity_logger():
 
 def test_fetch_writes_the_files(osm: Recorder, network: Network, tmp_path: Path):
     osm.place()
-    before = _settings()
+    before = osmnx_settings()
     out = tmp_path / "new" / "folder"
     written = fetch_place(PLACE, out)
-    assert list(written) == ["cameras.geojson", "boundary.geojson", "fetch.json"]
+    assert list(written) == ["cameras.geojson", "boundary.geojson", "fetch.json", "area.gpkg"]
     assert all(p == out / name and p.is_file() and p.stat().st_size > 0 for name, p in written.items())
     assert sorted(p.name for p in out.iterdir()) == sorted(written)  # no temporary file left behind
     assert network.requests == []  # everything came from the recorded answers
-    assert _settings() == before  # fetch_place leaves osmnx's settings alone
+    assert osmnx_settings() == before  # fetch_place leaves osmnx's settings alone
 
 
 def test_cameras_read_back_with_the_same_ids_and_tags(osm: Recorder, tmp_path: Path):
     osm.place()
     written = fetch_place(PLACE, tmp_path / "out")
     read = cameras_from_file(written["cameras.geojson"])
-    expected = _camera_nodes(_recorded("overpass_cameras.json"))
+    expected = camera_nodes(recorded("overpass_cameras.json"))
     assert read.meta["format"] == "geojson"
     assert list(read.data["camera_id"]) == sorted(expected)
     assert dict(zip(read.data["camera_id"], read.data["tags"], strict=True)) == expected
@@ -238,12 +92,19 @@ def test_fetch_json_has_provenance_attribution_and_counts(osm: Recorder, tmp_pat
     prov = json.loads(written["fetch.json"].read_text(encoding="utf-8"))
     assert prov["attribution"] == ATTRIBUTION == "© OpenStreetMap contributors, ODbL 1.0"
     assert prov["place"] == PLACE
-    assert prov["counts"] == {"cameras": 4, "cameras_not_points": 1}
+    assert prov["counts"] == {
+        "cameras": 4,
+        "cameras_not_points": 1,
+        **dict.fromkeys(("boundaries", "buildings", "streets", "landuse"), 0),
+        **{f"{name}_left_out": 0 for name in ("boundaries", "buildings", "streets", "landuse")},
+        "buildings_not_polygons": 0,
+    }
+    assert prov["osm_timestamp"] == "2025-03-14T09:26:53Z"  # the osm3s timestamp_osm_base of the answers
     assert prov["cameras_not_points"] == ["way/22000001"]
     assert prov["osmnx_version"] == ox.__version__
     assert prov["endpoints"] == {"nominatim": ox.settings.nominatim_url, "overpass": ox.settings.overpass_url}
     assert prov["boundary"]["osm_id"] == "way/912345678"
-    assert prov["files"] == ["cameras.geojson", "boundary.geojson", "fetch.json"]
+    assert prov["files"] == ["cameras.geojson", "boundary.geojson", "fetch.json", "area.gpkg"]
     when = dt.datetime.strptime(prov["downloaded_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
     assert start <= when <= dt.datetime.now(dt.UTC)
     cameras = json.loads(written["cameras.geojson"].read_text(encoding="utf-8"))
@@ -256,16 +117,16 @@ def test_boundary_is_the_nominatim_polygon(osm: Recorder, tmp_path: Path):
     boundary = gpd.read_file(written["boundary.geojson"])
     assert len(boundary) == 1  # osmnx picks the polygon result, not the bus stop of the same name
     assert boundary.crs.to_epsg() == 4326
-    recorded = shapely.geometry.shape(_recorded("nominatim_plaza.json")[0]["geojson"])
-    assert boundary.geometry.iloc[0].equals(recorded)
+    expected = shapely.geometry.shape(recorded("nominatim_plaza.json")[0]["geojson"])
+    assert boundary.geometry.iloc[0].equals(expected)
     assert boundary.loc[0, "@id"] == "way/912345678"
     assert boundary.loc[0, "display_name"] == "Plaza Ejemplo, Villa Muestra, Ecuador"
 
 
 def test_buildings_when_asked(osm: Recorder, tmp_path: Path):
-    osm.place(buildings=_recorded("overpass_buildings.json"))
+    osm.place(buildings=recorded("overpass_buildings.json"))
     written = fetch_place(PLACE, tmp_path / "out", buildings=True)
-    assert list(written) == ["cameras.geojson", "boundary.geojson", "buildings.geojson", "fetch.json"]
+    assert list(written) == ["cameras.geojson", "boundary.geojson", "buildings.geojson", "fetch.json", "area.gpkg"]
     footprints = gpd.read_file(written["buildings.geojson"])
     assert sorted(footprints["@id"]) == ["way/22000101", "way/22000102"]  # the kiosk node is not a footprint
     assert set(footprints.geom_type) == {"Polygon"}
@@ -317,7 +178,7 @@ def test_a_failed_download_leaves_earlier_files_alone(osm: Recorder, tmp_path: P
 
 
 def test_place_known_only_as_a_point(osm: Recorder, tmp_path: Path):
-    osm.nominatim(POINT_ONLY, _recorded("nominatim_point_only.json"))
+    osm.nominatim(POINT_ONLY, recorded("nominatim_point_only.json"))
     with pytest.raises(InputError, match=r"'Fuente Ejemplo, Villa Muestra' only as a point"):
         fetch_place(POINT_ONLY, tmp_path / "out")
 
@@ -330,7 +191,7 @@ def test_no_cameras_mapped(osm: Recorder, tmp_path: Path):
 
 
 def test_only_ways_tagged_as_cameras(osm: Recorder, tmp_path: Path):
-    answer = _recorded("overpass_cameras.json")
+    answer = recorded("overpass_cameras.json")
     answer["elements"] = [el for el in answer["elements"] if "tags" not in el or el["type"] == "way"]
     osm.place(cameras=answer)
     with pytest.raises(InputFormatError, match=r"No cameras are mapped in .*1 ways or relations"):
@@ -338,7 +199,7 @@ def test_only_ways_tagged_as_cameras(osm: Recorder, tmp_path: Path):
 
 
 def test_no_network(osm: Recorder, network: Network, tmp_path: Path):
-    osm.nominatim(PLACE, _recorded("nominatim_plaza.json"))  # the boundary is cached, the cameras are not
+    osm.nominatim(PLACE, recorded("nominatim_plaza.json"))  # the boundary is cached, the cameras are not
     network.down = True
     with pytest.raises(InputFileError, match=r"cameras of 'Plaza Ejemplo, Villa Muestra': Overpass .* cannot be"):
         fetch_place(PLACE, tmp_path / "out")
@@ -352,7 +213,7 @@ def test_no_network_for_nominatim(osm: Recorder, network: Network, tmp_path: Pat
 
 
 def test_server_error(osm: Recorder, network: Network, tmp_path: Path):
-    osm.nominatim(PLACE, _recorded("nominatim_plaza.json"))
+    osm.nominatim(PLACE, recorded("nominatim_plaza.json"))
     answer = requests.Response()
     answer.status_code, answer.reason = 500, "Internal Server Error"
     answer.url = ox.settings.overpass_url + "/interpreter"
@@ -400,12 +261,12 @@ def test_cli_fetch_unknown_place_exits_2(osm: Recorder, tmp_path: Path, equity_l
 
 
 def test_date_tags_read_back_unchanged(osm: Recorder, tmp_path: Path):
-    answer = _recorded("overpass_cameras.json")
+    answer = recorded("overpass_cameras.json")
     answer["elements"][0]["tags"]["survey:date"] = "2023-04-18"
     osm.place(cameras=answer)
     written = fetch_place(PLACE, tmp_path / "out")
     read = cameras_from_file(written["cameras.geojson"])
-    assert dict(zip(read.data["camera_id"], read.data["tags"], strict=True)) == _camera_nodes(answer)
+    assert dict(zip(read.data["camera_id"], read.data["tags"], strict=True)) == camera_nodes(answer)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -421,3 +282,9 @@ def test_fetch_live_vatican_city(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert len(read.data) == prov["counts"]["cameras"] > 0
     assert all(cid.startswith("node/") for cid in read.data["camera_id"])
     assert gpd.read_file(written["boundary.geojson"]).geom_type.isin(["Polygon", "MultiPolygon"]).all()
+    # the whole area: every layer, the OSM data's date, and at least the country's own boundary (admin_level 2)
+    area = written["area.gpkg"]
+    assert [name for name, _ in pyogrio.list_layers(area)] == list(AREA_LAYERS)
+    assert dt.datetime.strptime(prov["osm_timestamp"], "%Y-%m-%dT%H:%M:%SZ")
+    assert "2" in set(area_layer(area, "boundaries")["admin_level"])
+    assert len(area_layer(area, "buildings")) > 0

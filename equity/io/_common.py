@@ -899,8 +899,32 @@ def _view_problem(conn: Any, view: str, seconds: float) -> str | None:
     return None
 
 
-def read_vector(source: SourceFile, what: str, *, points: bool = False) -> gpd.GeoDataFrame:
-    """Read a vector layer (GeoJSON, GeoPackage, Shapefile, ...) with pyogrio; the first layer if several.
+def fetched_metadata(source: SourceFile) -> dict[str, str]:
+    """The ``metadata`` table (``key``, ``value``) of a GeoPackage written by ``equity fetch``; empty for any
+    other file (its ``osm_timestamp`` is the date of the OSM data, as Overpass's ``timestamp_osm_base``)."""
+    import pyogrio
+
+    if source.format != "gpkg":
+        return {}
+    try:
+        if "metadata" not in set(pyogrio.list_layers(source.path)[:, 0].tolist()):
+            return {}
+        table = pyogrio.read_dataframe(source.path, layer="metadata", read_geometry=False)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError):
+        return {}
+    if not {"key", "value"} <= set(table.columns):
+        return {}
+    return {str(k): str(v) for k, v in zip(table["key"], table["value"], strict=True) if isinstance(v, str) and v}
+
+
+#: The layer each reader takes from a file of several layers, by the reader's word for its layer: the layers of an
+#: area written by ``equity fetch`` (:data:`equity.io.fetch.AREA_LAYERS`).
+LAYER_NAMES = {"camera": "cameras", "building": "buildings", "street": "streets", "land use": "landuse"}
+
+
+def read_vector(source: SourceFile, what: str, *, points: bool = False, layer: str | None = None) -> gpd.GeoDataFrame:
+    """Read a vector layer (GeoJSON, GeoPackage, Shapefile, ...) with pyogrio: ``layer`` when given; of a file of
+    several layers, the one :data:`LAYER_NAMES` names for ``what`` when the file has it, else the first.
 
     A GeoJSON file held in memory (see :class:`SourceFile`) is read from its bytes when GDAL's GeoJSON driver
     takes them; any other file, and a GeoJSON file that cannot be read so, is read by GDAL from its path (so that
@@ -927,17 +951,18 @@ def read_vector(source: SourceFile, what: str, *, points: bool = False) -> gpd.G
     if gdf is None:  # not held in memory, taken by GDAL for another format, or damaged
         # GDAL tells formats by the name first: say it is GeoJSON
         gdal_path = f"GeoJSON:{path}" if source.format == "geojson" else str(path)
-        layer = None
         if source.format == "gpkg":
             check_geopackage_views(path)
         try:
-            if source.format != "geojson":  # a GeoJSON file is one layer
+            if source.format != "geojson" and layer is None:  # a GeoJSON file is one layer
                 with WARNINGS_LOCK, warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always")
                     layers = pyogrio.list_layers(gdal_path)
                 for w in caught:  # GDAL's remarks on the layers (an M geometry type read as 2D, ...)
                     log.info("%s: %s", path, w.message)
-                if len(layers) > 1:
+                if len(layers) > 1 and LAYER_NAMES.get(what) in set(layers[:, 0].tolist()):
+                    layer = LAYER_NAMES[what]
+                elif len(layers) > 1:
                     layer = layers[0][0]
                     log.warning("%s has %d layers; reading the first, %r", path, len(layers), layer)
             gdf = _read_dataframe(gdal_path, layer, path)

@@ -27,6 +27,7 @@ from equity.io._common import (
     ReadResult,
     SourceFile,
     clean_text,
+    fetched_metadata,
     find_column,
     nonfinite_features,
     osm_error,
@@ -300,4 +301,6 @@ def cameras_from_vector(source: SourceFile) -> ReadResult:
         list(sel.x),
         list(sel.y),
     )
-    return ReadResult(data, rejected_frame(rejected), {}, {})
+    fetched = fetched_metadata(source)  # the cameras layer of an area of equity fetch: the OSM data's date
+    meta = {"osm_timestamp": fetched["osm_timestamp"]} if fetched.get("osm_timestamp") else {}
+    return ReadResult(data, rejected_frame(rejected), {}, meta)

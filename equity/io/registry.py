@@ -49,7 +49,8 @@ The other formats are opened again, by the library that reads them, after their 
 this cannot be avoided, as these libraries read from a path, and the files are not to be held in memory whole:
 
 - GeoPackage, Shapefile (with its .shx, .dbf and .prj) and the other formats of GDAL, which opens them itself,
-  once to list their layers and once to read the first (a GeoPackage is opened twice each time);
+  once to list their layers and once to read the first (a GeoPackage is opened twice each time, and once more
+  as units, to tell an area of ``equity fetch``, which is refused without ``--units-level``);
 - .osm.pbf, which pyosmium reads itself: once for cameras and streets, twice for buildings and land (their
   areas are assembled in two passes); a .osm.bz2 file is unpacked from the open handle into a temporary file
   (bounded: see :meth:`~equity.io._common.SourceFile.osmium_file`), which pyosmium reads;
@@ -317,13 +318,16 @@ def crime_from_file(
     )
 
 
-def units_from_file(path: str | Path, *, id_column: str | None = None) -> ReadResult:
+def units_from_file(path: str | Path | units.UnitsSpec, *, id_column: str | None = None) -> ReadResult:
     """Read the units of analysis: a polygon layer, each unit with a unique id.
 
     Parameters
     ----------
     path
-        Any polygon layer GDAL reads (GeoJSON, GeoPackage, Shapefile, ...).
+        Any polygon layer GDAL reads (GeoJSON, GeoPackage, Shapefile, ...); or a
+        :class:`~equity.io.units.UnitsSpec`: the boundaries of one ``admin_level`` of an area written by
+        ``equity fetch``, or the cells of a grid (:func:`~equity.io.units.units_from_spec`). An area of
+        ``equity fetch`` given as a path is refused, with its levels listed.
     id_column
         The column that identifies a unit. When None, the first of :data:`~equity.io.units.UNIT_ID_NAMES`
         present with unique values is used, else the first text column with unique values.
@@ -334,6 +338,16 @@ def units_from_file(path: str | Path, *, id_column: str | None = None) -> ReadRe
         Data with a text column ``unit_id`` first, then the layer's own columns, in the layer's CRS.
         Invalid polygons are repaired (``shapely.make_valid``) and counted in ``counts["repaired_geometries"]``.
     """
+    if isinstance(path, units.UnitsSpec):  # the boundaries of one level of a fetched area, or a grid
+        return units.units_from_spec(path, id_column=id_column, read_cameras=cameras_from_file)
+    if units.is_fetched_area(path):
+        levels = units.place_levels(units.area_layer(path, "boundaries"), units.area_layer(path, "place"))
+        listed = ", ".join(f"{r.admin_level} ({r.count})" for r in levels.itertuples()) or "none"
+        msg = (
+            f"{path}: is an area fetched by equity fetch; pick the units with --units-level N (the levels of its "
+            f"administrative boundaries, with their numbers, are {listed}), or use a grid (--units grid:500)."
+        )
+        raise InputFormatError(msg)
     return read_layer("units", path, id_column=id_column)
 
 

@@ -1007,6 +1007,8 @@ def _sources(result: StudyResult) -> list[str]:
             extra.append(f"OSM data as of {esc(meta['osm_timestamp'])}")
         if meta.get("date_min"):
             extra.append(f"incidents dated {esc(meta['date_min'])} to {esc(meta['date_max'])}")
+        if role == "units":
+            extra.extend(_units_origin(meta))
         origin = f"<br><span class='note'>{esc(given[role])}</span>" if role in given else ""
         items.append(
             f"<li><b>{esc(role)}</b>: {esc(path.name)}{' (' + '; '.join(extra) + ')' if extra else ''}{origin}</li>"
@@ -1019,6 +1021,30 @@ def _sources(result: StudyResult) -> list[str]:
         "Licence (ODbL 1.0), https://www.openstreetmap.org/copyright. Map tiles © OpenStreetMap contributors. "
         "The interactive map uses Leaflet (BSD 2-clause licence) and folium (MIT licence).</p>",
     ]
+
+
+def _units_origin(meta: dict) -> list[str]:
+    """What the units were made of, when not a layer of the user's: one admin_level of the boundaries of an area
+    of ``equity fetch``, or grid cells (:mod:`equity.grid`)."""
+    from equity.presentation.i18n import _, number
+
+    if meta.get("admin_level") is not None:
+        text = _("administrative boundaries at admin_level {level} from OpenStreetMap, clipped to the place")
+        return [text.format(level=esc(meta["admin_level"]))]
+    if meta.get("cell_kind") in ("square", "hexagon"):
+        text = (
+            _("square cells of {size} m: {cells} cells, {slivers} of them slivers (under 10% of a cell inside)")
+            if meta["cell_kind"] == "square"
+            else _("hexagons {size} m across: {cells} cells, {slivers} of them slivers (under 10% of a cell inside)")
+        )
+        return [
+            text.format(
+                size=number(meta["cell_size_m"], 0 if float(meta["cell_size_m"]).is_integer() else 1),
+                cells=number(meta["cells"]),
+                slivers=number(meta["sliver_cells"]),
+            )
+        ]
+    return []
 
 
 def _visibility_text(result: StudyResult) -> str:
