@@ -704,10 +704,7 @@ def analyze(
 ) -> None:
     """Run the analysis on your own files."""
     from equity.engine import TILE_CELLS, Engine
-    from equity.io.units import units_spec
     from equity.study import Study
-
-    units = units_spec(units, level=units_level, area=area, cameras=cameras)  # a path, or a level or a grid
 
     engine = Engine(workers=workers, scheduler=scheduler, tile_cells=tile_cells or TILE_CELLS)
 
@@ -715,6 +712,8 @@ def analyze(
         cameras=cameras,
         camera_counts=camera_counts,
         units=units,
+        units_level=units_level,
+        area=area,
         unit_id=unit_id,
         crime=crime,
         crime_columns=[c.strip() for c in crime_columns.split(",") if c.strip()] if crime_columns else None,

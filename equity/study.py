@@ -53,7 +53,13 @@ class Study:
         (coverage, the gap and the classes, effective cameras, cameras within a buffer, operators, anomalies) are
         left empty, and no sensitivity run is made.
     units
-        Polygon layer of the units of analysis (neighbourhoods, tracts, ...).
+        Polygon layer of the units of analysis (neighbourhoods, tracts, ...); or the ``area.gpkg`` of ``equity
+        fetch`` with ``units_level``; or a grid, ``"grid:500"`` (squares of 500 m) or ``"hex:500"`` (hexagons
+        500 m across), over ``area`` or the cameras (:mod:`equity.grid`).
+    units_level
+        The ``admin_level`` of the boundaries of an ``area.gpkg`` to take as units (``--units-level``).
+    area
+        The study area a grid covers (``--area``): a polygon layer, or the ``area.gpkg`` of ``equity fetch``.
     unit_id
         Column of ``units`` that identifies a unit (guessed when None).
     crime
@@ -188,6 +194,8 @@ class Study:
     crime_table_category: str | None = None
     crime_table_complete: bool = False
     period: str | None = None
+    units_level: str | int | None = None
+    area: str | Path | None = None
 
     #: The inputs that may be given as a (Geo)DataFrame instead of a file.
     FRAME_INPUTS = ("cameras", "units", "crime", "population", "buildings", "streets", "land", "no_crime_data")
@@ -199,6 +207,14 @@ class Study:
         given as an open rasterio dataset by the file it was opened from."""
         for role in self.FRAME_INPUTS:
             setattr(self, role, as_source(getattr(self, role), role))
+        if isinstance(self.units, (str, Path)):  # boundaries of one level, or a grid (equity.io.units.units_spec)
+            from equity.io.units import units_spec
+
+            cameras = self.cameras if isinstance(self.cameras, (str, Path)) else None
+            self.units = units_spec(self.units, level=self.units_level, area=self.area, cameras=cameras)
+        elif self.units_level is not None or self.area is not None:
+            msg = "units_level and area make units from a file (an area.gpkg, or a grid over an area); units is none."
+            raise InputError(msg)
         if self.dem is not None and not isinstance(self.dem, (str, Path)) and hasattr(self.dem, "read"):
             name = getattr(self.dem, "name", None)
             if not name or not Path(name).is_file():

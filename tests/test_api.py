@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import box
 
-from equity import CRSError, InputFormatError, OutputError, Study
+from equity import CRSError, InputError, InputFormatError, OutputError, Study
 from equity.cli import cli
 from equity.demo import demo_study
 from equity.io.frames import FrameSource
@@ -357,3 +357,14 @@ def test_an_empty_frame_is_one_sentence():
     units = gpd.read_file(READERS / "units.geojson").iloc[:0]
     with pytest.raises(InputFormatError, match=r"^the units GeoDataFrame: the unit layer has no features"):
         small(units=units).run()
+
+
+def test_grid_units_by_the_names_of_the_command_line():
+    """``Study(units="grid:S", area=...)`` is ``--units grid:S --area``: squares of S metres over the area."""
+    res = Study(
+        cameras=READERS / "cameras.csv", units="grid:500", area=READERS / "units.geojson", sensitivity=False
+    ).run()
+    assert len(res.units) > 0
+    assert res.units["unit_id"].str.startswith("sq500m_").all()
+    with pytest.raises(InputError, match="a file"):
+        Study(cameras=READERS / "cameras.csv", units=gpd.read_file(READERS / "units.geojson"), units_level=9)
