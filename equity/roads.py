@@ -1,4 +1,4 @@
-"""Licence-plate readers on the street graph: which segment and travel direction each reads, the share of each
+r"""Licence-plate readers on the street graph: which segment and travel direction each reads, the share of each
 unit's road length that is logged, and whether a unit is cordoned (every road into it logged).
 
 A licence-plate reader (``surveillance:type=ALPR``) does not watch an area: it logs every vehicle that passes it on
@@ -11,7 +11,7 @@ reader mapped on the far side of a wide avenue, and no more). A reader looks alo
 tagged direction θ (``direction`` or ``camera:direction``, degrees clockwise from north) only segments whose axis
 at the nearest point is within ``Settings.alpr_match_angle_deg`` (45°) of the reader's axis count,
 
-.. math:: \\alpha = \\left| ((\\theta - \\beta + 90) \\bmod 180) - 90 \\right| \\le 45°,
+.. math:: \alpha = \left| ((\theta - \beta + 90) \bmod 180) - 90 \right| \le 45°,
 
 with β the segment's bearing there (both in grid bearings); the nearest of them is the match. A reader without a
 direction is matched to the nearest segment. Readers that find no segment are listed with the reason (rejected.csv).
@@ -95,7 +95,16 @@ UNIT_COLUMNS = (
 )
 
 #: Columns of the matched readers' table.
-READER_COLUMNS = ["view_id", "camera_id", "edge_id", "distance_m", "angle_deg", "reads", "logs_forward", "logs_backward"]
+READER_COLUMNS = [
+    "view_id",
+    "camera_id",
+    "edge_id",
+    "distance_m",
+    "angle_deg",
+    "reads",
+    "logs_forward",
+    "logs_backward",
+]
 
 
 @dataclass
@@ -189,19 +198,20 @@ def match_readers(
     cand = pd.DataFrame({"view": view_i, "edge": edge_i, "dist": dist, "angle": angle, "beta": beta, "ok": ok})
     best = cand[cand["ok"]].sort_values(["view", "dist", "edge"]).drop_duplicates("view")
     nearest_any = cand.sort_values(["view", "dist", "edge"]).drop_duplicates("view").set_index("view")
-    rows = []
+    matched = set(best["view"].tolist())
     for i, vid in enumerate(alpr.index):
-        if i in set(best["view"]):
+        if i in matched:
             continue
         if i in nearest_any.index:
             r = nearest_any.loc[i]
             why = (
-                f"no road segment within {s.alpr_match_m:g} m runs along the reader's direction (within "
-                f"{s.alpr_match_angle_deg:g}°): the nearest, {r['dist']:.0f} m away, runs at {r['angle']:.0f}° to it"
+                f"plate reader: no road segment within {s.alpr_match_m:g} m runs along its direction (within "
+                f"{s.alpr_match_angle_deg:g}°)"
             )
+            value = f"nearest segment {r['dist']:.0f} m away at {r['angle']:.0f}° to the reader's direction"
         else:
-            why = f"no road segment within {s.alpr_match_m:g} m of the reader"
-        unmatched.append(("cameras", str(vid), why, ""))
+            why, value = f"plate reader: no road segment within {s.alpr_match_m:g} m", ""
+        unmatched.append(("cameras", str(vid), why, value))
     if best.empty:
         return empty, pd.DataFrame(unmatched, columns=["source", "record", "reason", "value"])
     bv = best["view"].to_numpy()
@@ -270,7 +280,12 @@ def roads_by_unit(
         share = np.where(road > 0, road_logged / road, np.nan)
         by_class = np.where(w_road > 0, w_logged / w_road, np.nan) if network.classed else np.full(n, np.nan)
     table = pd.DataFrame(
-        {"road_m": road, "roads_logged_m": road_logged, "roads_logged_share": share, "roads_logged_share_by_class": by_class},
+        {
+            "road_m": road,
+            "roads_logged_m": road_logged,
+            "roads_logged_share": share,
+            "roads_logged_share_by_class": by_class,
+        },
         index=units.index,
     )
     return table, {"roads_class_without_weight_m": round(float(inside[no_weight].sum()), 1)}
@@ -329,7 +344,9 @@ def cordons(
     entrances = np.bincount(cross["unit"].to_numpy(np.int64), minlength=n)
     logged_in = np.bincount(cross["unit"].to_numpy(np.int64), cross["logged_in"].to_numpy(float), minlength=n)
     logged_out = np.bincount(cross["unit"].to_numpy(np.int64), cross["logged_out"].to_numpy(float), minlength=n)
-    cordoned = pd.array([bool(li == en) if en > 0 else pd.NA for en, li in zip(entrances, logged_in, strict=True)], dtype="boolean")
+    cordoned = pd.array(
+        [bool(li == en) if en > 0 else pd.NA for en, li in zip(entrances, logged_in, strict=True)], dtype="boolean"
+    )
     table = pd.DataFrame(
         {
             "entrances": entrances.astype(np.int64),
@@ -396,3 +413,44 @@ def road_findings(
         }
     )
     return table, findings, counts
+
+
+def roads_layer(findings: RoadFindings, units: gpd.GeoDataFrame, name: str = "Plate readers' roads") -> Any:
+    """A folium ``FeatureGroup`` of the plate-reader findings, for the map (:mod:`equity.presentation.maps`): the
+    logged segments in orange (dark red where logged both ways), the cordoned units outlined in purple, and the
+    entrances of cordoned-or-not units that are not logged inward as small grey rings.
+
+    ``units`` is the result's units (with ``unit_id`` and ``cordoned``). The tooltips are marked for translation;
+    unit names are escaped.
+    """
+    import folium
+
+    from equity.presentation.formatting import esc
+    from equity.presentation.i18n import _
+    from equity.projection import to_wgs84
+
+    group = folium.FeatureGroup(name=name)
+    seg = to_wgs84(findings.segments)
+    for _i, r in seg.iterrows():
+        both = bool(r["logged_forward"]) and bool(r["logged_backward"])
+        folium.GeoJson(
+            r.geometry.__geo_interface__,
+            style_function=lambda _f, c=("#b30000" if both else "#f16913"): {"color": c, "weight": 5, "opacity": 0.9},
+            tooltip=_("Road segment logged by a plate reader ({length} m)").format(length=f"{r['length_m']:,.0f}"),
+        ).add_to(group)
+    cordoned = units[units["cordoned"].fillna(False).astype(bool)] if "cordoned" in units else units.iloc[:0]
+    for _i, r in to_wgs84(cordoned).iterrows():
+        folium.GeoJson(
+            r.geometry.__geo_interface__,
+            style_function=lambda _f: {"color": "#6a3d9a", "weight": 4, "fill": False, "dashArray": "6 4"},
+            tooltip=esc(str(r["unit_id"])) + ": " + _("every road entrance is logged by a plate reader"),
+        ).add_to(group)
+    for _i, r in to_wgs84(findings.unlogged).iterrows():
+        folium.CircleMarker(
+            [r.geometry.y, r.geometry.x],
+            radius=3,
+            color="#636363",
+            fill=False,
+            tooltip=esc(str(r["unit_id"])) + ": " + _("road entrance not logged inward"),
+        ).add_to(group)
+    return group

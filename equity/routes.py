@@ -280,7 +280,9 @@ def route_features(
                 if not shapely.is_empty(seen):
                     rows.append({**rows[-1], "route": f"{kind}_in_view"})
                     geoms.append(seen)
-    return gpd.GeoDataFrame(rows, geometry=gpd.GeoSeries(geoms, crs=planner.network.crs).to_numpy(), crs=planner.network.crs)
+    return gpd.GeoDataFrame(
+        rows, geometry=gpd.GeoSeries(geoms, crs=planner.network.crs).to_numpy(), crs=planner.network.crs
+    )
 
 
 def route_layer(features: gpd.GeoDataFrame, name: str = "Routes") -> Any:
@@ -300,6 +302,7 @@ def route_layer(features: gpd.GeoDataFrame, name: str = "Routes") -> Any:
         if part.empty:
             continue
         tip = _("{route}: {length} m, {share} in view, {alpr} plate readers passed")
+        width = 6 if kind.endswith("view") else 4
         for _i, r in part.iterrows():
             text = tip.format(
                 route=kind.replace("_", " "),
@@ -309,7 +312,7 @@ def route_layer(features: gpd.GeoDataFrame, name: str = "Routes") -> Any:
             )
             folium.GeoJson(
                 r.geometry.__geo_interface__,
-                style_function=lambda _f, c=colours[kind], w=(6 if kind.endswith("view") else 4): {
+                style_function=lambda _f, c=colours[kind], w=width: {
                     "color": c,
                     "weight": w,
                     "opacity": 0.9,
@@ -317,3 +320,81 @@ def route_layer(features: gpd.GeoDataFrame, name: str = "Routes") -> Any:
                 tooltip=text,
             ).add_to(group)
     return group
+
+
+def planner_from_layers(
+    cameras: gpd.GeoDataFrame, streets: gpd.GeoDataFrame, *, mode: str = "walk", settings: Settings | None = None
+) -> tuple[RoutePlanner, gpd.GeoSeries, pd.DataFrame]:
+    """A :class:`RoutePlanner` from cameras as read (``camera_id``, ``tags``, points) and street lines, both in one
+    metric CRS: the cameras' views (:func:`equity.cameras.normalise_cameras`) and field-of-view sectors, the street
+    graph, the plate readers matched to it (:func:`equity.roads.match_readers`) and each segment's watched length.
+
+    Returns the planner, the sectors and the plate readers that were not matched (with their reasons).
+    """
+    from equity.cameras import fov_sectors, normalise_cameras
+    from equity.network import network_from_lines
+    from equity.roads import match_readers
+
+    s = settings or Settings()
+    require_metric(cameras, "camera layer")
+    views = normalise_cameras(cameras, s)
+    sectors = fov_sectors(views, s)
+    network = network_from_lines(streets.rename(columns={"highway": "road_class"}))
+    readers, unmatched = match_readers(views, network, s)
+    planner = RoutePlanner(network, mode, watched_length(network, sectors), readers, s)
+    return planner, sectors, unmatched
+
+
+#: Columns of a file of trips (``equity route --pairs``).
+PAIR_COLUMNS = ("from_lon", "from_lat", "to_lon", "to_lat")
+
+
+def pairs_from_table(frame: pd.DataFrame, source: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The trips of a table with :data:`PAIR_COLUMNS` (longitude and latitude in WGS84 degrees), and the rows set
+    aside with their reasons (a value that is not a number, or outside -180..180 / -90..90).
+
+    Raises :class:`equity._errors.InputFormatError` when a column is missing.
+    """
+    from equity._errors import InputFormatError
+
+    missing = [c for c in PAIR_COLUMNS if c not in frame.columns]
+    if missing:
+        msg = f"{source}: no column {', '.join(missing)}; a file of trips has the columns {', '.join(PAIR_COLUMNS)}."
+        raise InputFormatError(msg)
+    values = frame[list(PAIR_COLUMNS)].apply(pd.to_numeric, errors="coerce")
+    rejected = []
+    ok = np.ones(len(frame), bool)
+    for i in range(len(frame)):
+        for col in PAIR_COLUMNS:
+            v = values[col].iat[i]
+            limit = 180.0 if col.endswith("lon") else 90.0
+            if not np.isfinite(v) or abs(v) > limit:
+                why = "not a number" if not np.isfinite(v) else f"outside -{limit:g} to {limit:g} degrees"
+                rejected.append((source, f"row {i + 2}", f"{col} {why}", str(frame[col].iat[i])))
+                ok[i] = False
+                break
+    trips = values[ok].copy()
+    trips.insert(0, "row", np.flatnonzero(ok) + 2)
+    return trips.reset_index(drop=True), pd.DataFrame(rejected, columns=["source", "record", "reason", "value"])
+
+
+def route_map(features: gpd.GeoDataFrame, cameras: gpd.GeoDataFrame) -> str:
+    """A standalone folium map (HTML text) of routes (:func:`route_layer`) and the cameras as small dots."""
+    import folium
+
+    from equity.presentation.formatting import esc
+    from equity.projection import to_wgs84
+
+    wgs = to_wgs84(features)
+    x0, y0, x1, y1 = wgs.total_bounds
+    m = folium.Map(tiles="OpenStreetMap", control_scale=True)
+    m.fit_bounds([[y0, x0], [y1, x1]])
+    route_layer(features).add_to(m)
+    cams = to_wgs84(cameras)
+    group = folium.FeatureGroup(name="Cameras")
+    inside = cams.cx[x0 - 0.01 : x1 + 0.01, y0 - 0.01 : y1 + 0.01]
+    for cid, geom in zip(inside["camera_id"], inside.geometry, strict=True):
+        folium.CircleMarker([geom.y, geom.x], radius=3, color="#333333", fill=True, tooltip=esc(str(cid))).add_to(group)
+    group.add_to(m)
+    folium.LayerControl().add_to(m)
+    return m.get_root().render()
