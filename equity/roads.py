@@ -390,7 +390,7 @@ def road_findings(
     reader_points = gpd.GeoDataFrame(
         readers, geometry=views.geometry.reindex(readers.index).to_numpy() if len(readers) else [], crs=views.crs
     )
-    cordoned = [str(u) for u, c in zip(units["unit_id"], table["cordoned"], strict=True) if c is True or c == True]  # noqa: E712
+    cordoned = units["unit_id"].astype(str)[table["cordoned"].fillna(False).to_numpy(bool)].tolist()
     findings = RoadFindings(
         readers=reader_points,
         unmatched=unmatched,

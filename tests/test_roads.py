@@ -1,0 +1,249 @@
+"""Plate readers on the street graph: known answers on small graphs for the matching, the direction read, the
+roads logged and the cordons; the columns of a whole study with streets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+from shapely import LineString, Point, box
+
+from equity.cameras import normalise_cameras
+from equity.network import network_from_lines
+from equity.roads import cordons, match_readers, road_findings, roads_by_unit
+from equity.settings import Settings
+
+#: UTM zone 10 N, around San Francisco; the test's local origin.
+CRS = "EPSG:32610"
+X0, Y0 = 550_000.0, 4_180_000.0
+
+
+def _lines(*coords: list[tuple[float, float]]) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        geometry=[LineString([(X0 + x, Y0 + y) for x, y in c]) for c in coords], crs=CRS
+    )
+
+
+def _readers(*items: tuple[float, float, str | None]) -> gpd.GeoDataFrame:
+    """Plate readers at local (x, y) with a direction tag (or none)."""
+    tags = []
+    for _x, _y, direction in items:
+        t = {"man_made": "surveillance", "surveillance:type": "ALPR", "surveillance": "public"}
+        if direction is not None:
+            t["direction"] = direction
+        tags.append(t)
+    raw = gpd.GeoDataFrame(
+        {"camera_id": [f"node/{i + 1}" for i in range(len(items))], "tags": tags},
+        geometry=[Point(X0 + x, Y0 + y) for x, y, _ in items],
+        crs=CRS,
+    )
+    return normalise_cameras(raw)
+
+
+def _unit() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"unit_id": ["Square"]}, geometry=[box(X0, Y0, X0 + 200, Y0 + 200)], crs=CRS)
+
+
+@pytest.fixture
+def tee() -> gpd.GeoDataFrame:
+    """A unit (the 200 m square) with two roads into it: A from the west along y = 100 and B from the north along
+    x = 100, meeting at (100, 100) inside, where a dead end C runs south to (100, 20)."""
+    return _lines([(-200, 100), (100, 100)], [(100, 100), (100, 400)], [(100, 100), (100, 20)])
+
+
+def test_graph_is_noded_and_merged() -> None:
+    # two lines crossing in a plus, and a line continued by another end to end (merged into one segment)
+    net = network_from_lines(_lines([(0, -50), (0, 50)], [(-50, 0), (50, 0)], [(50, 0), (80, 0)]))
+    assert len(net.nodes) == 5  # the crossing and four ends
+    assert len(net.edges) == 4
+    assert sorted(np.round(net.edges["length_m"], 6)) == [50, 50, 50, 80]
+    assert net.nodes["degree"].max() == 4
+
+
+def test_two_entrances_one_logged(tee: gpd.GeoDataFrame) -> None:
+    net = network_from_lines(tee)
+    # 8 m north of A, facing west: it faces the traffic coming from the west, which drives east, into the unit
+    views = _readers((-50, 108, "W"))
+    table, findings, _ = road_findings(views, net, _unit(), Settings())
+    row = table.iloc[0]
+    assert row["entrances"] == 2
+    assert row["entrances_logged"] == 1
+    assert row["exits_logged"] == 0
+    assert not bool(row["cordoned"])
+    assert findings.cordoned == []
+    # the unlogged crossing is B, where it meets the boundary at (100, 185): the unit shrunk by 15 m
+    unlogged = findings.unlogged
+    assert len(unlogged) == 1
+    p = unlogged.geometry.iloc[0]
+    assert (p.x - X0, p.y - Y0) == pytest.approx((100, 185))
+    # roads: A inside is 100 m, B 100 m, C 80 m; the logged segment is A
+    assert row["road_m"] == pytest.approx(280)
+    assert row["roads_logged_m"] == pytest.approx(100)
+    assert row["roads_logged_share"] == pytest.approx(100 / 280)
+    assert np.isnan(row["roads_logged_share_by_class"])  # the lines have no class
+
+
+def test_both_entrances_logged_is_a_cordon(tee: gpd.GeoDataFrame) -> None:
+    net = network_from_lines(tee)
+    # on B, facing north: it reads the traffic coming south, into the unit
+    views = _readers((-50, 108, "W"), (108, 300, "N"))
+    table, findings, counts = road_findings(views, net, _unit(), Settings())
+    assert table.iloc[0]["entrances_logged"] == 2
+    assert bool(table.iloc[0]["cordoned"])
+    assert findings.cordoned == ["Square"]
+    assert findings.unlogged.empty
+    assert counts["units_cordoned"] == 1
+
+
+def test_receding_readers_log_the_way_out(tee: gpd.GeoDataFrame) -> None:
+    net = network_from_lines(tee)
+    views = _readers((-50, 108, "W"), (108, 300, "N"))
+    table, _, _ = road_findings(views, net, _unit(), Settings(alpr_reads="receding"))
+    row = table.iloc[0]
+    assert (row["entrances_logged"], row["exits_logged"]) == (0, 2)
+    assert not bool(row["cordoned"])
+    # the roads logged in at least one direction do not depend on the convention
+    assert row["roads_logged_m"] == pytest.approx(200)
+
+
+def test_reader_without_direction_logs_both_ways(tee: gpd.GeoDataFrame) -> None:
+    net = network_from_lines(tee)
+    readers, unmatched = match_readers(_readers((-50, 108, None)), net)
+    assert unmatched.empty
+    assert readers["reads"].tolist() == ["both"]
+    table, _ = cordons(net, readers, _unit())
+    assert (table.iloc[0]["entrances_logged"], table.iloc[0]["exits_logged"]) == (1, 1)
+
+
+def test_unmatched_readers_are_listed_with_reasons(tee: gpd.GeoDataFrame) -> None:
+    net = network_from_lines(tee)
+    # facing north 8 m from A, which runs east-west: the reader does not look along it; 50 m from any road
+    views = _readers((-50, 108, "N"), (-100, 160, "W"))
+    readers, unmatched = match_readers(views, net)
+    assert readers.empty
+    reasons = dict(zip(unmatched["record"], unmatched["reason"], strict=True))
+    assert reasons["node/1"].startswith("plate reader: no road segment within 30 m runs along its direction")
+    assert unmatched.set_index("record").loc["node/1", "value"] == "nearest segment 8 m away at 90° to the reader's direction"
+    assert reasons["node/2"] == "plate reader: no road segment within 30 m"
+
+
+def test_a_unit_without_roads_in_has_no_answer(tee: gpd.GeoDataFrame) -> None:
+    net = network_from_lines(tee)
+    far = gpd.GeoDataFrame({"unit_id": ["Empty"]}, geometry=[box(X0 + 1000, Y0, X0 + 1200, Y0 + 200)], crs=CRS)
+    table, crossings = cordons(net, _readers((-50, 108, "W")).iloc[:0].pipe(lambda v: match_readers(v, net)[0]), far)
+    assert table.iloc[0]["entrances"] == 0
+    assert pd.isna(table.iloc[0]["cordoned"])
+    assert crossings.empty
+    roads, _ = roads_by_unit(net, match_readers(_readers((-50, 108, "W")), net)[0], far)
+    assert roads.iloc[0]["road_m"] == 0
+    assert np.isnan(roads.iloc[0]["roads_logged_share"])  # no road: unknown, not 0
+
+
+def test_road_classes_weigh_the_share() -> None:
+    lines = _lines([(-200, 100), (100, 100)], [(100, 100), (100, 400)], [(100, 100), (100, 20)])
+    lines["road_class"] = ["primary", "residential", "residential"]
+    net = network_from_lines(lines)
+    views = _readers((-50, 108, "W"))
+    table, _, _ = road_findings(views, net, _unit(), Settings())
+    # A (primary, weight 4) logged: 4 x 100 / (4 x 100 + 1 x 100 + 1 x 80)
+    assert table.iloc[0]["roads_logged_share_by_class"] == pytest.approx(400 / 580)
+
+
+def test_footways_are_not_roads() -> None:
+    lines = _lines([(-200, 100), (100, 100)], [(100, 100), (100, 400)], [(100, 100), (100, 20)])
+    lines["road_class"] = ["residential", "footway", "residential"]
+    net = network_from_lines(lines)
+    table, _, _ = road_findings(_readers((-50, 108, "W")), net, _unit(), Settings())
+    # B is a footway: no car enters on it, so the one road entrance is logged and the unit is cordoned
+    assert table.iloc[0]["entrances"] == 1
+    assert bool(table.iloc[0]["cordoned"])
+    assert table.iloc[0]["road_m"] == pytest.approx(180)
+
+
+@hsettings(max_examples=40, deadline=None)
+@given(
+    x=st.floats(-180, 80),
+    offset=st.floats(-29, 29),
+    direction=st.floats(0, 359.9),
+)
+def test_matching_properties(x: float, offset: float, direction: float) -> None:
+    """A reader near A is matched within 30 m and only when it looks along A (within 45 degrees of its axis); the
+    direction it logs is the one its facing implies."""
+    net = network_from_lines(_lines([(-200, 100), (100, 100)], [(100, 100), (100, 400)], [(100, 100), (100, 20)]))
+    views = _readers((x, 100 + offset, f"{direction:.1f}"))
+    readers, unmatched = match_readers(views, net)
+    assert len(readers) + len(unmatched) == 1
+    if len(readers):
+        r = readers.iloc[0]
+        assert r["distance_m"] <= 30 + 1e-9
+        assert r["angle_deg"] <= 45 + 1e-9
+        if r["edge_id"] == int(net.edges.index[net.edges.geometry.centroid.y.round(3) == Y0 + 100][0]):
+            # A runs west to east or east to west; an approaching reader facing west logs eastbound travel
+            a = net.edges.geometry.iloc[int(r["edge_id"])]
+            eastward = shapely.get_coordinates(a)[-1, 0] > shapely.get_coordinates(a)[0, 0]
+            facing_west = np.cos(np.radians(direction - 270)) > 0
+            assert (r["reads"] == "forward") == (facing_west == eastward)
+
+
+def test_study_with_streets_writes_the_columns(tmp_path: Path) -> None:
+    """A whole study through the command line: units.csv gets the columns, rejected.csv the unmatched reader."""
+    from click.testing import CliRunner
+
+    from equity.cli import cli
+
+    to4326 = lambda g: gpd.GeoSeries(g, crs=CRS).to_crs(4326)  # noqa: E731
+    streets = gpd.GeoDataFrame(
+        geometry=to4326(_lines([(-200, 100), (100, 100)], [(100, 100), (100, 400)], [(100, 100), (100, 20)]).geometry)
+    )
+    streets.to_file(tmp_path / "streets.geojson", driver="GeoJSON")
+    units = gpd.GeoDataFrame(
+        {"name": ["Square", "East"]},
+        geometry=to4326([box(X0, Y0, X0 + 200, Y0 + 200), box(X0 + 200, Y0, X0 + 400, Y0 + 200)]),
+    )
+    units.to_file(tmp_path / "units.geojson", driver="GeoJSON")
+    pts = to4326([Point(X0 - 50, Y0 + 108), Point(X0 + 108, Y0 + 300), Point(X0 + 300, Y0 + 100)])
+    nodes = "".join(
+        f'<node id="{i + 1}" version="1" lat="{p.y:.7f}" lon="{p.x:.7f}">'
+        '<tag k="man_made" v="surveillance"/><tag k="surveillance:type" v="ALPR"/>'
+        f'<tag k="direction" v="{d}"/></node>'
+        for i, (p, d) in enumerate(zip(pts, ["W", "N", "W"], strict=True))
+    )
+    (tmp_path / "cameras.osm").write_text(f'<?xml version="1.0"?><osm version="0.6">{nodes}</osm>', encoding="utf-8")
+    res = CliRunner().invoke(
+        cli,
+        [
+            "analyze",
+            "--cameras",
+            str(tmp_path / "cameras.osm"),
+            "--units",
+            str(tmp_path / "units.geojson"),
+            "--unit-id",
+            "name",
+            "--streets",
+            str(tmp_path / "streets.geojson"),
+            "--out",
+            str(tmp_path / "out"),
+            "--no-sensitivity",
+            "--map-assets",
+            "cdn",
+        ],
+        obj={},
+    )
+    assert res.exit_code == 0, res.output
+    u = pd.read_csv(tmp_path / "out" / "units.csv").set_index("unit_id")
+    assert u.loc["Square", "entrances"] == 2
+    assert u.loc["Square", "entrances_logged"] == 2
+    assert u.loc["Square", "cordoned"] in (True, "True", "yes")
+    assert pd.isna(u.loc["East", "cordoned"])  # no road enters it
+    rejected = pd.read_csv(tmp_path / "out" / "rejected.csv")
+    assert (rejected["record"] == "node/3").sum() == 1
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["counts"]["units_cordoned"] == 1
