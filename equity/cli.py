@@ -295,6 +295,14 @@ def _summary(result: Any, written: dict[str, Path], seconds: float, quiet: bool)
             "capture zone on the road: see the first page of the report.",
             limit=None,
         )
+    roads = getattr(result, "roads", None)
+    if roads is not None and len(roads.readers):
+        cordoned = ", ".join(terminal_text(u, 80) for u in roads.cordoned) or "none"
+        _echo(
+            f"Plate readers log {100 * roads.logged_share:.1f} % of the road length in at least one direction; "
+            f"units with every road entrance logged (cordoned): {cordoned}.",
+            limit=None,
+        )
     if c.get("rejected_rows"):
         _echo(f"{c['rejected_rows']:,} input rows were not used (each is listed in rejected.csv):")
         for reason, n in list(result.rejected_reasons.items())[:5]:

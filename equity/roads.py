@@ -128,6 +128,9 @@ class RoadFindings:
         Whether the street layer has road classes (else ``roads_logged_share_by_class`` is missing).
     reads : str
         ``Settings.alpr_reads`` of the analysis.
+    road_m, roads_logged_m : float
+        Road length in all the units, and the part of it logged (sums of the units' ``road_m`` and
+        ``roads_logged_m``); ``roads_logged_m / road_m`` is the city's share of road length logged.
     """
 
     readers: gpd.GeoDataFrame
@@ -137,6 +140,13 @@ class RoadFindings:
     cordoned: list[str] = field(default_factory=list)
     classed: bool = False
     reads: str = "approaching"
+    road_m: float = 0.0
+    roads_logged_m: float = 0.0
+
+    @property
+    def logged_share(self) -> float:
+        """The study area's share of road length logged in at least one direction (NaN without roads)."""
+        return self.roads_logged_m / self.road_m if self.road_m > 0 else float("nan")
 
     @property
     def unlogged(self) -> gpd.GeoDataFrame:
@@ -399,6 +409,8 @@ def road_findings(
         cordoned=cordoned,
         classed=network.classed,
         reads=s.alpr_reads,
+        road_m=float(table["road_m"].sum()),
+        roads_logged_m=float(table["roads_logged_m"].sum()),
     )
     counts.update(
         {
@@ -426,31 +438,43 @@ def roads_layer(findings: RoadFindings, units: gpd.GeoDataFrame, name: str = "Pl
     import folium
 
     from equity.presentation.formatting import esc
-    from equity.presentation.i18n import _
+    from equity.presentation.i18n import _, number
     from equity.projection import to_wgs84
 
     group = folium.FeatureGroup(name=name)
-    seg = to_wgs84(findings.segments)
-    for _i, r in seg.iterrows():
-        both = bool(r["logged_forward"]) and bool(r["logged_backward"])
+    seg = to_wgs84(findings.segments)[["length_m", "logged_forward", "logged_backward", "geometry"]].copy()
+    if len(seg):
+        seg["both"] = seg["logged_forward"].astype(bool) & seg["logged_backward"].astype(bool)
+        seg["label"] = [
+            _("Road segment logged by a plate reader ({length} m)").format(length=number(float(v)))
+            for v in seg["length_m"]
+        ]
         folium.GeoJson(
-            r.geometry.__geo_interface__,
-            style_function=lambda _f, c=("#b30000" if both else "#f16913"): {"color": c, "weight": 5, "opacity": 0.9},
-            tooltip=_("Road segment logged by a plate reader ({length} m)").format(length=f"{r['length_m']:,.0f}"),
+            seg[["both", "label", "geometry"]].to_json(),
+            style_function=lambda f: {
+                "color": "#b30000" if f["properties"]["both"] else "#f16913",
+                "weight": 5,
+                "opacity": 0.9,
+            },
+            tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
         ).add_to(group)
     cordoned = units[units["cordoned"].fillna(False).astype(bool)] if "cordoned" in units else units.iloc[:0]
-    for _i, r in to_wgs84(cordoned).iterrows():
+    if len(cordoned):
+        outline = to_wgs84(cordoned)[["unit_id", "geometry"]].copy()
+        outline["label"] = [
+            esc(str(u)) + ": " + _("every road entrance is logged by a plate reader") for u in outline["unit_id"]
+        ]
         folium.GeoJson(
-            r.geometry.__geo_interface__,
+            outline[["label", "geometry"]].to_json(),
             style_function=lambda _f: {"color": "#6a3d9a", "weight": 4, "fill": False, "dashArray": "6 4"},
-            tooltip=esc(str(r["unit_id"])) + ": " + _("every road entrance is logged by a plate reader"),
+            tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
         ).add_to(group)
-    for _i, r in to_wgs84(findings.unlogged).iterrows():
-        folium.CircleMarker(
-            [r.geometry.y, r.geometry.x],
-            radius=3,
-            color="#636363",
-            fill=False,
-            tooltip=esc(str(r["unit_id"])) + ": " + _("road entrance not logged inward"),
+    gaps = to_wgs84(findings.unlogged)[["unit_id", "geometry"]].copy()
+    if len(gaps):
+        gaps["label"] = [esc(str(u)) + ": " + _("road entrance not logged inward") for u in gaps["unit_id"]]
+        folium.GeoJson(
+            gaps[["label", "geometry"]].to_json(),
+            marker=folium.CircleMarker(radius=3, color="#636363", fill=False),
+            tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
         ).add_to(group)
     return group

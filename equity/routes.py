@@ -290,33 +290,37 @@ def route_layer(features: gpd.GeoDataFrame, name: str = "Routes") -> Any:
     in blue, their stretches in view of a camera in red on top."""
     import folium
 
-    from equity.presentation.i18n import _
+    from equity.presentation.i18n import _, number
     from equity.projection import to_wgs84
 
-    colours = {"shortest": "#555555", "least_watched": "#1f78b4", "shortest_in_view": "#e31a1c"}
-    colours["least_watched_in_view"] = "#e31a1c"
+    colours = {
+        "shortest": "#555555",
+        "least_watched": "#1f78b4",
+        "shortest_in_view": "#e31a1c",
+        "least_watched_in_view": "#e31a1c",
+    }
+    labels = {
+        "shortest": _("Shortest route"),
+        "least_watched": _("Least-watched route"),
+        "shortest_in_view": _("Shortest route: stretch in view of a camera"),
+        "least_watched_in_view": _("Least-watched route: stretch in view of a camera"),
+    }
     group = folium.FeatureGroup(name=name)
     wgs = to_wgs84(features)
-    for kind in ("shortest", "least_watched", "shortest_in_view", "least_watched_in_view"):
+    for kind in colours:
         part = wgs[wgs["route"] == kind]
-        if part.empty:
-            continue
-        tip = _("{route}: {length} m, {share} in view, {alpr} plate readers passed")
         width = 6 if kind.endswith("view") else 4
         for _i, r in part.iterrows():
-            text = tip.format(
-                route=kind.replace("_", " "),
-                length=f"{r['length_m']:,.0f}",
-                share=f"{100 * r['watched_share']:.0f} %" if pd.notna(r["watched_share"]) else "—",
-                alpr=r["alpr_passed"],
+            share = r["watched_share"]
+            text = _("{route}: {length} m, {share} % in view of a camera, plate readers passed: {alpr}").format(
+                route=labels[kind],
+                length=number(float(r["length_m"])),
+                share=number(100 * float(share), 1) if pd.notna(share) else "—",
+                alpr=number(float(r["alpr_passed"])),
             )
             folium.GeoJson(
                 r.geometry.__geo_interface__,
-                style_function=lambda _f, c=colours[kind], w=width: {
-                    "color": c,
-                    "weight": w,
-                    "opacity": 0.9,
-                },
+                style_function=lambda _f, c=colours[kind], w=width: {"color": c, "weight": w, "opacity": 0.9},
                 tooltip=text,
             ).add_to(group)
     return group

@@ -27,9 +27,7 @@ X0, Y0 = 550_000.0, 4_180_000.0
 
 
 def _lines(*coords: list[tuple[float, float]]) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame(
-        geometry=[LineString([(X0 + x, Y0 + y) for x, y in c]) for c in coords], crs=CRS
-    )
+    return gpd.GeoDataFrame(geometry=[LineString([(X0 + x, Y0 + y) for x, y in c]) for c in coords], crs=CRS)
 
 
 def _readers(*items: tuple[float, float, str | None]) -> gpd.GeoDataFrame:
@@ -131,7 +129,10 @@ def test_unmatched_readers_are_listed_with_reasons(tee: gpd.GeoDataFrame) -> Non
     assert readers.empty
     reasons = dict(zip(unmatched["record"], unmatched["reason"], strict=True))
     assert reasons["node/1"].startswith("plate reader: no road segment within 30 m runs along its direction")
-    assert unmatched.set_index("record").loc["node/1", "value"] == "nearest segment 8 m away at 90° to the reader's direction"
+    assert (
+        unmatched.set_index("record").loc["node/1", "value"]
+        == "nearest segment 8 m away at 90° to the reader's direction"
+    )
     assert reasons["node/2"] == "plate reader: no road segment within 30 m"
 
 
@@ -247,3 +248,30 @@ def test_study_with_streets_writes_the_columns(tmp_path: Path) -> None:
     assert (rejected["record"] == "node/3").sum() == 1
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert manifest["counts"]["units_cordoned"] == 1
+
+
+def test_map_layer_draws_logged_roads_and_cordons(tee: gpd.GeoDataFrame) -> None:
+    """The folium layer (for the map): the logged segment, the cordoned unit's outline with its name escaped, and
+    no unlogged entrance when every entrance is logged; an unlogged entrance drawn when one is not."""
+    import folium
+
+    from equity.roads import roads_layer
+
+    net = network_from_lines(tee)
+    unit = _unit().assign(unit_id=["<img src=x onerror=alert(1)>"])
+    table, findings, _ = road_findings(_readers((-50, 108, "W"), (108, 300, "N")), net, unit, Settings())
+    units = unit.join(table)
+    m = folium.Map()
+    roads_layer(findings, units).add_to(m)
+    html = m.get_root().render()
+    assert html.count("Road segment logged by a plate reader") == 2
+    assert "every road entrance is logged by a plate reader" in html
+    assert "<img src=x" not in html
+    assert "\\u0026lt;img src=x" in html  # escaped for HTML, then written into the layer's JSON
+    assert "road entrance not logged inward" not in html
+    table, findings, _ = road_findings(_readers((-50, 108, "W")), net, unit, Settings())
+    m = folium.Map()
+    roads_layer(findings, unit.join(table)).add_to(m)
+    html = m.get_root().render()
+    assert "road entrance not logged inward" in html
+    assert "every road entrance is logged" not in html
