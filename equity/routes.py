@@ -81,13 +81,15 @@ def watched_length(network: StreetNetwork, views: gpd.GeoSeries) -> np.ndarray:
 @dataclass
 class RoutePlanner:
     """The two routing graphs of one mode (length, and watched length with the length penalty), the segments'
-    watched lengths and readers, and the nodes trips are snapped to."""
+    watched lengths and readers, and the nodes trips are snapped to. ``workers`` processes search the routes of
+    a batch (1: in this process)."""
 
     network: StreetNetwork
     mode: str
     watched_m: np.ndarray
     readers: pd.DataFrame
     settings: Settings
+    workers: int = 1
 
     def __post_init__(self) -> None:
         from scipy.sparse.csgraph import connected_components
@@ -187,33 +189,35 @@ class RoutePlanner:
     def _routes(
         self, o_node: np.ndarray, d_node: np.ndarray, matrix: Any, edge_of: np.ndarray, keys: np.ndarray
     ) -> list[list[tuple[int, bool]]]:
-        """The route of least weight of each trip, as ``(edge_id, forward)`` steps, by blocks of origins."""
-        from scipy.sparse.csgraph import dijkstra
+        """The route of least weight of each trip, as ``(edge_id, forward)`` steps.
 
+        Every segment is in the graph both ways with the same weight (the matrix is symmetric), so a route from
+        ``a`` to ``b`` is one from ``b`` to ``a`` reversed: the searches start from whichever side has fewer
+        distinct nodes (homes to a few schools: one search per school). The searches run in blocks of
+        :data:`BLOCK` start nodes, in ``self.workers`` processes when more than one.
+        """
+        flip = len(np.unique(d_node[d_node >= 0])) < len(np.unique(o_node[o_node >= 0]))
+        start_node, end_node = (d_node, o_node) if flip else (o_node, d_node)
         n = len(self.network.nodes)
         u_all = self.network.edges["u"].to_numpy()
+        starts = np.unique(start_node[start_node >= 0])
+        blocks = [starts[i : i + BLOCK] for i in range(0, len(starts), BLOCK)]
+        tasks = []
+        for block in blocks:
+            trips = np.flatnonzero(np.isin(start_node, block))
+            tasks.append((block, trips, start_node[trips], end_node[trips]))
         out: list[list[tuple[int, bool]]] = [[] for _ in range(len(o_node))]
-        origins = np.unique(o_node[o_node >= 0])
-        for start in range(0, len(origins), BLOCK):
-            block = origins[start : start + BLOCK]
-            _, pred = dijkstra(matrix, directed=True, indices=block, return_predecessors=True)
-            row_of = {int(o): i for i, o in enumerate(block)}
-            for t in np.flatnonzero(np.isin(o_node, block)):
-                row = pred[row_of[int(o_node[t])]]
-                nodes = [int(d_node[t])]
-                while nodes[-1] != o_node[t]:
-                    p = row[nodes[-1]]
-                    if p < 0:  # no path (not reached: the snap nodes are one connected part)
-                        nodes = []
-                        break
-                    nodes.append(int(p))
-                if len(nodes) < 2:
-                    continue
-                path = np.asarray(nodes[::-1], np.int64)
-                pos = np.searchsorted(keys, path[:-1] * n + path[1:])
-                edges = edge_of[pos]
-                forward = u_all[edges] == path[:-1]
-                out[t] = list(zip(edges.tolist(), forward.tolist(), strict=True))
+        args = (matrix, edge_of, keys, n, u_all)
+        if self.workers > 1 and len(tasks) > 1:
+            from concurrent.futures import ProcessPoolExecutor
+
+            with ProcessPoolExecutor(self.workers) as pool:
+                results = list(pool.map(_block_routes, [(*args, b, s, e) for b, _, s, e in tasks]))
+        else:
+            results = [_block_routes((*args, b, s, e)) for b, _, s, e in tasks]
+        for (_, trips, _, _), routes in zip(tasks, results, strict=True):
+            for t, route in zip(trips, routes, strict=True):
+                out[t] = [(e, not f) for e, f in reversed(route)] if flip else route
         return out
 
     def _measure(self, route: list[tuple[int, bool]]) -> tuple[float, float, float]:
@@ -239,6 +243,34 @@ class RoutePlanner:
             c = c if fwd else c[::-1]
             coords.append(c if not coords else c[1:])
         return shapely.linestrings(np.vstack(coords))
+
+
+def _block_routes(task: tuple[Any, ...]) -> list[list[tuple[int, bool]]]:
+    """The routes from one block of start nodes (``scipy.sparse.csgraph.dijkstra`` once for the block, then each
+    trip's route read back from the predecessors); a function of its task, so that it runs in a process pool."""
+    from scipy.sparse.csgraph import dijkstra
+
+    matrix, edge_of, keys, n, u_all, block, starts, ends = task
+    _, pred = dijkstra(matrix, directed=True, indices=block, return_predecessors=True)
+    row_of = {int(o): i for i, o in enumerate(block)}
+    routes: list[list[tuple[int, bool]]] = []
+    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+        row = pred[row_of[a]]
+        nodes = [b]
+        while nodes[-1] != a:
+            p = int(row[nodes[-1]])
+            if p < 0:  # not reached (the snap nodes are one connected part, so only for a bad node)
+                nodes = []
+                break
+            nodes.append(p)
+        if len(nodes) < 2:
+            routes.append([])
+            continue
+        path = np.asarray(nodes[::-1], np.int64)
+        edges = edge_of[np.searchsorted(keys, path[:-1] * n + path[1:])]
+        forward = u_all[edges] == path[:-1]
+        routes.append(list(zip(edges.tolist(), forward.tolist(), strict=True)))
+    return routes
 
 
 def _keys(matrix: Any, n: int) -> np.ndarray:

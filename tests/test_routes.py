@@ -238,3 +238,33 @@ def test_route_command_pairs_and_bad_rows(tmp_path: Path, parallel: gpd.GeoDataF
     )
     assert res.exit_code == 2
     assert "is not LON,LAT" in res.output
+
+
+def test_many_origins_to_one_destination_search_from_it(parallel: gpd.GeoDataFrame) -> None:
+    """With fewer destinations than origins the searches start at the destinations and the routes are reversed:
+    the direction of travel (and so the plate readers passed) stays the trip's."""
+    net = network_from_lines(parallel)
+    readers = match_readers(_alpr(300, -8, "W"), net)[0]  # logs eastbound traffic
+    drive = RoutePlanner(net, "drive", np.zeros(len(net.edges)), readers, Settings())
+    table, paths = drive.trips(np.array([_pt(0, 0), _pt(-50, 0)]), np.array([_pt(1000, 0), _pt(1000, 0)]), paths=True)
+    assert table["length_m"].tolist() == pytest.approx([1000, 1050])
+    assert table["alpr_passed"].tolist() == [1, 1]
+    line = drive.geometry(paths[1][0])
+    assert shapely.get_coordinates(line)[0] == pytest.approx([X0 - 50, Y0])  # starts at the origin
+
+
+def test_a_process_pool_finds_the_same_routes(monkeypatch: pytest.MonkeyPatch) -> None:
+    import equity.routes
+
+    monkeypatch.setattr(equity.routes, "BLOCK", 3)
+    rng = np.random.default_rng(3)
+    lines = [[(i * 100, j * 100), (i * 100 + 100, j * 100)] for i in range(5) for j in range(6)]
+    lines += [[(i * 100, j * 100), (i * 100, j * 100 + 100)] for i in range(6) for j in range(5)]
+    net = network_from_lines(_lines(*lines))
+    watched = _watched(net, [shapely.buffer(_pt(250, 250), 120)])
+    nodes = net.nodes.geometry.to_numpy()
+    o, d = nodes[rng.integers(0, len(nodes), 12)], nodes[rng.integers(0, len(nodes), 12)]
+    none = pd.DataFrame(columns=["edge_id", "camera_id"])
+    one = RoutePlanner(net, "walk", watched, none, Settings()).trips(o, d)[0]
+    two = RoutePlanner(net, "walk", watched, none, Settings(), workers=2).trips(o, d)[0]
+    pd.testing.assert_frame_equal(one, two)
