@@ -36,7 +36,7 @@ REPO = HERE.parent
 RESULTS = HERE / "results" / "route_batch.json"
 
 
-def _planner(workers: int = 1):  # noqa: ANN202
+def _planner(workers: int = 1):
     from equity.io import cameras_from_file, streets_from_file
     from equity.projection import metric_crs, to_metric
     from equity.routes import planner_from_layers
@@ -49,7 +49,7 @@ def _planner(workers: int = 1):  # noqa: ANN202
     return planner
 
 
-def _timed(fn, rounds: int) -> tuple[list[float], object]:  # noqa: ANN001
+def _timed(fn, rounds: int) -> tuple[list[float], object]:
     seconds, out = [], None
     for _ in range(rounds):
         t0 = time.perf_counter()
@@ -65,7 +65,7 @@ def main() -> None:
     parser.add_argument("--trips", type=int, default=10_000)
     parser.add_argument("--reference", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--batch-rounds", type=int, default=1, help="rounds of the 10,000-trip cases (1: a few minutes)")
+    parser.add_argument("--batch-rounds", type=int, default=1, help="rounds of the 10,000-trip cases")
     args = parser.parse_args()
 
     t0 = time.perf_counter()

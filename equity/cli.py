@@ -173,6 +173,18 @@ def settings_options(f: Any) -> Any:
             type=click.FloatRange(0),
             help=f"Height above the ground that a camera must see, metres (default {d.target_height_m:g}, a person).",
         ),
+        click.option(
+            "--alpr-reads",
+            type=click.Choice(["approaching", "receding"]),
+            help="Which vehicles a plate reader logs on its road: approaching (it faces traffic) or receding (rear "
+            f"plates) (default {d.alpr_reads}; with --streets).",
+        ),
+        click.option(
+            "--alpr-match",
+            "alpr_match_m",
+            type=click.FloatRange(0, min_open=True),
+            help=f"Farthest distance from a plate reader to the road it reads, metres (default {d.alpr_match_m:g}).",
+        ),
     ]
     for option in reversed(options):
         f = option(f)

@@ -131,6 +131,9 @@ class RoadFindings:
     road_m, roads_logged_m : float
         Road length in all the units, and the part of it logged (sums of the units' ``road_m`` and
         ``roads_logged_m``); ``roads_logged_m / road_m`` is the city's share of road length logged.
+    entrances, entrances_logged : int
+        Entrances of all the units, and those logged inward (sums of the units' columns; a segment between two
+        units is an entrance of each).
     """
 
     readers: gpd.GeoDataFrame
@@ -142,6 +145,8 @@ class RoadFindings:
     reads: str = "approaching"
     road_m: float = 0.0
     roads_logged_m: float = 0.0
+    entrances: int = 0
+    entrances_logged: int = 0
 
     @property
     def logged_share(self) -> float:
@@ -411,6 +416,8 @@ def road_findings(
         reads=s.alpr_reads,
         road_m=float(table["road_m"].sum()),
         roads_logged_m=float(table["roads_logged_m"].sum()),
+        entrances=int(table["entrances"].sum()),
+        entrances_logged=int(table["entrances_logged"].sum()),
     )
     counts.update(
         {
