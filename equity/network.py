@@ -19,6 +19,9 @@ neighbourhood): the layer's geometry cannot tell them apart without ``layer`` or
 such a layer has intersections that do not exist on the ground; the analyses say so (``network_noded_by_geometry``
 in the ledger). A segment's class (``road_class``) is that of the source line under its midpoint.
 
+A segment is one way for cars when the source line under its midpoint is (``oneway`` of
+:func:`equity.io.streets.oneway_of`: the ``oneway`` tag, or a roundabout); pedestrians walk both ways.
+
 The graph is held as two tables (edges and nodes) and turned into the sparse matrix of
 ``scipy.sparse.csgraph`` for routing (:meth:`StreetNetwork.matrix`) or into a ``networkx`` graph
 (:meth:`StreetNetwork.to_networkx`), the reference the routes are checked against. momepy's ``gdf_to_nx`` and
@@ -58,7 +61,8 @@ class StreetNetwork:
     ----------
     edges : geopandas.GeoDataFrame
         One row per street segment: ``edge_id`` (0..n-1, its position), ``u`` and ``v`` (its end nodes, in the
-        direction its geometry runs), ``length_m``, ``road_class`` (None when the layer has no class) and the line.
+        direction its geometry runs), ``length_m``, ``road_class`` (None when the layer has no class), ``oneway``
+        (1: cars travel only from ``u`` to ``v``; -1: only from ``v`` to ``u``; 0: both ways) and the line.
     nodes : geopandas.GeoDataFrame
         One row per node: ``node_id`` (0..m-1, its position), ``degree`` (segment ends meeting there) and the point.
     noded_by_geometry : bool
@@ -79,6 +83,11 @@ class StreetNetwork:
         """Whether any segment has a road class."""
         return bool(self.edges["road_class"].notna().any())
 
+    @property
+    def has_oneway(self) -> bool:
+        """Whether any segment is one way for cars."""
+        return bool((self.edges["oneway"] != 0).any())
+
     def usable(self, mode: str) -> np.ndarray:
         """Which segments a trip of ``mode`` (``walk`` or ``drive``) may use: :data:`NOT_FOR_CARS` are left out of
         the drive network and :data:`NOT_FOR_WALKING` out of the walk network; untagged segments are in both."""
@@ -86,11 +95,12 @@ class StreetNetwork:
         banned = NOT_FOR_CARS if mode == "drive" else NOT_FOR_WALKING
         return ~cls.isin(banned).to_numpy() & (self.edges["u"] != self.edges["v"]).to_numpy()
 
-    def matrix(self, weight: np.ndarray, usable: np.ndarray | None = None) -> tuple[Any, np.ndarray]:
-        """The graph as a sparse matrix for ``scipy.sparse.csgraph``, both directions of every usable segment.
-
-        The street layers carry no ``oneway`` tag that this graph reads, so every segment can be travelled both
-        ways. Where two segments join the same two nodes the one of least ``weight`` is kept.
+    def matrix(
+        self, weight: np.ndarray, usable: np.ndarray | None = None, *, oneway: bool = False
+    ) -> tuple[Any, np.ndarray]:
+        """The graph as a sparse matrix for ``scipy.sparse.csgraph``: both directions of every usable segment, or
+        with ``oneway`` (cars) only the direction a one-way segment allows. Where two segments join the same two
+        nodes in the same direction the one of least ``weight`` is kept.
 
         Returns
         -------
@@ -106,8 +116,10 @@ class StreetNetwork:
         ids = np.flatnonzero(usable)
         u, v = self.edges["u"].to_numpy()[ids], self.edges["v"].to_numpy()[ids]
         w = np.asarray(weight, float)[ids]
-        a, b = np.concatenate([u, v]), np.concatenate([v, u])
-        ww, ee = np.concatenate([w, w]), np.concatenate([ids, ids])
+        one = self.edges["oneway"].to_numpy()[ids] if oneway else np.zeros(len(ids), np.int64)
+        fwd, bwd = one >= 0, one <= 0  # u -> v allowed, v -> u allowed
+        a, b = np.concatenate([u[fwd], v[bwd]]), np.concatenate([v[fwd], u[bwd]])
+        ww, ee = np.concatenate([w[fwd], w[bwd]]), np.concatenate([ids[fwd], ids[bwd]])
         order = np.lexsort((ww, b, a))  # by (a, b), the lightest first
         a, b, ww, ee = a[order], b[order], ww[order], ee[order]
         first = np.ones(len(a), bool)
@@ -118,20 +130,28 @@ class StreetNetwork:
         # csr_matrix keeps the (sorted, unique) entries in row-major order, the order of (a, b) above
         return m, ee
 
-    def to_networkx(self, weight: np.ndarray | None = None, usable: np.ndarray | None = None) -> Any:
-        """The graph as a ``networkx.Graph`` (the lightest of parallel segments), edge attributes ``weight`` and
-        ``edge_id``; for checking the routes against networkx's own shortest paths."""
+    def to_networkx(
+        self, weight: np.ndarray | None = None, usable: np.ndarray | None = None, *, oneway: bool = False
+    ) -> Any:
+        """The graph as a ``networkx.DiGraph`` (the lightest of parallel segments; one-way segments one way with
+        ``oneway``), edge attributes ``weight`` and ``edge_id``; for checking the routes against networkx."""
         import networkx as nx
 
         weight = self.edges["length_m"].to_numpy() if weight is None else np.asarray(weight, float)
         usable = np.ones(len(self.edges), bool) if usable is None else usable
-        g = nx.Graph()
+        one = self.edges["oneway"].to_numpy() if oneway else np.zeros(len(self.edges), np.int64)
+        g = nx.DiGraph()
         g.add_nodes_from(range(len(self.nodes)))
         order = np.argsort(-weight, kind="stable")  # heaviest first, so the lightest parallel segment is kept
         u, v = self.edges["u"].to_numpy(), self.edges["v"].to_numpy()
-        g.add_edges_from(
-            (int(u[i]), int(v[i]), {"weight": float(weight[i]) + 1e-9, "edge_id": int(i)}) for i in order if usable[i]
-        )
+        for i in order:
+            if not usable[i]:
+                continue
+            attrs = {"weight": float(weight[i]) + 1e-9, "edge_id": int(i)}
+            if one[i] >= 0:
+                g.add_edge(int(u[i]), int(v[i]), **attrs)
+            if one[i] <= 0:
+                g.add_edge(int(v[i]), int(u[i]), **attrs)
         return g
 
 
@@ -160,6 +180,10 @@ def network_from_lines(streets: gpd.GeoDataFrame | gpd.GeoSeries, *, class_colum
         msg = "The street layer has no lines to make a street graph of."
         raise InputFormatError(msg)
     noded = shapely.line_merge(shapely.node(shapely.MultiLineString(list(parts))))
+    # the source lines, one part each, whose attributes the segments take
+    source = streets.explode(index_parts=False) if isinstance(streets, gpd.GeoDataFrame) else streets
+    if isinstance(source, gpd.GeoDataFrame):
+        source = source[shapely.get_type_id(source.geometry.to_numpy()) == 1]
     segments = shapely.get_parts(noded)
     segments = segments[shapely.length(segments) > 0]
 
@@ -176,7 +200,8 @@ def network_from_lines(streets: gpd.GeoDataFrame | gpd.GeoSeries, *, class_colum
             "u": inverse[:n].astype(np.int64),
             "v": inverse[n:].astype(np.int64),
             "length_m": shapely.length(segments),
-            "road_class": _classes_of(segments, streets, class_column),
+            "road_class": _classes_of(segments, source, class_column),
+            "oneway": _oneway_of(segments, source),
         },
         geometry=segments,
         crs=streets.crs,
@@ -200,6 +225,31 @@ def _classes_of(segments: np.ndarray, streets: gpd.GeoDataFrame | gpd.GeoSeries,
     values = streets[column].astype(object).to_numpy()
     cls[nearest[0]] = values[nearest[1]]
     return pd.Series([None if (c is None or (isinstance(c, float) and np.isnan(c))) else str(c) for c in cls])
+
+
+def _oneway_of(segments: np.ndarray, streets: gpd.GeoDataFrame | gpd.GeoSeries) -> np.ndarray:
+    """The one-way direction of each segment relative to its own drawing: that of the source line nearest its
+    midpoint (``oneway`` 1 along the source's drawing, -1 against), turned to the segment's drawing by comparing
+    the two lines' bearings there (noding and merging may reverse a piece)."""
+    out = np.zeros(len(segments), np.int64)
+    if not isinstance(streets, gpd.GeoDataFrame) or "oneway" not in streets:
+        return out
+    src_oneway = pd.to_numeric(streets["oneway"], errors="coerce").fillna(0).to_numpy(np.int64)
+    if not src_oneway.any():
+        return out
+    src = streets.geometry.to_numpy()
+    mids = shapely.line_interpolate_point(segments, 0.5, normalized=True)
+    near = shapely.STRtree(src).query_nearest(mids, return_distance=False, all_matches=False)
+    seg_i, src_i = near[0], near[1]
+    one = src_oneway[src_i]
+    todo = one != 0
+    seg_i, src_i, one = seg_i[todo], src_i[todo], one[todo]
+    lines = src[src_i]
+    b_seg = bearing_at(segments[seg_i], shapely.length(segments[seg_i]) / 2.0)
+    b_src = bearing_at(lines, shapely.line_locate_point(lines, mids[seg_i]))
+    same = np.cos(np.radians(b_seg - b_src)) >= 0
+    out[seg_i] = np.where(same, one, -one)
+    return out
 
 
 def bearing_at(lines: np.ndarray, distance: np.ndarray, step: float = 1.0) -> np.ndarray:

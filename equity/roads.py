@@ -42,8 +42,15 @@ enter it by road without being logged. A unit without entrances has no answer (m
 pass through a unit without an end inside it (a road clipping a corner) are no entrance: a car on them reaches no
 street inside.
 
-Limits: the street layers carry no ``oneway`` tag here, so every segment is counted in both directions; a layer
-noded by geometry joins bridges to the streets below (:mod:`equity.network`).
+One-way streets (where the layer says so: ``oneway`` of :func:`equity.io.streets.oneway_of`): a reader on a
+one-way segment logs the one direction its traffic travels, whichever way it faces; a crossing that only leads
+out of a unit is no entrance (``entrances`` counts the crossings a car may travel inward; ``exits_logged`` those a
+car may travel outward and a reader logs so).
+
+Limits: the bundled San Francisco layer carries no ``oneway`` tag, so there every segment counts in both
+directions; a layer noded by geometry joins bridges to the streets below (:mod:`equity.network`); an OSM file's
+motorways and their links are not read as streets (:data:`equity.io.streets.STREET_HIGHWAYS`), so a freeway ramp
+is no entrance.
 """
 
 from __future__ import annotations
@@ -120,8 +127,9 @@ class RoadFindings:
     segments : geopandas.GeoDataFrame
         The logged segments: ``edge_id``, ``length_m``, ``road_class``, ``logged_forward``, ``logged_backward``.
     crossings : geopandas.GeoDataFrame
-        Every entrance of every unit: ``unit_id``, ``edge_id``, ``logged_in``, ``logged_out`` and the point where
-        the segment meets the unit's boundary.
+        Every road crossing of every unit's boundary: ``unit_id``, ``edge_id``, ``inward`` and ``outward`` (the
+        directions a car may travel it), ``logged_in``, ``logged_out`` and the point where the segment meets the
+        unit's boundary.
     cordoned : list of str
         The ids of the cordoned units.
     classed : bool
@@ -155,8 +163,9 @@ class RoadFindings:
 
     @property
     def unlogged(self) -> gpd.GeoDataFrame:
-        """The entrances that are not logged inward."""
-        return self.crossings[~self.crossings["logged_in"].astype(bool)]
+        """The entrances (crossings a car may travel inward) that are not logged inward."""
+        c = self.crossings
+        return c[c["inward"].astype(bool) & ~c["logged_in"].astype(bool)]
 
 
 def match_readers(
@@ -233,6 +242,10 @@ def match_readers(
     travel = theta[best.index.to_numpy()] + (180.0 if s.alpr_reads == "approaching" else 0.0)
     forward = np.cos(np.radians(travel - best["beta"].to_numpy())) > 0
     both = np.isnan(travel)
+    # on a one-way segment the traffic goes one way: that is the direction logged, whichever way the reader faces
+    one = network.edges["oneway"].to_numpy()[best["edge"].to_numpy()]
+    forward = np.where(one == 1, True, np.where(one == -1, False, forward))
+    both = both & (one == 0)
     reads = np.where(both, "both", np.where(forward, "forward", "backward"))
     readers = pd.DataFrame(
         {
@@ -326,8 +339,9 @@ def cordons(
         ``entrances``, ``entrances_logged``, ``exits_logged`` (counts) and ``cordoned`` (True, False, or missing
         for a unit without entrances), indexed like ``units``.
     crossings : geopandas.GeoDataFrame
-        One row per entrance: ``unit_id``, ``edge_id``, ``outer_node``, ``inner_node``, ``logged_in``,
-        ``logged_out``, at the point where the segment meets the unit's shrunk boundary.
+        One row per crossing (a segment with one end inside): ``unit_id``, ``edge_id``, ``outer_node``,
+        ``inner_node``, ``inward`` and ``outward`` (allowed to cars: a one-way segment allows one),
+        ``logged_in``, ``logged_out``, at the point where the segment meets the unit's shrunk boundary.
     """
     s = settings or Settings()
     require_metric(units, "unit layer")
@@ -343,6 +357,7 @@ def cordons(
     for un, nd in zip(unit_i, node_i, strict=True):
         node_units.setdefault(int(nd), set()).add(int(un))
     # a segment is an entrance of a unit when exactly one of its ends is inside it
+    one = network.edges["oneway"].to_numpy()
     cand = np.flatnonzero(usable)
     for e in cand:
         a, b = int(u_all[e]), int(v_all[e])
@@ -352,13 +367,17 @@ def cordons(
             # inward travel runs from the outer end to the inner end: forward when the outer end is u
             logged_in = bool(fwd[e]) if outer == a else bool(bwd[e])
             logged_out = bool(bwd[e]) if outer == a else bool(fwd[e])
-            rows.append((un, int(e), outer, inner, logged_in, logged_out))
-    cross = pd.DataFrame(rows, columns=["unit", "edge_id", "outer_node", "inner_node", "logged_in", "logged_out"])
+            inward = one[e] == 0 or (one[e] == 1) == (outer == a)  # a one-way segment allows one of the two
+            rows.append((un, int(e), outer, inner, inward, not inward or one[e] == 0, logged_in, logged_out))
+    columns = ["unit", "edge_id", "outer_node", "inner_node", "inward", "outward", "logged_in", "logged_out"]
+    cross = pd.DataFrame(rows, columns=columns)
     cross = cross.sort_values(["unit", "edge_id"], kind="stable").reset_index(drop=True)
     n = len(units)
-    entrances = np.bincount(cross["unit"].to_numpy(np.int64), minlength=n)
-    logged_in = np.bincount(cross["unit"].to_numpy(np.int64), cross["logged_in"].to_numpy(float), minlength=n)
-    logged_out = np.bincount(cross["unit"].to_numpy(np.int64), cross["logged_out"].to_numpy(float), minlength=n)
+    unit_of = cross["unit"].to_numpy(np.int64)
+    inward, outward = cross["inward"].to_numpy(bool), cross["outward"].to_numpy(bool)
+    entrances = np.bincount(unit_of, inward.astype(float), minlength=n)
+    logged_in = np.bincount(unit_of, (inward & cross["logged_in"].to_numpy(bool)).astype(float), minlength=n)
+    logged_out = np.bincount(unit_of, (outward & cross["logged_out"].to_numpy(bool)).astype(float), minlength=n)
     cordoned = pd.array(
         [bool(li == en) if en > 0 else pd.NA for en, li in zip(entrances, logged_in, strict=True)], dtype="boolean"
     )
@@ -380,7 +399,7 @@ def cordons(
     crossings = gpd.GeoDataFrame(
         {
             "unit_id": units["unit_id"].to_numpy()[cross["unit"].to_numpy(np.int64)] if len(cross) else [],
-            **{c: cross[c].to_numpy() for c in ("edge_id", "outer_node", "inner_node", "logged_in", "logged_out")},
+            **{c: cross[c].to_numpy() for c in columns[1:]},
         },
         geometry=gpd.GeoSeries(points, crs=units.crs).to_numpy(),
         crs=units.crs,

@@ -2,7 +2,7 @@
 the least-watched route with what it costs in length.
 
 For a trip from an origin to a destination (each snapped to the nearest node of the street graph's largest
-connected part, at most ``Settings.route_snap_m`` away) two routes are found on the walk or drive network
+strongly connected part (every node reachable from every other), at most ``Settings.route_snap_m`` away) two routes are found on the walk or drive network
 (:meth:`equity.network.StreetNetwork.usable`):
 
 - the **shortest** route, least length ``L = Σ_e l_e``;
@@ -21,8 +21,8 @@ pedestrian carries no plate; the count says how many readers the walk passes).
 
 Batches (:meth:`RoutePlanner.trips`) run ``scipy.sparse.csgraph.dijkstra`` once per distinct origin, in blocks of
 origins, and read each route from the predecessors; networkx's ``shortest_path`` is the reference it is checked
-and timed against (tests/test_routes.py, benchmarks/route_batch.py). The street layers carry no ``oneway`` tag,
-so every segment is travelled both ways, on foot and by car.
+and timed against (tests/test_routes.py, benchmarks/route_batch.py). By car, one-way segments (where the street layer
+says so) are travelled one way; on foot, every segment both ways.
 """
 
 from __future__ import annotations
@@ -101,12 +101,14 @@ class RoutePlanner:
         self.usable = net.usable(self.mode)
         self.length = net.edges["length_m"].to_numpy(float)
         lam = self.settings.route_length_penalty
-        self.m_len, self.e_len = net.matrix(self.length, self.usable)
-        self.m_cost, self.e_cost = net.matrix(self.watched_m + lam * self.length, self.usable)
+        oneway = self.mode == "drive"  # cars keep to one-way streets; pedestrians walk both ways
+        self.symmetric = not (oneway and net.has_oneway)
+        self.m_len, self.e_len = net.matrix(self.length, self.usable, oneway=oneway)
+        self.m_cost, self.e_cost = net.matrix(self.watched_m + lam * self.length, self.usable, oneway=oneway)
         n = len(net.nodes)
         self.keys_len = _keys(self.m_len, n)
         self.keys_cost = _keys(self.m_cost, n)
-        _, label = connected_components(self.m_len, directed=False)
+        _, label = connected_components(self.m_len, directed=True, connection="strong")
         on = np.zeros(n, bool)
         ends = np.concatenate([net.edges["u"].to_numpy()[self.usable], net.edges["v"].to_numpy()[self.usable]])
         on[ends] = True
@@ -191,12 +193,13 @@ class RoutePlanner:
     ) -> list[list[tuple[int, bool]]]:
         """The route of least weight of each trip, as ``(edge_id, forward)`` steps.
 
-        Every segment is in the graph both ways with the same weight (the matrix is symmetric), so a route from
-        ``a`` to ``b`` is one from ``b`` to ``a`` reversed: the searches start from whichever side has fewer
-        distinct nodes (homes to a few schools: one search per school). The searches run in blocks of
+        Where every segment is in the graph both ways with the same weight (on foot, or by car without one-way
+        streets: the matrix is symmetric), a route from ``a`` to ``b`` is one from ``b`` to ``a`` reversed: the
+        searches start from whichever side has fewer distinct nodes (homes to a few schools: one search per
+        school). The searches run in blocks of
         :data:`BLOCK` start nodes, in ``self.workers`` processes when more than one.
         """
-        flip = len(np.unique(d_node[d_node >= 0])) < len(np.unique(o_node[o_node >= 0]))
+        flip = self.symmetric and len(np.unique(d_node[d_node >= 0])) < len(np.unique(o_node[o_node >= 0]))
         start_node, end_node = (d_node, o_node) if flip else (o_node, d_node)
         n = len(self.network.nodes)
         u_all = self.network.edges["u"].to_numpy()

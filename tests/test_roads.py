@@ -275,3 +275,74 @@ def test_map_layer_draws_logged_roads_and_cordons(tee: gpd.GeoDataFrame) -> None
     html = m.get_root().render()
     assert "road entrance not logged inward" in html
     assert "every road entrance is logged" not in html
+
+
+def test_one_way_streets(tee: gpd.GeoDataFrame) -> None:
+    """B is one way out of the unit (drawn from the inside north, oneway=yes): it is no entrance, so the unit is
+    cordoned by the reader on A alone; a reader on B logs the one direction B's traffic travels, whichever way
+    it faces; and a -1 drawn the other way means the same."""
+    lines = tee.assign(oneway=[0, 1, 0])
+    net = network_from_lines(lines)
+    table, findings, _ = road_findings(_readers((-50, 108, "W"), (108, 300, "N")), net, _unit(), Settings())
+    row = table.iloc[0]
+    assert (row["entrances"], row["entrances_logged"]) == (1, 1)
+    assert bool(row["cordoned"])
+    # the reader on B faces north, so by the approaching rule it would read southbound (inward) traffic; B only
+    # carries northbound traffic, which it logs: an exit logged outward
+    assert row["exits_logged"] == 1
+    on_b = findings.readers.set_index("camera_id").loc["node/2"]
+    assert on_b["reads"] in ("forward", "backward")
+    reversed_b = gpd.GeoDataFrame(
+        geometry=[*tee.geometry[:1], LineString([(X0 + 100, Y0 + 400), (X0 + 100, Y0 + 100)]), tee.geometry[2]],
+        crs=CRS,
+    ).assign(oneway=[0, -1, 0])
+    again, _, _ = road_findings(
+        _readers((-50, 108, "W"), (108, 300, "N")), network_from_lines(reversed_b), _unit(), Settings()
+    )
+    assert again.iloc[0][["entrances", "entrances_logged", "exits_logged"]].tolist() == [1, 1, 1]
+
+
+def test_oneway_tags_as_mappers_write_them() -> None:
+    from equity.io.streets import oneway_of
+
+    assert [oneway_of({"oneway": v}) for v in ("yes", "1", "true", "-1", "reverse", "no", "reversible")] == [
+        1,
+        1,
+        1,
+        -1,
+        -1,
+        0,
+        0,
+    ]
+    assert oneway_of({"junction": "roundabout", "highway": "primary"}) == 1
+    assert oneway_of({"junction": "roundabout", "oneway": "no"}) == 0  # the tag wins over the implied value
+    assert oneway_of({"highway": "residential"}) == 0
+
+
+def test_street_readers_keep_highway_and_oneway(tmp_path: Path) -> None:
+    """An OSM file's ways and a line layer's columns give the road class and the one-way direction."""
+    from equity.io import streets_from_file
+
+    osm = (
+        '<?xml version="1.0"?><osm version="0.6">'
+        '<node id="1" version="1" lat="37.770" lon="-122.420"/><node id="2" version="1" lat="37.770" lon="-122.410"/>'
+        '<node id="3" version="1" lat="37.780" lon="-122.410"/>'
+        '<way id="10" version="1"><nd ref="1"/><nd ref="2"/><tag k="highway" v="primary"/>'
+        '<tag k="oneway" v="-1"/></way>'
+        '<way id="11" version="1"><nd ref="2"/><nd ref="3"/><tag k="highway" v="residential"/></way>'
+        "</osm>"
+    )
+    (tmp_path / "streets.osm").write_text(osm, encoding="utf-8")
+    read = streets_from_file(tmp_path / "streets.osm").data.set_index("street_id")
+    assert read.loc["way/10", ["highway", "oneway"]].tolist() == ["primary", -1]
+    assert read.loc["way/11", ["highway", "oneway"]].tolist() == ["residential", 0]
+    layer = gpd.GeoDataFrame(
+        {"highway": ["secondary", None], "oneway": ["yes", None]},
+        geometry=[LineString([(-122.42, 37.77), (-122.41, 37.77)]), LineString([(-122.41, 37.77), (-122.41, 37.78)])],
+        crs=4326,
+    )
+    layer.to_file(tmp_path / "streets.geojson", driver="GeoJSON")
+    read = streets_from_file(tmp_path / "streets.geojson").data
+    assert read["highway"].iloc[0] == "secondary"
+    assert pd.isna(read["highway"].iloc[1])
+    assert read["oneway"].tolist() == [1, 0]

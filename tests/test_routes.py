@@ -268,3 +268,21 @@ def test_a_process_pool_finds_the_same_routes(monkeypatch: pytest.MonkeyPatch) -
     one = RoutePlanner(net, "walk", watched, none, Settings()).trips(o, d)[0]
     two = RoutePlanner(net, "walk", watched, none, Settings(), workers=2).trips(o, d)[0]
     pd.testing.assert_frame_equal(one, two)
+
+
+def test_drive_keeps_to_one_way_streets(parallel: gpd.GeoDataFrame) -> None:
+    """The straight street one way east: eastbound cars take it, westbound cars take the parallel street; a
+    walker goes straight both ways; the batch from many origins to one destination gives the same routes."""
+    net = network_from_lines(parallel.assign(oneway=[1, 0, 0, 0]))
+    none = pd.DataFrame(columns=["edge_id", "camera_id"])
+    drive = RoutePlanner(net, "drive", np.zeros(len(net.edges)), none, Settings())
+    walk = RoutePlanner(net, "walk", np.zeros(len(net.edges)), none, Settings())
+    o, d = np.array([_pt(0, 0), _pt(1000, 0)]), np.array([_pt(1000, 0), _pt(0, 0)])
+    assert drive.trips(o, d)[0]["length_m"].tolist() == pytest.approx([1000, 1200])
+    assert walk.trips(o, d)[0]["length_m"].tolist() == pytest.approx([1000, 1000])
+    many = drive.trips(np.array([_pt(1000, 0), _pt(1050, 0)]), np.array([_pt(0, 0), _pt(0, 0)]))[0]
+    assert many["length_m"].tolist() == pytest.approx([1200, 1250])
+    g = net.to_networkx(usable=drive.usable, oneway=True)
+    assert nx.shortest_path_length(g, int(drive.snap(d[:1])[0][0]), int(drive.snap(o[:1])[0][0]), weight="weight") == (
+        pytest.approx(1200)
+    )
