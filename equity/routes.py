@@ -2,7 +2,8 @@
 the least-watched route with what it costs in length.
 
 For a trip from an origin to a destination (each snapped to the nearest node of the street graph's largest
-strongly connected part (every node reachable from every other), at most ``Settings.route_snap_m`` away) two routes are found on the walk or drive network
+strongly connected part, where every node is reachable from every other, at most ``Settings.route_snap_m`` away)
+two routes are found on the walk or drive network
 (:meth:`equity.network.StreetNetwork.usable`):
 
 - the **shortest** route, least length ``L = Σ_e l_e``;
