@@ -410,8 +410,9 @@ UNITS: tuple[Column, ...] = (
         "Road entrances",
         "count",
         "integer",
-        "Street segments a car may use with one end inside the unit (inside the unit shrunk by "
-        "cordon_tolerance_m) and the other not: the ways into (and out of) the unit by road.",
+        "Street segments a car may travel into the unit with one end inside it (inside the unit shrunk by "
+        "cordon_tolerance_m) and the other not: the ways into the unit by road (a one-way segment leading only out "
+        "is none).",
     ),
     _c(
         "entrances_logged",
@@ -425,7 +426,8 @@ UNITS: tuple[Column, ...] = (
         "Exits logged outward",
         "count",
         "integer",
-        "Entrances where a licence-plate reader on the segment logs vehicles travelling out of the unit.",
+        "Crossings a car may travel out of the unit where a licence-plate reader on the segment logs vehicles "
+        "travelling out.",
     ),
     _c(
         "cordoned",
