@@ -805,11 +805,13 @@ def route(
         feats = route_features(planner, result[routed], [p for p, ok in zip(paths, routed, strict=True) if ok], sectors)
         write_text_atomic(output, feats.to_crs(4326).to_json(drop_id=True))
     if map_path is not None:
-        from equity.routes import route_map
+        from equity.presentation.maps import render_map
+        from equity.presentation.roadmap import route_map
 
         routed = result["not_routed"].isna().to_numpy()
         feats = route_features(planner, result[routed], [p for p, ok in zip(paths, routed, strict=True) if ok], sectors)
-        write_text_atomic(map_path, route_map(feats, cams))
+        html = render_map(route_map(feats, cams), assets=_map_assets("auto", ctx.obj["quiet"]))
+        write_text_atomic(map_path, html)
     if ctx.obj["quiet"]:
         return
     ok = result[result["not_routed"].isna()]

@@ -321,47 +321,6 @@ def route_features(
     )
 
 
-def route_layer(features: gpd.GeoDataFrame, name: str = "Routes") -> Any:
-    """A folium ``FeatureGroup`` of routes (:func:`route_features`): the shortest route in grey, the least-watched
-    in blue, their stretches in view of a camera in red on top."""
-    import folium
-
-    from equity.presentation.i18n import _, number
-    from equity.projection import to_wgs84
-
-    colours = {
-        "shortest": "#555555",
-        "least_watched": "#1f78b4",
-        "shortest_in_view": "#e31a1c",
-        "least_watched_in_view": "#e31a1c",
-    }
-    labels = {
-        "shortest": _("Shortest route"),
-        "least_watched": _("Least-watched route"),
-        "shortest_in_view": _("Shortest route: stretch in view of a camera"),
-        "least_watched_in_view": _("Least-watched route: stretch in view of a camera"),
-    }
-    group = folium.FeatureGroup(name=name)
-    wgs = to_wgs84(features)
-    for kind in colours:
-        part = wgs[wgs["route"] == kind]
-        width = 6 if kind.endswith("view") else 4
-        for _i, r in part.iterrows():
-            share = r["watched_share"]
-            text = _("{route}: {length} m, {share} % in view of a camera, plate readers passed: {alpr}").format(
-                route=labels[kind],
-                length=number(float(r["length_m"])),
-                share=number(100 * float(share), 1) if pd.notna(share) else "—",
-                alpr=number(float(r["alpr_passed"])),
-            )
-            folium.GeoJson(
-                r.geometry.__geo_interface__,
-                style_function=lambda _f, c=colours[kind], w=width: {"color": c, "weight": w, "opacity": 0.9},
-                tooltip=text,
-            ).add_to(group)
-    return group
-
-
 def planner_from_layers(
     cameras: gpd.GeoDataFrame, streets: gpd.GeoDataFrame, *, mode: str = "walk", settings: Settings | None = None
 ) -> tuple[RoutePlanner, gpd.GeoSeries, pd.DataFrame]:
@@ -416,25 +375,3 @@ def pairs_from_table(frame: pd.DataFrame, source: str) -> tuple[pd.DataFrame, pd
     trips = values[ok].copy()
     trips.insert(0, "row", np.flatnonzero(ok) + 2)
     return trips.reset_index(drop=True), pd.DataFrame(rejected, columns=["source", "record", "reason", "value"])
-
-
-def route_map(features: gpd.GeoDataFrame, cameras: gpd.GeoDataFrame) -> str:
-    """A standalone folium map (HTML text) of routes (:func:`route_layer`) and the cameras as small dots."""
-    import folium
-
-    from equity.presentation.formatting import esc
-    from equity.projection import to_wgs84
-
-    wgs = to_wgs84(features)
-    x0, y0, x1, y1 = wgs.total_bounds
-    m = folium.Map(tiles="OpenStreetMap", control_scale=True)
-    m.fit_bounds([[y0, x0], [y1, x1]])
-    route_layer(features).add_to(m)
-    cams = to_wgs84(cameras)
-    group = folium.FeatureGroup(name="Cameras")
-    inside = cams.cx[x0 - 0.01 : x1 + 0.01, y0 - 0.01 : y1 + 0.01]
-    for cid, geom in zip(inside["camera_id"], inside.geometry, strict=True):
-        folium.CircleMarker([geom.y, geom.x], radius=3, color="#333333", fill=True, tooltip=esc(str(cid))).add_to(group)
-    group.add_to(m)
-    folium.LayerControl().add_to(m)
-    return m.get_root().render()

@@ -255,7 +255,7 @@ def test_map_layer_draws_logged_roads_and_cordons(tee: gpd.GeoDataFrame) -> None
     no unlogged entrance when every entrance is logged; an unlogged entrance drawn when one is not."""
     import folium
 
-    from equity.roads import roads_layer
+    from equity.presentation.roadmap import roads_layer
 
     net = network_from_lines(tee)
     unit = _unit().assign(unit_id=["<img src=x onerror=alert(1)>"])

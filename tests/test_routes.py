@@ -286,3 +286,37 @@ def test_drive_keeps_to_one_way_streets(parallel: gpd.GeoDataFrame) -> None:
     assert nx.shortest_path_length(g, int(drive.snap(d[:1])[0][0]), int(drive.snap(o[:1])[0][0]), weight="weight") == (
         pytest.approx(1200)
     )
+
+
+def test_route_map_in_a_browser(tmp_path: Path, parallel: gpd.GeoDataFrame) -> None:
+    """route.html in headless Chromium with the network refused: no script error, and moving the mouse onto the
+    shortest route shows its tooltip with its length, its share in view and the plate readers it passes."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    from tests.test_browser import ARGS, _chromium
+
+    cameras, streets = _write_layers(tmp_path, parallel)
+    args = ["route", "--cameras", str(cameras), "--streets", str(streets), "--from", _lonlat(0, 0)]
+    args += ["--to", _lonlat(1000, 0), "--mode", "drive", "-o", str(tmp_path / "r.geojson")]
+    res = CliRunner().invoke(cli, [*args, "--map", str(tmp_path / "route.html")], obj={})
+    assert res.exit_code == 0, res.output
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=_chromium(), args=ARGS)
+        page = browser.new_page(viewport={"width": 1000, "height": 700})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.route("http://**/*", lambda route: route.abort())
+        page.route("https://**/*", lambda route: route.abort())
+        page.goto((tmp_path / "route.html").resolve().as_uri())
+        page.wait_for_load_state("load")
+        shortest = page.locator('path.leaflet-interactive[stroke="#555555"]').first
+        box = shortest.bounding_box()
+        assert box is not None
+        page.mouse.move(box["x"] + 0.15 * box["width"], box["y"] + box["height"] / 2)
+        tooltip = page.locator(".leaflet-tooltip")
+        tooltip.first.wait_for(timeout=5000)
+        text = tooltip.first.inner_text()
+        page.screenshot(path=str(tmp_path / "route.png"))
+        browser.close()
+    assert errors == []
+    assert text.startswith("Shortest route: 1,000 m, ")
+    assert text.endswith("in view of a camera, plate readers passed: 1")
