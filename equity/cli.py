@@ -751,7 +751,8 @@ def route(
     map_path: Path | None,
 ) -> None:
     """How watched a trip is: the shortest route's length, its share in view of a camera and the plate readers it
-    passes, and the least-watched route with its extra length (equity.routes)."""
+    passes, and the least-watched route with its extra length (equity.routes). The outputs show where each trip
+    starts and ends: do not publish trips from homes as they are."""
     import geopandas as gpd
     import pandas as pd
     import shapely
