@@ -346,3 +346,42 @@ def test_street_readers_keep_highway_and_oneway(tmp_path: Path) -> None:
     assert read["highway"].iloc[0] == "secondary"
     assert pd.isna(read["highway"].iloc[1])
     assert read["oneway"].tolist() == [1, 0]
+
+
+@hsettings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), share=st.floats(0, 1))
+def test_cordon_properties_on_random_grids(seed: int, share: float) -> None:
+    """On a jittered grid with a random unit and readers on a random share of the segments: the logged entrances
+    are some of the entrances, cordoned means all of them, every unlogged entrance is listed, and readers logging
+    both ways on every crossing segment make a cordon."""
+    rng = np.random.default_rng(seed)
+    xy = {(i, j): (i * 100 + rng.uniform(-25, 25), j * 100 + rng.uniform(-25, 25)) for i in range(7) for j in range(7)}
+    lines = [[xy[i, j], xy[i + 1, j]] for i in range(6) for j in range(7)]
+    lines += [[xy[i, j], xy[i, j + 1]] for i in range(7) for j in range(6)]
+    net = network_from_lines(_lines(*[c for c in lines if rng.uniform() > 0.1]))
+    x0, y0 = rng.uniform(50, 250, 2)
+    unit = gpd.GeoDataFrame({"unit_id": ["u"]}, geometry=[box(X0 + x0, Y0 + y0, X0 + x0 + 300, Y0 + y0 + 300)], crs=CRS)
+    on = np.flatnonzero(rng.uniform(size=len(net.edges)) < share)
+    fwd = rng.uniform(size=len(on)) < 0.5
+    readers = pd.DataFrame(
+        {"edge_id": on, "camera_id": [f"c{i}" for i in on], "logs_forward": fwd, "logs_backward": ~fwd}
+    )
+    table, crossings = cordons(net, readers, unit)
+    row = table.iloc[0]
+    assert 0 <= row["entrances_logged"] <= row["entrances"] == crossings["inward"].sum()
+    assert (row["entrances"] - row["entrances_logged"]) == (crossings["inward"] & ~crossings["logged_in"]).sum()
+    if row["entrances"] == 0:
+        assert pd.isna(row["cordoned"])
+    else:
+        assert bool(row["cordoned"]) == (row["entrances_logged"] == row["entrances"])
+    every = pd.DataFrame(
+        {
+            "edge_id": crossings["edge_id"].to_numpy(),
+            "camera_id": "all",
+            "logs_forward": True,
+            "logs_backward": True,
+        }
+    )
+    full, _ = cordons(net, every, unit)
+    assert full.iloc[0]["entrances"] == row["entrances"]
+    assert pd.isna(full.iloc[0]["cordoned"]) or bool(full.iloc[0]["cordoned"])
