@@ -838,8 +838,8 @@ def route(
         _echo(f"  row {r['row']}: not routed: {r['not_routed']}")
     for _, r in rejected.head(5).iterrows():
         _echo(f"  {r['record']}: set aside: {r['reason']} ({terminal_text(r['value'], 40)})")
-    if len(unmatched):
-        _echo(f"{len(unmatched)} plate readers were not matched to a road (too far, or across it).")
+    for reason, n in unmatched["reason"].value_counts().items():
+        _echo(f"  {n:,} cameras set aside: {reason}")
     _echo(f"Wrote {output}" + (f" and {map_path}" if map_path else ""))
 
 

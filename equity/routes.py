@@ -328,20 +328,22 @@ def planner_from_layers(
     metric CRS: the cameras' views (:func:`equity.cameras.normalise_cameras`) and field-of-view sectors, the street
     graph, the plate readers matched to it (:func:`equity.roads.match_readers`) and each segment's watched length.
 
-    Returns the planner, the sectors and the plate readers that were not matched (with their reasons).
+    Returns the planner, the sectors, and the objects set aside with their reasons: surveillance objects that are
+    not cameras (:func:`equity.cameras.split_non_cameras`) and plate readers not matched to a road.
     """
-    from equity.cameras import fov_sectors, normalise_cameras
+    from equity.cameras import fov_sectors, normalise_cameras, split_non_cameras
     from equity.network import network_from_lines
     from equity.roads import match_readers
 
     s = settings or Settings()
     require_metric(cameras, "camera layer")
+    cameras, not_cameras = split_non_cameras(cameras, "cameras")  # guards, gunshot detectors, dummies
     views = normalise_cameras(cameras, s)
     sectors = fov_sectors(views, s)
     network = network_from_lines(streets.rename(columns={"highway": "road_class"}))
     readers, unmatched = match_readers(views, network, s)
     planner = RoutePlanner(network, mode, watched_length(network, sectors), readers, s)
-    return planner, sectors, unmatched
+    return planner, sectors, pd.concat([not_cameras, unmatched], ignore_index=True)
 
 
 #: Columns of a file of trips (``equity route --pairs``).
