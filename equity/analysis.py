@@ -170,6 +170,10 @@ def analyse(
     if full:
         result_table["data_gaps"] = _data_gaps(result_table, units, inputs.camera_meta)
         ledger.count("units_with_data_gaps", int(result_table["data_gaps"].notna().sum()))
+    roads = None
+    if full and inputs.network is not None and not counts_only:
+        roads_table, roads = _roads(inputs, views, s, ledger)
+        result_table = result_table.join(roads_table)
         if counts_only:  # no camera has a place, an operator or a view
             from equity.columns import OPERATORS, OPERATORS_BY_UNIT
 
@@ -199,6 +203,7 @@ def analyse(
         rank_concentration=ranked,
         buildings=_map_buildings(inputs) if full else None,
     )
+    result.roads = roads  # the plate readers' roads and cordons (equity.roads.RoadFindings), or None
     if statistics:
         result.moran = _global_moran(result.units, ledger)
     if full:
@@ -247,6 +252,24 @@ def _exposure(
         int((inputs.population.notna() & ~(inputs.population > s.per_capita_min_residents)).sum()),
     )
     return table
+
+
+def _roads(inputs: Inputs, views: gpd.GeoDataFrame, s: Settings, ledger: Ledger) -> tuple[pd.DataFrame, Any]:
+    """The plate readers' roads and cordons per unit (:func:`equity.roads.road_findings`): the units' columns and
+    the findings; the readers not matched to a road are set aside with their reasons."""
+    from equity.roads import road_findings
+
+    table, findings, counts = road_findings(views, inputs.network, inputs.units, s)
+    table.index = inputs.units.index
+    ledger.reject(findings.unmatched)
+    for name, value in counts.items():
+        ledger.count(name, value)
+    if not findings.classed:
+        ledger.count(
+            "roads_logged_share_by_class",
+            "not computed: the street layer has no road classes (highway), so every road weighs the same",
+        )
+    return table, findings
 
 
 def _groups(inputs: Inputs, table: pd.DataFrame, s: Settings, ledger: Ledger, statistics: bool) -> tuple[Any, Any]:

@@ -219,6 +219,18 @@ def settings_options(f: Any = None, *, leave_out: tuple[str, ...] = ()) -> Any:
             type=click.FloatRange(0),
             help=f"Height above the ground that a camera must see, metres (default {d.target_height_m:g}, a person).",
         ),
+        click.option(
+            "--alpr-reads",
+            type=click.Choice(["approaching", "receding"]),
+            help="Which vehicles a plate reader logs on its road: approaching (it faces traffic) or receding (rear "
+            f"plates) (default {d.alpr_reads}; with --streets).",
+        ),
+        click.option(
+            "--alpr-match",
+            "alpr_match_m",
+            type=click.FloatRange(0, min_open=True),
+            help=f"Farthest distance from a plate reader to the road it reads, metres (default {d.alpr_match_m:g}).",
+        ),
     ]
     for option in reversed(options):
         f = option(f)
@@ -346,6 +358,14 @@ def _summary(result: Any, written: dict[str, Path], seconds: float, quiet: bool)
         _echo(
             f"{kinds['ALPR']:,} of the {sum(kinds.values()):,} cameras are licence-plate readers, modelled by their "
             "capture zone on the road: see the first page of the report.",
+            limit=None,
+        )
+    roads = getattr(result, "roads", None)
+    if roads is not None and len(roads.readers):
+        cordoned = ", ".join(terminal_text(u, 80) for u in roads.cordoned) or "none"
+        _echo(
+            f"Plate readers log {100 * roads.logged_share:.1f} % of the road length in at least one direction; "
+            f"units with every road entrance logged (cordoned): {cordoned}.",
             limit=None,
         )
     if c.get("rejected_rows"):
@@ -929,6 +949,159 @@ def _write_page(path: Path, html: str) -> None:
     except OSError as err:
         msg = f"{path}: cannot write the page ({err.strerror or err})."
         raise OutputError(msg) from err
+
+
+def _lon_lat(text: str | None, param: str) -> tuple[float, float] | None:
+    """``LON,LAT`` in WGS84 degrees, or a click error naming the option."""
+    if text is None:
+        return None
+    try:
+        lon, lat = (float(v) for v in text.split(","))
+    except ValueError:
+        raise click.BadParameter(
+            f"{terminal_text(text, 80)!r} is not LON,LAT (for example -122.42,37.77)", param_hint=param
+        ) from None
+    if not (abs(lon) <= 180 and abs(lat) <= 90):
+        raise click.BadParameter(f"{text!r}: longitude must be in -180..180 and latitude in -90..90", param_hint=param)
+    return lon, lat
+
+
+@cli.command()
+@click.option(
+    "--cameras", required=True, type=click.Path(path_type=Path), help="The cameras (any format equity reads)."
+)
+@click.option(
+    "--streets",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The street network: an OSM file or a line layer (noded into a graph, equity.network).",
+)
+@click.option("--from", "origin", help="Origin of one trip, LON,LAT in WGS84 degrees.")
+@click.option("--to", "destination", help="Destination of one trip, LON,LAT.")
+@click.option(
+    "--pairs",
+    type=click.Path(path_type=Path),
+    help="A CSV of trips with the columns from_lon, from_lat, to_lon, to_lat (instead of --from and --to).",
+)
+@click.option(
+    "--mode", type=click.Choice(["walk", "drive"]), default="walk", show_default=True, help="Walk or drive network."
+)
+@click.option(
+    "--length-penalty",
+    type=float,
+    default=None,
+    help="lambda of the least-watched route, which minimises watched length + lambda x length (default 0.1).",
+)
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="routes.geojson or trips.csv"
+)
+@click.option(
+    "--map", "map_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write a map of the routes (.html)."
+)
+@click.pass_context
+def route(
+    ctx: click.Context,
+    cameras: Path,
+    streets: Path,
+    origin: str | None,
+    destination: str | None,
+    pairs: Path | None,
+    mode: str,
+    length_penalty: float | None,
+    output: Path,
+    map_path: Path | None,
+) -> None:
+    """How watched a trip is: the shortest route's length, its share in view of a camera and the plate readers it
+    passes, and the least-watched route with its extra length (equity.routes). The outputs show where each trip
+    starts and ends: do not publish trips from homes as they are."""
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    from equity.io import cameras_from_file, streets_from_file
+    from equity.io.outputs import write_csv, write_text_atomic
+    from equity.projection import metric_crs, to_metric
+    from equity.routes import pairs_from_table, planner_from_layers, route_features
+
+    if pairs is None and (origin is None or destination is None):
+        raise click.UsageError("give --from and --to, or --pairs")
+    if pairs is not None and (origin is not None or destination is not None):
+        raise click.UsageError("give --from and --to, or --pairs, not both")
+    if output.suffix.lower() not in (".geojson", ".json", ".csv"):
+        raise click.BadParameter(f"{terminal_text(output)}: expected a .geojson or .csv file", param_hint="-o")
+    settings = _settings(route_length_penalty=length_penalty)
+    rejected = pd.DataFrame(columns=["source", "record", "reason", "value"])
+    if pairs is not None:
+        from equity.io._common import check_file
+
+        try:
+            table = pd.read_csv(check_file(pairs), dtype=str, keep_default_na=False)
+        except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as err:
+            from equity._errors import InputFormatError
+
+            raise InputFormatError(f"{pairs}: not a CSV file of trips ({err})") from err
+        trips, rejected = pairs_from_table(table, pairs.name)
+    else:
+        a, b = _lon_lat(origin, "--from"), _lon_lat(destination, "--to")
+        trips = pd.DataFrame({"row": [1], "from_lon": [a[0]], "from_lat": [a[1]], "to_lon": [b[0]], "to_lat": [b[1]]})
+    street_lines = streets_from_file(streets).data
+    crs = metric_crs(street_lines)
+    cams = to_metric(cameras_from_file(cameras).data, crs)
+    planner, sectors, unmatched = planner_from_layers(cams, to_metric(street_lines, crs), mode=mode, settings=settings)
+    pts = lambda lon, lat: gpd.GeoSeries(shapely.points(lon, lat), crs=4326).to_crs(crs).to_numpy()  # noqa: E731
+    o = pts(trips["from_lon"].to_numpy(float), trips["from_lat"].to_numpy(float))
+    d = pts(trips["to_lon"].to_numpy(float), trips["to_lat"].to_numpy(float))
+    want_paths = output.suffix.lower() != ".csv" or map_path is not None
+    result, paths = planner.trips(o, d, paths=want_paths)
+    if pairs is None and pd.notna(result["not_routed"].iat[0]):
+        from equity._errors import InputError
+
+        raise InputError(f"no route: {result['not_routed'].iat[0]}")
+    result.insert(1, "row", trips["row"].to_numpy())
+    for col in ("from_lon", "from_lat", "to_lon", "to_lat"):
+        result[col] = trips[col].to_numpy()
+    if output.suffix.lower() == ".csv":
+        write_csv(result, output)
+    else:
+        routed = result["not_routed"].isna().to_numpy()
+        feats = route_features(planner, result[routed], [p for p, ok in zip(paths, routed, strict=True) if ok], sectors)
+        write_text_atomic(output, feats.to_crs(4326).to_json(drop_id=True))
+    if map_path is not None:
+        from equity.presentation.maps import render_map
+        from equity.presentation.roadmap import route_map
+
+        routed = result["not_routed"].isna().to_numpy()
+        feats = route_features(planner, result[routed], [p for p, ok in zip(paths, routed, strict=True) if ok], sectors)
+        html = render_map(route_map(feats, cams), assets=_map_assets("auto", ctx.obj["quiet"]))
+        write_text_atomic(map_path, html)
+    if ctx.obj["quiet"]:
+        return
+    ok = result[result["not_routed"].isna()]
+    if len(result) == 1 and len(ok) == 1:
+        r = ok.iloc[0]
+        _echo(
+            f"Shortest route ({mode}): {r['length_m']:,.0f} m, {100 * r['watched_share']:.1f} % in view of a camera, "
+            f"{int(r['alpr_passed'])} plate readers passed."
+        )
+        _echo(
+            f"Least-watched route: {r['least_watched_length_m']:,.0f} m (+{r['extra_length_m']:,.0f} m), "
+            f"{100 * r['least_watched_watched_share']:.1f} % in view, {int(r['least_watched_alpr_passed'])} plate "
+            "readers passed."
+        )
+    else:
+        _echo(
+            f"{len(ok):,} of {len(result):,} trips routed ({mode}): median {ok['length_m'].median():,.0f} m, "
+            f"{100 * ok['watched_share'].median():.1f} % in view, {ok['alpr_passed'].median():g} plate readers passed; "
+            f"least-watched: median extra length {ok['extra_length_m'].median():,.0f} m."
+        )
+    not_routed = result[result["not_routed"].notna()]
+    for _, r in not_routed.head(5).iterrows():
+        _echo(f"  row {r['row']}: not routed: {r['not_routed']}")
+    for _, r in rejected.head(5).iterrows():
+        _echo(f"  {r['record']}: set aside: {r['reason']} ({terminal_text(r['value'], 40)})")
+    for reason, n in unmatched["reason"].value_counts().items():
+        _echo(f"  {n:,} cameras set aside: {reason}")
+    _echo(f"Wrote {output}" + (f" and {map_path}" if map_path else ""))
 
 
 def main() -> None:

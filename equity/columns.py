@@ -373,6 +373,71 @@ UNITS: tuple[Column, ...] = (
         "area of the camera data); empty when nothing is.",
     ),
     _c(
+        "road_m",
+        "Road length",
+        "m",
+        "decimal",
+        "Length of the street segments a car may use inside the unit, L_u = Σ_e ‖e ∩ u‖ (with --streets; the "
+        "segments of the street graph, equity.network).",
+        0,
+    ),
+    _c(
+        "roads_logged_m",
+        "Road length logged",
+        "m",
+        "decimal",
+        "Part of road_m on segments where a licence-plate reader logs vehicles in at least one direction, "
+        "L_logged,u (a reader matched to the segment within alpr_match_m; equity.roads).",
+        0,
+    ),
+    _c(
+        "roads_logged_share",
+        "Share of roads logged",
+        "%",
+        "percent",
+        "roads_logged_m / road_m; empty when the unit has no road.",
+    ),
+    _c(
+        "roads_logged_share_by_class",
+        "Share of roads logged, by class",
+        "%",
+        "percent",
+        "Σ_c w_c L_logged,u,c / Σ_c w_c L_u,c with the weights of equity.roads.CLASS_WEIGHTS by the segments' "
+        "highway class; empty when the street layer has no classes.",
+    ),
+    _c(
+        "entrances",
+        "Road entrances",
+        "count",
+        "integer",
+        "Street segments a car may travel into the unit with one end inside it (inside the unit shrunk by "
+        "cordon_tolerance_m) and the other not: the ways into the unit by road (a one-way segment leading only out "
+        "is none).",
+    ),
+    _c(
+        "entrances_logged",
+        "Entrances logged inward",
+        "count",
+        "integer",
+        "Entrances where a licence-plate reader on the segment logs vehicles travelling into the unit.",
+    ),
+    _c(
+        "exits_logged",
+        "Exits logged outward",
+        "count",
+        "integer",
+        "Crossings a car may travel out of the unit where a licence-plate reader on the segment logs vehicles "
+        "travelling out.",
+    ),
+    _c(
+        "cordoned",
+        "Cordoned",
+        "",
+        "boolean",
+        "Whether every entrance is logged inward (entrances_logged = entrances > 0): no car enters the unit by "
+        "road without being logged; empty when the unit has no entrance.",
+    ),
+    _c(
         "cameras_public",
         "Public cameras",
         "count",

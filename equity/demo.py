@@ -17,7 +17,13 @@ from pathlib import Path
 from equity._errors import InputFileError
 from equity.study import Study
 
-DEMO_FILES = ("cameras.osm", "neighborhoods.geojson", "crime_incidents_2012H2.csv", "block_groups.geojson")
+DEMO_FILES = (
+    "cameras.osm",
+    "neighborhoods.geojson",
+    "crime_incidents_2012H2.csv",
+    "block_groups.geojson",
+    "streets_osm_2015.geojson",
+)
 
 
 #: Provenance and licence of each file of the bundle (from data/sf/README.md).
@@ -31,6 +37,10 @@ DEMO_SOURCES = {
     "bf07c98f); CC0 1.0",
     "population": "US Census 2010 block groups, as packaged by the GeoDa Center (repository "
     "stuartlynn/data-and-lab, commit b75fcef1); public domain",
+    "streets": "Every OpenStreetMap street way of San Francisco as of 2015, geometry only (no tags: no highway class, "
+    "name or oneway; not split at intersections, so noded into a graph by equity.network), from repository "
+    "Lumiukko/diku_ide_2015 (commit a651236f); ODbL 1.0, © OpenStreetMap contributors. Ten years older than the "
+    "cameras: streets built since are missing",
 }
 
 
@@ -71,6 +81,7 @@ def demo_study(**options: object) -> Study:
         no_crime_data=list(NO_CRIME_DATA),
         population=d / "block_groups.geojson",
         population_column="Population",
+        streets=d / "streets_osm_2015.geojson",
         name="San Francisco demo",
         sources=DEMO_SOURCES,
         **options,  # type: ignore[arg-type]

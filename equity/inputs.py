@@ -116,6 +116,9 @@ class Inputs:
         The street lines.
     street_m : pandas.Series or None
         Street length per unit.
+    network : equity.network.StreetNetwork or None
+        The streets noded into a graph of segments from intersection to intersection (with streets and camera
+        locations), for the plate-reader analysis (:mod:`equity.roads`).
     dem : equity.io.dem.DemSource or None
         The elevation model.
     dem_fill : float or None
@@ -147,6 +150,7 @@ class Inputs:
     homes: HomeInputs | None = None
     streets: gpd.GeoDataFrame | None = None
     street_m: pd.Series | None = None
+    network: Any = None
     dem: DemSource | None = None
     dem_fill: float | None = None
     ledgers: dict[str, Ledger] = field(default_factory=dict)
@@ -316,7 +320,7 @@ def _load(study: Any, crime_reader: _Background | None, ledgers: dict[str, Ledge
     else:
         cameras, camera_unit, cam_meta = _cameras(study, units, crs, ledger)
 
-    streets = street_m = None
+    streets = street_m = network = None
     if study.streets is not None:
         from equity.io import streets_from_file
 
@@ -327,6 +331,12 @@ def _load(study: Any, crime_reader: _Background | None, ledgers: dict[str, Ledge
         streets = to_metric(street_read.data, crs)
         ledger.count("streets", len(streets))
         street_m = coverage.street_length_by_unit(streets, units)
+        if camera_counts is None:  # the plate readers' roads need each camera's place
+            from equity.network import network_from_lines
+
+            network = network_from_lines(streets.rename(columns={"highway": "road_class"}))
+            ledger.count("street_segments", len(network.edges))
+            ledger.count("street_nodes", len(network.nodes))
 
     buildings = built_m2 = homes = None
     if study.buildings is not None:
@@ -424,6 +434,7 @@ def _load(study: Any, crime_reader: _Background | None, ledgers: dict[str, Ledge
         homes=homes,
         streets=streets,
         street_m=street_m,
+        network=network,
         dem=dem,
         dem_fill=dem_fill,
         ledgers=ledgers,

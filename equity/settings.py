@@ -129,6 +129,28 @@ class Settings:
     curvature_coeff
         Curvature and refraction coefficient of the viewshed (GDAL's ``-cc``; 0.85714 for visible light).
         Within a camera's range it changes heights by millimetres.
+    alpr_match_m
+        Farthest distance in metres from a licence-plate reader to the street segment it is matched to (30 m):
+        a reader stands at the kerb or over the carriageway; 30 m reaches the far side of a wide avenue and no
+        farther (:mod:`equity.roads`).
+    alpr_match_angle_deg
+        Largest angle between a reader's direction and the segment's axis for a match (45 degrees): a reader
+        looks along the road it reads, so a cross street at right angles to it is not the one it reads.
+    alpr_reads
+        Which vehicles a reader logs: ``approaching`` (the default: it faces traffic and reads the front plates of
+        vehicles coming towards it, travelling opposite to its direction tag) or ``receding`` (it reads the rear
+        plates of vehicles moving away, travelling along its direction). Only the direction logged changes: the
+        roads logged in at least one direction are the same.
+    cordon_tolerance_m
+        A street node is inside a unit when it lies inside the unit shrunk by this much (15 m): unit boundaries
+        follow street centre lines, and the intersections of a boundary street are on the boundary, not inside.
+    route_length_penalty
+        The least-watched route minimises ``W + lambda L`` (W its length in view of a camera, L its length, in
+        metres) with ``lambda`` this (0.1): a detour is taken when it leaves at least one metre out of view for
+        every 10 metres it adds (:mod:`equity.routes`).
+    route_snap_m
+        Farthest distance in metres from a trip's origin or destination to the nearest node of the street graph
+        (500 m); a point farther away is refused.
     small_population
         A unit's crime rate rests on few residents below this many (1,000): with fewer, each incident moves the
         rate by more than 1 per 1,000. Such units are flagged (``small_population``); the smoothed rate
@@ -321,6 +343,12 @@ class Settings:
     target_height_m: float = 1.7
     cell_size_m: float = 1.0
     curvature_coeff: float = 0.85714
+    alpr_match_m: float = 30.0
+    alpr_match_angle_deg: float = 45.0
+    alpr_reads: Literal["approaching", "receding"] = "approaching"
+    cordon_tolerance_m: float = 15.0
+    route_length_penalty: float = 0.1
+    route_snap_m: float = 500.0
 
     def __post_init__(self) -> None:
         problems = []
@@ -402,6 +430,18 @@ class Settings:
         if not self.population_area_factor >= 1:
             problems.append(f"population_area_factor must be at least 1, not {self.population_area_factor!r}")
         problems.extend(self._draws_problems())
+        if not self.alpr_match_m > 0:
+            problems.append(f"alpr_match_m must be positive, not {self.alpr_match_m!r}")
+        if not 0 < self.alpr_match_angle_deg <= 90:
+            problems.append(f"alpr_match_angle_deg must be in (0, 90], not {self.alpr_match_angle_deg!r}")
+        if self.alpr_reads not in ("approaching", "receding"):
+            problems.append(f"alpr_reads must be 'approaching' or 'receding', not {self.alpr_reads!r}")
+        if not self.cordon_tolerance_m >= 0:
+            problems.append(f"cordon_tolerance_m must be at least 0, not {self.cordon_tolerance_m!r}")
+        if not self.route_length_penalty > 0:
+            problems.append(f"route_length_penalty must be positive, not {self.route_length_penalty!r}")
+        if not self.route_snap_m > 0:
+            problems.append(f"route_snap_m must be positive, not {self.route_snap_m!r}")
         if problems:
             from equity._errors import InputError
 

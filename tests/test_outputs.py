@@ -37,13 +37,13 @@ def test_folder_contents(sf_result, tmp_path):
     assert cams["camera_id"].nunique() == 343
     assert {"lon", "lat", "direction_deg", "fov_deg", "range_m", "issues", "unit_id"} <= set(cams.columns)
     manifest = json.loads(written["manifest.json"].read_text())
-    assert set(manifest["inputs"]) == {"cameras", "units", "crime", "population"}
+    assert set(manifest["inputs"]) == {"cameras", "units", "crime", "population", "streets"}
     assert all(len(item["sha256"]) == 64 for item in manifest["inputs"].values())
     assert manifest["osm_timestamp"] == "2025-10-04T09:29:18Z"
     assert manifest["settings"]["fixed_fov_deg"] == 60.0
     rejected = pd.read_csv(written["rejected.csv"])
     assert list(rejected.columns) == ["source", "record", "reason", "value"]
-    assert len(rejected) == 3332
+    assert len(rejected) == 3334  # 3,332 repeated incident rows, 2 plate readers no road runs along
     assert not any(p.name.startswith(".equity-staging") for p in (tmp_path / "out").iterdir())
 
 

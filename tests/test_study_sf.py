@@ -49,7 +49,8 @@ def test_crime_total_and_population_total(sf_result):
     in_units = sf_result.units["crimes"].sum() + c["incidents_in_units_outside_crime_jurisdiction"]
     assert in_units + c["crime_incidents_outside_units"] == 10140
     assert sf_result.units["population"].sum() + c["population_outside_units"] == pytest.approx(805235)
-    assert len(sf_result.rejected) == c["rejected_rows"] == 3332
+    # 3,332 repeated incident rows and 2 plate readers that no road runs along (equity.roads)
+    assert len(sf_result.rejected) == c["rejected_rows"] == 3334
 
 
 def test_defaults_are_counted(sf_result):
@@ -60,3 +61,19 @@ def test_defaults_are_counted(sf_result):
     )
     assert c["cameras_height_tagged"] == 0  # the README: none carries height
     assert c["cameras_height_from_mount"] + c["cameras_height_default"] == 343
+
+
+def test_plate_readers_on_the_roads(sf_result):
+    """The bundled 2015 OSM streets: every reader view is matched or listed, no neighbourhood is cordoned, and the
+    shares add up (docs/roads.md gives these figures)."""
+    c = sf_result.counts
+    assert c["alpr_views_matched_to_roads"] + c["alpr_views_not_matched"] == c["camera_views"] == 344
+    assert c["alpr_views_not_matched"] == 2
+    units = sf_result.units.set_index("unit_id")
+    assert (units["roads_logged_m"] <= units["road_m"] + 1e-6).all()
+    assert (units["entrances_logged"] <= units["entrances"]).all()
+    assert units["entrances"].min() > 0
+    assert sf_result.roads.cordoned == []
+    assert not units["cordoned"].any()
+    assert units["roads_logged_share"].idxmax() == "South of Market"
+    assert sf_result.roads.logged_share == pytest.approx(units["roads_logged_m"].sum() / units["road_m"].sum())

@@ -3,6 +3,7 @@ layer GDAL reads (a city's street centre lines)."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import geopandas as gpd
@@ -48,6 +49,28 @@ STREET_HIGHWAYS = frozenset(
 )
 
 
+#: ``oneway`` values (OSM wiki, Key:oneway) to the direction of travel allowed relative to the way's drawing:
+#: ``1`` along it, ``-1`` against it; other values (``no``, ``reversible``, ``alternating``, untagged) leave both.
+ONEWAY_VALUES = {"yes": 1, "true": 1, "1": 1, "-1": -1, "reverse": -1}
+
+
+def oneway_of(tags: object) -> int:
+    """The direction of travel of an OSM way: 1 along its drawing, -1 against it, 0 both ways. ``oneway`` as
+    tagged; else one way along the drawing for ``junction=roundabout`` and ``highway=motorway`` (the OSM wiki's
+    implied oneway).
+
+    Examples
+    --------
+    >>> oneway_of({"oneway": "yes"}), oneway_of({"oneway": "-1"}), oneway_of({"junction": "roundabout"})
+    (1, -1, 1)
+    """
+    get = tags.get  # type: ignore[attr-defined]
+    value = get("oneway")
+    if value is not None:
+        return ONEWAY_VALUES.get(str(value).strip().lower(), 0)
+    return 1 if get("junction") in ("roundabout", "circular") or get("highway") == "motorway" else 0
+
+
 def check_streets(result: ReadResult, path: str | Path) -> ReadResult:
     """The streets read from ``path`` by a reader of this module, refused when there is none (as
     :func:`equity.io.streets_from_file` returns them)."""
@@ -63,7 +86,7 @@ def streets_from_osm(source: SourceFile) -> ReadResult:
 
     p = source.path
     wkb = osmium.geom.WKBFactory()
-    ids, kinds, geoms, rejected = [], [], [], []
+    ids, kinds, oneways, geoms, rejected = [], [], [], [], []
     try:
         processor = (
             osmium.FileProcessor(source.osmium_file(), osmium.osm.NODE | osmium.osm.WAY)
@@ -83,12 +106,17 @@ def streets_from_osm(source: SourceFile) -> ReadResult:
                 continue
             ids.append(f"way/{obj.id}")
             kinds.append(kind)
+            oneways.append(oneway_of(obj.tags))
             geoms.append(geom)
     except osm_read_errors() as err:
         msg = osm_error(p, err)
         raise InputFormatError(msg) from err
     data = gpd.GeoDataFrame(
-        {"street_id": pd.Series(ids, dtype=object), "highway": pd.Series(kinds, dtype=object)},
+        {
+            "street_id": pd.Series(ids, dtype=object),
+            "highway": pd.Series(kinds, dtype=object),
+            "oneway": pd.Series(oneways, dtype="int64"),
+        },
         geometry=gpd.GeoSeries(geoms, crs="EPSG:4326").to_numpy(),
         crs="EPSG:4326",
     )
@@ -103,8 +131,19 @@ def streets_from_vector(source: SourceFile) -> ReadResult:
     rejected = [
         (p.name, f"feature {i + 1}", f"a {t}, expected a line", "") for i, t in enumerate(gdf.geom_type) if not keep[i]
     ]
+    # a layer exported from OSM (overpass-turbo, osmnx, QGIS) keeps the ways' highway and oneway tags as columns
+    tagged = [c for c in ("highway", "oneway", "junction") if c in gdf.columns]
+    rows = [
+        {k: str(v) for k, v in r.items() if v is not None and not (isinstance(v, float) and math.isnan(v))}
+        for r in gdf.loc[keep, tagged].to_dict("records")
+    ]
+    highway = [r.get("highway") for r in rows] if "highway" in tagged else None
     data = gpd.GeoDataFrame(
-        {"street_id": [f"feature {i + 1}" for i in range(len(gdf)) if keep[i]], "highway": None},
+        {
+            "street_id": [f"feature {i + 1}" for i in range(len(gdf)) if keep[i]],
+            "highway": highway,
+            "oneway": pd.Series([oneway_of(r) for r in rows], dtype="int64"),
+        },
         geometry=gdf.geometry[keep].to_numpy(),
         crs=gdf.crs,
     )
