@@ -174,6 +174,7 @@ def analyse(
     if full and inputs.network is not None and not counts_only:
         roads_table, roads = _roads(inputs, views, s, ledger)
         result_table = result_table.join(roads_table)
+    if full:
         if counts_only:  # no camera has a place, an operator or a view
             from equity.columns import OPERATORS, OPERATORS_BY_UNIT
 
@@ -202,8 +203,8 @@ def analyse(
         groups=groups,
         rank_concentration=ranked,
         buildings=_map_buildings(inputs) if full else None,
+        roads=roads,
     )
-    result.roads = roads  # the plate readers' roads and cordons (equity.roads.RoadFindings), or None
     if statistics:
         result.moran = _global_moran(result.units, ledger)
     if full:

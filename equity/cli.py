@@ -966,7 +966,14 @@ def _lon_lat(text: str | None, param: str) -> tuple[float, float] | None:
     return lon, lat
 
 
-@cli.command()
+@cli.command(
+    epilog="""\b
+Examples:
+  equity route --cameras data/sf/cameras.osm --streets data/sf/streets_osm_2015.geojson \\
+      --from -122.4194,37.7793 --to -122.4058,37.7855 -o route.geojson --map route.html
+  equity route --cameras data/sf/cameras.osm --streets data/sf/streets_osm_2015.geojson \\
+      --pairs trips.csv --mode drive -o trips.csv"""
+)
 @click.option(
     "--cameras", required=True, type=click.Path(path_type=Path), help="The cameras (any format equity reads)."
 )
@@ -998,6 +1005,7 @@ def _lon_lat(text: str | None, param: str) -> tuple[float, float] | None:
 @click.option(
     "--map", "map_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write a map of the routes (.html)."
 )
+@verbosity_options
 @click.pass_context
 def route(
     ctx: click.Context,
@@ -1067,12 +1075,13 @@ def route(
         feats = route_features(planner, result[routed], [p for p, ok in zip(paths, routed, strict=True) if ok], sectors)
         write_text_atomic(output, feats.to_crs(4326).to_json(drop_id=True))
     if map_path is not None:
+        from equity.folder import map_assets_for
         from equity.presentation.maps import render_map
         from equity.presentation.roadmap import route_map
 
         routed = result["not_routed"].isna().to_numpy()
         feats = route_features(planner, result[routed], [p for p, ok in zip(paths, routed, strict=True) if ok], sectors)
-        html = render_map(route_map(feats, cams), assets=_map_assets("auto", ctx.obj["quiet"]))
+        html = render_map(route_map(feats, cams), assets=map_assets_for("auto", _asset_warning(ctx.obj["quiet"])))
         write_text_atomic(map_path, html)
     if ctx.obj["quiet"]:
         return

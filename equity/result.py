@@ -120,6 +120,9 @@ class StudyResult:
     buildings : geopandas.GeoDataFrame or None
         The building footprints the viewsheds were computed on (``Study.buildings``), for the map to draw; None
         without buildings and in the sensitivity runs. OSM footprints, with no home or person attached.
+    roads : equity.roads.RoadFindings or None
+        The plate readers' roads: the readers matched to road segments and directions, the roads logged and the
+        units' entrances and cordons (:func:`equity.roads.road_findings`); None without a street layer.
     """
 
     study: Any
@@ -149,6 +152,7 @@ class StudyResult:
     groups: GroupResult | None = None
     rank_concentration: RankConcentration | None = None
     buildings: gpd.GeoDataFrame | None = None
+    roads: Any = None
 
     @property
     def counts(self) -> dict[str, Any]:

@@ -559,6 +559,7 @@ OPTION_NAMES = {
     "cell_size": "cell_size_m",
     "target_height": "target_height_m",
     "buffer": "buffer_m",
+    "alpr_match": "alpr_match_m",
 }
 
 
