@@ -330,6 +330,22 @@ def _map_assets(choice: str, quiet: bool) -> Any:
         return None
 
 
+def lang_options(f: Any) -> Any:
+    """The option of the language of the report and the map (shared by ``demo`` and ``analyze``)."""
+    from equity.presentation.i18n import LANGUAGES
+
+    return click.option(
+        "--lang",
+        type=click.Choice(list(LANGUAGES), case_sensitive=False),
+        default="en",
+        show_default=True,
+        help="Language of report.html and map.html: "
+        + ", ".join(f"{code} ({name})" for code, name in LANGUAGES.items())
+        + ". Unit names and tag values are shown as written; numbers and dates follow the language. Recorded in "
+        "manifest.json.",
+    )(f)
+
+
 def fine_options(f: Any) -> Any:
     """The options of the second, finer unit layer (two scales)."""
     f = click.option("--fine-unit-id", help="Column that identifies a unit of --fine-units (guessed when not given).")(
@@ -372,8 +388,10 @@ def _run_and_write(
     quiet: bool,
     map_assets: str = "auto",
     fine: tuple[Path | None, str | None] = (None, None),
+    lang: str = "en",
 ) -> None:
     from equity.io.outputs import write_outputs
+    from equity.presentation import i18n
     from equity.presentation.maps import build_map, render_map
     from equity.presentation.report import build_report
 
@@ -383,12 +401,16 @@ def _run_and_write(
         result.scales = _two_scales(study, result, *fine)
     assets = _map_assets(map_assets, quiet)
     result.meta["map_assets"] = "inline" if assets is not None else "cdn"
+    with i18n.use(lang):  # the report and the map in the reader's language
+        map_html = render_map(build_map(result, title=study.name), assets=assets)
+        report_html = build_report(result)
     written = write_outputs(
         result,
         out,
-        map_html=render_map(build_map(result, title=study.name), assets=assets),
-        report_html=build_report(result, title=f"{study.name}: surveillance camera coverage and crime"),
+        map_html=map_html,
+        report_html=report_html,
         force=force,
+        manifest_extra={"language": i18n.check_language(lang)},
     )
     _summary(result, written, time.perf_counter() - t0, quiet)
 
@@ -403,6 +425,7 @@ def _run_and_write(
 )
 @click.option("--force", is_flag=True, help="Replace the outputs of a different study in --out.")
 @map_options
+@lang_options
 @exposure_options
 @fine_options
 @settings_options
@@ -415,6 +438,7 @@ def demo(
     map_assets: str,
     fine_units: Path | None = None,
     fine_unit_id: str | None = None,
+    lang: str = "en",
     **settings: Any,
 ) -> None:
     """Run the analysis on bundled data: San Francisco (the default: OpenStreetMap cameras, incidents) or
@@ -425,7 +449,15 @@ def demo(
     make = chicago_study if city == "chicago" else demo_study
     study = make(sensitivity=settings["sensitivity"])
     study.settings = _settings(**settings)
-    _run_and_write(study, out or Path(DEMO_OUT[city]), force, ctx.obj["quiet"], map_assets, (fine_units, fine_unit_id))
+    _run_and_write(
+        study,
+        out or Path(DEMO_OUT[city]),
+        force,
+        ctx.obj["quiet"],
+        map_assets,
+        (fine_units, fine_unit_id),
+        lang.lower(),
+    )
 
 
 @cli.command()
@@ -516,6 +548,7 @@ def demo(
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
 @click.option("--force", is_flag=True, help="Replace the outputs of a different study in --out.")
 @map_options
+@lang_options
 @exposure_options
 @click.option(
     "--workers",
@@ -570,6 +603,7 @@ def analyze(
     tile_cells: int | None,
     fine_units: Path | None = None,
     fine_unit_id: str | None = None,
+    lang: str = "en",
     **settings: Any,
 ) -> None:
     """Run the analysis on your own files."""
@@ -609,7 +643,7 @@ def analyze(
         engine=engine,
     )
     with engine:
-        _run_and_write(study, out, force, ctx.obj["quiet"], map_assets, (fine_units, fine_unit_id))
+        _run_and_write(study, out, force, ctx.obj["quiet"], map_assets, (fine_units, fine_unit_id), lang.lower())
 
 
 @cli.command("cameras")
