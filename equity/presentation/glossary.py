@@ -212,4 +212,4 @@ def entries() -> list[tuple[str, str, str]]:
 def glossary_section() -> list[str]:
     """The glossary as a section of the report: a definition list, each term with its anchor."""
     items = "".join(f"<dt id='g-{key}'>{esc(name)}</dt><dd>{esc(text)}</dd>" for key, name, text in entries())
-    return [f"<h2 id='glossary'>{esc(_('Glossary'))}</h2><dl class='glossary'>{items}</dl>"]
+    return ["<h2 id='glossary'>" + esc(_("Glossary")) + f"</h2><dl class='glossary'>{items}</dl>"]

@@ -339,15 +339,15 @@ def build_report(result: StudyResult, *, title: str | None = None) -> str:
         ).format(
             name=esc(result.study.name),
             map="<a href='map.html'>map.html</a>",
-            glossary=f"<a href='#glossary'>{esc(_('glossary'))}</a>",
+            glossary="<a href='#glossary'>" + esc(_("glossary")) + "</a>",
         )
         + "</p>",
         "</section>",
         *_warnings_box(result),
-        f"<h2>{esc(_('Key findings'))}</h2><ul class='findings'>",
+        "<h2>" + esc(_("Key findings")) + "</h2><ul class='findings'>",
         *[f"<li>{f}</li>" for f in key_findings(result)],
         "</ul>",
-        f"<h2>{esc(_('Units ranked by gap'))}</h2>",
+        "<h2>" + esc(_("Units ranked by gap")) + "</h2>",
         "<p class='note'>"
         + _(
             "{gap} = the unit's share of the city's area in camera view minus its share of the city's recorded "
@@ -440,7 +440,7 @@ def _unit_header(name: str) -> str:
 
 def _summary_section(result: StudyResult) -> list[str]:
     """The summary in plain language (:func:`equity.presentation.story.summary`)."""
-    return [f"<h2>{esc(_('Summary'))}</h2>", f"<p class='summary'>{' '.join(summary(result))}</p>"]
+    return ["<h2>" + esc(_("Summary")) + "</h2>", f"<p class='summary'>{' '.join(summary(result))}</p>"]
 
 
 def _questions_section(result: StudyResult) -> list[str]:
@@ -449,12 +449,12 @@ def _questions_section(result: StudyResult) -> list[str]:
         f"<div><h3>{esc(who)}</h3><ul>{''.join(f'<li>{q}</li>' for q in qs)}</ul></div>"
         for who, qs in questions(result).items()
     )
-    return [f"<section class='questions'><h2>{esc(_('Questions to ask'))}</h2>{blocks}</section>"]
+    return ["<section class='questions'><h2>" + esc(_("Questions to ask")) + f"</h2>{blocks}</section>"]
 
 
 def _data_section(result: StudyResult) -> list[str]:
     """What was read and counted: the bookkeeping of the inputs (:func:`data_read`), before the methods."""
-    return [f"<h2>{esc(_('What was read'))}</h2>", f"<p>{data_read(result)}</p>"]
+    return ["<h2>" + esc(_("What was read")) + "</h2>", f"<p>{data_read(result)}</p>"]
 
 
 def caveats(result: StudyResult) -> list[str]:
@@ -492,7 +492,11 @@ def caveats(result: StudyResult) -> list[str]:
             _(
                 "The crime data runs from {start} to {end}, and the camera data is from {cameras}: cameras placed "
                 "after the crime was recorded cannot have been placed against it, and crime may have moved since."
-            ).format(start=esc(crime.get("date_min")), end=esc(crime["date_max"]), cameras=esc(str(cam_date)[:10]))
+            ).format(
+                start=esc(i18n.date(crime["date_min"]) if crime.get("date_min") else ""),
+                end=esc(i18n.date(crime["date_max"])),
+                cameras=esc(i18n.date(str(cam_date))),
+            )
         )
     cam_meta = result.meta.get("cameras") or {}
     if cam_meta.get("format") == "counts per unit":
@@ -604,7 +608,7 @@ def _warnings_box(result: StudyResult) -> list[str]:
     if not result.ledger.warnings:
         return []
     items = "".join(f"<li>{esc(w)}</li>" for w in result.ledger.warnings)
-    return [f"<div class='warnings'><h2>{esc(_('Warnings about the data'))}</h2><ul>{items}</ul></div>"]
+    return ["<div class='warnings'><h2>" + esc(_("Warnings about the data")) + f"</h2><ul>{items}</ul></div>"]
 
 
 def _ci(value: float, low: float, high: float, digits: int, percent: bool = False) -> str:
@@ -637,7 +641,7 @@ def _groups_section(result: StudyResult) -> list[str]:
     t = g.table
     head = s.group_headline
     label = column(head).label
-    parts = [f"<h2>{esc(_('Who lives with the cameras: groups of residents'))}</h2>"]
+    parts = ["<h2>" + esc(_("Who lives with the cameras: groups of residents")) + "</h2>"]
     if g.headline is not None:
         parts.append(f"<p><b>{esc(g.headline['sentence'])}</b></p>")
     shown = [m for m in (head, "crimes_per_1k_smoothed") if m in t]
@@ -669,7 +673,7 @@ def _groups_section(result: StudyResult) -> list[str]:
         cells = "".join(f"<td>{_ci(*ratio.loc[x], 2)}</td>" for x in groups)
         rows.append(f"<tr><td>{esc(column(m).label)}</td>{cells}</tr>")
     parts.append(
-        f"<h3>{esc(_(EVERY_MEASURE))}</h3>"
+        "<h3>" + esc(_(EVERY_MEASURE)) + f"</h3>"
         f"<table><thead><tr><th>Measure</th>{head_cells}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
     pairs = g.ratios[g.ratios["measure"] == head]
@@ -680,7 +684,7 @@ def _groups_section(result: StudyResult) -> list[str]:
             for _i, r in pairs.iterrows()
         )
         parts.append(
-            f"<h3>{esc(_('Between groups: {measure}').format(measure=label))}</h3>"
+            "<h3>" + esc(_("Between groups: {measure}").format(measure=label)) + f"</h3>"
             "<table><thead><tr><th>Group</th><th>Compared with</th>"
             f"<th>Ratio of their means (95% interval)</th></tr></thead><tbody>{rows}</tbody></table>"
         )
@@ -719,7 +723,7 @@ def _rank_section(result: StudyResult) -> list[str]:
     )
     colours = ("#1b7837", "#2166ac", "#e66101")
     return [
-        f"<h2>{esc(_('Camera exposure by {column}').format(column=rc.column))}</h2>",
+        "<h2>" + esc(_("Camera exposure by {column}").format(column=rc.column)) + "</h2>",
         f"<p class='note'>Units ranked by {esc(rc.column)}, lowest first; x: cumulative share of residents, y: "
         "cumulative share of the effective cameras (green), of the area in view (blue) and of the cameras "
         "(orange). Below the diagonal: more goes to the units ranked high. Concentration index "
@@ -749,7 +753,7 @@ def _city_section(result: StudyResult) -> list[str]:
         for e in result.city
     )
     parts = [
-        f"<h2>{esc(_('City-level measures'))}</h2>",
+        "<h2>" + esc(_("City-level measures")) + "</h2>",
         "<p class='note'>95% intervals from a seeded bootstrap over units (2,000 resamples). The units are not a "
         "sample: they are all of the city's units, and neighbouring units are alike, so this interval is not a "
         "sampling error; read it as how much a measure rests on a few units. The intervals of the sources of "
@@ -761,7 +765,9 @@ def _city_section(result: StudyResult) -> list[str]:
     curves = result.curves
     if curves is not None:
         parts.append(
-            f"<h3>{esc(_('Concentration curves'))}</h3><p class='note'>Units ranked by crimes per 1,000 residents, "
+            "<h3>"
+            + esc(_("Concentration curves"))
+            + "</h3><p class='note'>Units ranked by crimes per 1,000 residents, "
             "lowest first; x: cumulative share of residents, y: cumulative share of the area in view (blue) "
             "and of cameras (orange). Below the diagonal: more goes to the high-crime units.</p>"
         )
@@ -782,7 +788,9 @@ def _city_section(result: StudyResult) -> list[str]:
             for n, r, c in zip(pts["unit_id"].astype(str), pts["crime_rate"], pts["covered_share"], strict=True)
         ]
         parts.append(
-            f"<h3>{esc(_('Crime rate against coverage'))}</h3><p class='note'>One point per unit: crimes per 1,000 "
+            "<h3>"
+            + esc(_("Crime rate against coverage"))
+            + "</h3><p class='note'>One point per unit: crimes per 1,000 "
             "residents (x) and share of its area in camera view, % (y).</p>"
         )
         parts.append(line_chart(dots, x_label="crimes per 1,000 residents", y_label="area in view (%)"))
@@ -795,7 +803,7 @@ def _map_section(result: StudyResult) -> list[str]:
     span = gap_span(u["gap"])
     cams = result.views.drop_duplicates("camera_id") if len(result.views) else None
     return [
-        f"<h2>{esc(_('Map'))}</h2>",
+        "<h2>" + esc(_("Map")) + "</h2>",
         "<p class='note'>Units coloured by the gap between their share of the area in camera view and their share "
         "of recorded crime; cameras as dots. Hover a unit for its name and gap. map.html beside this report is "
         "the interactive map, with fields of view, crime and every camera's tags.</p>",
@@ -813,7 +821,7 @@ def _terrain_section(result: StudyResult) -> list[str]:
         for _i, r in table.iterrows()
     )
     return [
-        f"<h2>{esc(_('Hillside and flat units'))}</h2>",
+        "<h2>" + esc(_("Hillside and flat units")) + "</h2>",
         f"<p class='note'>Mean elevation and slope per unit from the DEM; a unit is hillside when its mean slope is at "
         f"least {result.settings.hillside_slope_pct:g}% (default {Settings.hillside_slope_pct:g}%).</p>",
         *_elevation_coverage(result),
@@ -887,7 +895,7 @@ def _clusters_section(result: StudyResult) -> list[str]:
     fdr = int(u["cluster_fdr"].str.endswith("around").sum()) if "cluster_fdr" in u else 0
     tested = int(u["cluster"].isin(["not significant"]).sum()) + local
     m = getattr(result, "moran", None)
-    text = f"<h2>{esc(_('Spatial clusters'))}</h2><p>"
+    text = "<h2>" + esc(_("Spatial clusters")) + "</h2><p>"
     if m is not None:
         verdict = (
             "no evidence that a unit's crime rate goes with its neighbours' coverage"
@@ -938,7 +946,7 @@ def _scales_section(result: StudyResult) -> list[str]:
         else "No measure flips its sign with the scale."
     )
     return [
-        f"<h2>{esc(_('Two scales'))}</h2>",
+        "<h2>" + esc(_("Two scales")) + "</h2>",
         f"<p>The same study on {first['units_coarse']} units and on {first['units_fine']} finer units; intervals "
         f"from the {esc(first['interval'])}. A measure holds at both scales when its interval lies on the same "
         "side of zero at both. Aggregation changes the measures themselves (the modifiable areal unit problem): "
@@ -961,7 +969,7 @@ def _uncertainty_section(result: StudyResult) -> list[str]:
         else f"negative binomial around the recorded count (size {s.draws_crime_dispersion:g})"
     )
     parts = [
-        f"<h2>{esc(_('Uncertainty'))}</h2>",
+        "<h2>" + esc(_("Uncertainty")) + "</h2>",
         f"<p>{unc.draws:,} draws (seed {unc.seed}), each changing at once: each unit's crime count ({crime}); "
         f"each mapped camera left out with probability {s.draws_camera_omission:g}, and on average "
         f"{unc.notes.get('unmapped_cameras_expected_per_draw', 0):g} unmapped cameras added in the units with fewer "
@@ -985,7 +993,7 @@ def _uncertainty_section(result: StudyResult) -> list[str]:
             for x in show_units
         )
         parts.append(
-            f"<h3>{esc(_('Class probabilities'))}</h3><table><thead><tr><th>Unit</th><th>Class</th>"
+            "<h3>" + esc(_("Class probabilities")) + f"</h3><table><thead><tr><th>Unit</th><th>Class</th>"
             f"<th>P({esc(CLASS_LABELS['under_covered'])})</th><th>P({esc(CLASS_LABELS['over_covered'])})</th>"
             f"<th>P(its class)</th><th>Robustness</th></tr></thead><tbody>{rows}</tbody></table>"
         )
@@ -998,7 +1006,9 @@ def _uncertainty_section(result: StudyResult) -> list[str]:
             for _i, r in unc.measures.iterrows()
         )
         parts.append(
-            f"<h3>{esc(_('City-level measures over the draws'))}</h3><table><thead><tr><th>Measure</th><th>Value</th>"
+            "<h3>"
+            + esc(_("City-level measures over the draws"))
+            + f"</h3><table><thead><tr><th>Measure</th><th>Value</th>"
             "<th>95% of the draws</th><th class='text'>Reading</th></tr></thead>"
             f"<tbody>{rows}</tbody></table>"
         )
@@ -1012,7 +1022,7 @@ def _sensitivity_section(result: StudyResult) -> list[str]:
     variants = [c for c in sens.classes.columns if c != "baseline"]
     uncertain = sens.uncertain
     parts = [
-        f"<h2>{esc(_('Sensitivity'))}</h2>",
+        "<h2>" + esc(_("Sensitivity")) + "</h2>",
         "<p>The analysis was run again under each of these assumptions: "
         + "; ".join(esc(v) for v in variants)
         + "."
@@ -1037,7 +1047,7 @@ def _sensitivity_section(result: StudyResult) -> list[str]:
             for unit in uncertain
         )
         parts.append(
-            f"<h3>{esc(_('Units whose class changes'))}</h3><table><thead><tr><th>Unit</th>{head}</tr></thead>"
+            "<h3>" + esc(_("Units whose class changes")) + f"</h3><table><thead><tr><th>Unit</th>{head}</tr></thead>"
             f"<tbody>{rows}</tbody></table>"
         )
     m = sens.measures
@@ -1047,7 +1057,7 @@ def _sensitivity_section(result: StudyResult) -> list[str]:
         for idx, row in m.iterrows()
     )
     parts.append(
-        f"<h3>{esc(_('City-level measures under each assumption'))}</h3>"
+        "<h3>" + esc(_("City-level measures under each assumption")) + f"</h3>"
         f"<table><thead><tr><th>Run</th>{head}</tr></thead>"
         f"<tbody>{rows}</tbody></table>"
     )
@@ -1063,7 +1073,7 @@ def _gaps_section(result: StudyResult) -> list[str]:
         for _i, r in u[u["data_gaps"].notna()].iterrows()
     )
     return [
-        f"<h2>{esc(_('Missing data'))}</h2>"
+        "<h2>" + esc(_("Missing data")) + "</h2>"
         "<p class='note'>These units lack data; their measures are shown as n/a, never as "
         "zero.</p>",
         f"<table><tbody>{rows}</tbody></table>",
@@ -1080,7 +1090,7 @@ def _homes_section(result: StudyResult) -> list[str]:
     heights = " or ".join(f"{h:g} m" for h in s.homes_window_heights_m)
     flagged = views[views["looks_into_homes"]].sort_values("intrusion_score", ascending=False)
     parts = [
-        f"<h2>{esc(_('Cameras that look into homes'))}</h2>",
+        "<h2>" + esc(_("Cameras that look into homes")) + "</h2>",
         f"<p>{c.get('homes', 0):,} homes (buildings of a residential type) and {c.get('probable_homes', 0):,} probable "
         "homes (buildings of unspecified type in residential land use, counted apart) lie in the study area. "
         "A home counts as seen by a camera when a cell along one of its façades is visible at the height of a "
@@ -1108,7 +1118,7 @@ def _homes_section(result: StudyResult) -> list[str]:
     u = result.units
     if "homes" in u:
         parts.append(
-            f"<h3>{esc(_('Homes in view per unit'))}</h3>"
+            "<h3>" + esc(_("Homes in view per unit")) + "</h3>"
             "<table><thead><tr><th>Unit</th><th>Homes</th><th>Seen by a camera</th>"
             "<th>Share</th><th>Probable homes</th><th>Seen by a camera</th></tr></thead><tbody>"
         )
@@ -1139,7 +1149,7 @@ def _operators_section(result: StudyResult) -> list[str]:
         for _i, r in ops.iterrows()
     )
     return [
-        f"<h2>{esc(_('Who watches: operators'))}</h2>",
+        "<h2>" + esc(_("Who watches: operators")) + "</h2>",
         "<p class='note'>Operators as tagged in OpenStreetMap (<code>operator</code>), counted together when they "
         "share an <code>operator:wikidata</code> id or the same name up to case and spacing; cameras without an "
         "operator tag are counted as unknown. Ownership from <code>surveillance</code>. operators_by_unit.csv "
@@ -1162,7 +1172,7 @@ def _anomalies_section(result: StudyResult) -> list[str]:
     iso_unknown = c.get("anomaly_isolation_unknown_at_data_edge", 0)
     unscored = c.get("anomaly_cameras_too_few_components", 0)
     parts = [
-        f"<h2>{esc(_('Cameras placed against the pattern'))}</h2>",
+        "<h2>" + esc(_("Cameras placed against the pattern")) + "</h2>",
         "<p>Each camera gets up to three scores between 0 and 1, each its rank among the city's cameras (cameras "
         "with equal values share the middle of the ranks they span): isolation (the distance to its nearest other "
         f"camera), low need (how few incidents lie within {a.radius_m:g} m of it; where there is no crime data, "
@@ -1199,7 +1209,7 @@ def _methodology(result: StudyResult) -> list[str]:
     rows = settings_rows(s)
     counts = "".join(f"<tr><td>{esc(k.replace('_', ' '))}</td><td>{esc(plain(v))}</td></tr>" for k, v in c.items())
     return [
-        f"<h2>{esc(_('Methodology'))}</h2>",
+        "<h2>" + esc(_("Methodology")) + "</h2>",
         "<p>Each camera view is a sector with its apex at the camera, centred on the tagged direction "
         f"(<code>camera:direction</code>, else <code>direction</code>), {s.fixed_fov_deg:g}° wide for a fixed camera "
         "(360° for dome and panning cameras; the width of a tagged range such as <code>90-270</code>), out to "
@@ -1258,7 +1268,7 @@ def _methodology(result: StudyResult) -> list[str]:
         "<p>Population, when taken from another polygon layer, is interpolated by area: "
         "<code>P_u = Σ_s P_s · area(s ∩ u) / area(s ∩ U)</code>, which keeps every source polygon's population whole "
         "(people are assumed to live evenly over the part of a polygon inside the units).</p>",
-        f"<h3 id='settings'>{esc(_('Settings'))}</h3>",
+        "<h3 id='settings'>" + esc(_("Settings")) + "</h3>",
         "<p class='note'>"
         + esc(
             _(
@@ -1267,9 +1277,9 @@ def _methodology(result: StudyResult) -> list[str]:
             )
         )
         + "</p>",
-        f"<table class='settings'><thead><tr><th>{esc(_('Setting'))}</th><th>{esc(_('Value'))}</th>"
-        f"<th>{esc(_('Default'))}</th></tr></thead><tbody>{rows}</tbody></table>",
-        f"<h3>{esc(_('What was counted and assumed'))}</h3><table class='counts'><tbody>{counts}</tbody></table>",
+        "<table class='settings'><thead><tr><th>" + esc(_("Setting")) + "</th><th>" + esc(_("Value")) + "</th>"
+        "<th>" + esc(_("Default")) + f"</th></tr></thead><tbody>{rows}</tbody></table>",
+        "<h3>" + esc(_("What was counted and assumed")) + f"</h3><table class='counts'><tbody>{counts}</tbody></table>",
     ]
 
 
@@ -1338,7 +1348,7 @@ def _sources(result: StudyResult) -> list[str]:
             f"<li><b>{esc(role)}</b>: {esc(path.name)}{' (' + '; '.join(extra) + ')' if extra else ''}{origin}</li>"
         )
     return [
-        f"<h2>{esc(_('Data sources'))}</h2><ul>",
+        "<h2>" + esc(_("Data sources")) + "</h2><ul>",
         *items,
         "</ul>",
         "<p>Camera data from OpenStreetMap: © OpenStreetMap contributors, available under the Open Database "
@@ -1397,4 +1407,4 @@ def _limitations(result: StudyResult) -> list[str]:
         notes.append(
             f"{result.counts['rejected_rows']:,} input rows were not used; rejected.csv lists each with its reason."
         )
-    return [f"<h2>{esc(_('Limitations'))}</h2><ul>", *[f"<li>{n}</li>" for n in notes], "</ul>"]
+    return ["<h2>" + esc(_("Limitations")) + "</h2><ul>", *[f"<li>{n}</li>" for n in notes], "</ul>"]
