@@ -93,7 +93,7 @@ def analysed(result: StudyResult) -> str:
 
 def summary(result: StudyResult) -> list[str]:
     """The summary in plain language, a list of sentences (HTML, escaped): who has the cameras, who has the crime,
-    where the residents of the two classes live, what holds under uncertainty and what does not."""
+    where the residents of the two classes live (what holds under uncertainty is :func:`holds`)."""
     u = result.units
     c = result.counts
     out = []
@@ -127,7 +127,7 @@ def summary(result: StudyResult) -> list[str]:
     f = result.findings
     if f is None or not f.crime_known:
         out.append(esc(_("No crime data was given, so the gap between coverage and crime is not computed.")))
-        return out + _holds(result)
+        return out
     out.append(
         _("The largest shares of the city's {crime} are in {names}.").format(
             crime=term("crime-share", esc(_("recorded crime"))), names=_names(u, "crime_share", pct)
@@ -154,7 +154,7 @@ def summary(result: StudyResult) -> list[str]:
             out.append(esc(groups.headline["sentence"]))
         else:
             out.append(esc(_("The comparison of groups of residents is in the section “Who lives with the cameras”.")))
-    return out + _holds(result)
+    return out
 
 
 def _uncertain(result: StudyResult) -> set:
@@ -166,7 +166,7 @@ def _uncertain(result: StudyResult) -> set:
     return set(getattr(getattr(result, "sensitivity", None), "uncertain", None) or [])
 
 
-def _holds(result: StudyResult) -> list[str]:
+def holds(result: StudyResult) -> list[str]:
     """What holds under the draws of the sources of error (or the sensitivity runs) and what does not."""
     out = []
     u = result.units.set_index("unit_id")
