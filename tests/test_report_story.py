@@ -138,7 +138,8 @@ def test_every_term_links_to_its_glossary_entry(english):
         assert f"g-{key}" in page.ids
     # the headers of the table of the units link to the terms they use
     header = report[report.index("<table class='units'>") : report.index("</thead>")]
-    assert "href='#g-gap'" in header and "href='#g-own-area'" in header
+    assert "href='#g-gap'" in header
+    assert "href='#g-own-area'" in header
 
 
 def test_the_spanish_report_is_in_spanish_with_spanish_numbers(spanish):
@@ -157,7 +158,8 @@ def test_the_spanish_report_is_in_spanish_with_spanish_numbers(spanish):
     assert "Tenderloin (10,4\u00a0% de los delitos registrados, 1.056 incidentes" in report
     assert "805.235 residentes" in report
     # unit names, operator names and the class robustness stay as the data has them
-    assert "Golden Gate Park" in report and "San Francisco Police Department" in report
+    assert "Golden Gate Park" in report
+    assert "San Francisco Police Department" in report
     assert json.loads((spanish / "manifest.json").read_text())["language"] == "es"
 
 
