@@ -60,12 +60,12 @@ overflow-wrap:anywhere}
 .legend{font-size:.85rem}.swatch{display:inline-block;width:14px;height:10px;vertical-align:middle}
 @page{size:A4;margin:1.5cm}
 @media print{body{margin:0;max-width:none;font-size:10pt;line-height:1.3}th{position:static}a{color:#222}
-h1{font-size:15pt;margin:0}h2{font-size:12pt;margin-top:1rem}h2,h3{break-after:avoid}
-.first-page{font-size:9pt}.first-page h2{font-size:11pt;margin:.5rem 0 .2rem}.first-page h3{font-size:9.5pt}
-.analysed,.summary{font-size:9.5pt;margin:.2rem 0}.warnings{padding:0 .6rem;margin:.4rem 0}
+h1{font-size:14pt;margin:0}h2{font-size:12pt;margin-top:1rem}h2,h3{break-after:avoid}
+.first-page{font-size:8.5pt}.first-page h2{font-size:11pt;margin:.5rem 0 .2rem}.first-page h3{font-size:9.5pt}
+.analysed,.summary{font-size:9pt;margin:.2rem 0}.warnings{padding:0 .6rem;margin:.4rem 0}
 .warnings ul,.questions ul{margin:.1rem 0}.warnings li,.questions li{margin:.05rem 0}
 .questions{grid-template-columns:repeat(3,1fr);gap:0 .8rem}.first-page .note{font-size:8pt}
-.questions li{font-size:8.5pt}
+.questions li{font-size:8pt}
 .first-page+*{break-before:page}
 tr,svg,figure,li,dt,dd{break-inside:avoid}table{font-size:7pt;width:100%;max-width:100%}th,td{padding:.1rem .2rem}
 thead{display:table-header-group}a.term{text-decoration:none}}
