@@ -12,7 +12,7 @@ import pandas as pd
 
 from equity.columns import column
 from equity.io.outputs import PERSONAL_DATA_NOTE
-from equity.metrics import CLASS_LABELS, STORY_CLASSES
+from equity.metrics import STORY_CLASSES
 from equity.presentation import i18n
 from equity.presentation.charts import bar_chart, gap_legend, line_chart, unit_map
 from equity.presentation.formatting import (
@@ -754,53 +754,84 @@ def _city_section(result: StudyResult) -> list[str]:
     if not result.city:
         return []
     rows = "".join(
-        f"<tr><td>{esc(e.name)}</td><td>{signed(e.value)}</td><td>{interval(e.low, e.high)}</td><td>{e.n}</td>"
-        f"<td>{e.excluded}</td><td class='text'>{esc(e.interpretation)}</td></tr>"
+        f"<tr><td>{esc(_(e.name))}</td><td>{signed(e.value)}</td><td>{interval(e.low, e.high)}</td><td>{num(e.n)}</td>"
+        f"<td>{num(e.excluded)}</td><td class='text'>{esc(_(e.interpretation))}</td></tr>"
         for e in result.city
     )
+    head = _th(_("Measure"), _("Value"), _("95% interval"), _("Units"), _("Left out")) + _th(_("Reading"), cls="text")
     parts = [
         "<h2>" + esc(_("City-level measures")) + "</h2>",
-        "<p class='note'>95% intervals from a seeded bootstrap over units (2,000 resamples). The units are not a "
-        "sample: they are all of the city's units, and neighbouring units are alike, so this interval is not a "
-        "sampling error; read it as how much a measure rests on a few units. The intervals of the sources of "
-        "error are in the section Uncertainty. Units without crime "
-        "data or without residents are left out of the measures that need them, and counted.</p>",
-        "<table><thead><tr><th>Measure</th><th>Value</th><th>95% interval</th><th>Units</th><th>Left out</th>"
-        f"<th class='text'>Reading</th></tr></thead><tbody>{rows}</tbody></table>",
+        "<p class='note'>"
+        + esc(
+            _(
+                "95% intervals from a seeded bootstrap over units (2,000 resamples). The units are not a sample: they "
+                "are all of the city's units, and neighbouring units are alike, so this interval is not a sampling "
+                "error; read it as how much a measure rests on a few units. The intervals of the sources of error "
+                "are in the section Uncertainty. Units without crime data or without residents are left out of the "
+                "measures that need them, and counted."
+            )
+        )
+        + "</p>",
+        f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>",
     ]
     curves = result.curves
     if curves is not None:
         parts.append(
             "<h3>"
             + esc(_("Concentration curves"))
-            + "</h3><p class='note'>Units ranked by crimes per 1,000 residents, "
-            "lowest first; x: cumulative share of residents, y: cumulative share of the area in view (blue) "
-            "and of cameras (orange). Below the diagonal: more goes to the high-crime units.</p>"
+            + "</h3><p class='note'>"
+            + esc(
+                _(
+                    "Units ranked by crimes per 1,000 residents, lowest first; x: cumulative share of residents, y: "
+                    "cumulative share of the area in view (blue) and of cameras (orange). Below the diagonal: more "
+                    "goes to the high-crime units."
+                )
+            )
+            + "</p>"
         )
         parts.append(
             line_chart(
                 [
-                    ("coverage", list(zip(curves.coverage["x"], curves.coverage["y"], strict=True)), "#2166ac", True),
-                    ("cameras", list(zip(curves.cameras["x"], curves.cameras["y"], strict=True)), "#e66101", True),
+                    (
+                        _("coverage"),
+                        list(zip(curves.coverage["x"], curves.coverage["y"], strict=True)),
+                        "#2166ac",
+                        True,
+                    ),
+                    (_("cameras"), list(zip(curves.cameras["x"], curves.cameras["y"], strict=True)), "#e66101", True),
                 ],
-                x_label="cumulative share of residents",
-                y_label="cumulative share",
+                x_label=_("cumulative share of residents"),
+                y_label=_("cumulative share"),
                 diagonal=True,
             )
         )
         pts = curves.units
         dots = [
-            (f"{n}: {r:,.1f} crimes per 1,000, {100 * c:.2f}% in view", [(r, 100 * c)], "#b2182b", False)
+            (
+                _("{unit}: {rate} crimes per 1,000, {share} in view").format(
+                    unit=n, rate=num(float(r), 1), share=pct(float(c))
+                ),
+                [(r, 100 * c)],
+                "#b2182b",
+                False,
+            )
             for n, r, c in zip(pts["unit_id"].astype(str), pts["crime_rate"], pts["covered_share"], strict=True)
         ]
         parts.append(
             "<h3>"
             + esc(_("Crime rate against coverage"))
-            + "</h3><p class='note'>One point per unit: crimes per 1,000 "
-            "residents (x) and share of its area in camera view, % (y).</p>"
+            + "</h3><p class='note'>"
+            + esc(_("One point per unit: crimes per 1,000 residents (x) and share of its area in camera view, % (y)."))
+            + "</p>"
         )
-        parts.append(line_chart(dots, x_label="crimes per 1,000 residents", y_label="area in view (%)"))
+        parts.append(line_chart(dots, x_label=_("crimes per 1,000 residents"), y_label=_("area in view (%)")))
     return parts
+
+
+def _th(*labels: str, cls: str | None = None) -> str:
+    """Header cells of a table, each label escaped (``cls``: the class of every cell)."""
+    attr = f" class='{cls}'" if cls else ""
+    return "".join(f"<th{attr}>{esc(label)}</th>" for label in labels)
 
 
 def _map_section(result: StudyResult) -> list[str]:
@@ -810,9 +841,15 @@ def _map_section(result: StudyResult) -> list[str]:
     cams = result.views.drop_duplicates("camera_id") if len(result.views) else None
     return [
         "<h2>" + esc(_("Map")) + "</h2>",
-        "<p class='note'>Units coloured by the gap between their share of the area in camera view and their share "
-        "of recorded crime; cameras as dots. Hover a unit for its name and gap. map.html beside this report is "
-        "the interactive map, with fields of view, crime and every camera's tags.</p>",
+        "<p class='note'>"
+        + esc(
+            _(
+                "Units coloured by the gap between their share of the area in camera view and their share of "
+                "recorded crime; cameras as dots. Hover a unit for its name and gap. map.html beside this report is "
+                "the interactive map, with fields of view, crime and every camera's tags."
+            )
+        )
+        + "</p>",
         f"<figure>{unit_map(u, cams)}<figcaption>{gap_legend(span)}</figcaption></figure>",
     ]
 
@@ -904,30 +941,52 @@ def _clusters_section(result: StudyResult) -> list[str]:
     text = "<h2>" + esc(_("Spatial clusters")) + "</h2><p>"
     if m is not None:
         verdict = (
-            "no evidence that a unit's crime rate goes with its neighbours' coverage"
+            _("no evidence that a unit's crime rate goes with its neighbours' coverage")
             if m.p_value >= 0.05
             else (
-                "units with more crime per resident have neighbours with more coverage"
+                _("units with more crime per resident have neighbours with more coverage")
                 if m.i > 0
-                else "units with more crime per resident have neighbours with less coverage"
+                else _("units with more crime per resident have neighbours with less coverage")
             )
         )
         text += (
-            f"Global bivariate Moran's I of the smoothed crime rate against the neighbours' share of area in view: "
-            f"{m.i:+.3f} (pseudo p = {m.p_value:.3f}, {m.permutations} permutations, {m.n} units): {verdict}. "
+            esc(
+                _(
+                    "Global bivariate Moran's I of the smoothed crime rate against the neighbours' share of area in "
+                    "view: {i} (pseudo p = {p}, {permutations} permutations, {n} units): {verdict}."
+                ).format(
+                    i=signed(m.i),
+                    p=num(float(m.p_value), 3),
+                    permutations=num(m.permutations),
+                    n=num(m.n),
+                    verdict=verdict,
+                )
+            )
+            + " "
         )
-    text += f"Local clusters at p &lt; 0.05: {local} of {tested} units tested. "
+    text += (
+        esc(
+            _("Local clusters at p < 0.05: {local} of {tested} units tested.").format(
+                local=num(local), tested=num(tested)
+            )
+        )
+        + " "
+    )
     if local and not fdr:
-        text += (
-            "None of them holds once the false discovery rate over all the units' tests is kept at 0.05: at "
-            "p &lt; 0.05 about one unit in twenty would be a cluster by chance alone, so no local cluster is a "
-            "finding."
+        text += esc(
+            _(
+                "None of them holds once the false discovery rate over all the units' tests is kept at 0.05: at "
+                "p < 0.05 about one unit in twenty would be a cluster by chance alone, so no local cluster is a "
+                "finding."
+            )
         )
     elif not local:
-        text += "No local cluster is a finding."
+        text += esc(_("No local cluster is a finding."))
     else:
-        names = ", ".join(esc(x) for x in u.loc[u["cluster_fdr"].str.endswith("around"), "unit_id"])
-        text += f"Holding with the false discovery rate kept at 0.05: {fdr} ({names})."
+        names = ", ".join(str(x) for x in u.loc[u["cluster_fdr"].str.endswith("around"), "unit_id"])
+        text += esc(
+            _("Holding with the false discovery rate kept at 0.05: {n} ({units}).").format(n=num(fdr), units=names)
+        )
     return [text + "</p>"]
 
 
@@ -970,53 +1029,69 @@ def _uncertainty_section(result: StudyResult) -> list[str]:
         return []
     s = result.settings
     crime = (
-        "Poisson around the recorded count"
+        _("Poisson around the recorded count")
         if s.draws_crime_model == "poisson"
-        else f"negative binomial around the recorded count (size {s.draws_crime_dispersion:g})"
+        else _("negative binomial around the recorded count (size {size})").format(size=tick(s.draws_crime_dispersion))
     )
-    parts = [
-        "<h2>" + esc(_("Uncertainty")) + "</h2>",
-        f"<p>{unc.draws:,} draws (seed {unc.seed}), each changing at once: each unit's crime count ({crime}); "
-        f"each mapped camera left out with probability {s.draws_camera_omission:g}, and on average "
-        f"{unc.notes.get('unmapped_cameras_expected_per_draw', 0):g} unmapped cameras added in the units with fewer "
-        f"cameras per km² than the median unit; a direction for each view without one (among "
-        f"{s.draws_directions} directions); the detail level and the fixed lens (weights "
-        f"{', '.join(f'{w:g}' for w in s.draws_level_weights)} for the shorter range, the study's and the longer); "
-        f"the classes' quantiles (±{s.draws_threshold_spread:g}) and ratios (×/÷ up to {s.draws_ratio_factor:g}). "
-        f"A class is a finding when its probability over the draws is at least {unc.threshold:g}; "
-        f"{len(unc.uncertain)} of {len(unc.robustness)} units fall below it. The omission and addition rates are "
-        "assumptions: no completeness rate of OpenStreetMap's cameras is published.</p>",
-    ]
+    text = _(
+        "{draws} draws (seed {seed}), each changing at once: each unit's crime count ({crime}); each mapped camera "
+        "left out with probability {omission}, and on average {added} unmapped cameras added in the units with fewer "
+        "cameras per km² than the median unit; a direction for each view without one (among {directions} "
+        "directions); the detail level and the fixed lens (weights {weights} for the shorter range, the study's and "
+        "the longer); the classes' quantiles (±{spread}) and ratios (×/÷ up to {factor}). A class is a finding when "
+        "its probability over the draws is at least {threshold}; {below} of {units} units fall below it. The "
+        "omission and addition rates are assumptions: no completeness rate of OpenStreetMap's cameras is published."
+    ).format(
+        draws=num(unc.draws),
+        seed=unc.seed,
+        crime=crime,
+        omission=plain(s.draws_camera_omission),
+        added=plain(float(unc.notes.get("unmapped_cameras_expected_per_draw", 0))),
+        directions=num(s.draws_directions),
+        weights=plain(tuple(s.draws_level_weights)),
+        spread=plain(s.draws_threshold_spread),
+        factor=plain(s.draws_ratio_factor),
+        threshold=tick(unc.threshold),
+        below=num(len(unc.uncertain)),
+        units=num(len(unc.robustness)),
+    )
+    parts = ["<h2>" + esc(_("Uncertainty")) + "</h2>", f"<p>{esc(text)}</p>"]
     u = result.units.set_index("unit_id")
     show_units = u.index[
         u["class"].isin(STORY_CLASSES) | (u["p_under_covered"] >= 0.05) | (u["p_over_covered"] >= 0.05)
     ]
     if len(show_units):
         rows = "".join(
-            f"<tr><td>{esc(x)}</td><td>{esc(CLASS_LABELS.get(u.loc[x, 'class'], u.loc[x, 'class']))}</td>"
-            f"<td>{u.loc[x, 'p_under_covered']:.2f}</td><td>{u.loc[x, 'p_over_covered']:.2f}</td>"
-            f"<td>{u.loc[x, 'p_class']:.2f}</td><td>{esc(u.loc[x, 'robustness'])}</td></tr>"
+            f"<tr><td>{esc(x)}</td><td>{esc(class_label(u.loc[x, 'class']))}</td>"
+            f"<td>{num(float(u.loc[x, 'p_under_covered']), 2)}</td><td>{num(float(u.loc[x, 'p_over_covered']), 2)}</td>"
+            f"<td>{num(float(u.loc[x, 'p_class']), 2)}</td><td>{esc(_(str(u.loc[x, 'robustness'])))}</td></tr>"
             for x in show_units
         )
+        head = _th(
+            _("Unit"),
+            _("Class"),
+            f"P({class_label('under_covered')})",
+            f"P({class_label('over_covered')})",
+            _("P(its class)"),
+            _("Robustness"),
+        )
         parts.append(
-            "<h3>" + esc(_("Class probabilities")) + f"</h3><table><thead><tr><th>Unit</th><th>Class</th>"
-            f"<th>P({esc(CLASS_LABELS['under_covered'])})</th><th>P({esc(CLASS_LABELS['over_covered'])})</th>"
-            f"<th>P(its class)</th><th>Robustness</th></tr></thead><tbody>{rows}</tbody></table>"
+            "<h3>" + esc(_("Class probabilities")) + f"</h3><table><thead><tr>{head}</tr></thead>"
+            f"<tbody>{rows}</tbody></table>"
         )
     if len(unc.measures):
         rows = "".join(
-            f"<tr><td>{esc(r['measure'])}</td><td>{signed(r['value'])}</td>"
+            f"<tr><td>{esc(_(r['measure']))}</td><td>{signed(r['value'])}</td>"
             f"<td>{interval(r['draws_low'], r['draws_high'])}</td><td class='text'>"
-            + ("inconclusive: spans zero" if r["draws_low"] <= 0 <= r["draws_high"] else "holds")
+            + esc(_("inconclusive: spans zero") if r["draws_low"] <= 0 <= r["draws_high"] else _("holds"))
             + "</td></tr>"
             for _i, r in unc.measures.iterrows()
         )
+        head = _th(_("Measure"), _("Value"), _("95% of the draws")) + _th(_("Reading"), cls="text")
         parts.append(
             "<h3>"
             + esc(_("City-level measures over the draws"))
-            + f"</h3><table><thead><tr><th>Measure</th><th>Value</th>"
-            "<th>95% of the draws</th><th class='text'>Reading</th></tr></thead>"
-            f"<tbody>{rows}</tbody></table>"
+            + f"</h3><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
         )
     return parts
 
@@ -1027,45 +1102,42 @@ def _sensitivity_section(result: StudyResult) -> list[str]:
         return []
     variants = [c for c in sens.classes.columns if c != "baseline"]
     uncertain = sens.uncertain
-    parts = [
-        "<h2>" + esc(_("Sensitivity")) + "</h2>",
-        "<p>The analysis was run again under each of these assumptions: "
-        + "; ".join(esc(v) for v in variants)
-        + "."
-        + (
-            f" Not run: {'; '.join(esc(v) for v in sens.skipped)} (camera height matters only with buildings or a DEM)."
-            if sens.skipped
-            else ""
+    text = _("The analysis was run again under each of these assumptions: {variants}.").format(
+        variants="; ".join(variants)
+    )
+    if sens.skipped:
+        text += " " + _("Not run: {skipped} (camera height matters only with buildings or a DEM).").format(
+            skipped="; ".join(sens.skipped)
         )
-        + f" {sens.robust_count} of {sens.unit_count} units keep their class under every one of "
-        "them. These reruns change one assumption at a time for every camera at once; whether a class is a finding "
-        "follows its probability over the draws of the sources of error (Uncertainty).</p>",
-    ]
+    text += " " + _(
+        "{robust} of {units} units keep their class under every one of them. These reruns change one assumption at "
+        "a time for every camera at once; whether a class is a finding follows its probability over the draws of "
+        "the sources of error (Uncertainty)."
+    ).format(robust=num(sens.robust_count), units=num(sens.unit_count))
+    parts = ["<h2>" + esc(_("Sensitivity")) + "</h2>", f"<p>{esc(text)}</p>"]
     if len(uncertain):
-        head = "".join(f"<th>{esc(v)}</th>" for v in ["baseline", *variants])
+        head = _th(_("Unit"), _("baseline"), *variants)
         rows = "".join(
             f"<tr><td>{esc(unit)}</td>"
-            + "".join(
-                f"<td>{esc(CLASS_LABELS.get(sens.classes.loc[unit, v], sens.classes.loc[unit, v]))}</td>"
-                for v in ["baseline", *variants]
-            )
+            + "".join(f"<td>{esc(class_label(sens.classes.loc[unit, v]))}</td>" for v in ["baseline", *variants])
             + "</tr>"
             for unit in uncertain
         )
         parts.append(
-            "<h3>" + esc(_("Units whose class changes")) + f"</h3><table><thead><tr><th>Unit</th>{head}</tr></thead>"
+            "<h3>" + esc(_("Units whose class changes")) + f"</h3><table><thead><tr>{head}</tr></thead>"
             f"<tbody>{rows}</tbody></table>"
         )
     m = sens.measures
-    head = "".join(f"<th>{esc(c)}</th>" for c in m.columns)
+    head = _th(_("Run"), *[_(str(c)) for c in m.columns])
     rows = "".join(
-        f"<tr><td>{esc(idx)}</td>" + "".join(f"<td>{signed(v)}</td>" for v in row.to_numpy()) + "</tr>"
+        f"<tr><td>{esc(_(str(idx)) if idx == 'baseline' else idx)}</td>"
+        + "".join(f"<td>{signed(v)}</td>" for v in row.to_numpy())
+        + "</tr>"
         for idx, row in m.iterrows()
     )
     parts.append(
-        "<h3>" + esc(_("City-level measures under each assumption")) + f"</h3>"
-        f"<table><thead><tr><th>Run</th>{head}</tr></thead>"
-        f"<tbody>{rows}</tbody></table>"
+        "<h3>" + esc(_("City-level measures under each assumption")) + "</h3>"
+        f"<table class='wide'><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
     )
     return parts
 
@@ -1079,9 +1151,11 @@ def _gaps_section(result: StudyResult) -> list[str]:
         for _i, r in u[u["data_gaps"].notna()].iterrows()
     )
     return [
-        "<h2>" + esc(_("Missing data")) + "</h2>"
-        "<p class='note'>These units lack data; their measures are shown as n/a, never as "
-        "zero.</p>",
+        "<h2>"
+        + esc(_("Missing data"))
+        + "</h2><p class='note'>"
+        + esc(_("These units lack data; their measures are shown as n/a, never as zero."))
+        + "</p>",
         f"<table><tbody>{rows}</tbody></table>",
     ]
 
@@ -1143,25 +1217,37 @@ def _operators_section(result: StudyResult) -> list[str]:
     if ops is None or ops.empty:
         return []
     has_homes = "share_looking_into_homes" in ops
-    head = (
-        "<tr><th>Operator</th><th>Cameras</th><th>Area in view (km²)</th><th>Public</th><th>Private outdoor</th>"
-        "<th>Indoor</th><th>Unknown</th>" + ("<th>Looking mostly into homes</th>" if has_homes else "") + "</tr>"
-    )
+    head = _th(
+        _("Operator"),
+        _("Cameras"),
+        _("Area in view (km²)"),
+        _("Public"),
+        _("Private outdoor"),
+        _("Indoor"),
+        _("Unknown"),
+    ) + (_th(_("Looking mostly into homes")) if has_homes else "")
     rows = "".join(
-        f"<tr><td>{esc(r['operator'])}</td><td>{r['cameras']}</td><td>{r['covered_km2']:.3f}</td><td>{r['public']}</td>"
-        f"<td>{r['outdoor']}</td><td>{r['indoor']}</td><td>{r['unknown_ownership']}</td>"
+        f"<tr><td>{esc(r['operator'])}</td><td>{num(r['cameras'])}</td><td>{num(float(r['covered_km2']), 3)}</td>"
+        f"<td>{num(r['public'])}</td><td>{num(r['outdoor'])}</td><td>{num(r['indoor'])}</td>"
+        f"<td>{num(r['unknown_ownership'])}</td>"
         + (f"<td>{pct(r['share_looking_into_homes'])}</td>" if has_homes else "")
         + "</tr>"
         for _i, r in ops.iterrows()
     )
+    note = _(
+        "Operators as tagged in OpenStreetMap ({operator}), counted together when they share an {wikidata} id or "
+        "the same name up to case and spacing; cameras without an operator tag are counted as unknown. Ownership "
+        "from {surveillance}. operators_by_unit.csv breaks this down by unit."
+    ).format(
+        operator="<code>operator</code>",
+        wikidata="<code>operator:wikidata</code>",
+        surveillance="<code>surveillance</code>",
+    )
     return [
         "<h2>" + esc(_("Who watches: operators")) + "</h2>",
-        "<p class='note'>Operators as tagged in OpenStreetMap (<code>operator</code>), counted together when they "
-        "share an <code>operator:wikidata</code> id or the same name up to case and spacing; cameras without an "
-        "operator tag are counted as unknown. Ownership from <code>surveillance</code>. operators_by_unit.csv "
-        "breaks this down by unit.</p>",
-        f"<table><thead>{head}</thead><tbody>{rows}</tbody></table>",
-        bar_chart([(r["operator"], float(r["cameras"])) for _i, r in ops.head(12).iterrows()], unit="cameras"),
+        f"<p class='note'>{note}</p>",
+        f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>",
+        bar_chart([(r["operator"], float(r["cameras"])) for _i, r in ops.head(12).iterrows()], unit=_("cameras")),
     ]
 
 
@@ -1177,35 +1263,51 @@ def _anomalies_section(result: StudyResult) -> list[str]:
     need_unknown = c.get("anomaly_need_unknown_at_data_edge", 0)
     iso_unknown = c.get("anomaly_isolation_unknown_at_data_edge", 0)
     unscored = c.get("anomaly_cameras_too_few_components", 0)
+    scores = _(
+        "Each camera gets up to three scores between 0 and 1, each its rank among the city's cameras (cameras with "
+        "equal values share the middle of the ranks they span): isolation (the distance to its nearest other "
+        "camera), low need (how few incidents lie within {radius} m of it; where there is no crime data, how few "
+        "residents live within that distance, by area from the population polygons) and intrusion (the share of "
+        "private residential land in its view, when buildings were given). The anomaly score is the mean of the "
+        "known scores, given to a camera with at least {components} of them; a camera is flagged from {flag}. A flag "
+        "is robust when it holds with a radius of {half} m and {twice} m and a threshold of {stricter}. {flagged} "
+        "cameras are flagged. These figures are about cameras, which are public infrastructure; they name no home "
+        "and no person."
+    ).format(
+        radius=tick(a.radius_m),
+        components=num(a.min_components),
+        flag=tick(a.flag_score),
+        half=tick(half.radius_m),
+        twice=tick(twice.radius_m),
+        stricter=tick(stricter.flag_score),
+        flagged=num(c["cameras_flagged_as_anomalies"]),
+    )
+    edge = _(
+        "Where the disc around a camera leaves the area the data covers (a camera just outside the study area, on "
+        "the shore, at the edge of the extract), its count is taken at the same rate over the whole disc; where "
+        "less than {share} of the disc is covered, the count is unknown, never 0. Cameras with no known need for "
+        "that reason: {need}; with no known isolation: {isolation}; with too few known scores to be ranked: "
+        "{unscored}."
+    ).format(
+        share=pct(a.min_covered_share),
+        need=num(need_unknown),
+        isolation=num(iso_unknown),
+        unscored=num(unscored),
+    )
     parts = [
         "<h2>" + esc(_("Cameras placed against the pattern")) + "</h2>",
-        "<p>Each camera gets up to three scores between 0 and 1, each its rank among the city's cameras (cameras "
-        "with equal values share the middle of the ranks they span): isolation (the distance to its nearest other "
-        f"camera), low need (how few incidents lie within {a.radius_m:g} m of it; where there is no crime data, "
-        "how few residents live within that distance, by area from the population polygons) and intrusion (the "
-        "share of private residential land in its view, when buildings were given). The anomaly score is the mean "
-        f"of the known scores, given to a camera with at least {a.min_components} of them; a camera is flagged "
-        f"from {a.flag_score:g}. A flag is robust when it holds with a radius of {half.radius_m:g} m and "
-        f"{twice.radius_m:g} m and a threshold of {stricter.flag_score:g}. {c['cameras_flagged_as_anomalies']} "
-        "cameras are flagged. These figures are about cameras, which are public infrastructure; they name no home "
-        "and no person.</p>",
-        "<p>Where the disc around a camera leaves the area the data covers (a camera just outside the study area, "
-        "on the shore, at the edge of the extract), its count is taken at the same rate over the whole disc; where "
-        f"less than {100 * a.min_covered_share:g}% of the disc is covered, the count is unknown, never 0. "
-        f"{plural(need_unknown, 'camera')} had no known need for that reason, {plural(iso_unknown, 'camera')} no "
-        f"known isolation, and {plural(unscored, 'camera')} too few known scores to be ranked.</p>",
+        f"<p>{esc(scores)}</p>",
+        f"<p>{esc(edge)}</p>",
     ]
     if not flagged.empty:
         rows = "".join(
             f"<tr><td>{int(r['anomaly_rank'])}</td><td>{esc(r['camera_id'])}</td><td>{esc(r['operator_normalised'])}</td>"
-            f"<td>{esc(r['unit_id'])}</td><td>{r['anomaly_score']:.2f}</td><td>{esc(r['anomaly_flag_robustness'])}</td>"
-            f"<td>{esc(r['anomaly_explanation'])}</td></tr>"
+            f"<td>{esc(r['unit_id'])}</td><td>{num(float(r['anomaly_score']), 2)}</td>"
+            f"<td>{esc(r['anomaly_flag_robustness'])}</td><td>{esc(r['anomaly_explanation'])}</td></tr>"
             for _i, r in flagged.head(20).iterrows()
         )
-        parts.append(
-            "<table><thead><tr><th>Rank</th><th>Camera</th><th>Operator</th><th>Unit</th><th>Score</th>"
-            f"<th>Flag</th><th>Why</th></tr></thead><tbody>{rows}</tbody></table>"
-        )
+        head = _th(_("Rank"), _("Camera"), _("Operator"), _("Unit"), _("Score"), _("Flag"), _("Why"))
+        parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
     return parts
 
 
@@ -1214,66 +1316,128 @@ def _methodology(result: StudyResult) -> list[str]:
     c = result.counts
     rows = settings_rows(s)
     counts = "".join(f"<tr><td>{esc(k.replace('_', ' '))}</td><td>{esc(plain(v))}</td></tr>" for k, v in c.items())
+    code = _code
+    views = _(
+        "Each camera view is a sector with its apex at the camera, centred on the tagged direction ({direction}, "
+        "else {direction2}), {fov}° wide for a fixed camera (360° for dome and panning cameras; the width of a "
+        "tagged range such as {range}), out to the distance at which the camera still resolves the chosen level of "
+        "detail: {formula} with P = {px} pixels and p = {ppm} pixels per metre, the “{level}” level of EN 62676-4: "
+        "{meaning}. A fixed camera with a {fov}° lens thus sees about {metres} m."
+    ).format(
+        direction=code("camera:direction"),
+        direction2=code("direction"),
+        fov=tick(s.fixed_fov_deg),
+        range=code("90-270"),
+        formula=code(f"d = P / (2 p tan(min(f, {tick(s.lens_fov_cap_deg)}°)/2))"),
+        px=num(s.sensor_px),
+        ppm=tick(s.px_per_m),
+        level=esc(s.detail_level),
+        meaning=esc(DETAIL_LEVEL_MEANING[s.detail_level]),
+        metres=num(float(round(result.fixed_camera_range_m)), 0),
+    )
+    if s.detail_level == "detection":
+        views += " " + esc(
+            _(
+                "This level is the default on purpose: coverage asks whether a person in a place is in a camera's "
+                "image at all, which is what a camera claims to deter and what a recording can later show; it is "
+                "not the level at which anyone can be recognised."
+            )
+        )
+    if s.second_detail_level is not None:
+        views += " " + _(
+            "Coverage is also given at the “{level}” level ({ppm} px/m: {meaning}), each range times {factor} "
+            "(units.csv: {column})."
+        ).format(
+            level=esc(s.second_detail_level),
+            ppm=tick(DETAIL_LEVELS_PX_PER_M[s.second_detail_level]),
+            meaning=esc(DETAIL_LEVEL_MEANING[s.second_detail_level]),
+            factor=plain(s.second_range_factor),
+            column=esc(f"covered_share_{s.second_detail_level}"),
+        )
+    views += " " + _(
+        "Licence-plate readers ({tag}) are their capture zone on the road, {fov}° wide and {range} m long at every "
+        "level ({n} of them); guards, gunshot detectors and dummy cameras are not cameras and are left out "
+        "(rejected.csv)."
+    ).format(
+        tag=code("surveillance:type=ALPR"),
+        fov=tick(s.alpr_fov_deg),
+        range=tick(s.alpr_range_m),
+        n=num(c.get("camera_kinds", {}).get("ALPR", 0)),
+    )
+    views += " " + _visibility_text(result)
+    directions = (
+        _(
+            "Cameras without a readable direction: policy “{policy}” ({n} views). Indoor cameras are included in "
+            "outdoor coverage ({indoor})."
+        )
+        if s.include_indoor
+        else _(
+            "Cameras without a readable direction: policy “{policy}” ({n} views). Indoor cameras are excluded from "
+            "outdoor coverage ({indoor})."
+        )
+    ).format(
+        policy=esc(s.unknown_direction), n=num(c["views_direction_unknown"]), indoor=num(c["cameras_indoor_excluded"])
+    )
+    per_unit = _(
+        "Per unit u: {crime_share}; {coverage_share} where V_u is the area of u seen by at least one camera "
+        "(overlaps counted once); {gap}; {covered_share} with O_u the unit's open area (outside buildings when "
+        "buildings are given); cameras per km² {per_km2}; per 1,000 residents {per_1k}; per 100 crimes {per_100}. "
+        "A ratio with a zero denominator is shown as {na}."
+    ).format(
+        crime_share=code("crime_share = K_u / ΣK"),
+        coverage_share=code("coverage_share = V_u / ΣV"),
+        gap=code("gap = coverage_share − crime_share"),
+        covered_share=code("covered_share = V_u / O_u"),
+        per_km2=code("C_u / A_u"),
+        per_1k=code("1000 C_u / P_u"),
+        per_100=code("100 C_u / K_u"),
+        na=esc(na()),
+    )
+    classes = _(
+        "Classes: “{under}” when the unit's crime share is at or above the {high_q} quantile of all units' crime "
+        "shares and its coverage share is below {low_ratio} × its crime share; “{over}” when its crime share is at "
+        "or below the {low_q} quantile, its coverage share above {high_ratio} × its crime share and at or above the "
+        "{cover_q} quantile of the units' coverage shares."
+    ).format(
+        under=esc(class_label("under_covered")),
+        over=esc(class_label("over_covered")),
+        high_q=num(s.high_crime_quantile, 2),
+        low_ratio=plain(s.low_coverage_ratio),
+        low_q=num(s.low_crime_quantile, 2),
+        high_ratio=plain(s.high_coverage_ratio),
+        cover_q=num(s.high_coverage_quantile, 2),
+    )
+    measures = _(
+        "City-level measures: the {concentration} {c_formula} with units ranked by the empirical-Bayes smoothed "
+        "crimes per 1,000 residents (or residents per km²), X the cumulative share of residents and Y the cumulative "
+        "share of the area in view (or of cameras); the {gini}, weighted by residents, {g_formula}; Spearman's rank "
+        "correlation of smoothed crimes per 1,000 residents with the share of a unit's area in view. Intervals: "
+        "percentile bootstrap over units, 2,000 resamples, fixed seed. Need-weighted gap: {need} with a = {a}, "
+        "{need_gap}. Spatial clusters: bivariate local Moran's I of crime rate against neighbours' coverage (queen "
+        "contiguity, 999 conditional permutations, {p})."
+    ).format(
+        p=esc("p < 0.05"),
+        concentration=term("concentration-index", esc(_("concentration index"))),
+        c_formula=code("C = 1 − Σ_k (X_k − X_{k−1})(Y_k + Y_{k−1})"),
+        gini=term("gini", esc(_("Gini of cameras per resident"))),
+        g_formula=code("G = Σ_i Σ_j w_i w_j |v_i − v_j| / (2 W² v̄)"),
+        need=code("need = a·crime_share + (1 − a)·population_share"),
+        a=plain(s.need_crime_weight),
+        need_gap=code("need_gap = coverage_share − need"),
+    )
+    population = _(
+        "Population, when taken from another polygon layer, is interpolated by area: {formula}, which keeps every "
+        "source polygon's population whole (people are assumed to live evenly over the part of a polygon inside "
+        "the units)."
+    ).format(formula=code("P_u = Σ_s P_s · area(s ∩ u) / area(s ∩ U)"))
     return [
         "<h2>" + esc(_("Methodology")) + "</h2>",
-        "<p>Each camera view is a sector with its apex at the camera, centred on the tagged direction "
-        f"(<code>camera:direction</code>, else <code>direction</code>), {s.fixed_fov_deg:g}° wide for a fixed camera "
-        "(360° for dome and panning cameras; the width of a tagged range such as <code>90-270</code>), out to "
-        "the distance at which the camera still resolves the chosen level of detail: "
-        f"<code>d = P / (2 p tan(min(f, {s.lens_fov_cap_deg:g}°)/2))</code> with P = {s.sensor_px} pixels and "
-        f"p = {s.px_per_m:g} pixels per metre, the “{esc(s.detail_level)}” level of EN 62676-4: "
-        f"{esc(DETAIL_LEVEL_MEANING[s.detail_level])}. "
-        f"A fixed camera with a {s.fixed_fov_deg:g}° lens thus sees about {result.fixed_camera_range_m:.0f} m. "
-        + (
-            ""
-            if s.detail_level != "detection"
-            else "This level is the default on purpose: coverage asks whether a person in a place is in a camera's "
-            "image at all, which is what a camera claims to deter and what a recording can later show; it is not "
-            "the level at which anyone can be recognised. "
-        )
-        + (
-            ""
-            if s.second_detail_level is None
-            else f"Coverage is also given at the “{esc(s.second_detail_level)}” level "
-            f"({DETAIL_LEVELS_PX_PER_M[s.second_detail_level]:g} px/m: "
-            f"{esc(DETAIL_LEVEL_MEANING[s.second_detail_level])}), each range times "
-            f"{s.second_range_factor:g} (units.csv: covered_share_{esc(s.second_detail_level)}). "
-        )
-        + f"Licence-plate readers (<code>surveillance:type=ALPR</code>) are their capture zone on the road, "
-        f"{s.alpr_fov_deg:g}° wide and {s.alpr_range_m:g} m long at every level "
-        f"({c.get('camera_kinds', {}).get('ALPR', 0)} of them); guards, gunshot detectors and dummy cameras are "
-        "not cameras and are left out (rejected.csv). "
-        f"{_visibility_text(result)}</p>",
-        f"<p>Cameras without a readable direction: policy “{esc(s.unknown_direction)}” "
-        f"({c['views_direction_unknown']} views). Indoor cameras are "
-        f"{'included' if s.include_indoor else 'excluded'} from outdoor coverage ({c['cameras_indoor_excluded']}).</p>",
-        "<p>Per unit u: <code>crime_share = K_u / ΣK</code>; <code>coverage_share = V_u / ΣV</code> where V_u is the "
-        "area of u seen by at least one camera (overlaps counted once); "
-        "<code>gap = coverage_share − crime_share</code>; "
-        "<code>covered_share = V_u / O_u</code> with O_u the unit's open area (outside buildings when buildings "
-        "are given); cameras per km² <code>C_u / A_u</code>; per 1,000 residents "
-        "<code>1000 C_u / P_u</code>; per 100 crimes <code>100 C_u / K_u</code>. A ratio with a zero denominator is "
-        "shown as n/a.</p>",
-        f"<p>Classes: “high crime, low coverage” when the unit's crime share is at or above the "
-        f"{s.high_crime_quantile:.2f} quantile of all units' crime shares and its coverage share is below "
-        f"{s.low_coverage_ratio:g} × its crime share; “low crime, high coverage” when its crime share is at or below "
-        f"the {s.low_crime_quantile:.2f} quantile, its coverage share above {s.high_coverage_ratio:g} × its crime "
-        "share "
-        "and "
-        f"at or above the {s.high_coverage_quantile:.2f} quantile of the units' coverage shares.</p>",
-        "<p>City-level measures: the concentration index <code>C = 1 − Σ_k (X_k − X_{k−1})(Y_k + Y_{k−1})</code> with "
-        "units ranked by the empirical-Bayes smoothed crimes per 1,000 residents (or residents per km²), X the "
-        "cumulative share of residents and Y the cumulative share of the area in view (or of cameras); the Gini "
-        "of cameras per resident, weighted by residents, <code>G = Σ_i Σ_j w_i w_j |v_i − v_j| / (2 W² v̄)</code>; "
-        "Spearman's rank correlation of smoothed crimes per 1,000 residents with the share of a unit's area in "
-        "view. Intervals: percentile bootstrap over units, 2,000 resamples, fixed seed. Need-weighted gap: "
-        "<code>need = a·crime_share + (1 − a)·population_share</code> "
-        f"with a = {s.need_crime_weight:g}, <code>need_gap = coverage_share − need</code>. Spatial clusters: "
-        "bivariate local Moran's I of crime rate against neighbours' coverage (queen contiguity, 999 conditional "
-        "permutations, p &lt; 0.05).</p>",
-        "<p>Population, when taken from another polygon layer, is interpolated by area: "
-        "<code>P_u = Σ_s P_s · area(s ∩ u) / area(s ∩ U)</code>, which keeps every source polygon's population whole "
-        "(people are assumed to live evenly over the part of a polygon inside the units).</p>",
+        f"<p>{views}</p>",
+        f"<p>{directions}</p>",
+        f"<p>{per_unit}</p>",
+        f"<p>{classes}</p>",
+        f"<p>{measures}</p>",
+        f"<p>{population}</p>",
         "<h3 id='settings'>" + esc(_("Settings")) + "</h3>",
         "<p class='note'>"
         + esc(
@@ -1287,6 +1451,11 @@ def _methodology(result: StudyResult) -> list[str]:
         "<th>" + esc(_("Default")) + f"</th></tr></thead><tbody>{rows}</tbody></table>",
         "<h3>" + esc(_("What was counted and assumed")) + f"</h3><table class='counts'><tbody>{counts}</tbody></table>",
     ]
+
+
+def _code(text: str) -> str:
+    """A formula or a tag as code (escaped)."""
+    return f"<code>{esc(text)}</code>"
 
 
 #: The unit of a setting, by the end of its name (a setting with another ending has no unit: a share, a quantile,
@@ -1346,49 +1515,67 @@ def _sources(result: StudyResult) -> list[str]:
         meta = result.meta.get(role, {}) or {}
         extra = []
         if meta.get("osm_timestamp"):
-            extra.append(f"OSM data as of {esc(meta['osm_timestamp'])}")
+            extra.append(esc(_("OSM data as of {date}").format(date=meta["osm_timestamp"])))
         if meta.get("date_min"):
-            extra.append(f"incidents dated {esc(meta['date_min'])} to {esc(meta['date_max'])}")
+            extra.append(
+                esc(_("incidents dated {start} to {end}").format(start=meta["date_min"], end=meta["date_max"]))
+            )
         origin = f"<br><span class='note'>{esc(given[role])}</span>" if role in given else ""
         items.append(
             f"<li><b>{esc(role)}</b>: {esc(path.name)}{' (' + '; '.join(extra) + ')' if extra else ''}{origin}</li>"
         )
-    return [
-        "<h2>" + esc(_("Data sources")) + "</h2><ul>",
-        *items,
-        "</ul>",
-        "<p>Camera data from OpenStreetMap: © OpenStreetMap contributors, available under the Open Database "
-        "Licence (ODbL 1.0), https://www.openstreetmap.org/copyright. Map tiles © OpenStreetMap contributors. "
-        "The interactive map uses Leaflet (BSD 2-clause licence) and folium (MIT licence).</p>",
-    ]
+    licence = _(
+        "Camera data from OpenStreetMap: © OpenStreetMap contributors, available under the Open Database Licence "
+        "(ODbL 1.0), {url}. Map tiles © OpenStreetMap contributors. The interactive map uses Leaflet (BSD 2-clause "
+        "licence) and folium (MIT licence)."
+    ).format(url="https://www.openstreetmap.org/copyright")
+    return ["<h2>" + esc(_("Data sources")) + "</h2><ul>", *items, "</ul>", f"<p>{esc(licence)}</p>"]
 
 
 def _visibility_text(result: StudyResult) -> str:
-    """One paragraph on how views were clipped: by buildings and terrain, or not at all."""
+    """One paragraph on how views were clipped: by buildings and terrain, or not at all (HTML, escaped)."""
     surface = result.meta.get("surface")
     if surface is None:
-        return "Buildings and terrain do not block the views here: no buildings or elevation model were given."
+        return esc(_("Buildings and terrain do not block the views here: no buildings or elevation model were given."))
     s = result.settings
     c = result.counts
     parts = [
-        f"Views are clipped by what blocks the line of sight on a surface model of {surface['cell_size_m']:g} m cells "
-        f"(terrain{' from the DEM, resampled bilinearly to the cells,' if 'dem' in result.meta else ', flat'} plus "
-        "buildings): a place counts as seen when "
-        f"a camera at its mounting height above the ground sees a point {s.target_height_m:g} m above it "
-        "(a viewshed computed with the reference-plane method that GDAL's gdal_viewshed uses)."
+        (
+            _(
+                "Views are clipped by what blocks the line of sight on a surface model of {cell} m cells (terrain "
+                "from the DEM, resampled bilinearly to the cells, plus buildings): a place counts as seen when a "
+                "camera at its mounting height above the ground sees a point {height} m above it (a viewshed "
+                "computed with the reference-plane method that GDAL's gdal_viewshed uses)."
+            )
+            if "dem" in result.meta
+            else _(
+                "Views are clipped by what blocks the line of sight on a surface model of {cell} m cells (terrain "
+                "flat, plus buildings): a place counts as seen when a camera at its mounting height above the "
+                "ground sees a point {height} m above it (a viewshed computed with the reference-plane method that "
+                "GDAL's gdal_viewshed uses)."
+            )
+        ).format(cell=tick(surface["cell_size_m"]), height=tick(s.target_height_m))
     ]
     if "buildings" in c:
         parts.append(
-            f"Buildings: {c['buildings']:,}; height from the height tag for {c.get('buildings_height_tagged', 0):,}, "
-            f"from the number of storeys (3 m each) for {c.get('buildings_height_levels', 0):,}, and a default by "
-            f"building type for {c.get('buildings_height_default', 0):,}."
+            _(
+                "Buildings: {n}; height from the height tag for {tagged}, from the number of storeys (3 m each) for "
+                "{levels}, and a default by building type for {default}."
+            ).format(
+                n=num(c["buildings"]),
+                tagged=num(c.get("buildings_height_tagged", 0)),
+                levels=num(c.get("buildings_height_levels", 0)),
+                default=num(c.get("buildings_height_default", 0)),
+            )
         )
     moved = c.get("views_observer_moved_off_a_building", 0)
     inside = c.get("views_observer_inside_a_building", 0)
     if moved or inside:
         parts.append(
-            f"{moved} cameras whose point lay just inside a building footprint were moved to the nearest open cell "
-            f"(a camera on a wall); {inside} lying deeper inside a footprint were not computed."
+            _(
+                "{moved} cameras whose point lay just inside a building footprint were moved to the nearest open "
+                "cell (a camera on a wall); {inside} lying deeper inside a footprint were not computed."
+            ).format(moved=num(moved), inside=num(inside))
         )
     return " ".join(esc(p) for p in parts)
 
@@ -1396,21 +1583,29 @@ def _visibility_text(result: StudyResult) -> str:
 def _limitations(result: StudyResult) -> list[str]:
     """The limitations of the method that the first page's caveats (:func:`caveats`) do not state."""
     notes = [
-        "Fields of view are modelled from tags and documented defaults, not surveyed."
+        _("Fields of view are modelled from tags and documented defaults, not surveyed.")
         + (
             ""
             if "surface" in result.meta
-            else " No buildings or elevation model were given: views are drawn on flat, open ground, so coverage is "
-            "overstated where buildings or hills block them."
+            else " "
+            + _(
+                "No buildings or elevation model were given: views are drawn on flat, open ground, so coverage is "
+                "overstated where buildings or hills block them."
+            )
         ),
     ]
     if "terrain" not in result.units:
         notes.append(
-            "No elevation model was given, so hillside and flat units are not compared and the terrain does not "
-            "block any view."
+            _(
+                "No elevation model was given, so hillside and flat units are not compared and the terrain does not "
+                "block any view."
+            )
         )
     if result.counts.get("rejected_rows"):
         notes.append(
-            f"{result.counts['rejected_rows']:,} input rows were not used; rejected.csv lists each with its reason."
+            _("{n} input rows were not used; rejected.csv lists each with its reason.").format(
+                n=num(result.counts["rejected_rows"])
+            )
         )
-    return ["<h2>" + esc(_("Limitations")) + "</h2><ul>", *[f"<li>{n}</li>" for n in notes], "</ul>"]
+    items = [f"<li>{esc(n)}</li>" for n in notes]
+    return ["<h2>" + esc(_("Limitations")) + "</h2><ul>", *items, "</ul>"]
