@@ -90,7 +90,15 @@ def test_first_page_tells_the_story_before_any_table(english):
     text = re.sub(r"<[^>]+>", "", summary)
     assert "Bayview Hunters Point (14.1%)" in text  # the largest share of the area in view
     assert "Mission (11.3%)" in text  # the largest share of recorded crime
-    assert "The class of Excelsior does not hold under uncertainty" in text  # p_class 0.54 < 0.9
+    assert (
+        "1 unit's class does not hold under uncertainty, and is not a finding: Excelsior (high crime, low coverage "
+        "in 54% of the draws)." in text  # p_class 0.54 < 0.9
+    )
+    assert (
+        "these classes hold, each unit's with a probability of at least 0.9 (class probability): “high crime, low "
+        "coverage”: Tenderloin, Nob Hill, Western Addition; “low crime, high coverage”: Golden Gate Park, "
+        "Lakeshore, Mission Bay." in text
+    )
     assert "its interval over the draws (+0.11 to +0.19) lies on one side of zero: it holds" in text
     # what was analysed, with the dates of the data
     assert "343 cameras (OpenStreetMap, as of Oct 4, 2025); 41 units of analysis" in first

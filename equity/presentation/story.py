@@ -48,6 +48,21 @@ MEASURE_TEXTS = (
 )
 
 
+#: How many units a sentence of the summary names before it counts the rest (a city of 791 tracts).
+SHOWN = 5
+
+
+def _more(n: int) -> str:
+    """The tail of a list cut at :data:`SHOWN` names: how many more there are (nothing when none)."""
+    more = n - SHOWN
+    return _("; and {more} more (the table of the units lists them all)").format(more=num(more)) if more > 0 else ""
+
+
+def _capped(units: list) -> str:
+    """The first :data:`SHOWN` of ``units`` (escaped), and how many more."""
+    return ", ".join(esc(x) for x in units[:SHOWN]) + _more(len(units))
+
+
 def term(key: str, text: str) -> str:
     """``text`` (already escaped) as a link to the glossary's entry ``key`` (:mod:`equity.presentation.glossary`)."""
     return f"<a class='term' href='#g-{key}'>{text}</a>"
@@ -176,31 +191,39 @@ def holds(result: StudyResult) -> list[str]:
     story = [x for cls in STORY_CLASSES for x in ((f.members.get(cls) or []) if f is not None else [])]
     if unc is not None:
         weak = [x for x in story if x in set(unc.uncertain)]
-        sure = [x for x in story if x not in set(unc.uncertain)]
-        if sure:
+        groups = []
+        for cls in STORY_CLASSES:
+            sure = [x for x in (f.members.get(cls) or []) if x not in set(unc.uncertain)]
+            if sure:
+                groups.append(
+                    _("“{cls}”: {units}").format(cls=term("classes", esc(class_label(cls))), units=_capped(sure))
+                )
+        if groups:
             out.append(
                 _(
-                    "Over {draws} {draws_term}, the classes of {units} hold: each has a probability of at least "
-                    "{t} ({p_term})."
+                    "Over {draws} {draws_term}, these classes hold, each unit's with a probability of at least {t} "
+                    "({p_term}): {groups}."
                 ).format(
                     draws=num(unc.draws),
                     draws_term=term("draws", esc(_("draws of the sources of error"))),
-                    units=", ".join(esc(x) for x in sure),
                     t=tick(unc.threshold),
                     p_term=term("class-probability", esc(_("class probability"))),
+                    groups="; ".join(groups),
                 )
             )
         if weak:
-            out.append(
-                _("The class of {units} does not hold under uncertainty ({detail}), and is not a finding.").format(
-                    units=", ".join(esc(x) for x in weak),
-                    detail="; ".join(
-                        _("{cls} in {p} of the draws").format(
-                            cls=esc(class_label(u.loc[x, "class"])), p=whole_pct(u.loc[x, "p_class"])
-                        )
-                        for x in weak
-                    ),
+            items = [
+                _("{unit} ({cls} in {p} of the draws)").format(
+                    unit=esc(x), cls=esc(class_label(u.loc[x, "class"])), p=whole_pct(u.loc[x, "p_class"])
                 )
+                for x in weak[:SHOWN]
+            ]
+            out.append(
+                ngettext(
+                    "{n} unit's class does not hold under uncertainty, and is not a finding: {items}.",
+                    "{n} units' classes do not hold under uncertainty, and are not findings: {items}.",
+                    len(weak),
+                ).format(n=num(len(weak)), items="; ".join(items) + _more(len(weak)))
             )
         measures = unc.measures
         if len(measures) and result.city:
@@ -225,7 +248,7 @@ def holds(result: StudyResult) -> list[str]:
         if sens.uncertain:
             out.append(
                 _("The class of {units} changes under at least one plausible assumption, and is not a finding.").format(
-                    units=", ".join(esc(x) for x in sens.uncertain)
+                    units=_capped(sens.uncertain)
                 )
             )
         else:
@@ -337,7 +360,7 @@ def questions(result: StudyResult) -> dict[str, list[str]]:
     if outside:
         police.append(
             _("Which agency records crime in {units}, and will it share its counts?").format(
-                units=", ".join(esc(x) for x in outside)
+                units=_capped(outside)
             )
         )
 
@@ -365,7 +388,7 @@ def questions(result: StudyResult) -> dict[str, list[str]]:
                 _(
                     "The class of {units} is uncertain: which data (a register of cameras, newer crime counts) would "
                     "settle it?"
-                ).format(units=", ".join(esc(x) for x in weak))
+                ).format(units=_capped(weak))
             )
     council.append(
         esc(
