@@ -14,6 +14,7 @@ is rounded half to even on that value as Python's own ``format`` rounds it: the 
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 from decimal import Decimal
@@ -57,9 +58,14 @@ def _signed(value: float, digits: int) -> str:
 def percent_sign() -> str:
     """The percent sign as the current language writes it after a number: ``%`` in English, a no-break space and
     ``%`` in Spanish, French and German (CLDR's percent pattern)."""
+    return _percent_sign(i18n.current())
+
+
+@functools.cache
+def _percent_sign(lang: str) -> str:
     from babel import Locale
 
-    pattern = Locale.parse(i18n.current()).percent_formats[None].pattern
+    pattern = Locale.parse(lang).percent_formats[None].pattern
     return pattern[pattern.rindex("0") + 1 :].split(";")[0] or "%"
 
 
@@ -202,10 +208,16 @@ def text_values(values: pd.Series) -> np.ndarray:
 
 
 def number_values(values: pd.Series, digits: int, suffix: str) -> np.ndarray:
-    """Numbers rounded to ``digits`` with a unit, "n/a" when missing (vectorised: 10,000 cameras)."""
+    """Numbers rounded to ``digits`` with a unit, "n/a" when missing (vectorised: 10,000 cameras), in the current
+    language (without grouping, as in English: ``1234.5 m``, ``1234,5 m``)."""
     v = pd.to_numeric(values, errors="coerce").astype(float)
-    text = v.round(digits).map(f"{{:.{digits}f}}{suffix}".format, na_action="ignore")
-    return text.astype(object).where(v.notna(), "n/a").to_numpy()
+    if i18n.current() == i18n.SOURCE_LANGUAGE:  # the fast path: Python's own format, as English writes it
+        text = v.round(digits).map(f"{{:.{digits}f}}{suffix}".format, na_action="ignore")
+    else:
+        text = v.round(digits).map(
+            lambda x: i18n.number(Decimal(x), digits, grouping=False) + suffix, na_action="ignore"
+        )
+    return text.astype(object).where(v.notna(), na()).to_numpy()
 
 
 def gap_colour(gap: float, span: float) -> str:

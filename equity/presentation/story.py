@@ -359,9 +359,7 @@ def questions(result: StudyResult) -> dict[str, list[str]]:
     outside = (meta.get("no_crime_data") or {}).get("units_outside") or []
     if outside:
         police.append(
-            _("Which agency records crime in {units}, and will it share its counts?").format(
-                units=_capped(outside)
-            )
+            _("Which agency records crime in {units}, and will it share its counts?").format(units=_capped(outside))
         )
 
     if f is not None and f.crime_known:
@@ -390,11 +388,17 @@ def questions(result: StudyResult) -> dict[str, list[str]]:
                     "settle it?"
                 ).format(units=_capped(weak))
             )
+    from_osm = bool((meta.get("cameras") or {}).get("osm_timestamp"))
     council.append(
         esc(
             _(
                 "Is there a public register of the city's cameras and plate readers, with their operators and "
                 "purposes? Without one, a study like this rests on what volunteers have mapped."
+            )
+            if from_osm
+            else _(
+                "Is there a public register of all the city's cameras and plate readers, of every owner, with their "
+                "purposes? This study sees only the cameras of its list."
             )
         )
     )
