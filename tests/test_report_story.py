@@ -4,6 +4,7 @@ Spanish numbers. The demo is run through the command line (``equity demo --lang 
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from html.parser import HTMLParser
@@ -218,3 +219,21 @@ def test_plain_values_of_settings():
     with i18n.use("de"):
         assert plain(2 / 3) == "0,667"
         assert plain(False) == "nein"
+
+
+def test_a_study_without_crime_data_in_french(tmp_path):
+    """Cameras and units only: the summary says who has the cameras and that no gap is computed; no question is
+    put to the police; the report is in French."""
+    out = tmp_path / "out"
+    args = ["-q", "analyze", "--cameras", "data/sf/cameras.osm", "--units", "data/sf/neighborhoods.geojson"]
+    res = CliRunner().invoke(cli, [*args, "--out", str(out), "--no-sensitivity", "--map-assets", "cdn", "--lang", "fr"])
+    assert res.exit_code == 0, res.output
+    report = (out / "report.html").read_text()
+    assert "<html lang='fr'>" in report
+    first = html.unescape(re.sub(r"<[^>]+>", "", report[: report.index("<table")]))
+    assert "Sur les 340 caméras dans les unités" in first
+    assert "Aucune donnée de délits n'a été fournie : l'écart entre couverture et délits n'est pas calculé." in first
+    assert "Aucun tirage des sources d'erreur n'a été fait" in first
+    assert "Aux opérateurs des caméras" in first
+    assert "À la police" not in first
+    assert json.loads((out / "manifest.json").read_text())["language"] == "fr"
