@@ -23,6 +23,7 @@ from equity.presentation.formatting import (
     na,
     num,
     pct,
+    percent_sign,
     plural,
     show,
     signed,
@@ -418,6 +419,10 @@ UNIT_TABLE_LABELS = (
     _("Share of crime"),
     _("Share of coverage"),
     _("Robustness"),
+    # the labels of the groups' exposure measures (equity.settings.GROUP_MEASURES; the buffer's at its default)
+    _("Effective cameras per 1,000 residents"),
+    _("Cameras within 200 m per 1,000 residents"),
+    _("Cameras per 1,000 residents"),
     # the values of the robustness column (equity.uncertainty)
     _("robust"),
     _("uncertain"),
@@ -651,11 +656,12 @@ def _groups_section(result: StudyResult) -> list[str]:
     if g.headline is not None:
         parts.append(f"<p><b>{esc(g.headline['sentence'])}</b></p>")
     shown = [m for m in (head, "crimes_per_1k_smoothed") if m in t]
-    header = "".join(f"<th>{esc(column(m).label)} (95% interval)</th><th>Ratio to all residents</th>" for m in shown)
-    parts.append(
-        "<table><thead><tr><th>Group</th><th>Counted as</th><th>Residents</th><th>Share</th>"
-        f"{header}</tr></thead><tbody>"
+    header = "".join(
+        _th(_("{measure} (95% interval)").format(measure=_(column(m).label)), _("Ratio to all residents"))
+        for m in shown
     )
+    first = _th(_("Group"), _("Counted as"), _("Residents"), _("Share"))
+    parts.append(f"<table><thead><tr>{first}{header}</tr></thead><tbody>")
     for _i, r in t.iterrows():
         cells = "".join(
             f"<td>{_ci(r[m], r[f'{m}_low'], r[f'{m}_high'], _digits(m), column(m).format == 'percent')}</td>"
@@ -667,7 +673,8 @@ def _groups_section(result: StudyResult) -> list[str]:
             f"<td>{pct(r['population_share'])}</td>{cells}</tr>"
         )
     parts.append("</tbody></table>")
-    parts.append(f"<p class='note'>{esc(label)}, by group:</p>")
+    by_group_note = _("{measure}, by group:").format(measure=_(label))
+    parts.append(f"<p class='note'>{esc(by_group_note)}</p>")
     bars = [(str(r["group"]), float(r[head])) for _i, r in t.iterrows()]
     parts.append(bar_chart(bars, unit="", digits=_digits(head)))
     groups = [x for x in t["group"] if x != t["group"].iloc[0]]
@@ -677,10 +684,10 @@ def _groups_section(result: StudyResult) -> list[str]:
     for m in g.measures:
         ratio = by_group[[f"{m}_ratio", f"{m}_ratio_low", f"{m}_ratio_high"]]
         cells = "".join(f"<td>{_ci(*ratio.loc[x], 2)}</td>" for x in groups)
-        rows.append(f"<tr><td>{esc(column(m).label)}</td>{cells}</tr>")
+        rows.append(f"<tr><td>{esc(_(column(m).label))}</td>{cells}</tr>")
     parts.append(
         "<h3>" + esc(_(EVERY_MEASURE)) + f"</h3>"
-        f"<table><thead><tr><th>Measure</th>{head_cells}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        f"<table><thead><tr>{_th(_('Measure'))}{head_cells}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
     pairs = g.ratios[g.ratios["measure"] == head]
     if not pairs.empty:
@@ -690,30 +697,37 @@ def _groups_section(result: StudyResult) -> list[str]:
             for _i, r in pairs.iterrows()
         )
         parts.append(
-            "<h3>" + esc(_("Between groups: {measure}").format(measure=label)) + f"</h3>"
-            "<table><thead><tr><th>Group</th><th>Compared with</th>"
-            f"<th>Ratio of their means (95% interval)</th></tr></thead><tbody>{rows}</tbody></table>"
+            "<h3>"
+            + esc(_("Between groups: {measure}").format(measure=_(label)))
+            + "</h3><table><thead><tr>"
+            + _th(_("Group"), _("Compared with"), _("Ratio of their means (95% interval)"))
+            + f"</tr></thead><tbody>{rows}</tbody></table>"
         )
-    left_out = (
-        " Not reported for having fewer than "
-        f"{s.group_min_population:,.0f} residents in the study area: {esc(', '.join(g.not_reported))}."
-        if g.not_reported
-        else ""
+    note = _(
+        "A group's figure is the mean of a unit-level measure over the units, weighted by the group's residents in "
+        "each, {formula}: what a member of the group lives with on average. Effective cameras share each camera's "
+        "field of view among the units it falls in ({effective}); cameras within {buffer} m count the cameras inside "
+        "a unit or within {buffer} m of its boundary; both per 1,000 residents, over units with more than {min} "
+        "residents. The crime rate is given for context: a group can live with more cameras because its units "
+        "record more crime. Brackets: 95% intervals from {resamples} resamples of the units with replacement (fixed "
+        "seed), which treat the units as a sample of places; they do not carry the census estimates' margins of "
+        "error. Groups may overlap (race and ethnicity are asked apart). No group with fewer than {group_min} "
+        "residents in the study area is reported. groups.csv and group_ratios.csv give every measure."
+    ).format(
+        formula=_code("Σ_u g_u x_u / Σ_u g_u"),
+        effective=_code("E_u = Σ_v |F_v ∩ u| / |F_v|"),
+        buffer=tick(s.buffer_m),
+        min=num(float(s.per_capita_min_residents), 0),
+        resamples=num(2000),
+        group_min=num(float(s.group_min_population), 0),
     )
-    parts.append(
-        "<p class='note'>A group's figure is the mean of a unit-level measure over the units, weighted by the "
-        "group's residents in each, <code>Σ_u g_u x_u / Σ_u g_u</code>: what a member of the group lives with on "
-        "average. Effective cameras share each camera's field of view among the units it falls in "
-        "(<code>E_u = Σ_v |F_v ∩ u| / |F_v|</code>); cameras within "
-        f"{s.buffer_m:g} m count the cameras inside a unit or within {s.buffer_m:g} m of its boundary; both per 1,000 "
-        f"residents, over units with more than {s.per_capita_min_residents:,.0f} residents. The crime rate is given "
-        "for context: a group can live with more cameras because its units record more crime. Brackets: 95% "
-        f"intervals from {plural(2000, 'resample')} of the units with replacement (fixed seed), which treat the "
-        "units as a sample of places; they do not carry the census estimates' margins of error. Groups may overlap "
-        "(race and ethnicity are asked apart). No group with fewer than "
-        f"{s.group_min_population:,.0f} residents in the study area is reported.{left_out} groups.csv and "
-        "group_ratios.csv give every measure.</p>"
-    )
+    if g.not_reported:
+        note += " " + esc(
+            _("Not reported for having fewer than {min} residents in the study area: {groups}.").format(
+                min=num(float(s.group_min_population), 0), groups=", ".join(g.not_reported)
+            )
+        )
+    parts.append(f"<p class='note'>{note}</p>")
     return parts
 
 
@@ -723,27 +737,31 @@ def _rank_section(result: StudyResult) -> list[str]:
     if rc is None:
         return []
     rows = "".join(
-        f"<tr><td>{esc(e.name)}</td><td>{signed(e.value)}</td><td>{interval(e.low, e.high)}</td><td>{e.n}</td>"
-        f"<td>{e.excluded}</td></tr>"
+        f"<tr><td>{esc(e.name)}</td><td>{signed(e.value)}</td><td>{interval(e.low, e.high)}</td><td>{num(e.n)}</td>"
+        f"<td>{num(e.excluded)}</td></tr>"
         for e in rc.estimates
     )
     colours = ("#1b7837", "#2166ac", "#e66101")
     return [
         "<h2>" + esc(_("Camera exposure by {column}").format(column=rc.column)) + "</h2>",
-        f"<p class='note'>Units ranked by {esc(rc.column)}, lowest first; x: cumulative share of residents, y: "
-        "cumulative share of the effective cameras (green), of the area in view (blue) and of the cameras "
-        "(orange). Below the diagonal: more goes to the units ranked high. Concentration index "
-        "<code>C = 1 − Σ_k (X_k − X_{k−1})(Y_k + Y_{k−1})</code>, weighted by residents, with a 95% bootstrap "
-        "interval over units.</p>",
-        "<table><thead><tr><th>Measure</th><th>Value</th><th>95% interval</th><th>Units</th><th>Left out</th>"
-        f"</tr></thead><tbody>{rows}</tbody></table>",
+        "<p class='note'>"
+        + _(
+            "Units ranked by {column}, lowest first; x: cumulative share of residents, y: cumulative share of the "
+            "effective cameras (green), of the area in view (blue) and of the cameras (orange). Below the diagonal: "
+            "more goes to the units ranked high. Concentration index {formula}, weighted by residents, with a 95% "
+            "bootstrap interval over units."
+        ).format(column=esc(rc.column), formula=_code("C = 1 − Σ_k (X_k − X_{k−1})(Y_k + Y_{k−1})"))
+        + "</p>",
+        "<table><thead><tr>"
+        + _th(_("Measure"), _("Value"), _("95% interval"), _("Units"), _("Left out"))
+        + f"</tr></thead><tbody>{rows}</tbody></table>",
         line_chart(
             [
                 (name.replace("_", " "), list(zip(curve["x"], curve["y"], strict=True)), colour, True)
                 for (name, curve), colour in zip(rc.curves.items(), colours, strict=False)
             ],
-            x_label=f"cumulative share of residents, by {rc.column}",
-            y_label="cumulative share",
+            x_label=_("cumulative share of residents, by {column}").format(column=rc.column),
+            y_label=_("cumulative share"),
             diagonal=True,
         ),
     ]
@@ -859,27 +877,40 @@ def _terrain_section(result: StudyResult) -> list[str]:
     if table is None:
         return []
     rows = "".join(
-        f"<tr><td>{esc(r['terrain'])}</td><td>{r['units']}</td><td>{num(r['residents'], 0)}</td>"
+        f"<tr><td>{esc(r['terrain'])}</td><td>{num(r['units'])}</td><td>{num(r['residents'], 0)}</td>"
         f"<td>{num(r['cameras_per_km2'])}</td><td>{pct(r['covered_share'])}</td><td>{num(r['crimes_per_1k'])}</td></tr>"
         for _i, r in table.iterrows()
     )
     return [
         "<h2>" + esc(_("Hillside and flat units")) + "</h2>",
-        f"<p class='note'>Mean elevation and slope per unit from the DEM; a unit is hillside when its mean slope is at "
-        f"least {result.settings.hillside_slope_pct:g}% (default {Settings.hillside_slope_pct:g}%).</p>",
+        "<p class='note'>"
+        + esc(
+            _(
+                "Mean elevation and slope per unit from the DEM; a unit is hillside when its mean slope is at least "
+                "{slope} (default {default})."
+            ).format(
+                slope=tick(result.settings.hillside_slope_pct) + percent_sign(),
+                default=tick(Settings.hillside_slope_pct) + percent_sign(),
+            )
+        )
+        + "</p>",
         *_elevation_coverage(result),
-        "<table><thead><tr><th>Terrain</th><th>Units</th><th>Residents</th><th>Cameras per km²</th>"
-        "<th>Area in view</th>"
-        f"<th>Crimes per 1,000</th></tr></thead><tbody>{rows}</tbody></table>",
+        "<table><thead><tr>"
+        + _th(_("Terrain"), _("Units"), _("Residents"), _("Cameras per km²"), _("Area in view"), _("Crimes per 1,000"))
+        + f"</tr></thead><tbody>{rows}</tbody></table>",
         "<div class='charts'>",
         bar_chart(
-            [(r["terrain"], float(r["cameras_per_km2"])) for _i, r in table.iterrows()], unit="cameras/km²", digits=1
+            [(r["terrain"], float(r["cameras_per_km2"])) for _i, r in table.iterrows()], unit=_("cameras/km²"), digits=1
         ),
         bar_chart(
-            [(r["terrain"], 100 * float(r["covered_share"])) for _i, r in table.iterrows()], unit="% in view", digits=1
+            [(r["terrain"], 100 * float(r["covered_share"])) for _i, r in table.iterrows()],
+            unit=_("% in view"),
+            digits=1,
         ),
         bar_chart(
-            [(r["terrain"], float(r["crimes_per_1k"])) for _i, r in table.iterrows()], unit="crimes per 1,000", digits=1
+            [(r["terrain"], float(r["crimes_per_1k"])) for _i, r in table.iterrows()],
+            unit=_("crimes per 1,000"),
+            digits=1,
         ),
         "</div>",
     ]
@@ -1006,18 +1037,22 @@ def _scales_section(result: StudyResult) -> list[str]:
     first = sc.iloc[0]
     flips = sc.loc[sc["verdict"] == "flips", "measure"].tolist()
     note = (
-        f"Flips with the scale, and so not a finding at either: {', '.join(esc(x) for x in flips)}."
+        _("Flips with the scale, and so not a finding at either: {measures}.").format(measures=", ".join(flips))
         if flips
-        else "No measure flips its sign with the scale."
+        else _("No measure flips its sign with the scale.")
+    )
+    text = _(
+        "The same study on {coarse} units and on {fine} finer units; intervals from the {interval}. A measure holds "
+        "at both scales when its interval lies on the same side of zero at both. Aggregation changes the measures "
+        "themselves (the modifiable areal unit problem): a finer grain finds more inequality."
+    ).format(coarse=num(int(first["units_coarse"])), fine=num(int(first["units_fine"])), interval=first["interval"])
+    head = _th(_("Measure"), _("Units"), _("95% interval"), _("Finer units"), _("95% interval")) + _th(
+        _("Verdict"), cls="text"
     )
     return [
         "<h2>" + esc(_("Two scales")) + "</h2>",
-        f"<p>The same study on {first['units_coarse']} units and on {first['units_fine']} finer units; intervals "
-        f"from the {esc(first['interval'])}. A measure holds at both scales when its interval lies on the same "
-        "side of zero at both. Aggregation changes the measures themselves (the modifiable areal unit problem): "
-        f"a finer grain finds more inequality. {note}</p>",
-        "<table><thead><tr><th>Measure</th><th>Units</th><th>95% interval</th><th>Finer units</th>"
-        f"<th>95% interval</th><th class='text'>Verdict</th></tr></thead><tbody>{rows}</tbody></table>",
+        f"<p>{esc(text)} {esc(note)}</p>",
+        f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>",
     ]
 
 
