@@ -623,14 +623,18 @@ def _warnings_box(result: StudyResult) -> list[str]:
 
 
 def _ci(value: float, low: float, high: float, digits: int, percent: bool = False) -> str:
-    """A value with its interval in brackets (n/a when unknown); a share as a percentage."""
+    """A value with its interval in brackets (n/a when unknown); a share as a percentage; in the current
+    language."""
     if value != value:
-        return "n/a"
-    k, unit = (100.0, "%") if percent else (1.0, "")
-    text = f"{k * value:,.{digits}f}{unit}"
+        return na()
+    k, unit = (100.0, percent_sign()) if percent else (1.0, "")
+
+    def show(x: float) -> str:
+        return num(float(k * x), digits) + unit
+
     if low != low or high != high:
-        return text
-    return f"{text} ({k * low:,.{digits}f}{unit} to {k * high:,.{digits}f}{unit})"
+        return show(value)
+    return f"{show(value)} ({_('{low} to {high}').format(low=show(low), high=show(high))})"
 
 
 def _digits(name: str) -> int:
