@@ -401,17 +401,15 @@ def _run_and_write(
         result.scales = _two_scales(study, result, *fine)
     assets = _map_assets(map_assets, quiet)
     result.meta["map_assets"] = "inline" if assets is not None else "cdn"
-    with i18n.use(lang):  # the report and the map in the reader's language
-        map_html = render_map(build_map(result, title=study.name), assets=assets)
-        report_html = build_report(result)
-    written = write_outputs(
-        result,
-        out,
-        map_html=map_html,
-        report_html=report_html,
-        force=force,
-        manifest_extra={"language": i18n.check_language(lang)},
-    )
+    with i18n.use(lang):  # everything written for a reader (report, map, and pages) in the reader's language
+        written = write_outputs(
+            result,
+            out,
+            map_html=render_map(build_map(result, title=study.name), assets=assets),
+            report_html=build_report(result),
+            force=force,
+            manifest_extra={"language": i18n.check_language(lang)},
+        )
     _summary(result, written, time.perf_counter() - t0, quiet)
 
 

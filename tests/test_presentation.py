@@ -28,7 +28,7 @@ ALLOWED = {
     "equity.projection": {"to_wgs84"},
     "equity.settings": {"Settings", "DETAIL_LEVEL_MEANING", "DETAIL_LEVELS_PX_PER_M"},  # words and the standard's table
     "equity.result": {"StudyResult"},  # for type hints only
-    "equity._errors": {"InputError"},  # i18n.check_language: a language equity does not write
+    "equity._errors": {"InputError"},  # an unknown language is the user's mistake
 }
 
 
