@@ -336,8 +336,8 @@ def questions(result: StudyResult) -> dict[str, list[str]]:
             r = u.loc[short[0]]
             police.append(
                 _(
-                    "{unit} has {crime} of the city's recorded crime and {coverage} of its area in camera view: how "
-                    "much of its recorded crime was reported by residents, and how much found by patrols?"
+                    "{unit} has {crime} of the city's recorded crime and {coverage} of the city's area in camera view: "
+                    "how much of its recorded crime was reported by residents, and how much found by patrols?"
                 ).format(unit=esc(r["unit_id"]), crime=pct(r["crime_share"]), coverage=pct(r["coverage_share"]))
             )
     categories = c.get("crime_categories") or {}
