@@ -59,10 +59,12 @@ def _pdf_pages(v: Visit, path: Path) -> list[str]:
 
 
 def _first_page_shot(v: Visit, path: Path) -> None:
-    """A screenshot of the first printed page: print media, an A4 page's width and height, its margins."""
+    """A screenshot of the first printed page: print media, an A4 page's width and height, its margins, the first
+    page's section alone."""
     v.page.set_viewport_size({"width": round(A4_PRINT_WIDTH_PX + 2 * 57), "height": round(A4_HEIGHT_PX)})
     v.page.emulate_media(media="print")
-    v.page.add_style_tag(content="body{padding:57px !important}")
+    # the page's margins, and nothing after the first page's section (which the printed page breaks after)
+    v.page.add_style_tag(content="body{padding:57px !important}.first-page~*{display:none !important}")
     v.page.screenshot(path=str(path))
     assert path.stat().st_size > 50_000
 
