@@ -24,7 +24,6 @@ from equity.presentation.formatting import (
     num,
     pct,
     percent_sign,
-    plural,
     show,
     signed,
     tick,
@@ -928,37 +927,50 @@ def _elevation_coverage(result: StudyResult) -> list[str]:
         return []
     s = result.settings
     short = terrain.get("units_without_elevation_data") or {}
-    text = (
-        f"The DEM gives no elevation for {pct(terrain['missing_share'])} of the units' area (their "
-        f"{terrain['cell_size_m']:g} m terrain cells; <code>sources.terrain.missing_share</code> in manifest.json). "
-        f"A unit's terrain is computed from its cells with an elevation when they make at least "
-        f"{100 * s.terrain_min_covered_share:g}% of it (default {100 * Settings.terrain_min_covered_share:g}%); "
+    text = _(
+        "The DEM gives no elevation for {share} of the units' area (their {cell} m terrain cells; {key} in "
+        "manifest.json). A unit's terrain is computed from its cells with an elevation when they make at least {min} "
+        "of it (default {default});"
+    ).format(
+        share=pct(terrain["missing_share"]),
+        cell=tick(terrain["cell_size_m"]),
+        key=_code("sources.terrain.missing_share"),
+        min=tick(100 * s.terrain_min_covered_share) + percent_sign(),
+        default=tick(100 * Settings.terrain_min_covered_share) + percent_sign(),
     )
     if short:
-        text += (
-            f"{plural(len(short), 'unit')} {'falls' if len(short) == 1 else 'fall'} below and "
-            f"{'has' if len(short) == 1 else 'have'} no terrain figures (&ldquo;no elevation data&rdquo;; see Missing "
-            "data below)."
+        text += " " + esc(
+            ngettext(
+                "{n} unit falls below and has no terrain figures (“no elevation data”; see Missing data below).",
+                "{n} units fall below and have no terrain figures (“no elevation data”; see Missing data below).",
+                len(short),
+            ).format(n=num(len(short)))
         )
     else:
-        text += "every unit does."
+        text += " " + esc(_("every unit does."))
     partly = result.counts.get("terrain_units_from_covered_cells_only")
     if partly:
-        text += (
-            f" The terrain of {plural(partly, 'unit')} is that of {'its' if partly == 1 else 'their'} covered cells "
-            "only (their covered share: <code>elevation_covered_share</code> in units.csv)."
-        )
+        text += " " + ngettext(
+            "The terrain of {n} unit is that of its covered cells only (their covered share: {column} in units.csv).",
+            "The terrain of {n} units is that of their covered cells only (their covered share: {column} in "
+            "units.csv).",
+            partly,
+        ).format(n=num(partly), column=_code("elevation_covered_share"))
     dem = result.meta.get("dem") or {}
     reach = dem.get("reach_missing_share")
     if reach is not None:
+        text += " " + _(
+            "Within the cameras' reach, {share} of the {cell} m cells of the viewsheds' surface have no elevation "
+            "({key})"
+        ).format(share=pct(reach), cell=tick(s.cell_size_m), key=_code("counts.dem_cells_missing_share"))
         text += (
-            f" Within the cameras' reach, {pct(reach)} of the {s.cell_size_m:g} m cells of the viewsheds' surface "
-            "have no elevation (<code>counts.dem_cells_missing_share</code>)"
-            + (
-                f"; there the ground was taken as flat, at {num(dem['filled_with_m'])} m (--dem-fill flat)."
-                if reach > 0 and "filled_with_m" in dem
-                else "."
+            esc(
+                _("; there the ground was taken as flat, at {m} m (--dem-fill flat).").format(
+                    m=num(dem["filled_with_m"])
+                )
             )
+            if reach > 0 and "filled_with_m" in dem
+            else "."
         )
     return [f"<p class='note'>{text}</p>"]
 
@@ -1206,46 +1218,55 @@ def _homes_section(result: StudyResult) -> list[str]:
         return []
     c = result.counts
     s = result.settings
-    heights = " or ".join(f"{h:g} m" for h in s.homes_window_heights_m)
+    heights = _(" or ").join(f"{tick(h)} m" for h in s.homes_window_heights_m)
     flagged = views[views["looks_into_homes"]].sort_values("intrusion_score", ascending=False)
-    parts = [
-        "<h2>" + esc(_("Cameras that look into homes")) + "</h2>",
-        f"<p>{c.get('homes', 0):,} homes (buildings of a residential type) and {c.get('probable_homes', 0):,} probable "
-        "homes (buildings of unspecified type in residential land use, counted apart) lie in the study area. "
-        "A home counts as seen by a camera when a cell along one of its façades is visible at the height of a "
-        f"window ({heights} above the ground). A camera's intrusion score is the share of the "
-        "private residential land in the part of its view that is either private residential land or public "
-        "space (streets, squares, parks): <code>I = P / (P + Q)</code>. A camera is flagged when "
-        f"I ≥ {s.homes_flag_share:g} and it sees at least one home. No single home is named or drawn in this "
-        "report.</p>",
-    ]
+    text = _(
+        "{homes} homes (buildings of a residential type) and {probable} probable homes (buildings of unspecified type "
+        "in residential land use, counted apart) lie in the study area. A home counts as seen by a camera when a cell "
+        "along one of its façades is visible at the height of a window ({heights} above the ground). A camera's "
+        "intrusion score is the share of the private residential land in the part of its view that is either "
+        "private residential land or public space (streets, squares, parks): {formula}. A camera is flagged when "
+        "I ≥ {flag} and it sees at least one home. No single home is named or drawn in this report."
+    ).format(
+        homes=num(c.get("homes", 0)),
+        probable=num(c.get("probable_homes", 0)),
+        heights=esc(heights),
+        formula=_code("I = P / (P + Q)"),
+        flag=tick(s.homes_flag_share),
+    )
+    parts = ["<h2>" + esc(_("Cameras that look into homes")) + "</h2>", f"<p>{text}</p>"]
     if flagged.empty:
-        parts.append("<p>No camera is flagged.</p>")
+        parts.append(f"<p>{esc(_('No camera is flagged.'))}</p>")
     else:
-        parts.append(
-            "<table><thead><tr><th>Camera</th><th>Operator</th><th>Kind</th><th>Homes in view</th>"
-            "<th>Probable homes in view</th><th>Intrusion score</th><th>Private land in view (m²)</th>"
-            "<th>Public space in view (m²)</th></tr></thead><tbody>"
+        head = _th(
+            _("Camera"),
+            _("Operator"),
+            _("Kind"),
+            _("Homes in view"),
+            _("Probable homes in view"),
+            _("Intrusion score"),
+            _("Private land in view (m²)"),
+            _("Public space in view (m²)"),
         )
+        parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>")
         for _i, v in flagged.iterrows():
             parts.append(
                 f"<tr><td>{esc(v['camera_id'])}</td><td>{esc(v['operator'])}</td><td>{esc(v['kind'])}</td>"
-                f"<td>{v['homes_in_view']}</td><td>{v['probable_homes_in_view']}</td>"
-                f"<td>{v['intrusion_score']:.2f}</td><td>{v['private_m2']:,.0f}</td><td>{v['public_m2']:,.0f}</td></tr>"
+                f"<td>{num(v['homes_in_view'])}</td><td>{num(v['probable_homes_in_view'])}</td>"
+                f"<td>{num(float(v['intrusion_score']), 2)}</td><td>{num(float(v['private_m2']), 0)}</td>"
+                f"<td>{num(float(v['public_m2']), 0)}</td></tr>"
             )
         parts.append("</tbody></table>")
     u = result.units
     if "homes" in u:
-        parts.append(
-            "<h3>" + esc(_("Homes in view per unit")) + "</h3>"
-            "<table><thead><tr><th>Unit</th><th>Homes</th><th>Seen by a camera</th>"
-            "<th>Share</th><th>Probable homes</th><th>Seen by a camera</th></tr></thead><tbody>"
-        )
+        head = _th(_("Unit"), _("Homes"), _("Seen by a camera"), _("Share"), _("Probable homes"), _("Seen by a camera"))
+        parts.append("<h3>" + esc(_("Homes in view per unit")) + f"</h3><table><thead><tr>{head}</tr></thead><tbody>")
         for _i, row in u.iterrows():
             parts.append(
-                f"<tr><td>{esc(row['unit_id'])}</td><td>{row['homes']}</td><td>{row['homes_in_view']}</td>"
-                f"<td>{pct(row['homes_in_view_share'])}</td><td>{row['probable_homes']}</td>"
-                f"<td>{row['probable_homes_in_view']}</td></tr>"
+                f"<tr><td>{esc(row['unit_id'])}</td><td>{num(row['homes'], 0)}</td>"
+                f"<td>{num(row['homes_in_view'], 0)}</td>"
+                f"<td>{pct(row['homes_in_view_share'])}</td><td>{num(row['probable_homes'], 0)}</td>"
+                f"<td>{num(row['probable_homes_in_view'], 0)}</td></tr>"
             )
         parts.append("</tbody></table>")
     return parts
