@@ -166,6 +166,23 @@ def entries() -> list[tuple[str, str, str]]:
             ),
         ),
         (
+            "field-of-view",
+            _("Field of view; viewshed"),
+            _(
+                "The ground a camera sees: a sector centred on its direction, as wide as its lens and as long as its "
+                "range at the chosen detail level; where buildings or a terrain model were given, the part of that "
+                "sector in the line of sight (the viewshed)."
+            ),
+        ),
+        (
+            "quantile",
+            _("Quantile"),
+            _(
+                "The value below which a given share of the units falls: the 0.667 quantile of the units' shares of "
+                "crime is the share that two thirds of the units are at or below."
+            ),
+        ),
+        (
             "effective-cameras",
             _("Effective cameras"),
             _(
@@ -188,6 +205,15 @@ def entries() -> list[tuple[str, str, str]]:
                 "The mean of a camera's ranks among the city's cameras, each between 0 and 1, for how isolated it "
                 "is, how little crime (or how few residents) lies around it and how much of its view is private "
                 "residential land. A camera is flagged from the threshold in Settings."
+            ),
+        ),
+        (
+            "intrusion",
+            _("Intrusion score"),
+            _(
+                "The share of private residential land in the part of a camera's view that is private residential "
+                "land or public space: private area divided by private plus public area. It is about the camera; no "
+                "home is named."
             ),
         ),
         (
