@@ -85,8 +85,10 @@ def test_page_one_of_the_printed_report_has_the_summary_and_the_caveats(browser,
     _first_page_shot(v, screens / "report_first_page.png")
 
 
-def test_no_table_is_wider_than_the_printed_page(browser, english):  # noqa: F811
-    v = Visit(browser, english / "report.html", viewport=(round(A4_PRINT_WIDTH_PX), 1000))
+@pytest.mark.parametrize("lang", ["english", "spanish"])
+def test_no_table_is_wider_than_the_printed_page(browser, lang, request):  # noqa: F811
+    out = request.getfixturevalue(lang)
+    v = Visit(browser, out / "report.html", viewport=(round(A4_PRINT_WIDTH_PX), 1000))
     v.page.emulate_media(media="print")
     sizes = v.page.evaluate(
         """() => [...document.querySelectorAll('table, svg, figure, dl')].map(e => ({
