@@ -397,6 +397,22 @@ def _asset_warning(quiet: bool) -> Any:
     return warn
 
 
+def lang_options(f: Any) -> Any:
+    """The option of the language of the report and the map (shared by ``demo`` and ``analyze``)."""
+    from equity.presentation.i18n import LANGUAGES
+
+    return click.option(
+        "--lang",
+        type=click.Choice(list(LANGUAGES), case_sensitive=False),
+        default="en",
+        show_default=True,
+        help="Language of report.html and map.html: "
+        + ", ".join(f"{code} ({name})" for code, name in LANGUAGES.items())
+        + ". Unit names and tag values are shown as written; numbers and dates follow the language. Recorded in "
+        "manifest.json.",
+    )(f)
+
+
 def fine_options(f: Any) -> Any:
     """The options of the second, finer unit layer (two scales)."""
     f = click.option("--fine-unit-id", help="Column that identifies a unit of --fine-units (guessed when not given).")(
@@ -439,6 +455,7 @@ def _run_and_write(
     quiet: bool,
     map_assets: str = "auto",
     fine: tuple[Path | None, str | None] = (None, None),
+    lang: str = "en",
 ) -> None:
     from equity.folder import write_analysis
 
@@ -446,7 +463,7 @@ def _run_and_write(
     result = study.run()
     if fine[0] is not None:
         result.scales = _two_scales(study, result, *fine)
-    written = write_analysis(result, out, force=force, map_assets=map_assets, warn=_asset_warning(quiet))
+    written = write_analysis(result, out, force=force, lang=lang, map_assets=map_assets, warn=_asset_warning(quiet))
     _summary(result, written, time.perf_counter() - t0, quiet)
 
 
@@ -467,6 +484,7 @@ Examples:
 )
 @click.option("--force", is_flag=True, help="Replace the outputs of a different study in --out.")
 @map_options
+@lang_options
 @exposure_options
 @fine_options
 @settings_options(leave_out=SURFACE_OPTIONS)
@@ -480,6 +498,7 @@ def demo(
     map_assets: str,
     fine_units: Path | None = None,
     fine_unit_id: str | None = None,
+    lang: str = "en",
     **settings: Any,
 ) -> None:
     """Run the analysis on bundled data: San Francisco (the default: OpenStreetMap cameras, incidents) or
@@ -491,7 +510,15 @@ def demo(
     make = chicago_study if city == "chicago" else demo_study
     study = make(sensitivity=settings["sensitivity"])
     study.settings = _settings(**settings)
-    _run_and_write(study, out or Path(DEMO_OUT[city]), force, ctx.obj["quiet"], map_assets, (fine_units, fine_unit_id))
+    _run_and_write(
+        study,
+        out or Path(DEMO_OUT[city]),
+        force,
+        ctx.obj["quiet"],
+        map_assets,
+        (fine_units, fine_unit_id),
+        lang.lower(),
+    )
 
 
 @cli.command(
@@ -655,6 +682,7 @@ Examples:
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
 @click.option("--force", is_flag=True, help="Replace the outputs of a different study in --out.")
 @map_options
+@lang_options
 @exposure_options
 @click.option(
     "--workers",
@@ -720,6 +748,7 @@ def analyze(
     fine_unit_id: str | None = None,
     units_level: str | None = None,
     area: Path | None = None,
+    lang: str = "en",
     **settings: Any,
 ) -> None:
     """Run the analysis on your own files."""
@@ -769,7 +798,7 @@ def analyze(
         engine=engine,
     )
     with engine:
-        _run_and_write(study, out, force, ctx.obj["quiet"], map_assets, (fine_units, fine_unit_id))
+        _run_and_write(study, out, force, ctx.obj["quiet"], map_assets, (fine_units, fine_unit_id), lang.lower())
 
 
 @cli.command(

@@ -24,16 +24,11 @@ from equity.presentation.unit_page import build_pages
 
 log = logging.getLogger(__name__)
 
-__all__ = ["MAP_ASSETS", "map_assets_for", "report_title", "study_map", "study_report", "write_analysis"]
+__all__ = ["MAP_ASSETS", "map_assets_for", "study_map", "study_report", "write_analysis"]
 
 #: How map.html gets Leaflet: written into it (``inline``), linked from a CDN (``cdn``), or inline when it can
 #: be had, else linked with a warning (``auto``).
 MAP_ASSETS = ("auto", "inline", "cdn")
-
-
-def report_title(result: Any) -> str:
-    """The report's title: the study's name, then what the report is about."""
-    return f"{result.study.name}: surveillance camera coverage and crime"
 
 
 def map_assets_for(choice: str, warn: Callable[[str], None] | None = None) -> Any:
@@ -63,7 +58,7 @@ def study_map(result: Any, *, lang: str = "en") -> Any:
 def study_report(result: Any, *, lang: str = "en") -> str:
     """The report of a result: one self-contained HTML document, in ``lang``."""
     with i18n.use(lang):
-        return build_report(result, title=report_title(result))
+        return build_report(result)
 
 
 def write_analysis(
@@ -104,7 +99,15 @@ def write_analysis(
     lang = i18n.check_language(lang)
     assets = map_assets_for(map_assets, warn)
     result.meta["map_assets"] = "inline" if assets is not None else "cdn"
-    with i18n.use(lang):
+    with i18n.use(lang):  # the map, the report and the unit pages, in the reader's language
         map_html = render_map(build_map(result, title=result.study.name), assets=assets)
-        report_html = build_report(result, title=report_title(result))
-    return write_outputs(result, out, map_html=map_html, report_html=report_html, force=force, unit_pages=build_pages)
+        report_html = build_report(result)
+        return write_outputs(
+            result,
+            out,
+            map_html=map_html,
+            report_html=report_html,
+            force=force,
+            unit_pages=build_pages,
+            manifest_extra={"language": lang},
+        )

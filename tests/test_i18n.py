@@ -38,7 +38,9 @@ def test_numbers_in_each_language(lang: str, text: str) -> None:
 def test_untranslated_sentence_falls_back_to_english() -> None:
     with i18n.use("de"):
         assert i18n._("A sentence no catalog holds.") == "A sentence no catalog holds."
-        assert i18n.ngettext("{n} camera", "{n} cameras", 3) == "{n} cameras"
+        assert i18n.ngettext("{n} thing no catalog holds", "{n} things no catalog holds", 3) == (
+            "{n} things no catalog holds"
+        )
 
 
 def test_unknown_language_is_one_sentence() -> None:

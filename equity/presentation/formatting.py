@@ -5,12 +5,19 @@ scale, in one copy.
 Nothing here computes a measure: a share arrives as a share and leaves as text (``0.0859 -> "8.6%"``), a gap
 arrives as a difference of shares and leaves in percentage points (``-0.0951 -> "-9.51"``). Missing values
 (None, NaN) are shown as ``n/a`` for numbers and as an empty string for text, never as zero.
+
+Numbers follow the language of the block being written (:func:`equity.presentation.i18n.use`): ``1,234.5`` in
+English, ``1.234,5`` in Spanish and German, ``1 234,5`` in French, through :func:`equity.presentation.i18n.number`
+(Babel, CLDR). A float is handed to Babel as its exact binary value (:class:`decimal.Decimal` of the float), so it
+is rounded half to even on that value as Python's own ``format`` rounds it: the same figure in every language.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import math
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -18,6 +25,7 @@ import pandas as pd
 
 from equity.columns import Column
 from equity.metrics import CLASS_LABELS
+from equity.presentation import i18n
 
 #: Fill colour of a camera by kind.
 KIND_COLOURS = {"camera": "#1f78b4", "ALPR": "#e66101", "guard": "#6a3d9a", "gunshot_detector": "#33a02c"}
@@ -33,6 +41,32 @@ NO_DATA_COLOUR = "#cccccc"
 
 def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _number(value: Any, digits: int) -> str:
+    """``value`` with ``digits`` decimals and grouping in the current language; a float as its exact value."""
+    exact = Decimal(value) if isinstance(value, float) else value
+    return i18n.number(exact, digits)
+
+
+def _signed(value: float, digits: int) -> str:
+    """A number with its sign always shown (``+0.220``, ``-0.000`` for a small negative), in the language."""
+    negative = value < 0 or (value == 0 and math.copysign(1.0, value) < 0)
+    return ("-" if negative else "+") + _number(abs(value), digits)
+
+
+def percent_sign() -> str:
+    """The percent sign as the current language writes it after a number: ``%`` in English, a no-break space and
+    ``%`` in Spanish, French and German (CLDR's percent pattern)."""
+    return _percent_sign(i18n.current())
+
+
+@functools.cache
+def _percent_sign(lang: str) -> str:
+    from babel import Locale
+
+    pattern = Locale.parse(lang).percent_formats[None].pattern
+    return pattern[pattern.rindex("0") + 1 :].split(";")[0] or "%"
 
 
 def esc(value: Any) -> str:
@@ -57,8 +91,15 @@ def pct(value: float) -> str:
     ('8.6%', '0.01%', 'n/a')
     """
     if _missing(value):
-        return "n/a"
-    return f"{100 * value:.2f}%" if 0 < abs(value) < 0.001 else f"{100 * value:.1f}%"
+        return na()
+    return _number(100 * value, 2 if 0 < abs(value) < 0.001 else 1) + percent_sign()
+
+
+def whole_pct(value: float) -> str:
+    """A share as a whole percentage (``0.539 -> "54%"``), in the current language; n/a when unknown."""
+    if _missing(value):
+        return na()
+    return _number(float(round(100 * value)), 0) + percent_sign()
 
 
 def num(value: Any, digits: int = 1) -> str:
@@ -71,20 +112,28 @@ def num(value: Any, digits: int = 1) -> str:
     ('1,234.6', '1,056', '3', 'n/a')
     """
     if _missing(value):
-        return "n/a"
+        return na()
     if isinstance(value, float) and value.is_integer() and digits == 0:
-        return f"{int(value):,}"
-    return f"{value:,.{digits}f}" if isinstance(value, float) else f"{value:,}"
+        return _number(int(value), 0)
+    return _number(value, digits) if isinstance(value, float) else _number(value, 0)
 
 
-def signed(value: float) -> str:
-    """A signed measure with three decimals, or n/a when it could not be computed (too few units with data)."""
-    return "n/a" if value is None or value != value else f"{value:+.3f}"
+def na() -> str:
+    """The mark of a value that is not known, in the current language (``n/a``, ``n. d.``, ``k. A.``)."""
+    return i18n._("n/a")
+
+
+def signed(value: float, digits: int = 3) -> str:
+    """A signed measure with ``digits`` decimals (three by default), or n/a when it could not be computed (too few
+    units with data)."""
+    return na() if value is None or value != value else _signed(value, digits)
 
 
 def interval(low: float, high: float) -> str:
     """An interval of two signed measures, or n/a when either end is unknown."""
-    return "n/a" if low != low or high != high else f"{low:+.3f} to {high:+.3f}"
+    if low != low or high != high:
+        return na()
+    return i18n._("{low} to {high}").format(low=_signed(low, 3), high=_signed(high, 3))
 
 
 def points(value: float) -> str:
@@ -95,7 +144,7 @@ def points(value: float) -> str:
     >>> points(-0.0951), points(float("nan"))
     ('-9.51', 'n/a')
     """
-    return "n/a" if pd.isna(value) else f"{100 * value:+.2f}"
+    return na() if pd.isna(value) else _signed(100 * value, 2)
 
 
 def plural(n: Any, word: str) -> str:
@@ -105,7 +154,10 @@ def plural(n: Any, word: str) -> str:
 
 def tick(value: float) -> str:
     """An axis tick: whole above 10 or when whole, else as short as it goes (0.2, 2.5)."""
-    return f"{value:,.0f}" if value >= 10 or value == int(value) else f"{value:g}"
+    if value >= 10 or value == int(value):
+        return _number(float(round(value)), 0)
+    text = f"{value:g}"
+    return text if i18n.current() == i18n.SOURCE_LANGUAGE else _number(value, len(text.partition(".")[2]))
 
 
 def show(value: Any, column: Column) -> str:
@@ -124,18 +176,25 @@ def show(value: Any, column: Column) -> str:
     """
     fmt = column.format
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return "" if fmt in ("text", "class") else "n/a"
+        return "" if fmt in ("text", "class") else na()
     if fmt == "text":
         return str(value)
     if fmt == "class":
-        return CLASS_LABELS.get(value, str(value))
+        return class_label(value)
     if fmt == "boolean":
-        return "yes" if value else "no"
+        return i18n._("yes") if value else i18n._("no")
     if fmt == "percent":
         return pct(value)
     if fmt == "points":
         return points(value)
     return num(value, 0 if fmt == "integer" else column.digits)
+
+
+def class_label(value: Any) -> str:
+    """The label of a class of units (:data:`equity.metrics.CLASS_LABELS`) in the current language; a value that
+    is not a class is shown as it is."""
+    label = CLASS_LABELS.get(value)
+    return i18n._(label) if label is not None else str(value)
 
 
 def show_values(values: pd.Series, column: Column) -> np.ndarray:
@@ -149,10 +208,16 @@ def text_values(values: pd.Series) -> np.ndarray:
 
 
 def number_values(values: pd.Series, digits: int, suffix: str) -> np.ndarray:
-    """Numbers rounded to ``digits`` with a unit, "n/a" when missing (vectorised: 10,000 cameras)."""
+    """Numbers rounded to ``digits`` with a unit, "n/a" when missing (vectorised: 10,000 cameras), in the current
+    language (without grouping, as in English: ``1234.5 m``, ``1234,5 m``)."""
     v = pd.to_numeric(values, errors="coerce").astype(float)
-    text = v.round(digits).map(f"{{:.{digits}f}}{suffix}".format, na_action="ignore")
-    return text.astype(object).where(v.notna(), "n/a").to_numpy()
+    if i18n.current() == i18n.SOURCE_LANGUAGE:  # the fast path: Python's own format, as English writes it
+        text = v.round(digits).map(f"{{:.{digits}f}}{suffix}".format, na_action="ignore")
+    else:
+        text = v.round(digits).map(
+            lambda x: i18n.number(Decimal(x), digits, grouping=False) + suffix, na_action="ignore"
+        )
+    return text.astype(object).where(v.notna(), na()).to_numpy()
 
 
 def gap_colour(gap: float, span: float) -> str:

@@ -8,11 +8,30 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 from equity.columns import column
 from equity.io.outputs import PERSONAL_DATA_NOTE
-from equity.metrics import CLASS_LABELS, STORY_CLASSES
+from equity.metrics import STORY_CLASSES
+from equity.presentation import i18n
 from equity.presentation.charts import bar_chart, gap_legend, line_chart, unit_map
-from equity.presentation.formatting import esc, gap_span, interval, num, pct, plural, show, signed
+from equity.presentation.formatting import (
+    class_label,
+    esc,
+    gap_span,
+    interval,
+    na,
+    num,
+    pct,
+    percent_sign,
+    show,
+    signed,
+    tick,
+    whole_pct,
+)
+from equity.presentation.glossary import glossary_section
+from equity.presentation.i18n import _, ngettext
+from equity.presentation.story import analysed, holds, questions, summary, term, title
 from equity.settings import DETAIL_LEVEL_MEANING, DETAIL_LEVELS_PX_PER_M, Settings
 
 if TYPE_CHECKING:
@@ -22,17 +41,34 @@ _CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;max-width:60rem;margin:2rem auto;
 padding:0 1rem;color:#222;line-height:1.45}
 h1{font-size:1.7rem;margin-bottom:.2rem}h2{border-bottom:1px solid #ccc;padding-bottom:.2rem;margin-top:2rem}
-table{border-collapse:collapse;width:100%;font-size:.85rem}th,td{border-bottom:1px solid #e2e2e2;padding:.25rem .4rem;
-text-align:right}th{background:#f4f4f4;position:sticky;top:0}td:first-child,th:first-child,td:nth-child(2),th:nth-child(2){text-align:left}
+.analysed{font-size:1.05rem;color:#333;margin-top:.2rem}.summary{font-size:1.05rem}
+.first-page h2{margin-top:1rem}.first-page h3{margin:.4rem 0 .1rem;font-size:1rem}
+.questions{display:grid;grid-template-columns:repeat(auto-fit,minmax(15rem,1fr));gap:0 1.2rem}
+.questions h2{grid-column:1/-1}.questions ul{margin:.2rem 0;padding-left:1.1rem}.questions li{margin:.2rem 0}
+a.term{color:inherit;text-decoration:underline dotted}
+table{border-collapse:collapse;width:100%;font-size:.85rem;table-layout:auto}th,td{border-bottom:1px solid #e2e2e2;
+padding:.25rem .4rem;text-align:right;overflow-wrap:anywhere;hyphens:auto;vertical-align:top}
+th{background:#f4f4f4;position:sticky;top:0}td:first-child,th:first-child,td:nth-child(2),th:nth-child(2){text-align:left}
+table.settings td,table.counts td{text-align:left}table.settings td:first-child{width:40%}
 .under_covered td{background:#fbe3e3}.over_covered td{background:#e1ecf7}.note{color:#555;font-size:.9rem}
 .findings li{margin:.4rem 0}td.text,th.text{text-align:left}
-.warnings{border:2px solid #b35900;padding:0 1rem;margin:1rem 0}
-.personal{background:#7f0000;color:#fff;padding:.5rem;font-weight:bold}code{background:#f4f4f4;padding:0 .2rem}
+.warnings{border:2px solid #b35900;padding:0 1rem;margin:1rem 0}.warnings h2{margin-top:.6rem}
+.personal{background:#7f0000;color:#fff;padding:.5rem;font-weight:bold}code{background:#f4f4f4;padding:0 .2rem;
+overflow-wrap:anywhere}
+.glossary dt{font-weight:bold;margin-top:.5rem}.glossary dd{margin:0 0 0 1.2rem}
 .charts{display:flex;flex-wrap:wrap;gap:1rem;align-items:flex-start}figure{margin:1rem 0}svg{max-width:100%;height:auto}
 .legend{font-size:.85rem}.swatch{display:inline-block;width:14px;height:10px;vertical-align:middle}
-@page{margin:1.5cm}
-@media print{body{margin:0;max-width:none;font-size:10pt}th{position:static}a{color:#222}h2,h3{break-after:avoid}
-tr,svg,figure,li{break-inside:avoid}table{font-size:7pt}th,td{padding:.1rem .2rem}}
+@page{size:A4;margin:1.5cm}
+@media print{body{margin:0;max-width:none;font-size:10pt;line-height:1.3}th{position:static}a{color:#222}
+h1{font-size:14pt;margin:0}h2{font-size:12pt;margin-top:1rem}h2,h3{break-after:avoid}
+.first-page{font-size:8.5pt}.first-page h2{font-size:11pt;margin:.5rem 0 .2rem}.first-page h3{font-size:9.5pt}
+.analysed,.summary{font-size:9pt;margin:.2rem 0}.warnings{padding:0 .6rem;margin:.4rem 0}
+.warnings ul,.questions ul{margin:.1rem 0}.warnings li,.questions li{margin:.05rem 0}
+.questions{grid-template-columns:repeat(3,1fr);gap:0 .8rem}.first-page .note{font-size:8pt}
+.questions li{font-size:8pt}
+.first-page+*{break-before:page}
+tr,svg,figure,li,dt,dd{break-inside:avoid}table{font-size:7pt;width:100%;max-width:100%}th,td{padding:.1rem .2rem}
+thead{display:table-header-group}a.term{text-decoration:none}}
 """
 
 
@@ -59,22 +95,36 @@ UNIT_TABLE = (
 FINDING_UNITS = 5
 
 
-def key_findings(result: StudyResult, n: int = 3) -> list[str]:
-    """Plain-language findings with their numbers (HTML-escaped sentences)."""
-    u = result.units
+def data_read(result: StudyResult) -> str:
+    """What was read and counted, in one sentence (HTML-escaped): the bookkeeping that opens the section on the
+    data, after the findings."""
     c = result.counts
     cam_meta = (getattr(result, "meta", None) or {}).get("cameras") or {}
-    counted = cam_meta.get("format") == "counts per unit"
-    out = [
-        f"{c['cameras']:,} cameras are counted in the {c['units']} units of analysis (column "
-        f"{esc(cam_meta.get('column'))}), without their locations: no area in view, gap or class can be computed."
-        if counted
-        else f"{c['cameras']:,} cameras were read; {c['cameras_in_units']:,} of them stand inside the "
-        f"{c['units']} units of analysis; {c['views_in_coverage']:,} camera views count toward coverage "
-        f"({c['views_direction_tagged']:,} with a tagged direction, {c['views_direction_default_omni']:,} dome or "
-        f"panning cameras seeing all around, {c['views_drawn_as_low_confidence_disc']:,} drawn as low-confidence "
-        "discs for want of a direction)."
-    ]
+    if cam_meta.get("format") == "counts per unit":
+        return _(
+            "{cameras} cameras are counted in the {units} units of analysis (column {column}), without their "
+            "locations: no area in view, gap or class can be computed."
+        ).format(cameras=num(c["cameras"]), units=num(c["units"]), column=esc(cam_meta.get("column")))
+    return _(
+        "{cameras} cameras were read; {inside} of them stand inside the {units} units of analysis; {views} camera "
+        "views count toward coverage ({tagged} with a tagged direction, {omni} dome or panning cameras seeing all "
+        "around, {discs} drawn as low-confidence discs for want of a direction)."
+    ).format(
+        cameras=num(c["cameras"]),
+        inside=num(c["cameras_in_units"]),
+        units=num(c["units"]),
+        views=num(c["views_in_coverage"]),
+        tagged=num(c["views_direction_tagged"]),
+        omni=num(c["views_direction_default_omni"]),
+        discs=num(c["views_drawn_as_low_confidence_disc"]),
+    )
+
+
+def key_findings(result: StudyResult, n: int = 3) -> list[str]:
+    """Plain-language findings with their numbers (HTML-escaped sentences), in the current language. What was read
+    (:func:`data_read`) is not a finding: it opens the section on the data."""
+    u = result.units
+    out = []
     f = result.findings
     if f.crime_known:
         by_id = u.set_index("unit_id", drop=False)
@@ -84,58 +134,101 @@ def key_findings(result: StudyResult, n: int = 3) -> list[str]:
         # without the draws, changes under a sensitivity run) is never listed as a finding
         uncertain = set(unc.uncertain) if unc is not None else set(sens.uncertain) if sens is not None else set()
         for cls in STORY_CLASSES:
-            lead = CLASS_LABELS[cls].capitalize()
+            lead = class_label(cls)
+            lead = lead[:1].upper() + lead[1:]
             members = [m for m in f.members[cls] if m not in uncertain]
             if not members:
                 out.append(
-                    f"{lead}: no unit is in this class under the thresholds of the methodology"
-                    + (" and all its assumptions." if f.members[cls] else ".")
+                    (
+                        _(
+                            "{lead}: no unit is in this class under the thresholds of the methodology and all its "
+                            "assumptions."
+                        )
+                        if f.members[cls]
+                        else _("{lead}: no unit is in this class under the thresholds of the methodology.")
+                    ).format(lead=esc(lead))
                 )
                 continue
             items = [
-                f"{esc(r['unit_id'])} ({pct(r['crime_share'])} of recorded crime, {plural(r['crimes'], 'incident')}; "
-                f"{pct(r['coverage_share'])} of the city's area in camera view, {plural(r['cameras'], 'camera')})"
-                for _, r in by_id.loc[members[:FINDING_UNITS]].iterrows()
+                _(
+                    "{unit} ({crime} of recorded crime, {incidents}; {coverage} of the city's area in camera view, "
+                    "{cameras})"
+                ).format(
+                    unit=esc(r["unit_id"]),
+                    crime=pct(r["crime_share"]),
+                    incidents=ngettext("{n} incident", "{n} incidents", r["crimes"]).format(n=num(r["crimes"], 0)),
+                    coverage=pct(r["coverage_share"]),
+                    cameras=ngettext("{n} camera", "{n} cameras", r["cameras"]).format(n=num(r["cameras"], 0)),
+                )
+                for _i, r in by_id.loc[members[:FINDING_UNITS]].iterrows()
             ]
             more = len(members) - FINDING_UNITS
-            tail = f"; and {more:,} more (the table of the units lists them all)" if more > 0 else ""
-            out.append(f"{lead} ({len(members)} of {f.units} units): " + "; ".join(items) + tail + ".")
+            tail = (
+                _("; and {more} more (the table of the units lists them all)").format(more=num(more))
+                if more > 0
+                else ""
+            )
+            out.append(
+                _("{lead} ({n} of {units} units): ").format(lead=esc(lead), n=num(len(members)), units=num(f.units))
+                + "; ".join(items)
+                + tail
+                + "."
+            )
         shortfall = [x for x in f.shortfall if x not in uncertain]
         surplus = [x for x in f.surplus if x not in uncertain]
         if shortfall and surplus:
             lo, hi = by_id.loc[shortfall[0]], by_id.loc[surplus[0]]
             out.append(
-                f"The largest shortfall of coverage against crime is in {esc(lo['unit_id'])} "
-                f"({100 * lo['gap']:+.1f} percentage points); the largest surplus in {esc(hi['unit_id'])} "
-                f"({100 * hi['gap']:+.1f} points)."
+                _(
+                    "The largest shortfall of coverage against crime is in {low} ({low_gap} percentage points); the "
+                    "largest surplus in {high} ({high_gap} points)."
+                ).format(
+                    low=esc(lo["unit_id"]),
+                    low_gap=signed(100 * lo["gap"], 1),
+                    high=esc(hi["unit_id"]),
+                    high_gap=signed(100 * hi["gap"], 1),
+                )
             )
         if unc is not None:
             out.extend(_draws_findings(result))
         elif sens is not None:
             if not sens.uncertain:
                 out.append(
-                    "Every unit's class holds under all the sensitivity runs (ranges, lens widths, "
-                    "unknown directions): these findings are robust to those assumptions."
+                    esc(
+                        _(
+                            "Every unit's class holds under all the sensitivity runs (ranges, lens widths, "
+                            "unknown directions): these findings are robust to those assumptions."
+                        )
+                    )
                 )
             else:
                 out.append(
-                    "Uncertain, and so not reported as findings: the class of "
-                    + ", ".join(esc(x) for x in sens.uncertain)
-                    + " changes under at least one plausible assumption (see Sensitivity)."
+                    _(
+                        "Uncertain, and so not reported as findings: the class of {units} changes under at least one "
+                        "plausible assumption (see Sensitivity)."
+                    ).format(units=", ".join(esc(x) for x in sens.uncertain))
                 )
         for e in result.city[:1]:
             if e.value == e.value and unc is not None:
                 out.append(_measure_sentence(result, e))
             elif e.value == e.value:
                 out.append(
-                    f"City-wide, the {esc(e.name)} is {e.value:+.2f} (95% interval {e.low:+.2f} to {e.high:+.2f}, "
-                    f"{e.n} units): {esc(e.interpretation)}."
+                    _(
+                        "City-wide, the {measure} is {value} (95% interval {low} to {high}, {n} units): {reading}."
+                    ).format(
+                        measure=esc(_(e.name)),
+                        value=signed(e.value, 2),
+                        low=signed(e.low, 2),
+                        high=signed(e.high, 2),
+                        n=num(e.n),
+                        reading=esc(_(e.interpretation)),
+                    )
                 )
     else:
-        out.append("No crime data was given, so the gap between coverage and crime is not computed.")
+        out.append(esc(_("No crime data was given, so the gap between coverage and crime is not computed.")))
     groups = getattr(result, "groups", None)
     if groups is not None and groups.headline is not None:
-        out.append(esc(groups.headline["sentence"]) + " See “Who lives with the cameras”.")
+        out.append(esc(groups.headline["sentence"]) + " " + esc(_("See “Who lives with the cameras”.")))
     return out
 
 
@@ -144,33 +237,43 @@ def _draws_findings(result: StudyResult) -> list[str]:
     probabilities, and the units not in a class of the story that the draws put in one."""
     unc = result.uncertainty
     u = result.units.set_index("unit_id")
-    t = unc.threshold
-    head = (
-        f"Over {unc.draws:,} draws of the sources of error (crime counts, cameras missing from the map, unknown "
+    t = tick(unc.threshold)
+    head = _(
+        "Over {draws} draws of the sources of error (crime counts, cameras missing from the map, unknown "
         "directions, detail level, lens and thresholds; see Uncertainty), "
-    )
+    ).format(draws=num(unc.draws))
     story = [x for x in unc.uncertain if u.loc[x, "class"] in STORY_CLASSES]
     out = []
     if not story:
-        out.append(head + f"every unit named above keeps its class with a probability of at least {t:g}.")
+        out.append(head + _("every unit named above keeps its class with a probability of at least {t}.").format(t=t))
     else:
         items = [
-            f"{esc(x)} ({esc(CLASS_LABELS[u.loc[x, 'class']])} in {100 * u.loc[x, 'p_class']:.0f}% of the draws)"
+            _("{unit} ({cls} in {p} of the draws)").format(
+                unit=esc(x), cls=esc(class_label(u.loc[x, "class"])), p=whole_pct(u.loc[x, "p_class"])
+            )
             for x in story
         ]
         out.append(
-            head + f"these classes have a probability below {t:g}, and so are not findings: " + "; ".join(items) + "."
+            head
+            + _("these classes have a probability below {t}, and so are not findings: {items}.").format(
+                t=t, items="; ".join(items)
+            )
         )
     near = []
     for cls in STORY_CLASSES:
         col = u[f"p_{cls}"]
         for x in u.index[(u["class"] != cls) & (col >= 0.5)]:
-            near.append(f"{esc(x)} ({esc(CLASS_LABELS[cls])} in {100 * col[x]:.0f}% of the draws)")
+            near.append(
+                _("{unit} ({cls} in {p} of the draws)").format(
+                    unit=esc(x), cls=esc(class_label(cls)), p=whole_pct(col[x])
+                )
+            )
     if near:
         out.append(
-            "Not in a class of the story under the study's assumptions, but in one in at least half of the draws: "
-            + "; ".join(near)
-            + "."
+            _(
+                "Not in a class of the story under the study's assumptions, but in one in at least half of the "
+                "draws: {items}."
+            ).format(items="; ".join(near))
         )
     return out
 
@@ -180,45 +283,85 @@ def _measure_sentence(result: StudyResult, e: object) -> str:
     m = result.uncertainty.measures.set_index("measure")
     low, high = m.loc[e.name, "draws_low"], m.loc[e.name, "draws_high"]
     if low <= 0 <= high:
-        verdict = "inconclusive: its interval over the draws of the sources of error spans zero"
+        verdict = esc(_("inconclusive: its interval over the draws of the sources of error spans zero"))
     else:
-        verdict = esc(e.interpretation)
+        verdict = esc(_(e.interpretation))
     outside = (
-        " The study's value lies outside the draws' interval: the draws add unmapped cameras where mapping is thin "
-        "and draw the directions the study leaves out, and these move the measure."
+        " "
+        + esc(
+            _(
+                "The study's value lies outside the draws' interval: the draws add unmapped cameras where mapping "
+                "is thin and draw the directions the study leaves out, and these move the measure."
+            )
+        )
         if not low <= e.value <= high
         else ""
     )
     return (
-        f"City-wide, the {esc(e.name)} is {e.value:+.2f} (95% of the draws of the sources of error between "
-        f"{low:+.2f} and {high:+.2f}; {e.n} units): {verdict}.{outside}"
+        _(
+            "City-wide, the {measure} is {value} (95% of the draws of the sources of error between {low} and "
+            "{high}; {n} units): {verdict}."
+        ).format(
+            measure=esc(_(e.name)),
+            value=signed(e.value, 2),
+            low=signed(low, 2),
+            high=signed(high, 2),
+            n=num(e.n),
+            verdict=verdict,
+        )
+        + outside
     )
 
 
-def build_report(result: StudyResult, *, title: str = "Surveillance camera coverage and crime") -> str:
-    """The report as one HTML document (nothing is written)."""
+def build_report(result: StudyResult, *, title: str | None = None) -> str:
+    """The report as one HTML document (nothing is written), in the current language (:func:`i18n.use`).
+
+    The first page says what was analysed, then the summary, the caveats that matter for this study and the
+    questions to ask; the findings, the tables and the methods follow; what was read and counted, the settings
+    and the glossary come last. ``title`` replaces the title the report gives itself (the study's name and what
+    it measures).
+    """
     u = result.units.drop(columns="geometry").sort_values("gap", na_position="last")
+    heading = esc(title) if title is not None else _title(result)
     parts = [
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        f"<!DOCTYPE html><html lang='{i18n.current()}'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
-        f"<title>{esc(title)}</title><style>{_CSS}</style></head><body>",
-        f"<h1>{esc(title)}</h1>",
+        f"<title>{heading}</title><style>{_CSS}</style></head><body>",
+        "<section class='first-page'>",
+        f"<h1>{heading}</h1>",
+        f"<p class='analysed'>{analysed(result)}</p>",
         *([f"<p class='personal'>{esc(PERSONAL_DATA_NOTE)}</p>"] if result.personal_data else []),
-        f"<p class='note'>Study: {esc(result.study.name)}. Generated by equity. Open <a href='map.html'>map.html</a> "
-        "beside this file for the interactive map.</p>",
+        *_summary_section(result),
         *_caveats_box(result),
+        *_questions_section(result),
+        "<p class='note'>"
+        + _(
+            "Study: {name}. Generated by equity. Open {map} beside this file for the interactive map; the "
+            "{glossary} explains every term."
+        ).format(
+            name=esc(result.study.name),
+            map="<a href='map.html'>map.html</a>",
+            glossary="<a href='#glossary'>" + esc(_("glossary")) + "</a>",
+        )
+        + "</p>",
+        "</section>",
         *_warnings_box(result),
-        "<h2>Key findings</h2><ul class='findings'>",
+        "<h2>" + esc(_("Key findings")) + "</h2><ul class='findings'>",
         *[f"<li>{f}</li>" for f in key_findings(result)],
         "</ul>",
-        "<h2>Units ranked by gap</h2>",
-        "<p class='note'>Gap = the unit's share of the city's area in camera view minus its share of the city's "
-        "recorded crime, in percentage points. Negative: less coverage than its share of crime.</p>",
-        "<table><thead><tr>" + "".join(f"<th>{esc(column(name).label)}</th>" for name in UNIT_TABLE) + "</tr></thead>"
-        "<tbody>",
+        "<h2>" + esc(_("Units ranked by gap")) + "</h2>",
+        "<p class='note'>"
+        + _(
+            "{gap} = the unit's share of the city's area in camera view minus its share of the city's recorded "
+            "crime, in percentage points. Negative: less coverage than its share of crime."
+        ).format(gap=term("gap", esc(_("Gap"))))
+        + "</p>",
+        "<table class='units'><thead><tr>"
+        + "".join(_unit_header(name) for name in UNIT_TABLE)
+        + "</tr></thead><tbody>",
     ]
-    for _, row in u.iterrows():
-        cells = "".join(f"<td>{esc(show(row.get(name, 'not tested'), column(name)))}</td>" for name in UNIT_TABLE)
+    for _i, row in u.iterrows():
+        cells = "".join(f"<td>{esc(_cell(row, name))}</td>" for name in UNIT_TABLE)
         parts.append(f"<tr class='{esc(row['class'])}'>{cells}</tr>")
     parts.append("</tbody></table>")
     parts.extend(_groups_section(result))
@@ -234,103 +377,231 @@ def build_report(result: StudyResult, *, title: str = "Surveillance camera cover
     parts.extend(_gaps_section(result))
     parts.extend(_operators_section(result))
     parts.extend(_anomalies_section(result))
+    parts.extend(_data_section(result))
     parts.extend(_methodology(result))
     parts.extend(_sources(result))
+    parts.extend(glossary_section())
     parts.extend(_limitations(result))
     parts.append("</body></html>\n")
     return "\n".join(parts)
 
 
+def _title(result: StudyResult) -> str:
+    """The report's own title (escaped): :func:`equity.presentation.story.title`."""
+    return title(result)
+
+
+#: The glossary entry that a column of the table of the units links its header to.
+_COLUMN_TERMS = {
+    "class": "classes",
+    "gap": "gap",
+    "covered_share": "own-area",
+    "crimes_per_1k_smoothed": "smoothed-rate",
+    "crime_share": "crime-share",
+    "coverage_share": "coverage-share",
+    "robustness": "class-probability",
+    "unit_id": "unit",
+}
+
+#: The labels of the columns of the table of the units (:data:`UNIT_TABLE`), registered here so that the catalogs
+#: carry their translations; the table passes each column's label (:mod:`equity.columns`) through :func:`_`.
+UNIT_TABLE_LABELS = (
+    _("Unit"),
+    _("Class"),
+    _("Gap (points)"),
+    _("Cameras"),
+    _("Cameras per km²"),
+    _("Own area in view"),
+    _("Crimes"),
+    _("Crimes per 1,000 (smoothed)"),
+    _("Residents"),
+    _("Share of crime"),
+    _("Share of coverage"),
+    _("Robustness"),
+    # the labels of the groups' exposure measures (equity.settings.GROUP_MEASURES; the buffer's at its default)
+    _("Effective cameras per 1,000 residents"),
+    _("Cameras within 200 m per 1,000 residents"),
+    _("Cameras per 1,000 residents"),
+    # the values of the robustness column (equity.uncertainty)
+    _("robust"),
+    _("uncertain"),
+)
+
+
+def _cell(row: pd.Series, name: str) -> str:
+    """A cell of the table of the units: the value in its column's format; robustness in the current language,
+    "not tested" without any run."""
+    if name not in row:
+        return _("not tested")
+    text = show(row[name], column(name))
+    return _(text) if name == "robustness" and text else text
+
+
+def _unit_header(name: str) -> str:
+    """The header of a column of the table of the units, linked to its glossary entry."""
+    label = esc(_(column(name).label))
+    key = _COLUMN_TERMS.get(name)
+    return f"<th>{term(key, label) if key else label}</th>"
+
+
+def _summary_section(result: StudyResult) -> list[str]:
+    """The summary in plain language (:func:`equity.presentation.story.summary`)."""
+    return [
+        "<h2>" + esc(_("Summary")) + "</h2>",
+        f"<p class='summary'>{' '.join(summary(result))}</p>",
+        f"<p class='summary holds'>{' '.join(holds(result))}</p>",
+    ]
+
+
+def _questions_section(result: StudyResult) -> list[str]:
+    """Questions to ask, by audience (:func:`equity.presentation.story.questions`)."""
+    blocks = "".join(
+        f"<div><h3>{esc(who)}</h3><ul>{''.join(f'<li>{q}</li>' for q in qs)}</ul></div>"
+        for who, qs in questions(result).items()
+    )
+    return ["<section class='questions'><h2>" + esc(_("Questions to ask")) + f"</h2>{blocks}</section>"]
+
+
+def _data_section(result: StudyResult) -> list[str]:
+    """What was read and counted: the bookkeeping of the inputs (:func:`data_read`), before the methods."""
+    return ["<h2>" + esc(_("What was read")) + "</h2>", f"<p>{data_read(result)}</p>"]
+
+
 def caveats(result: StudyResult) -> list[str]:
     """What the study's numbers cannot carry, in plain words, for the report's first page (HTML-escaped
-    sentences): the kind of cameras, the dates of the data, OpenStreetMap's completeness, where the crime data
-    does not apply, rates on few residents, how crime is recorded, and that the figures are about units."""
+    sentences, in the current language): the kind of cameras, the dates of the data, OpenStreetMap's completeness,
+    where the crime data does not apply, rates on few residents, how crime is recorded, and that the figures are
+    about units. The study's own notes come first, as written."""
     c = result.counts
+    s = result.settings
     out = [esc(note) for note in (getattr(result.study, "notes", None) or [])]
     kinds = c.get("camera_kinds") or {}
     total = sum(kinds.values())
     alpr = kinds.get("ALPR", 0)
     if total and alpr / total >= 0.5:
         lead = (
-            f"All {total:,} cameras are"
+            _("All {total} cameras are").format(total=num(total))
             if alpr == total
-            else f"{alpr:,} of the {total:,} cameras ({alpr / total:.0%}) are"
+            else _("{alpr} of the {total} cameras ({share}) are").format(
+                alpr=num(alpr), total=num(total), share=whole_pct(alpr / total)
+            )
         )
         out.append(
-            f"{lead} licence-plate readers (ALPR), not CCTV. A plate reader logs the vehicles that pass through a "
-            f"short capture zone on the road ({result.settings.alpr_fov_deg:g}°, {result.settings.alpr_range_m:g} m "
-            "in this model); the areas in view here are those zones. Where ordinary CCTV is missing from the map, "
-            "this study says nothing about it."
+            lead
+            + " "
+            + _(
+                "licence-plate readers ({alpr}), not CCTV. A plate reader logs the vehicles that pass through a "
+                "short capture zone on the road ({fov}°, {range} m in this model); the areas in view here are those "
+                "zones. Where ordinary CCTV is missing from the map, this study says nothing about it."
+            ).format(alpr="ALPR", fov=tick(s.alpr_fov_deg), range=tick(s.alpr_range_m))
         )
     cam_date = (result.meta.get("cameras") or {}).get("osm_timestamp")
     crime = result.meta.get("crime") or {}
     if cam_date and crime.get("date_max") and str(cam_date)[:4] != str(crime["date_max"])[:4]:
         out.append(
-            f"The crime data runs from {esc(crime.get('date_min'))} to {esc(crime['date_max'])}, and the camera data "
-            f"is from {esc(str(cam_date)[:10])}: cameras placed after the crime was recorded cannot have been "
-            "placed against it, and crime may have moved since."
+            _(
+                "The crime data runs from {start} to {end}, and the camera data is from {cameras}: cameras placed "
+                "after the crime was recorded cannot have been placed against it, and crime may have moved since."
+            ).format(
+                start=esc(i18n.date(crime["date_min"]) if crime.get("date_min") else ""),
+                end=esc(i18n.date(crime["date_max"])),
+                cameras=esc(i18n.date(str(cam_date))),
+            )
         )
     cam_meta = result.meta.get("cameras") or {}
     if cam_meta.get("format") == "counts per unit":
         out.append(
-            f"The cameras are counts per unit (column {esc(cam_meta.get('column'))}), without locations: the area in "
-            "view, the gap and the classes, effective cameras, cameras within a distance of a unit, operators and "
-            "placement anomalies cannot be computed and are left empty. Cameras per km² and per 1,000 residents "
-            "remain."
+            _(
+                "The cameras are counts per unit (column {column}), without locations: the area in view, the gap "
+                "and the classes, effective cameras, cameras within a distance of a unit, operators and placement "
+                "anomalies cannot be computed and are left empty. Cameras per km² and per 1,000 residents remain."
+            ).format(column=esc(cam_meta.get("column")))
         )
     assumed = {k: v for k, v in (c.get("cameras_tags_assumed") or {}).items() if v}
     if assumed:
-        tags = ", ".join(f"{esc(tag)} ({n:,})" for tag, n in assumed.items())
+        tags = ", ".join(f"{esc(tag)} ({num(n)})" for tag, n in assumed.items())
         out.append(
-            f"The camera source does not give every camera's tags; these were assumed where a camera lacked them: "
-            f"{tags}. Every figure that depends on a camera's type, direction or owner rests on that assumption."
+            _(
+                "The camera source does not give every camera's tags; these were assumed where a camera lacked "
+                "them: {tags}. Every figure that depends on a camera's type, direction or owner rests on that "
+                "assumption."
+            ).format(tags=tags)
         )
     if not assumed and cam_meta.get("format") != "counts per unit":  # those are not OpenStreetMap's
         out.append(
-            "OpenStreetMap holds only the cameras that volunteers have found and tagged: a unit with no camera on the "
-            "map may have cameras that are not mapped, and mapping is more complete in some neighbourhoods than in "
-            "others."
+            esc(
+                _(
+                    "OpenStreetMap holds only the cameras that volunteers have found and tagged: a unit with no "
+                    "camera on the map may have cameras that are not mapped, and mapping is more complete in some "
+                    "neighbourhoods than in others."
+                )
+            )
         )
     if getattr(result, "groups", None) is not None:
         out.append(
-            "The comparison of groups of residents is ecological: a group's figure is the average of its units' "
-            "figures, weighted by how many of its members live in each, so it says where the group's members live, "
-            "not what any one of them experiences (the ecological fallacy). Its intervals treat the units as a "
-            "sample of places (a bootstrap over units); they are not margins of error of the census estimates or "
-            "of the camera list."
+            _(
+                "The comparison of groups of residents is {ecological}: a group's figure is the average of its "
+                "units' figures, weighted by how many of its members live in each, so it says where the group's "
+                "members live, not what any one of them experiences (the ecological fallacy). Its intervals treat "
+                "the units as a sample of places (a bootstrap over units); they are not margins of error of the "
+                "census estimates or of the camera list."
+            ).format(ecological=term("ecological", esc(_("ecological"))))
         )
     outside = (result.meta.get("no_crime_data") or {}).get("units_outside") or []
     if outside:
         out.append(
-            f"The crime data does not apply to {', '.join(esc(u) for u in outside)} (policed by another agency, as "
-            "the study declared): no crime figure or class is given there, rather than a count of zero."
+            _(
+                "The crime data does not apply to {units} (policed by another agency, as the study declared): no "
+                "crime figure or class is given there, rather than a count of zero."
+            ).format(units=", ".join(esc(u) for u in outside))
         )
     if "small_population" in result.units:
         few = result.units.loc[result.units["small_population"] == True, "unit_id"].tolist()  # noqa: E712
         if few:
+            names = ", ".join(esc(u) for u in few[:5]) + (", ..." if len(few) > 5 else "")
             out.append(
-                f"{plural(len(few), 'unit')} ({', '.join(esc(u) for u in few[:5])}{', ...' if len(few) > 5 else ''}) "
-                f"{'has' if len(few) == 1 else 'have'} fewer than {result.settings.small_population:,.0f} residents: "
-                "a rate per resident there moves with each incident (and counts visitors' crime against few "
-                "residents), so rankings use the smoothed rate."
+                ngettext(
+                    "{n} unit ({names}) has fewer than {min} residents: a rate per resident there moves with each "
+                    "incident (and counts visitors' crime against few residents), so rankings use the {smoothed}.",
+                    "{n} units ({names}) have fewer than {min} residents: a rate per resident there moves with each "
+                    "incident (and counts visitors' crime against few residents), so rankings use the {smoothed}.",
+                    len(few),
+                ).format(
+                    n=num(len(few)),
+                    names=names,
+                    min=num(float(s.small_population), 0),
+                    smoothed=term("smoothed-rate", esc(_("smoothed rate"))),
+                )
             )
     categories = c.get("crime_categories") or {}
     drugs = sum(n for name, n in categories.items() if "drug" in name.lower() or "narcotic" in name.lower())
     recorded = (
-        f" Here {drugs / sum(categories.values()):.0%} of the incidents are drug offences, which are recorded mostly "
-        "where police look for them."
+        " "
+        + _(
+            "Here {share} of the incidents are drug offences, which are recorded mostly where police look for them."
+        ).format(share=whole_pct(drugs / sum(categories.values())))
         if drugs and categories
         else ""
     )
     if crime:
         out.append(
-            "Recorded crime measures reporting and policing as well as crime: offences found by police activity "
-            "are recorded where police patrol, and some crimes are rarely reported." + recorded
+            esc(
+                _(
+                    "Recorded crime measures reporting and policing as well as crime: offences found by police "
+                    "activity are recorded where police patrol, and some crimes are rarely reported."
+                )
+            )
+            + recorded
         )
     out.append(
-        "The figures are about units, not people: a unit's rate or coverage says nothing about any one resident "
-        "(the ecological fallacy), and other boundaries for the units can change the classes and the city-level "
-        "measures."
+        _(
+            "The figures are about units, not people: a unit's rate or coverage says nothing about any one resident "
+            "(the {ecological}), and other boundaries for the units can change the classes and the city-level "
+            "measures ({maup})."
+        ).format(
+            ecological=term("ecological", esc(_("ecological fallacy"))),
+            maup=term("maup", esc(_("the modifiable areal unit problem"))),
+        )
     )
     return out
 
@@ -338,7 +609,8 @@ def caveats(result: StudyResult) -> list[str]:
 def _caveats_box(result: StudyResult) -> list[str]:
     """The caveats of :func:`caveats` in a box on the first page."""
     items = "".join(f"<li>{c}</li>" for c in caveats(result))
-    return [f"<div class='warnings'><h2>What these numbers cannot carry</h2><ul>{items}</ul></div>"]
+    heading = esc(_("What these numbers cannot carry"))
+    return [f"<div class='warnings caveats'><h2>{heading}</h2><ul>{items}</ul></div>"]
 
 
 def _warnings_box(result: StudyResult) -> list[str]:
@@ -346,24 +618,31 @@ def _warnings_box(result: StudyResult) -> list[str]:
     if not result.ledger.warnings:
         return []
     items = "".join(f"<li>{esc(w)}</li>" for w in result.ledger.warnings)
-    return [f"<div class='warnings'><h2>Warnings about the data</h2><ul>{items}</ul></div>"]
+    return ["<div class='warnings'><h2>" + esc(_("Warnings about the data")) + f"</h2><ul>{items}</ul></div>"]
 
 
 def _ci(value: float, low: float, high: float, digits: int, percent: bool = False) -> str:
-    """A value with its interval in brackets (n/a when unknown); a share as a percentage."""
+    """A value with its interval in brackets (n/a when unknown); a share as a percentage; in the current
+    language."""
     if value != value:
-        return "n/a"
-    k, unit = (100.0, "%") if percent else (1.0, "")
-    text = f"{k * value:,.{digits}f}{unit}"
+        return na()
+    k, unit = (100.0, percent_sign()) if percent else (1.0, "")
+
+    def show(x: float) -> str:
+        return num(float(k * x), digits) + unit
+
     if low != low or high != high:
-        return text
-    return f"{text} ({k * low:,.{digits}f}{unit} to {k * high:,.{digits}f}{unit})"
+        return show(value)
+    return f"{show(value)} ({_('{low} to {high}').format(low=show(low), high=show(high))})"
 
 
 def _digits(name: str) -> int:
     """Decimals of a group's mean of a column of units.csv: one more than the column's own (two for a share)."""
     c = column(name)
     return 2 if c.format == "percent" else c.digits + 1
+
+
+EVERY_MEASURE = _("Every measure: each group's mean against all residents'")
 
 
 def _groups_section(result: StudyResult) -> list[str]:
@@ -376,16 +655,17 @@ def _groups_section(result: StudyResult) -> list[str]:
     t = g.table
     head = s.group_headline
     label = column(head).label
-    parts = ["<h2>Who lives with the cameras: groups of residents</h2>"]
+    parts = ["<h2>" + esc(_("Who lives with the cameras: groups of residents")) + "</h2>"]
     if g.headline is not None:
         parts.append(f"<p><b>{esc(g.headline['sentence'])}</b></p>")
     shown = [m for m in (head, "crimes_per_1k_smoothed") if m in t]
-    header = "".join(f"<th>{esc(column(m).label)} (95% interval)</th><th>Ratio to all residents</th>" for m in shown)
-    parts.append(
-        "<table><thead><tr><th>Group</th><th>Counted as</th><th>Residents</th><th>Share</th>"
-        f"{header}</tr></thead><tbody>"
+    header = "".join(
+        _th(_("{measure} (95% interval)").format(measure=_(column(m).label)), _("Ratio to all residents"))
+        for m in shown
     )
-    for _, r in t.iterrows():
+    first = _th(_("Group"), _("Counted as"), _("Residents"), _("Share"))
+    parts.append(f"<table><thead><tr>{first}{header}</tr></thead><tbody>")
+    for _i, r in t.iterrows():
         cells = "".join(
             f"<td>{_ci(r[m], r[f'{m}_low'], r[f'{m}_high'], _digits(m), column(m).format == 'percent')}</td>"
             f"<td>{_ci(r[f'{m}_ratio'], r[f'{m}_ratio_low'], r[f'{m}_ratio_high'], 2)}</td>"
@@ -396,8 +676,10 @@ def _groups_section(result: StudyResult) -> list[str]:
             f"<td>{pct(r['population_share'])}</td>{cells}</tr>"
         )
     parts.append("</tbody></table>")
-    parts.append(f"<p class='note'>{esc(label)}, by group:</p>")
-    parts.append(bar_chart([(str(r["group"]), float(r[head])) for _, r in t.iterrows()], unit="", digits=_digits(head)))
+    by_group_note = _("{measure}, by group:").format(measure=_(label))
+    parts.append(f"<p class='note'>{esc(by_group_note)}</p>")
+    bars = [(str(r["group"]), float(r[head])) for _i, r in t.iterrows()]
+    parts.append(bar_chart(bars, unit="", digits=_digits(head)))
     groups = [x for x in t["group"] if x != t["group"].iloc[0]]
     head_cells = "".join(f"<th>{esc(x)}</th>" for x in groups)
     rows = []
@@ -405,42 +687,50 @@ def _groups_section(result: StudyResult) -> list[str]:
     for m in g.measures:
         ratio = by_group[[f"{m}_ratio", f"{m}_ratio_low", f"{m}_ratio_high"]]
         cells = "".join(f"<td>{_ci(*ratio.loc[x], 2)}</td>" for x in groups)
-        rows.append(f"<tr><td>{esc(column(m).label)}</td>{cells}</tr>")
+        rows.append(f"<tr><td>{esc(_(column(m).label))}</td>{cells}</tr>")
     parts.append(
-        "<h3>Every measure: each group's mean against all residents'</h3>"
-        f"<table><thead><tr><th>Measure</th>{head_cells}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        "<h3>" + esc(_(EVERY_MEASURE)) + f"</h3>"
+        f"<table><thead><tr>{_th(_('Measure'))}{head_cells}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
     pairs = g.ratios[g.ratios["measure"] == head]
     if not pairs.empty:
         rows = "".join(
             f"<tr><td>{esc(r['group'])}</td><td>{esc(r['other'])}</td>"
             f"<td>{_ci(r['ratio'], r['ratio_low'], r['ratio_high'], 2)}</td></tr>"
-            for _, r in pairs.iterrows()
+            for _i, r in pairs.iterrows()
         )
         parts.append(
-            f"<h3>Between groups: {esc(label)}</h3><table><thead><tr><th>Group</th><th>Compared with</th>"
-            f"<th>Ratio of their means (95% interval)</th></tr></thead><tbody>{rows}</tbody></table>"
+            "<h3>"
+            + esc(_("Between groups: {measure}").format(measure=_(label)))
+            + "</h3><table><thead><tr>"
+            + _th(_("Group"), _("Compared with"), _("Ratio of their means (95% interval)"))
+            + f"</tr></thead><tbody>{rows}</tbody></table>"
         )
-    left_out = (
-        " Not reported for having fewer than "
-        f"{s.group_min_population:,.0f} residents in the study area: {esc(', '.join(g.not_reported))}."
-        if g.not_reported
-        else ""
+    note = _(
+        "A group's figure is the mean of a unit-level measure over the units, weighted by the group's residents in "
+        "each, {formula}: what a member of the group lives with on average. Effective cameras share each camera's "
+        "field of view among the units it falls in ({effective}); cameras within {buffer} m count the cameras inside "
+        "a unit or within {buffer} m of its boundary; both per 1,000 residents, over units with more than {min} "
+        "residents. The crime rate is given for context: a group can live with more cameras because its units "
+        "record more crime. Brackets: 95% intervals from {resamples} resamples of the units with replacement (fixed "
+        "seed), which treat the units as a sample of places; they do not carry the census estimates' margins of "
+        "error. Groups may overlap (race and ethnicity are asked apart). No group with fewer than {group_min} "
+        "residents in the study area is reported. groups.csv and group_ratios.csv give every measure."
+    ).format(
+        formula=_code("Σ_u g_u x_u / Σ_u g_u"),
+        effective=_code("E_u = Σ_v |F_v ∩ u| / |F_v|"),
+        buffer=tick(s.buffer_m),
+        min=num(float(s.per_capita_min_residents), 0),
+        resamples=num(2000),
+        group_min=num(float(s.group_min_population), 0),
     )
-    parts.append(
-        "<p class='note'>A group's figure is the mean of a unit-level measure over the units, weighted by the "
-        "group's residents in each, <code>Σ_u g_u x_u / Σ_u g_u</code>: what a member of the group lives with on "
-        "average. Effective cameras share each camera's field of view among the units it falls in "
-        "(<code>E_u = Σ_v |F_v ∩ u| / |F_v|</code>); cameras within "
-        f"{s.buffer_m:g} m count the cameras inside a unit or within {s.buffer_m:g} m of its boundary; both per 1,000 "
-        f"residents, over units with more than {s.per_capita_min_residents:,.0f} residents. The crime rate is given "
-        "for context: a group can live with more cameras because its units record more crime. Brackets: 95% "
-        f"intervals from {plural(2000, 'resample')} of the units with replacement (fixed seed), which treat the "
-        "units as a sample of places; they do not carry the census estimates' margins of error. Groups may overlap "
-        "(race and ethnicity are asked apart). No group with fewer than "
-        f"{s.group_min_population:,.0f} residents in the study area is reported.{left_out} groups.csv and "
-        "group_ratios.csv give every measure.</p>"
-    )
+    if g.not_reported:
+        note += " " + esc(
+            _("Not reported for having fewer than {min} residents in the study area: {groups}.").format(
+                min=num(float(s.group_min_population), 0), groups=", ".join(g.not_reported)
+            )
+        )
+    parts.append(f"<p class='note'>{note}</p>")
     return parts
 
 
@@ -450,27 +740,31 @@ def _rank_section(result: StudyResult) -> list[str]:
     if rc is None:
         return []
     rows = "".join(
-        f"<tr><td>{esc(e.name)}</td><td>{signed(e.value)}</td><td>{interval(e.low, e.high)}</td><td>{e.n}</td>"
-        f"<td>{e.excluded}</td></tr>"
+        f"<tr><td>{esc(e.name)}</td><td>{signed(e.value)}</td><td>{interval(e.low, e.high)}</td><td>{num(e.n)}</td>"
+        f"<td>{num(e.excluded)}</td></tr>"
         for e in rc.estimates
     )
     colours = ("#1b7837", "#2166ac", "#e66101")
     return [
-        f"<h2>Camera exposure by {esc(rc.column)}</h2>",
-        f"<p class='note'>Units ranked by {esc(rc.column)}, lowest first; x: cumulative share of residents, y: "
-        "cumulative share of the effective cameras (green), of the area in view (blue) and of the cameras "
-        "(orange). Below the diagonal: more goes to the units ranked high. Concentration index "
-        "<code>C = 1 − Σ_k (X_k − X_{k−1})(Y_k + Y_{k−1})</code>, weighted by residents, with a 95% bootstrap "
-        "interval over units.</p>",
-        "<table><thead><tr><th>Measure</th><th>Value</th><th>95% interval</th><th>Units</th><th>Left out</th>"
-        f"</tr></thead><tbody>{rows}</tbody></table>",
+        "<h2>" + esc(_("Camera exposure by {column}").format(column=rc.column)) + "</h2>",
+        "<p class='note'>"
+        + _(
+            "Units ranked by {column}, lowest first; x: cumulative share of residents, y: cumulative share of the "
+            "effective cameras (green), of the area in view (blue) and of the cameras (orange). Below the diagonal: "
+            "more goes to the units ranked high. Concentration index {formula}, weighted by residents, with a 95% "
+            "bootstrap interval over units."
+        ).format(column=esc(rc.column), formula=_code("C = 1 − Σ_k (X_k − X_{k−1})(Y_k + Y_{k−1})"))
+        + "</p>",
+        "<table><thead><tr>"
+        + _th(_("Measure"), _("Value"), _("95% interval"), _("Units"), _("Left out"))
+        + f"</tr></thead><tbody>{rows}</tbody></table>",
         line_chart(
             [
                 (name.replace("_", " "), list(zip(curve["x"], curve["y"], strict=True)), colour, True)
                 for (name, curve), colour in zip(rc.curves.items(), colours, strict=False)
             ],
-            x_label=f"cumulative share of residents, by {rc.column}",
-            y_label="cumulative share",
+            x_label=_("cumulative share of residents, by {column}").format(column=rc.column),
+            y_label=_("cumulative share"),
             diagonal=True,
         ),
     ]
@@ -481,49 +775,84 @@ def _city_section(result: StudyResult) -> list[str]:
     if not result.city:
         return []
     rows = "".join(
-        f"<tr><td>{esc(e.name)}</td><td>{signed(e.value)}</td><td>{interval(e.low, e.high)}</td><td>{e.n}</td>"
-        f"<td>{e.excluded}</td><td class='text'>{esc(e.interpretation)}</td></tr>"
+        f"<tr><td>{esc(_(e.name))}</td><td>{signed(e.value)}</td><td>{interval(e.low, e.high)}</td><td>{num(e.n)}</td>"
+        f"<td>{num(e.excluded)}</td><td class='text'>{esc(_(e.interpretation))}</td></tr>"
         for e in result.city
     )
+    head = _th(_("Measure"), _("Value"), _("95% interval"), _("Units"), _("Left out")) + _th(_("Reading"), cls="text")
     parts = [
-        "<h2>City-level measures</h2>",
-        "<p class='note'>95% intervals from a seeded bootstrap over units (2,000 resamples). The units are not a "
-        "sample: they are all of the city's units, and neighbouring units are alike, so this interval is not a "
-        "sampling error; read it as how much a measure rests on a few units. The intervals of the sources of "
-        "error are in the section Uncertainty. Units without crime "
-        "data or without residents are left out of the measures that need them, and counted.</p>",
-        "<table><thead><tr><th>Measure</th><th>Value</th><th>95% interval</th><th>Units</th><th>Left out</th>"
-        f"<th class='text'>Reading</th></tr></thead><tbody>{rows}</tbody></table>",
+        "<h2>" + esc(_("City-level measures")) + "</h2>",
+        "<p class='note'>"
+        + esc(
+            _(
+                "95% intervals from a seeded bootstrap over units (2,000 resamples). The units are not a sample: they "
+                "are all of the city's units, and neighbouring units are alike, so this interval is not a sampling "
+                "error; read it as how much a measure rests on a few units. The intervals of the sources of error "
+                "are in the section Uncertainty. Units without crime data or without residents are left out of the "
+                "measures that need them, and counted."
+            )
+        )
+        + "</p>",
+        f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>",
     ]
     curves = result.curves
     if curves is not None:
         parts.append(
-            "<h3>Concentration curves</h3><p class='note'>Units ranked by crimes per 1,000 residents, "
-            "lowest first; x: cumulative share of residents, y: cumulative share of the area in view (blue) "
-            "and of cameras (orange). Below the diagonal: more goes to the high-crime units.</p>"
+            "<h3>"
+            + esc(_("Concentration curves"))
+            + "</h3><p class='note'>"
+            + esc(
+                _(
+                    "Units ranked by crimes per 1,000 residents, lowest first; x: cumulative share of residents, y: "
+                    "cumulative share of the area in view (blue) and of cameras (orange). Below the diagonal: more "
+                    "goes to the high-crime units."
+                )
+            )
+            + "</p>"
         )
         parts.append(
             line_chart(
                 [
-                    ("coverage", list(zip(curves.coverage["x"], curves.coverage["y"], strict=True)), "#2166ac", True),
-                    ("cameras", list(zip(curves.cameras["x"], curves.cameras["y"], strict=True)), "#e66101", True),
+                    (
+                        _("coverage"),
+                        list(zip(curves.coverage["x"], curves.coverage["y"], strict=True)),
+                        "#2166ac",
+                        True,
+                    ),
+                    (_("cameras"), list(zip(curves.cameras["x"], curves.cameras["y"], strict=True)), "#e66101", True),
                 ],
-                x_label="cumulative share of residents",
-                y_label="cumulative share",
+                x_label=_("cumulative share of residents"),
+                y_label=_("cumulative share"),
                 diagonal=True,
             )
         )
         pts = curves.units
         dots = [
-            (f"{n}: {r:,.1f} crimes per 1,000, {100 * c:.2f}% in view", [(r, 100 * c)], "#b2182b", False)
+            (
+                _("{unit}: {rate} crimes per 1,000, {share} in view").format(
+                    unit=n, rate=num(float(r), 1), share=pct(float(c))
+                ),
+                [(r, 100 * c)],
+                "#b2182b",
+                False,
+            )
             for n, r, c in zip(pts["unit_id"].astype(str), pts["crime_rate"], pts["covered_share"], strict=True)
         ]
         parts.append(
-            "<h3>Crime rate against coverage</h3><p class='note'>One point per unit: crimes per 1,000 "
-            "residents (x) and share of its area in camera view, % (y).</p>"
+            "<h3>"
+            + esc(_("Crime rate against coverage"))
+            + "</h3><p class='note'>"
+            + esc(_("One point per unit: crimes per 1,000 residents (x) and share of its area in camera view, % (y)."))
+            + "</p>"
         )
-        parts.append(line_chart(dots, x_label="crimes per 1,000 residents", y_label="area in view (%)"))
+        parts.append(line_chart(dots, x_label=_("crimes per 1,000 residents"), y_label=_("area in view (%)")))
     return parts
+
+
+def _th(*labels: str, cls: str | None = None) -> str:
+    """Header cells of a table, each label escaped (``cls``: the class of every cell)."""
+    attr = f" class='{cls}'" if cls else ""
+    return "".join(f"<th{attr}>{esc(label)}</th>" for label in labels)
 
 
 def _map_section(result: StudyResult) -> list[str]:
@@ -532,10 +861,16 @@ def _map_section(result: StudyResult) -> list[str]:
     span = gap_span(u["gap"])
     cams = result.views.drop_duplicates("camera_id") if len(result.views) else None
     return [
-        "<h2>Map</h2>",
-        "<p class='note'>Units coloured by the gap between their share of the area in camera view and their share "
-        "of recorded crime; cameras as dots. Hover a unit for its name and gap. map.html beside this report is "
-        "the interactive map, with fields of view, crime and every camera's tags.</p>",
+        "<h2>" + esc(_("Map")) + "</h2>",
+        "<p class='note'>"
+        + esc(
+            _(
+                "Units coloured by the gap between their share of the area in camera view and their share of "
+                "recorded crime; cameras as dots. Hover a unit for its name and gap. map.html beside this report is "
+                "the interactive map, with fields of view, crime and every camera's tags."
+            )
+        )
+        + "</p>",
         f"<figure>{unit_map(u, cams)}<figcaption>{gap_legend(span)}</figcaption></figure>",
     ]
 
@@ -545,27 +880,40 @@ def _terrain_section(result: StudyResult) -> list[str]:
     if table is None:
         return []
     rows = "".join(
-        f"<tr><td>{esc(r['terrain'])}</td><td>{r['units']}</td><td>{num(r['residents'], 0)}</td>"
+        f"<tr><td>{esc(r['terrain'])}</td><td>{num(r['units'])}</td><td>{num(r['residents'], 0)}</td>"
         f"<td>{num(r['cameras_per_km2'])}</td><td>{pct(r['covered_share'])}</td><td>{num(r['crimes_per_1k'])}</td></tr>"
-        for _, r in table.iterrows()
+        for _i, r in table.iterrows()
     )
     return [
-        "<h2>Hillside and flat units</h2>",
-        f"<p class='note'>Mean elevation and slope per unit from the DEM; a unit is hillside when its mean slope is at "
-        f"least {result.settings.hillside_slope_pct:g}% (default {Settings.hillside_slope_pct:g}%).</p>",
+        "<h2>" + esc(_("Hillside and flat units")) + "</h2>",
+        "<p class='note'>"
+        + esc(
+            _(
+                "Mean elevation and slope per unit from the DEM; a unit is hillside when its mean slope is at least "
+                "{slope} (default {default})."
+            ).format(
+                slope=tick(result.settings.hillside_slope_pct) + percent_sign(),
+                default=tick(Settings.hillside_slope_pct) + percent_sign(),
+            )
+        )
+        + "</p>",
         *_elevation_coverage(result),
-        "<table><thead><tr><th>Terrain</th><th>Units</th><th>Residents</th><th>Cameras per km²</th>"
-        "<th>Area in view</th>"
-        f"<th>Crimes per 1,000</th></tr></thead><tbody>{rows}</tbody></table>",
+        "<table><thead><tr>"
+        + _th(_("Terrain"), _("Units"), _("Residents"), _("Cameras per km²"), _("Area in view"), _("Crimes per 1,000"))
+        + f"</tr></thead><tbody>{rows}</tbody></table>",
         "<div class='charts'>",
         bar_chart(
-            [(r["terrain"], float(r["cameras_per_km2"])) for _, r in table.iterrows()], unit="cameras/km²", digits=1
+            [(r["terrain"], float(r["cameras_per_km2"])) for _i, r in table.iterrows()], unit=_("cameras/km²"), digits=1
         ),
         bar_chart(
-            [(r["terrain"], 100 * float(r["covered_share"])) for _, r in table.iterrows()], unit="% in view", digits=1
+            [(r["terrain"], 100 * float(r["covered_share"])) for _i, r in table.iterrows()],
+            unit=_("% in view"),
+            digits=1,
         ),
         bar_chart(
-            [(r["terrain"], float(r["crimes_per_1k"])) for _, r in table.iterrows()], unit="crimes per 1,000", digits=1
+            [(r["terrain"], float(r["crimes_per_1k"])) for _i, r in table.iterrows()],
+            unit=_("crimes per 1,000"),
+            digits=1,
         ),
         "</div>",
     ]
@@ -579,37 +927,50 @@ def _elevation_coverage(result: StudyResult) -> list[str]:
         return []
     s = result.settings
     short = terrain.get("units_without_elevation_data") or {}
-    text = (
-        f"The DEM gives no elevation for {pct(terrain['missing_share'])} of the units' area (their "
-        f"{terrain['cell_size_m']:g} m terrain cells; <code>sources.terrain.missing_share</code> in manifest.json). "
-        f"A unit's terrain is computed from its cells with an elevation when they make at least "
-        f"{100 * s.terrain_min_covered_share:g}% of it (default {100 * Settings.terrain_min_covered_share:g}%); "
+    text = _(
+        "The DEM gives no elevation for {share} of the units' area (their {cell} m terrain cells; {key} in "
+        "manifest.json). A unit's terrain is computed from its cells with an elevation when they make at least {min} "
+        "of it (default {default});"
+    ).format(
+        share=pct(terrain["missing_share"]),
+        cell=tick(terrain["cell_size_m"]),
+        key=_code("sources.terrain.missing_share"),
+        min=tick(100 * s.terrain_min_covered_share) + percent_sign(),
+        default=tick(100 * Settings.terrain_min_covered_share) + percent_sign(),
     )
     if short:
-        text += (
-            f"{plural(len(short), 'unit')} {'falls' if len(short) == 1 else 'fall'} below and "
-            f"{'has' if len(short) == 1 else 'have'} no terrain figures (&ldquo;no elevation data&rdquo;; see Missing "
-            "data below)."
+        text += " " + esc(
+            ngettext(
+                "{n} unit falls below and has no terrain figures (“no elevation data”; see Missing data below).",
+                "{n} units fall below and have no terrain figures (“no elevation data”; see Missing data below).",
+                len(short),
+            ).format(n=num(len(short)))
         )
     else:
-        text += "every unit does."
+        text += " " + esc(_("every unit does."))
     partly = result.counts.get("terrain_units_from_covered_cells_only")
     if partly:
-        text += (
-            f" The terrain of {plural(partly, 'unit')} is that of {'its' if partly == 1 else 'their'} covered cells "
-            "only (their covered share: <code>elevation_covered_share</code> in units.csv)."
-        )
+        text += " " + ngettext(
+            "The terrain of {n} unit is that of its covered cells only (their covered share: {column} in units.csv).",
+            "The terrain of {n} units is that of their covered cells only (their covered share: {column} in "
+            "units.csv).",
+            partly,
+        ).format(n=num(partly), column=_code("elevation_covered_share"))
     dem = result.meta.get("dem") or {}
     reach = dem.get("reach_missing_share")
     if reach is not None:
+        text += " " + _(
+            "Within the cameras' reach, {share} of the {cell} m cells of the viewsheds' surface have no elevation "
+            "({key})"
+        ).format(share=pct(reach), cell=tick(s.cell_size_m), key=_code("counts.dem_cells_missing_share"))
         text += (
-            f" Within the cameras' reach, {pct(reach)} of the {s.cell_size_m:g} m cells of the viewsheds' surface "
-            "have no elevation (<code>counts.dem_cells_missing_share</code>)"
-            + (
-                f"; there the ground was taken as flat, at {num(dem['filled_with_m'])} m (--dem-fill flat)."
-                if reach > 0 and "filled_with_m" in dem
-                else "."
+            esc(
+                _("; there the ground was taken as flat, at {m} m (--dem-fill flat).").format(
+                    m=num(dem["filled_with_m"])
+                )
             )
+            if reach > 0 and "filled_with_m" in dem
+            else "."
         )
     return [f"<p class='note'>{text}</p>"]
 
@@ -624,33 +985,55 @@ def _clusters_section(result: StudyResult) -> list[str]:
     fdr = int(u["cluster_fdr"].str.endswith("around").sum()) if "cluster_fdr" in u else 0
     tested = int(u["cluster"].isin(["not significant"]).sum()) + local
     m = getattr(result, "moran", None)
-    text = "<h2>Spatial clusters</h2><p>"
+    text = "<h2>" + esc(_("Spatial clusters")) + "</h2><p>"
     if m is not None:
         verdict = (
-            "no evidence that a unit's crime rate goes with its neighbours' coverage"
+            _("no evidence that a unit's crime rate goes with its neighbours' coverage")
             if m.p_value >= 0.05
             else (
-                "units with more crime per resident have neighbours with more coverage"
+                _("units with more crime per resident have neighbours with more coverage")
                 if m.i > 0
-                else "units with more crime per resident have neighbours with less coverage"
+                else _("units with more crime per resident have neighbours with less coverage")
             )
         )
         text += (
-            f"Global bivariate Moran's I of the smoothed crime rate against the neighbours' share of area in view: "
-            f"{m.i:+.3f} (pseudo p = {m.p_value:.3f}, {m.permutations} permutations, {m.n} units): {verdict}. "
+            esc(
+                _(
+                    "Global bivariate Moran's I of the smoothed crime rate against the neighbours' share of area in "
+                    "view: {i} (pseudo p = {p}, {permutations} permutations, {n} units): {verdict}."
+                ).format(
+                    i=signed(m.i),
+                    p=num(float(m.p_value), 3),
+                    permutations=num(m.permutations),
+                    n=num(m.n),
+                    verdict=verdict,
+                )
+            )
+            + " "
         )
-    text += f"Local clusters at p &lt; 0.05: {local} of {tested} units tested. "
+    text += (
+        esc(
+            _("Local clusters at p < 0.05: {local} of {tested} units tested.").format(
+                local=num(local), tested=num(tested)
+            )
+        )
+        + " "
+    )
     if local and not fdr:
-        text += (
-            "None of them holds once the false discovery rate over all the units' tests is kept at 0.05: at "
-            "p &lt; 0.05 about one unit in twenty would be a cluster by chance alone, so no local cluster is a "
-            "finding."
+        text += esc(
+            _(
+                "None of them holds once the false discovery rate over all the units' tests is kept at 0.05: at "
+                "p < 0.05 about one unit in twenty would be a cluster by chance alone, so no local cluster is a "
+                "finding."
+            )
         )
     elif not local:
-        text += "No local cluster is a finding."
+        text += esc(_("No local cluster is a finding."))
     else:
-        names = ", ".join(esc(x) for x in u.loc[u["cluster_fdr"].str.endswith("around"), "unit_id"])
-        text += f"Holding with the false discovery rate kept at 0.05: {fdr} ({names})."
+        names = ", ".join(str(x) for x in u.loc[u["cluster_fdr"].str.endswith("around"), "unit_id"])
+        text += esc(
+            _("Holding with the false discovery rate kept at 0.05: {n} ({units}).").format(n=num(fdr), units=names)
+        )
     return [text + "</p>"]
 
 
@@ -665,23 +1048,27 @@ def _scales_section(result: StudyResult) -> list[str]:
         f"<td>{interval(r['coarse_low'], r['coarse_high'])}</td><td>{signed(r['fine'])}</td>"
         f"<td>{interval(r['fine_low'], r['fine_high'])}</td>"
         f"<td class='text'>{esc(r['verdict'])}</td></tr>"
-        for _, r in sc.iterrows()
+        for _i, r in sc.iterrows()
     )
     first = sc.iloc[0]
     flips = sc.loc[sc["verdict"] == "flips", "measure"].tolist()
     note = (
-        f"Flips with the scale, and so not a finding at either: {', '.join(esc(x) for x in flips)}."
+        _("Flips with the scale, and so not a finding at either: {measures}.").format(measures=", ".join(flips))
         if flips
-        else "No measure flips its sign with the scale."
+        else _("No measure flips its sign with the scale.")
+    )
+    text = _(
+        "The same study on {coarse} units and on {fine} finer units; intervals from the {interval}. A measure holds "
+        "at both scales when its interval lies on the same side of zero at both. Aggregation changes the measures "
+        "themselves (the modifiable areal unit problem): a finer grain finds more inequality."
+    ).format(coarse=num(int(first["units_coarse"])), fine=num(int(first["units_fine"])), interval=first["interval"])
+    head = _th(_("Measure"), _("Units"), _("95% interval"), _("Finer units"), _("95% interval")) + _th(
+        _("Verdict"), cls="text"
     )
     return [
-        "<h2>Two scales</h2>",
-        f"<p>The same study on {first['units_coarse']} units and on {first['units_fine']} finer units; intervals "
-        f"from the {esc(first['interval'])}. A measure holds at both scales when its interval lies on the same "
-        "side of zero at both. Aggregation changes the measures themselves (the modifiable areal unit problem): "
-        f"a finer grain finds more inequality. {note}</p>",
-        "<table><thead><tr><th>Measure</th><th>Units</th><th>95% interval</th><th>Finer units</th>"
-        f"<th>95% interval</th><th class='text'>Verdict</th></tr></thead><tbody>{rows}</tbody></table>",
+        "<h2>" + esc(_("Two scales")) + "</h2>",
+        f"<p>{esc(text)} {esc(note)}</p>",
+        f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>",
     ]
 
 
@@ -693,51 +1080,69 @@ def _uncertainty_section(result: StudyResult) -> list[str]:
         return []
     s = result.settings
     crime = (
-        "Poisson around the recorded count"
+        _("Poisson around the recorded count")
         if s.draws_crime_model == "poisson"
-        else f"negative binomial around the recorded count (size {s.draws_crime_dispersion:g})"
+        else _("negative binomial around the recorded count (size {size})").format(size=tick(s.draws_crime_dispersion))
     )
-    parts = [
-        "<h2>Uncertainty</h2>",
-        f"<p>{unc.draws:,} draws (seed {unc.seed}), each changing at once: each unit's crime count ({crime}); "
-        f"each mapped camera left out with probability {s.draws_camera_omission:g}, and on average "
-        f"{unc.notes.get('unmapped_cameras_expected_per_draw', 0):g} unmapped cameras added in the units with fewer "
-        f"cameras per km² than the median unit; a direction for each view without one (among "
-        f"{s.draws_directions} directions); the detail level and the fixed lens (weights "
-        f"{', '.join(f'{w:g}' for w in s.draws_level_weights)} for the shorter range, the study's and the longer); "
-        f"the classes' quantiles (±{s.draws_threshold_spread:g}) and ratios (×/÷ up to {s.draws_ratio_factor:g}). "
-        f"A class is a finding when its probability over the draws is at least {unc.threshold:g}; "
-        f"{len(unc.uncertain)} of {len(unc.robustness)} units fall below it. The omission and addition rates are "
-        "assumptions: no completeness rate of OpenStreetMap's cameras is published.</p>",
-    ]
+    text = _(
+        "{draws} draws (seed {seed}), each changing at once: each unit's crime count ({crime}); each mapped camera "
+        "left out with probability {omission}, and on average {added} unmapped cameras added in the units with fewer "
+        "cameras per km² than the median unit; a direction for each view without one (among {directions} "
+        "directions); the detail level and the fixed lens (weights {weights} for the shorter range, the study's and "
+        "the longer); the classes' quantiles (±{spread}) and ratios (×/÷ up to {factor}). A class is a finding when "
+        "its probability over the draws is at least {threshold}; {below} of {units} units fall below it. The "
+        "omission and addition rates are assumptions: no completeness rate of OpenStreetMap's cameras is published."
+    ).format(
+        draws=num(unc.draws),
+        seed=unc.seed,
+        crime=crime,
+        omission=plain(s.draws_camera_omission),
+        added=plain(float(unc.notes.get("unmapped_cameras_expected_per_draw", 0))),
+        directions=num(s.draws_directions),
+        weights=plain(tuple(s.draws_level_weights)),
+        spread=plain(s.draws_threshold_spread),
+        factor=plain(s.draws_ratio_factor),
+        threshold=tick(unc.threshold),
+        below=num(len(unc.uncertain)),
+        units=num(len(unc.robustness)),
+    )
+    parts = ["<h2>" + esc(_("Uncertainty")) + "</h2>", f"<p>{esc(text)}</p>"]
     u = result.units.set_index("unit_id")
     show_units = u.index[
         u["class"].isin(STORY_CLASSES) | (u["p_under_covered"] >= 0.05) | (u["p_over_covered"] >= 0.05)
     ]
     if len(show_units):
         rows = "".join(
-            f"<tr><td>{esc(x)}</td><td>{esc(CLASS_LABELS.get(u.loc[x, 'class'], u.loc[x, 'class']))}</td>"
-            f"<td>{u.loc[x, 'p_under_covered']:.2f}</td><td>{u.loc[x, 'p_over_covered']:.2f}</td>"
-            f"<td>{u.loc[x, 'p_class']:.2f}</td><td>{esc(u.loc[x, 'robustness'])}</td></tr>"
+            f"<tr><td>{esc(x)}</td><td>{esc(class_label(u.loc[x, 'class']))}</td>"
+            f"<td>{num(float(u.loc[x, 'p_under_covered']), 2)}</td><td>{num(float(u.loc[x, 'p_over_covered']), 2)}</td>"
+            f"<td>{num(float(u.loc[x, 'p_class']), 2)}</td><td>{esc(_(str(u.loc[x, 'robustness'])))}</td></tr>"
             for x in show_units
         )
+        head = _th(
+            _("Unit"),
+            _("Class"),
+            f"P({class_label('under_covered')})",
+            f"P({class_label('over_covered')})",
+            _("P(its class)"),
+            _("Robustness"),
+        )
         parts.append(
-            "<h3>Class probabilities</h3><table><thead><tr><th>Unit</th><th>Class</th>"
-            f"<th>P({esc(CLASS_LABELS['under_covered'])})</th><th>P({esc(CLASS_LABELS['over_covered'])})</th>"
-            f"<th>P(its class)</th><th>Robustness</th></tr></thead><tbody>{rows}</tbody></table>"
+            "<h3>" + esc(_("Class probabilities")) + f"</h3><table><thead><tr>{head}</tr></thead>"
+            f"<tbody>{rows}</tbody></table>"
         )
     if len(unc.measures):
         rows = "".join(
-            f"<tr><td>{esc(r['measure'])}</td><td>{signed(r['value'])}</td>"
+            f"<tr><td>{esc(_(r['measure']))}</td><td>{signed(r['value'])}</td>"
             f"<td>{interval(r['draws_low'], r['draws_high'])}</td><td class='text'>"
-            + ("inconclusive: spans zero" if r["draws_low"] <= 0 <= r["draws_high"] else "holds")
+            + esc(_("inconclusive: spans zero") if r["draws_low"] <= 0 <= r["draws_high"] else _("holds"))
             + "</td></tr>"
-            for _, r in unc.measures.iterrows()
+            for _i, r in unc.measures.iterrows()
         )
+        head = _th(_("Measure"), _("Value"), _("95% of the draws")) + _th(_("Reading"), cls="text")
         parts.append(
-            "<h3>City-level measures over the draws</h3><table><thead><tr><th>Measure</th><th>Value</th>"
-            "<th>95% of the draws</th><th class='text'>Reading</th></tr></thead>"
-            f"<tbody>{rows}</tbody></table>"
+            "<h3>"
+            + esc(_("City-level measures over the draws"))
+            + f"</h3><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
         )
     return parts
 
@@ -748,44 +1153,42 @@ def _sensitivity_section(result: StudyResult) -> list[str]:
         return []
     variants = [c for c in sens.classes.columns if c != "baseline"]
     uncertain = sens.uncertain
-    parts = [
-        "<h2>Sensitivity</h2>",
-        "<p>The analysis was run again under each of these assumptions: "
-        + "; ".join(esc(v) for v in variants)
-        + "."
-        + (
-            f" Not run: {'; '.join(esc(v) for v in sens.skipped)} (camera height matters only with buildings or a DEM)."
-            if sens.skipped
-            else ""
+    text = _("The analysis was run again under each of these assumptions: {variants}.").format(
+        variants="; ".join(variants)
+    )
+    if sens.skipped:
+        text += " " + _("Not run: {skipped} (camera height matters only with buildings or a DEM).").format(
+            skipped="; ".join(sens.skipped)
         )
-        + f" {sens.robust_count} of {sens.unit_count} units keep their class under every one of "
-        "them. These reruns change one assumption at a time for every camera at once; whether a class is a finding "
-        "follows its probability over the draws of the sources of error (Uncertainty).</p>",
-    ]
+    text += " " + _(
+        "{robust} of {units} units keep their class under every one of them. These reruns change one assumption at "
+        "a time for every camera at once; whether a class is a finding follows its probability over the draws of "
+        "the sources of error (Uncertainty)."
+    ).format(robust=num(sens.robust_count), units=num(sens.unit_count))
+    parts = ["<h2>" + esc(_("Sensitivity")) + "</h2>", f"<p>{esc(text)}</p>"]
     if len(uncertain):
-        head = "".join(f"<th>{esc(v)}</th>" for v in ["baseline", *variants])
+        head = _th(_("Unit"), _("baseline"), *variants)
         rows = "".join(
             f"<tr><td>{esc(unit)}</td>"
-            + "".join(
-                f"<td>{esc(CLASS_LABELS.get(sens.classes.loc[unit, v], sens.classes.loc[unit, v]))}</td>"
-                for v in ["baseline", *variants]
-            )
+            + "".join(f"<td>{esc(class_label(sens.classes.loc[unit, v]))}</td>" for v in ["baseline", *variants])
             + "</tr>"
             for unit in uncertain
         )
         parts.append(
-            f"<h3>Units whose class changes</h3><table><thead><tr><th>Unit</th>{head}</tr></thead>"
+            "<h3>" + esc(_("Units whose class changes")) + f"</h3><table><thead><tr>{head}</tr></thead>"
             f"<tbody>{rows}</tbody></table>"
         )
     m = sens.measures
-    head = "".join(f"<th>{esc(c)}</th>" for c in m.columns)
+    head = _th(_("Run"), *[_(str(c)) for c in m.columns])
     rows = "".join(
-        f"<tr><td>{esc(idx)}</td>" + "".join(f"<td>{signed(v)}</td>" for v in row.to_numpy()) + "</tr>"
+        f"<tr><td>{esc(_(str(idx)) if idx == 'baseline' else idx)}</td>"
+        + "".join(f"<td>{signed(v)}</td>" for v in row.to_numpy())
+        + "</tr>"
         for idx, row in m.iterrows()
     )
     parts.append(
-        f"<h3>City-level measures under each assumption</h3><table><thead><tr><th>Run</th>{head}</tr></thead>"
-        f"<tbody>{rows}</tbody></table>"
+        "<h3>" + esc(_("City-level measures under each assumption")) + "</h3>"
+        f"<table class='wide'><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
     )
     return parts
 
@@ -796,11 +1199,14 @@ def _gaps_section(result: StudyResult) -> list[str]:
         return []
     rows = "".join(
         f"<tr><td>{esc(r['unit_id'])}</td><td>{esc(r['data_gaps'])}</td></tr>"
-        for _, r in u[u["data_gaps"].notna()].iterrows()
+        for _i, r in u[u["data_gaps"].notna()].iterrows()
     )
     return [
-        "<h2>Missing data</h2><p class='note'>These units lack data; their measures are shown as n/a, never as "
-        "zero.</p>",
+        "<h2>"
+        + esc(_("Missing data"))
+        + "</h2><p class='note'>"
+        + esc(_("These units lack data; their measures are shown as n/a, never as zero."))
+        + "</p>",
         f"<table><tbody>{rows}</tbody></table>",
     ]
 
@@ -812,45 +1218,55 @@ def _homes_section(result: StudyResult) -> list[str]:
         return []
     c = result.counts
     s = result.settings
-    heights = " or ".join(f"{h:g} m" for h in s.homes_window_heights_m)
+    heights = _(" or ").join(f"{tick(h)} m" for h in s.homes_window_heights_m)
     flagged = views[views["looks_into_homes"]].sort_values("intrusion_score", ascending=False)
-    parts = [
-        "<h2>Cameras that look into homes</h2>",
-        f"<p>{c.get('homes', 0):,} homes (buildings of a residential type) and {c.get('probable_homes', 0):,} probable "
-        "homes (buildings of unspecified type in residential land use, counted apart) lie in the study area. "
-        "A home counts as seen by a camera when a cell along one of its façades is visible at the height of a "
-        f"window ({heights} above the ground). A camera's intrusion score is the share of the "
-        "private residential land in the part of its view that is either private residential land or public "
-        "space (streets, squares, parks): <code>I = P / (P + Q)</code>. A camera is flagged when "
-        f"I ≥ {s.homes_flag_share:g} and it sees at least one home. No single home is named or drawn in this "
-        "report.</p>",
-    ]
+    text = _(
+        "{homes} homes (buildings of a residential type) and {probable} probable homes (buildings of unspecified type "
+        "in residential land use, counted apart) lie in the study area. A home counts as seen by a camera when a cell "
+        "along one of its façades is visible at the height of a window ({heights} above the ground). A camera's "
+        "intrusion score is the share of the private residential land in the part of its view that is either "
+        "private residential land or public space (streets, squares, parks): {formula}. A camera is flagged when "
+        "I ≥ {flag} and it sees at least one home. No single home is named or drawn in this report."
+    ).format(
+        homes=num(c.get("homes", 0)),
+        probable=num(c.get("probable_homes", 0)),
+        heights=esc(heights),
+        formula=_code("I = P / (P + Q)"),
+        flag=tick(s.homes_flag_share),
+    )
+    parts = ["<h2>" + esc(_("Cameras that look into homes")) + "</h2>", f"<p>{text}</p>"]
     if flagged.empty:
-        parts.append("<p>No camera is flagged.</p>")
+        parts.append(f"<p>{esc(_('No camera is flagged.'))}</p>")
     else:
-        parts.append(
-            "<table><thead><tr><th>Camera</th><th>Operator</th><th>Kind</th><th>Homes in view</th>"
-            "<th>Probable homes in view</th><th>Intrusion score</th><th>Private land in view (m²)</th>"
-            "<th>Public space in view (m²)</th></tr></thead><tbody>"
+        head = _th(
+            _("Camera"),
+            _("Operator"),
+            _("Kind"),
+            _("Homes in view"),
+            _("Probable homes in view"),
+            _("Intrusion score"),
+            _("Private land in view (m²)"),
+            _("Public space in view (m²)"),
         )
-        for _, v in flagged.iterrows():
+        parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>")
+        for _i, v in flagged.iterrows():
             parts.append(
                 f"<tr><td>{esc(v['camera_id'])}</td><td>{esc(v['operator'])}</td><td>{esc(v['kind'])}</td>"
-                f"<td>{v['homes_in_view']}</td><td>{v['probable_homes_in_view']}</td>"
-                f"<td>{v['intrusion_score']:.2f}</td><td>{v['private_m2']:,.0f}</td><td>{v['public_m2']:,.0f}</td></tr>"
+                f"<td>{num(v['homes_in_view'])}</td><td>{num(v['probable_homes_in_view'])}</td>"
+                f"<td>{num(float(v['intrusion_score']), 2)}</td><td>{num(float(v['private_m2']), 0)}</td>"
+                f"<td>{num(float(v['public_m2']), 0)}</td></tr>"
             )
         parts.append("</tbody></table>")
     u = result.units
     if "homes" in u:
-        parts.append(
-            "<h3>Homes in view per unit</h3><table><thead><tr><th>Unit</th><th>Homes</th><th>Seen by a camera</th>"
-            "<th>Share</th><th>Probable homes</th><th>Seen by a camera</th></tr></thead><tbody>"
-        )
-        for _, row in u.iterrows():
+        head = _th(_("Unit"), _("Homes"), _("Seen by a camera"), _("Share"), _("Probable homes"), _("Seen by a camera"))
+        parts.append("<h3>" + esc(_("Homes in view per unit")) + f"</h3><table><thead><tr>{head}</tr></thead><tbody>")
+        for _i, row in u.iterrows():
             parts.append(
-                f"<tr><td>{esc(row['unit_id'])}</td><td>{row['homes']}</td><td>{row['homes_in_view']}</td>"
-                f"<td>{pct(row['homes_in_view_share'])}</td><td>{row['probable_homes']}</td>"
-                f"<td>{row['probable_homes_in_view']}</td></tr>"
+                f"<tr><td>{esc(row['unit_id'])}</td><td>{num(row['homes'], 0)}</td>"
+                f"<td>{num(row['homes_in_view'], 0)}</td>"
+                f"<td>{pct(row['homes_in_view_share'])}</td><td>{num(row['probable_homes'], 0)}</td>"
+                f"<td>{num(row['probable_homes_in_view'], 0)}</td></tr>"
             )
         parts.append("</tbody></table>")
     return parts
@@ -861,25 +1277,37 @@ def _operators_section(result: StudyResult) -> list[str]:
     if ops is None or ops.empty:
         return []
     has_homes = "share_looking_into_homes" in ops
-    head = (
-        "<tr><th>Operator</th><th>Cameras</th><th>Area in view (km²)</th><th>Public</th><th>Private outdoor</th>"
-        "<th>Indoor</th><th>Unknown</th>" + ("<th>Looking mostly into homes</th>" if has_homes else "") + "</tr>"
-    )
+    head = _th(
+        _("Operator"),
+        _("Cameras"),
+        _("Area in view (km²)"),
+        _("Public"),
+        _("Private outdoor"),
+        _("Indoor"),
+        _("Unknown"),
+    ) + (_th(_("Looking mostly into homes")) if has_homes else "")
     rows = "".join(
-        f"<tr><td>{esc(r['operator'])}</td><td>{r['cameras']}</td><td>{r['covered_km2']:.3f}</td><td>{r['public']}</td>"
-        f"<td>{r['outdoor']}</td><td>{r['indoor']}</td><td>{r['unknown_ownership']}</td>"
+        f"<tr><td>{esc(r['operator'])}</td><td>{num(r['cameras'])}</td><td>{num(float(r['covered_km2']), 3)}</td>"
+        f"<td>{num(r['public'])}</td><td>{num(r['outdoor'])}</td><td>{num(r['indoor'])}</td>"
+        f"<td>{num(r['unknown_ownership'])}</td>"
         + (f"<td>{pct(r['share_looking_into_homes'])}</td>" if has_homes else "")
         + "</tr>"
-        for _, r in ops.iterrows()
+        for _i, r in ops.iterrows()
+    )
+    note = _(
+        "Operators as tagged in OpenStreetMap ({operator}), counted together when they share an {wikidata} id or "
+        "the same name up to case and spacing; cameras without an operator tag are counted as unknown. Ownership "
+        "from {surveillance}. operators_by_unit.csv breaks this down by unit."
+    ).format(
+        operator="<code>operator</code>",
+        wikidata="<code>operator:wikidata</code>",
+        surveillance="<code>surveillance</code>",
     )
     return [
-        "<h2>Who watches: operators</h2>",
-        "<p class='note'>Operators as tagged in OpenStreetMap (<code>operator</code>), counted together when they "
-        "share an <code>operator:wikidata</code> id or the same name up to case and spacing; cameras without an "
-        "operator tag are counted as unknown. Ownership from <code>surveillance</code>. operators_by_unit.csv "
-        "breaks this down by unit.</p>",
-        f"<table><thead>{head}</thead><tbody>{rows}</tbody></table>",
-        bar_chart([(r["operator"], float(r["cameras"])) for _, r in ops.head(12).iterrows()], unit="cameras"),
+        "<h2>" + esc(_("Who watches: operators")) + "</h2>",
+        f"<p class='note'>{note}</p>",
+        f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>",
+        bar_chart([(r["operator"], float(r["cameras"])) for _i, r in ops.head(12).iterrows()], unit=_("cameras")),
     ]
 
 
@@ -895,106 +1323,249 @@ def _anomalies_section(result: StudyResult) -> list[str]:
     need_unknown = c.get("anomaly_need_unknown_at_data_edge", 0)
     iso_unknown = c.get("anomaly_isolation_unknown_at_data_edge", 0)
     unscored = c.get("anomaly_cameras_too_few_components", 0)
-    parts = [
-        "<h2>Cameras placed against the pattern</h2>",
-        "<p>Each camera gets up to three scores between 0 and 1, each its rank among the city's cameras (cameras "
-        "with equal values share the middle of the ranks they span): isolation (the distance to its nearest other "
-        f"camera), low need (how few incidents lie within {a.radius_m:g} m of it; where there is no crime data, "
-        "how few residents live within that distance, by area from the population polygons) and intrusion (the "
-        "share of private residential land in its view, when buildings were given). The anomaly score is the mean "
-        f"of the known scores, given to a camera with at least {a.min_components} of them; a camera is flagged "
-        f"from {a.flag_score:g}. A flag is robust when it holds with a radius of {half.radius_m:g} m and "
-        f"{twice.radius_m:g} m and a threshold of {stricter.flag_score:g}. {c['cameras_flagged_as_anomalies']} "
+    scores = _(
+        "Each camera gets up to three scores between 0 and 1, each its rank among the city's cameras (cameras with "
+        "equal values share the middle of the ranks they span): isolation (the distance to its nearest other "
+        "camera), low need (how few incidents lie within {radius} m of it; where there is no crime data, how few "
+        "residents live within that distance, by area from the population polygons) and intrusion (the share of "
+        "private residential land in its view, when buildings were given). The anomaly score is the mean of the "
+        "known scores, given to a camera with at least {components} of them; a camera is flagged from {flag}. A flag "
+        "is robust when it holds with a radius of {half} m and {twice} m and a threshold of {stricter}. {flagged} "
         "cameras are flagged. These figures are about cameras, which are public infrastructure; they name no home "
-        "and no person.</p>",
-        "<p>Where the disc around a camera leaves the area the data covers (a camera just outside the study area, "
-        "on the shore, at the edge of the extract), its count is taken at the same rate over the whole disc; where "
-        f"less than {100 * a.min_covered_share:g}% of the disc is covered, the count is unknown, never 0. "
-        f"{plural(need_unknown, 'camera')} had no known need for that reason, {plural(iso_unknown, 'camera')} no "
-        f"known isolation, and {plural(unscored, 'camera')} too few known scores to be ranked.</p>",
+        "and no person."
+    ).format(
+        radius=tick(a.radius_m),
+        components=num(a.min_components),
+        flag=tick(a.flag_score),
+        half=tick(half.radius_m),
+        twice=tick(twice.radius_m),
+        stricter=tick(stricter.flag_score),
+        flagged=num(c["cameras_flagged_as_anomalies"]),
+    )
+    edge = _(
+        "Where the disc around a camera leaves the area the data covers (a camera just outside the study area, on "
+        "the shore, at the edge of the extract), its count is taken at the same rate over the whole disc; where "
+        "less than {share} of the disc is covered, the count is unknown, never 0. Cameras with no known need for "
+        "that reason: {need}; with no known isolation: {isolation}; with too few known scores to be ranked: "
+        "{unscored}."
+    ).format(
+        share=pct(a.min_covered_share),
+        need=num(need_unknown),
+        isolation=num(iso_unknown),
+        unscored=num(unscored),
+    )
+    parts = [
+        "<h2>" + esc(_("Cameras placed against the pattern")) + "</h2>",
+        f"<p>{esc(scores)}</p>",
+        f"<p>{esc(edge)}</p>",
     ]
     if not flagged.empty:
         rows = "".join(
             f"<tr><td>{int(r['anomaly_rank'])}</td><td>{esc(r['camera_id'])}</td><td>{esc(r['operator_normalised'])}</td>"
-            f"<td>{esc(r['unit_id'])}</td><td>{r['anomaly_score']:.2f}</td><td>{esc(r['anomaly_flag_robustness'])}</td>"
-            f"<td>{esc(r['anomaly_explanation'])}</td></tr>"
-            for _, r in flagged.head(20).iterrows()
+            f"<td>{esc(r['unit_id'])}</td><td>{num(float(r['anomaly_score']), 2)}</td>"
+            f"<td>{esc(r['anomaly_flag_robustness'])}</td><td>{esc(r['anomaly_explanation'])}</td></tr>"
+            for _i, r in flagged.head(20).iterrows()
         )
-        parts.append(
-            "<table><thead><tr><th>Rank</th><th>Camera</th><th>Operator</th><th>Unit</th><th>Score</th>"
-            f"<th>Flag</th><th>Why</th></tr></thead><tbody>{rows}</tbody></table>"
-        )
+        head = _th(_("Rank"), _("Camera"), _("Operator"), _("Unit"), _("Score"), _("Flag"), _("Why"))
+        parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
     return parts
 
 
 def _methodology(result: StudyResult) -> list[str]:
     s = result.settings
     c = result.counts
-    rows = "".join(f"<tr><td><code>{esc(k)}</code></td><td>{esc(v)}</td></tr>" for k, v in s.to_dict().items())
-    counts = "".join(f"<tr><td>{esc(k.replace('_', ' '))}</td><td>{esc(v)}</td></tr>" for k, v in c.items())
+    rows = settings_rows(s)
+    counts = "".join(f"<tr><td>{esc(k.replace('_', ' '))}</td><td>{esc(plain(v))}</td></tr>" for k, v in c.items())
+    code = _code
+    views = _(
+        "Each camera view is a sector with its apex at the camera, centred on the tagged direction ({direction}, "
+        "else {direction2}), {fov}° wide for a fixed camera (360° for dome and panning cameras; the width of a "
+        "tagged range such as {range}), out to the distance at which the camera still resolves the chosen level of "
+        "detail: {formula} with P = {px} pixels and p = {ppm} pixels per metre, the “{level}” level of EN 62676-4: "
+        "{meaning}. A fixed camera with a {fov}° lens thus sees about {metres} m."
+    ).format(
+        direction=code("camera:direction"),
+        direction2=code("direction"),
+        fov=tick(s.fixed_fov_deg),
+        range=code("90-270"),
+        formula=code(f"d = P / (2 p tan(min(f, {tick(s.lens_fov_cap_deg)}°)/2))"),
+        px=num(s.sensor_px),
+        ppm=tick(s.px_per_m),
+        level=esc(s.detail_level),
+        meaning=esc(DETAIL_LEVEL_MEANING[s.detail_level]),
+        metres=num(float(round(result.fixed_camera_range_m)), 0),
+    )
+    if s.detail_level == "detection":
+        views += " " + esc(
+            _(
+                "This level is the default on purpose: coverage asks whether a person in a place is in a camera's "
+                "image at all, which is what a camera claims to deter and what a recording can later show; it is "
+                "not the level at which anyone can be recognised."
+            )
+        )
+    if s.second_detail_level is not None:
+        views += " " + _(
+            "Coverage is also given at the “{level}” level ({ppm} px/m: {meaning}), each range times {factor} "
+            "(units.csv: {column})."
+        ).format(
+            level=esc(s.second_detail_level),
+            ppm=tick(DETAIL_LEVELS_PX_PER_M[s.second_detail_level]),
+            meaning=esc(DETAIL_LEVEL_MEANING[s.second_detail_level]),
+            factor=plain(s.second_range_factor),
+            column=esc(f"covered_share_{s.second_detail_level}"),
+        )
+    views += " " + _(
+        "Licence-plate readers ({tag}) are their capture zone on the road, {fov}° wide and {range} m long at every "
+        "level ({n} of them); guards, gunshot detectors and dummy cameras are not cameras and are left out "
+        "(rejected.csv)."
+    ).format(
+        tag=code("surveillance:type=ALPR"),
+        fov=tick(s.alpr_fov_deg),
+        range=tick(s.alpr_range_m),
+        n=num(c.get("camera_kinds", {}).get("ALPR", 0)),
+    )
+    views += " " + _visibility_text(result)
+    directions = (
+        _(
+            "Cameras without a readable direction: policy “{policy}” ({n} views). Indoor cameras are included in "
+            "outdoor coverage ({indoor})."
+        )
+        if s.include_indoor
+        else _(
+            "Cameras without a readable direction: policy “{policy}” ({n} views). Indoor cameras are excluded from "
+            "outdoor coverage ({indoor})."
+        )
+    ).format(
+        policy=esc(s.unknown_direction), n=num(c["views_direction_unknown"]), indoor=num(c["cameras_indoor_excluded"])
+    )
+    per_unit = _(
+        "Per unit u: {crime_share}; {coverage_share} where V_u is the area of u seen by at least one camera "
+        "(overlaps counted once); {gap}; {covered_share} with O_u the unit's open area (outside buildings when "
+        "buildings are given); cameras per km² {per_km2}; per 1,000 residents {per_1k}; per 100 crimes {per_100}. "
+        "A ratio with a zero denominator is shown as {na}."
+    ).format(
+        crime_share=code("crime_share = K_u / ΣK"),
+        coverage_share=code("coverage_share = V_u / ΣV"),
+        gap=code("gap = coverage_share − crime_share"),
+        covered_share=code("covered_share = V_u / O_u"),
+        per_km2=code("C_u / A_u"),
+        per_1k=code("1000 C_u / P_u"),
+        per_100=code("100 C_u / K_u"),
+        na=esc(na()),
+    )
+    classes = _(
+        "Classes: “{under}” when the unit's crime share is at or above the {high_q} quantile of all units' crime "
+        "shares and its coverage share is below {low_ratio} × its crime share; “{over}” when its crime share is at "
+        "or below the {low_q} quantile, its coverage share above {high_ratio} × its crime share and at or above the "
+        "{cover_q} quantile of the units' coverage shares."
+    ).format(
+        under=esc(class_label("under_covered")),
+        over=esc(class_label("over_covered")),
+        high_q=num(s.high_crime_quantile, 2),
+        low_ratio=plain(s.low_coverage_ratio),
+        low_q=num(s.low_crime_quantile, 2),
+        high_ratio=plain(s.high_coverage_ratio),
+        cover_q=num(s.high_coverage_quantile, 2),
+    )
+    measures = _(
+        "City-level measures: the {concentration} {c_formula} with units ranked by the empirical-Bayes smoothed "
+        "crimes per 1,000 residents (or residents per km²), X the cumulative share of residents and Y the cumulative "
+        "share of the area in view (or of cameras); the {gini}, weighted by residents, {g_formula}; Spearman's rank "
+        "correlation of smoothed crimes per 1,000 residents with the share of a unit's area in view. Intervals: "
+        "percentile bootstrap over units, 2,000 resamples, fixed seed. Need-weighted gap: {need} with a = {a}, "
+        "{need_gap}. Spatial clusters: bivariate local Moran's I of crime rate against neighbours' coverage (queen "
+        "contiguity, 999 conditional permutations, {p})."
+    ).format(
+        p=esc("p < 0.05"),
+        concentration=term("concentration-index", esc(_("concentration index"))),
+        c_formula=code("C = 1 − Σ_k (X_k − X_{k−1})(Y_k + Y_{k−1})"),
+        gini=term("gini", esc(_("Gini of cameras per resident"))),
+        g_formula=code("G = Σ_i Σ_j w_i w_j |v_i − v_j| / (2 W² v̄)"),
+        need=code("need = a·crime_share + (1 − a)·population_share"),
+        a=plain(s.need_crime_weight),
+        need_gap=code("need_gap = coverage_share − need"),
+    )
+    population = _(
+        "Population, when taken from another polygon layer, is interpolated by area: {formula}, which keeps every "
+        "source polygon's population whole (people are assumed to live evenly over the part of a polygon inside "
+        "the units)."
+    ).format(formula=code("P_u = Σ_s P_s · area(s ∩ u) / area(s ∩ U)"))
     return [
-        "<h2>Methodology</h2>",
-        "<p>Each camera view is a sector with its apex at the camera, centred on the tagged direction "
-        f"(<code>camera:direction</code>, else <code>direction</code>), {s.fixed_fov_deg:g}° wide for a fixed camera "
-        "(360° for dome and panning cameras; the width of a tagged range such as <code>90-270</code>), out to "
-        "the distance at which the camera still resolves the chosen level of detail: "
-        f"<code>d = P / (2 p tan(min(f, {s.lens_fov_cap_deg:g}°)/2))</code> with P = {s.sensor_px} pixels and "
-        f"p = {s.px_per_m:g} pixels per metre, the “{esc(s.detail_level)}” level of EN 62676-4: "
-        f"{esc(DETAIL_LEVEL_MEANING[s.detail_level])}. "
-        f"A fixed camera with a {s.fixed_fov_deg:g}° lens thus sees about {result.fixed_camera_range_m:.0f} m. "
-        + (
-            ""
-            if s.detail_level != "detection"
-            else "This level is the default on purpose: coverage asks whether a person in a place is in a camera's "
-            "image at all, which is what a camera claims to deter and what a recording can later show; it is not "
-            "the level at which anyone can be recognised. "
+        "<h2>" + esc(_("Methodology")) + "</h2>",
+        f"<p>{views}</p>",
+        f"<p>{directions}</p>",
+        f"<p>{per_unit}</p>",
+        f"<p>{classes}</p>",
+        f"<p>{measures}</p>",
+        f"<p>{population}</p>",
+        "<h3 id='settings'>" + esc(_("Settings")) + "</h3>",
+        "<p class='note'>"
+        + esc(
+            _(
+                "Each setting by its name in manifest.json and on the command line, its value in this study and its "
+                "default; a value that differs from the default is in bold."
+            )
         )
-        + (
-            ""
-            if s.second_detail_level is None
-            else f"Coverage is also given at the “{esc(s.second_detail_level)}” level "
-            f"({DETAIL_LEVELS_PX_PER_M[s.second_detail_level]:g} px/m: "
-            f"{esc(DETAIL_LEVEL_MEANING[s.second_detail_level])}), each range times "
-            f"{s.second_range_factor:g} (units.csv: covered_share_{esc(s.second_detail_level)}). "
-        )
-        + f"Licence-plate readers (<code>surveillance:type=ALPR</code>) are their capture zone on the road, "
-        f"{s.alpr_fov_deg:g}° wide and {s.alpr_range_m:g} m long at every level "
-        f"({c.get('camera_kinds', {}).get('ALPR', 0)} of them); guards, gunshot detectors and dummy cameras are "
-        "not cameras and are left out (rejected.csv). "
-        f"{_visibility_text(result)}</p>",
-        f"<p>Cameras without a readable direction: policy “{esc(s.unknown_direction)}” "
-        f"({c['views_direction_unknown']} views). Indoor cameras are "
-        f"{'included' if s.include_indoor else 'excluded'} from outdoor coverage ({c['cameras_indoor_excluded']}).</p>",
-        "<p>Per unit u: <code>crime_share = K_u / ΣK</code>; <code>coverage_share = V_u / ΣV</code> where V_u is the "
-        "area of u seen by at least one camera (overlaps counted once); "
-        "<code>gap = coverage_share − crime_share</code>; "
-        "<code>covered_share = V_u / O_u</code> with O_u the unit's open area (outside buildings when buildings "
-        "are given); cameras per km² <code>C_u / A_u</code>; per 1,000 residents "
-        "<code>1000 C_u / P_u</code>; per 100 crimes <code>100 C_u / K_u</code>. A ratio with a zero denominator is "
-        "shown as n/a.</p>",
-        f"<p>Classes: “high crime, low coverage” when the unit's crime share is at or above the "
-        f"{s.high_crime_quantile:.2f} quantile of all units' crime shares and its coverage share is below "
-        f"{s.low_coverage_ratio:g} × its crime share; “low crime, high coverage” when its crime share is at or below "
-        f"the {s.low_crime_quantile:.2f} quantile, its coverage share above {s.high_coverage_ratio:g} × its crime "
-        "share "
-        "and "
-        f"at or above the {s.high_coverage_quantile:.2f} quantile of the units' coverage shares.</p>",
-        "<p>City-level measures: the concentration index <code>C = 1 − Σ_k (X_k − X_{k−1})(Y_k + Y_{k−1})</code> with "
-        "units ranked by the empirical-Bayes smoothed crimes per 1,000 residents (or residents per km²), X the "
-        "cumulative share of residents and Y the cumulative share of the area in view (or of cameras); the Gini "
-        "of cameras per resident, weighted by residents, <code>G = Σ_i Σ_j w_i w_j |v_i − v_j| / (2 W² v̄)</code>; "
-        "Spearman's rank correlation of smoothed crimes per 1,000 residents with the share of a unit's area in "
-        "view. Intervals: percentile bootstrap over units, 2,000 resamples, fixed seed. Need-weighted gap: "
-        "<code>need = a·crime_share + (1 − a)·population_share</code> "
-        f"with a = {s.need_crime_weight:g}, <code>need_gap = coverage_share − need</code>. Spatial clusters: "
-        "bivariate local Moran's I of crime rate against neighbours' coverage (queen contiguity, 999 conditional "
-        "permutations, p &lt; 0.05).</p>",
-        "<p>Population, when taken from another polygon layer, is interpolated by area: "
-        "<code>P_u = Σ_s P_s · area(s ∩ u) / area(s ∩ U)</code>, which keeps every source polygon's population whole "
-        "(people are assumed to live evenly over the part of a polygon inside the units).</p>",
-        f"<h3>Settings</h3><table><tbody>{rows}</tbody></table>",
-        f"<h3>What was counted and assumed</h3><table><tbody>{counts}</tbody></table>",
+        + "</p>",
+        "<table class='settings'><thead><tr><th>" + esc(_("Setting")) + "</th><th>" + esc(_("Value")) + "</th>"
+        "<th>" + esc(_("Default")) + f"</th></tr></thead><tbody>{rows}</tbody></table>",
+        "<h3>" + esc(_("What was counted and assumed")) + f"</h3><table class='counts'><tbody>{counts}</tbody></table>",
     ]
+
+
+def _code(text: str) -> str:
+    """A formula or a tag as code (escaped)."""
+    return f"<code>{esc(text)}</code>"
+
+
+#: The unit of a setting, by the end of its name (a setting with another ending has no unit: a share, a quantile,
+#: a ratio, a weight, a count).
+SETTING_UNITS = {"_deg": "°", "_m": " m", "_pct": "%", "_px": " px"}
+
+
+def plain(value: object, suffix: str = "") -> str:
+    """A setting's or a count's value as a reader reads it, in the current language: numbers rounded to at most
+    three decimals (``2/3 -> 0.667``) with ``suffix`` (their unit), true and false as yes and no, a list as its
+    items, a mapping as ``key: value`` pairs, nothing as a dash. Plain text: escape it for HTML.
+
+    Examples
+    --------
+    >>> plain(2 / 3), plain(25.0, " m"), plain({"street_lamp": 6.0}, " m"), plain((0.25, 0.5)), plain(None)
+    ('0.667', '25 m', 'street_lamp: 6 m', '0.25, 0.5', '—')
+    """
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {plain(v, suffix)}" for k, v in value.items()) or "—"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(plain(v, suffix) for v in value) or "—"
+    if isinstance(value, int):
+        return num(value) + suffix
+    if isinstance(value, float):
+        if value != value:
+            return na()
+        digits = len(f"{value:.3f}".rstrip("0").partition(".")[2])
+        return num(value, digits) + suffix
+    return str(value)
+
+
+def settings_rows(settings: Settings) -> str:
+    """The rows of the settings table: each setting's name, its value with its unit (:data:`SETTING_UNITS`) and its
+    default, the value in bold where it differs from the default."""
+    defaults = Settings().to_dict()
+    rows = []
+    for name, value in settings.to_dict().items():
+        suffix = next((u for end, u in SETTING_UNITS.items() if name.endswith(end)), "")
+        shown = esc(plain(value, suffix))
+        default = defaults.get(name)
+        changed = name in defaults and value != default
+        rows.append(
+            f"<tr><td><code>{esc(name)}</code></td><td>{f'<b>{shown}</b>' if changed else shown}</td>"
+            f"<td>{esc(plain(default, suffix))}</td></tr>"
+        )
+    return "".join(rows)
 
 
 def _sources(result: StudyResult) -> list[str]:
@@ -1004,23 +1575,23 @@ def _sources(result: StudyResult) -> list[str]:
         meta = result.meta.get(role, {}) or {}
         extra = []
         if meta.get("osm_timestamp"):
-            extra.append(f"OSM data as of {esc(meta['osm_timestamp'])}")
+            extra.append(esc(_("OSM data as of {date}").format(date=meta["osm_timestamp"])))
         if meta.get("date_min"):
-            extra.append(f"incidents dated {esc(meta['date_min'])} to {esc(meta['date_max'])}")
+            extra.append(
+                esc(_("incidents dated {start} to {end}").format(start=meta["date_min"], end=meta["date_max"]))
+            )
         if role == "units":
             extra.extend(_units_origin(meta))
         origin = f"<br><span class='note'>{esc(given[role])}</span>" if role in given else ""
         items.append(
             f"<li><b>{esc(role)}</b>: {esc(path.name)}{' (' + '; '.join(extra) + ')' if extra else ''}{origin}</li>"
         )
-    return [
-        "<h2>Data sources</h2><ul>",
-        *items,
-        "</ul>",
-        "<p>Camera data from OpenStreetMap: © OpenStreetMap contributors, available under the Open Database "
-        "Licence (ODbL 1.0), https://www.openstreetmap.org/copyright. Map tiles © OpenStreetMap contributors. "
-        "The interactive map uses Leaflet (BSD 2-clause licence) and folium (MIT licence).</p>",
-    ]
+    licence = _(
+        "Camera data from OpenStreetMap: © OpenStreetMap contributors, available under the Open Database Licence "
+        "(ODbL 1.0), {url}. Map tiles © OpenStreetMap contributors. The interactive map uses Leaflet (BSD 2-clause "
+        "licence) and folium (MIT licence)."
+    ).format(url="https://www.openstreetmap.org/copyright")
+    return ["<h2>" + esc(_("Data sources")) + "</h2><ul>", *items, "</ul>", f"<p>{esc(licence)}</p>"]
 
 
 def _units_origin(meta: dict) -> list[str]:
@@ -1048,31 +1619,49 @@ def _units_origin(meta: dict) -> list[str]:
 
 
 def _visibility_text(result: StudyResult) -> str:
-    """One paragraph on how views were clipped: by buildings and terrain, or not at all."""
+    """One paragraph on how views were clipped: by buildings and terrain, or not at all (HTML, escaped)."""
     surface = result.meta.get("surface")
     if surface is None:
-        return "Buildings and terrain do not block the views here: no buildings or elevation model were given."
+        return esc(_("Buildings and terrain do not block the views here: no buildings or elevation model were given."))
     s = result.settings
     c = result.counts
     parts = [
-        f"Views are clipped by what blocks the line of sight on a surface model of {surface['cell_size_m']:g} m cells "
-        f"(terrain{' from the DEM, resampled bilinearly to the cells,' if 'dem' in result.meta else ', flat'} plus "
-        "buildings): a place counts as seen when "
-        f"a camera at its mounting height above the ground sees a point {s.target_height_m:g} m above it "
-        "(a viewshed computed with the reference-plane method that GDAL's gdal_viewshed uses)."
+        (
+            _(
+                "Views are clipped by what blocks the line of sight on a surface model of {cell} m cells (terrain "
+                "from the DEM, resampled bilinearly to the cells, plus buildings): a place counts as seen when a "
+                "camera at its mounting height above the ground sees a point {height} m above it (a viewshed "
+                "computed with the reference-plane method that GDAL's gdal_viewshed uses)."
+            )
+            if "dem" in result.meta
+            else _(
+                "Views are clipped by what blocks the line of sight on a surface model of {cell} m cells (terrain "
+                "flat, plus buildings): a place counts as seen when a camera at its mounting height above the "
+                "ground sees a point {height} m above it (a viewshed computed with the reference-plane method that "
+                "GDAL's gdal_viewshed uses)."
+            )
+        ).format(cell=tick(surface["cell_size_m"]), height=tick(s.target_height_m))
     ]
     if "buildings" in c:
         parts.append(
-            f"Buildings: {c['buildings']:,}; height from the height tag for {c.get('buildings_height_tagged', 0):,}, "
-            f"from the number of storeys (3 m each) for {c.get('buildings_height_levels', 0):,}, and a default by "
-            f"building type for {c.get('buildings_height_default', 0):,}."
+            _(
+                "Buildings: {n}; height from the height tag for {tagged}, from the number of storeys (3 m each) for "
+                "{levels}, and a default by building type for {default}."
+            ).format(
+                n=num(c["buildings"]),
+                tagged=num(c.get("buildings_height_tagged", 0)),
+                levels=num(c.get("buildings_height_levels", 0)),
+                default=num(c.get("buildings_height_default", 0)),
+            )
         )
     moved = c.get("views_observer_moved_off_a_building", 0)
     inside = c.get("views_observer_inside_a_building", 0)
     if moved or inside:
         parts.append(
-            f"{moved} cameras whose point lay just inside a building footprint were moved to the nearest open cell "
-            f"(a camera on a wall); {inside} lying deeper inside a footprint were not computed."
+            _(
+                "{moved} cameras whose point lay just inside a building footprint were moved to the nearest open "
+                "cell (a camera on a wall); {inside} lying deeper inside a footprint were not computed."
+            ).format(moved=num(moved), inside=num(inside))
         )
     return " ".join(esc(p) for p in parts)
 
@@ -1080,21 +1669,29 @@ def _visibility_text(result: StudyResult) -> str:
 def _limitations(result: StudyResult) -> list[str]:
     """The limitations of the method that the first page's caveats (:func:`caveats`) do not state."""
     notes = [
-        "Fields of view are modelled from tags and documented defaults, not surveyed."
+        _("Fields of view are modelled from tags and documented defaults, not surveyed.")
         + (
             ""
             if "surface" in result.meta
-            else " No buildings or elevation model were given: views are drawn on flat, open ground, so coverage is "
-            "overstated where buildings or hills block them."
+            else " "
+            + _(
+                "No buildings or elevation model were given: views are drawn on flat, open ground, so coverage is "
+                "overstated where buildings or hills block them."
+            )
         ),
     ]
     if "terrain" not in result.units:
         notes.append(
-            "No elevation model was given, so hillside and flat units are not compared and the terrain does not "
-            "block any view."
+            _(
+                "No elevation model was given, so hillside and flat units are not compared and the terrain does not "
+                "block any view."
+            )
         )
     if result.counts.get("rejected_rows"):
         notes.append(
-            f"{result.counts['rejected_rows']:,} input rows were not used; rejected.csv lists each with its reason."
+            _("{n} input rows were not used; rejected.csv lists each with its reason.").format(
+                n=num(result.counts["rejected_rows"])
+            )
         )
-    return ["<h2>Limitations</h2><ul>", *[f"<li>{n}</li>" for n in notes], "</ul>"]
+    items = [f"<li>{esc(n)}</li>" for n in notes]
+    return ["<h2>" + esc(_("Limitations")) + "</h2><ul>", *items, "</ul>"]
