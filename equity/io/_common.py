@@ -899,22 +899,38 @@ def _view_problem(conn: Any, view: str, seconds: float) -> str | None:
     return None
 
 
+def _sqlite_rows(path: str | Path, query: str) -> list[tuple] | None:
+    """The rows of ``query`` on the SQLite database ``path`` opened read-only; None when SQLite cannot run it."""
+    import sqlite3
+    from urllib.parse import quote
+
+    try:
+        conn = sqlite3.connect(f"file:{quote(str(Path(path).resolve()))}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        return conn.execute(query).fetchall()
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+
+
+def geopackage_tables(path: str | Path) -> set[str]:
+    """The names of the tables of a GeoPackage (an SQLite database), read with SQLite, not GDAL: GDAL's remarks
+    on a damaged geometry table are said once, when the layer itself is read; empty when it is no database."""
+    rows = _sqlite_rows(path, "SELECT name FROM sqlite_master WHERE type = 'table'")
+    return {str(r[0]) for r in rows or []}
+
+
 def fetched_metadata(source: SourceFile) -> dict[str, str]:
     """The ``metadata`` table (``key``, ``value``) of a GeoPackage written by ``equity fetch``; empty for any
-    other file (its ``osm_timestamp`` is the date of the OSM data, as Overpass's ``timestamp_osm_base``)."""
-    import pyogrio
-
-    if source.format != "gpkg":
+    other file (its ``osm_timestamp`` is the date of the OSM data, as Overpass's ``timestamp_osm_base``).
+    A plain attribute table, read with SQLite (:func:`geopackage_tables`)."""
+    if source.format != "gpkg" or "metadata" not in geopackage_tables(source.path):
         return {}
-    try:
-        if "metadata" not in set(pyogrio.list_layers(source.path)[:, 0].tolist()):
-            return {}
-        table = pyogrio.read_dataframe(source.path, layer="metadata", read_geometry=False)
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError):
-        return {}
-    if not {"key", "value"} <= set(table.columns):
-        return {}
-    return {str(k): str(v) for k, v in zip(table["key"], table["value"], strict=True) if isinstance(v, str) and v}
+    rows = _sqlite_rows(source.path, 'SELECT "key", "value" FROM "metadata"') or []
+    return {str(k): str(v) for k, v in rows if isinstance(v, str) and v}
 
 
 #: The layer each reader takes from a file of several layers, by the reader's word for its layer: the layers of an

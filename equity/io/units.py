@@ -315,16 +315,12 @@ def _level_key(level: str) -> tuple[int, float, str]:
 
 def is_fetched_area(path: str | Path) -> bool:
     """Whether ``path`` is a GeoPackage written by ``equity fetch`` (it has a ``boundaries`` and a ``place`` layer)."""
-    import pyogrio
+    from equity.io._common import geopackage_tables
 
     p = Path(path)
     if p.suffix.lower() != ".gpkg" or not p.is_file():
         return False
-    try:
-        names = set(pyogrio.list_layers(p)[:, 0].tolist())
-    except Exception:
-        return False
-    return {"boundaries", "place", "metadata"} <= names
+    return {"boundaries", "place", "metadata"} <= geopackage_tables(p)
 
 
 def area_layer(path: str | Path, layer: str) -> gpd.GeoDataFrame:
