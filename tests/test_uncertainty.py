@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 
 import geopandas as gpd
@@ -215,6 +216,6 @@ def test_report_calls_an_interval_across_zero_inconclusive():
     ):
         measures = pd.DataFrame([{"measure": e.name, "draws_low": low, "draws_high": high}])
         result = SimpleNamespace(uncertainty=SimpleNamespace(measures=measures))
-        text = _measure_sentence(result, e)
+        text = html.unescape(_measure_sentence(result, e))  # the sentence is HTML: its apostrophe escaped
         assert ("inconclusive" in text) == inconclusive
         assert ("outside the draws' interval" in text) == outside

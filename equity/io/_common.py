@@ -976,7 +976,8 @@ def read_vector(source: SourceFile, what: str, *, points: bool = False, layer: s
                     layers = pyogrio.list_layers(gdal_path)
                 for w in caught:  # GDAL's remarks on the layers (an M geometry type read as 2D, ...)
                     log.info("%s: %s", path, w.message)
-                if len(layers) > 1 and LAYER_NAMES.get(what) in set(layers[:, 0].tolist()):
+                spatial = {str(name) for name, kind in layers.tolist() if kind}  # a layer with geometry
+                if len(layers) > 1 and LAYER_NAMES.get(what) in spatial:
                     layer = LAYER_NAMES[what]
                 elif len(layers) > 1:
                     layer = layers[0][0]

@@ -61,20 +61,23 @@ DENSITY_NAMES = re.compile(r"(?:^|[_\-.])pph(?:[_\-.]|$)|densit|per[_\- ]?km|per
 YEAR_IN_NAME = re.compile(r"(?:pp[ph]_|ghs_pop_[ep])((?:19|20)\d\d)(?!\d)", re.IGNORECASE)
 
 
-def is_population_raster(path: str | Path) -> bool:
+def is_population_raster(path: str | Path | SourceFile) -> bool:
     """Whether the population file is a raster (its first bytes a TIFF's), else a vector layer."""
     with open_population(path) as source:
         return source is None
 
 
 @contextmanager
-def open_population(path: str | Path) -> Iterator[SourceFile | None]:
+def open_population(path: str | Path | SourceFile) -> Iterator[SourceFile | None]:
     """The population file, opened once and told a raster or a vector layer by its first bytes: None for a raster
     (a TIFF; rasterio opens it by its path, :func:`read_population_raster`), else the open
     :class:`~equity.io._common.SourceFile` that the vector layer's reader reads from the same handle.
 
     Told here rather than by :class:`~equity.io._common.SourceFile`'s formats, which are those of the vector and
     OSM readers that every other layer shares (a TIFF is an unknown format to all of them)."""
+    if getattr(path, "in_memory", False):  # a GeoDataFrame given to the study (equity.io.frames): a vector layer
+        yield path  # type: ignore[misc]
+        return
     p = check_file(path)
     with p.open("rb") as handle:
         if handle.read(4) in TIFF_MAGIC:
