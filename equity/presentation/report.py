@@ -62,7 +62,8 @@ overflow-wrap:anywhere}
 @page{size:A4;margin:1.5cm}
 @media print{body{margin:0;max-width:none;font-size:10pt;line-height:1.3}th{position:static}a{color:#222}
 h1{font-size:14pt;margin:0}h2{font-size:12pt;margin-top:1rem}h2,h3{break-after:avoid}
-.first-page{font-size:8.5pt;line-height:1.25}.first-page h2{font-size:11pt;margin:.5rem 0 .2rem}.first-page h3{font-size:9.5pt}
+.first-page{font-size:8.5pt;line-height:1.25}.first-page h2{font-size:11pt;margin:.5rem 0 .2rem}
+.first-page h3{font-size:9.5pt}
 .analysed,.summary{font-size:9pt;margin:.2rem 0}.warnings{padding:0 .6rem;margin:.4rem 0}
 .warnings ul,.questions ul{margin:.1rem 0}.warnings li,.questions li{margin:.05rem 0}
 .questions{grid-template-columns:repeat(3,1fr);gap:0 .8rem}.first-page .note{font-size:8pt}
@@ -1882,6 +1883,10 @@ def _crime_origin(meta: dict) -> list[str]:
     return out
 
 
+#: Where a population raster's year was read (``year_from`` of :func:`equity.io.population_raster.read_population_raster`).
+_YEAR_FROM = {None: _("not stated"), "file name": _("the file name"), "--population-year": "--population-year"}
+
+
 def _population_origin(meta: dict, counts: dict) -> list[str]:
     """What a population raster gave (:mod:`equity.io.population_raster`): its kind, year, total, the residents
     of its edge cells outside the units and its cells without data (escaped)."""
@@ -1899,7 +1904,7 @@ def _population_origin(meta: dict, counts: dict) -> list[str]:
         out.append(
             esc(
                 _("year {year} (from {origin})").format(
-                    year=meta["year"], origin=meta.get("year_from") or _("not stated")
+                    year=meta["year"], origin=_YEAR_FROM.get(meta.get("year_from"), meta.get("year_from"))
                 )
             )
         )
