@@ -1883,7 +1883,8 @@ def _crime_origin(meta: dict) -> list[str]:
     return out
 
 
-#: Where a population raster's year was read (``year_from`` of :func:`equity.io.population_raster.read_population_raster`).
+#: Where a population raster's year was read (``year_from`` of
+#: :func:`equity.io.population_raster.read_population_raster`).
 _YEAR_FROM = {None: _("not stated"), "file name": _("the file name"), "--population-year": "--population-year"}
 
 
