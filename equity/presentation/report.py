@@ -1435,7 +1435,7 @@ def _roads_section(result: StudyResult) -> list[str]:
     lead = _(
         "{matched} plate-reader views are matched to a road segment and log {segments} segments: {share} of the units' "
         "road length ({logged} of {road} km) is {logged_term} in at least one direction. Of the units' {entrances} "
-        "road {entrance_term}, {inward} are logged inward; units {cordoned_term}: {cordoned}. {unmatched} views are "
+        "road {entrance_term}, {inward} are logged inward; {cordoned_term}: {cordoned}. {unmatched} views are "
         "matched to no segment (rejected.csv gives each with the nearest segment's distance and angle)."
     ).format(
         matched=num(len(r.readers)),
@@ -1447,7 +1447,7 @@ def _roads_section(result: StudyResult) -> list[str]:
         entrances=num(int(r.entrances)),
         entrance_term=term("entrance", esc(_("entrances"))),
         inward=num(int(r.entrances_logged)),
-        cordoned_term=term("cordoned", esc(_("cordoned"))),
+        cordoned_term=term("cordoned", esc(_("cordoned units"))),
         cordoned=", ".join(esc(x) for x in r.cordoned) or esc(_("none")),
         unmatched=num(unmatched),
     )

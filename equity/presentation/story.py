@@ -185,14 +185,14 @@ def roads_sentence(result: StudyResult) -> str:
     cordoned = _capped(list(r.cordoned)) if r.cordoned else esc(_("none"))
     return _(
         "Plate readers log {share} of the units' road length ({logged}) and {n_logged} of their {n} road "
-        "{entrances} inward; units {cordoned_term}: {cordoned}."
+        "{entrances} inward; {cordoned_term}: {cordoned}."
     ).format(
         share=pct(r.logged_share),
         logged=term("road-logged", esc(_("roads logged"))),
         n_logged=num(int(r.entrances_logged)),
         n=num(int(r.entrances)),
         entrances=term("entrance", esc(_("entrances"))),
-        cordoned_term=term("cordoned", esc(_("cordoned"))),
+        cordoned_term=term("cordoned", esc(_("cordoned units"))),
         cordoned=cordoned,
     )
 
