@@ -1834,8 +1834,8 @@ def _sources(result: StudyResult) -> list[str]:
             )
         if role == "units":
             extra.extend(_units_origin(meta))
-        if role == "crime":
-            extra.extend(_crime_origin(meta))
+        if role in ("crime", "crime_table"):  # the period and the tables once, at the first crime file
+            extra.extend(_crime_origin(result.meta.get("crime") or {}))
         if role == "population":
             extra.extend(_population_origin(meta, result.counts))
         origin = f"<br><span class='note'>{esc(given[role])}</span>" if role in given else ""
@@ -1884,7 +1884,7 @@ def _crime_origin(meta: dict) -> list[str]:
 
 
 #: Where a population raster's year was read (``year_from`` of
-#: :func:`equity.io.population_raster.read_population_raster`).
+#: :func:`equity.io.population_raster.read_population_raster`), in English: translated where shown.
 _YEAR_FROM = {None: _("not stated"), "file name": _("the file name"), "--population-year": "--population-year"}
 
 
@@ -1905,7 +1905,7 @@ def _population_origin(meta: dict, counts: dict) -> list[str]:
         out.append(
             esc(
                 _("year {year} (from {origin})").format(
-                    year=meta["year"], origin=_YEAR_FROM.get(meta.get("year_from"), meta.get("year_from"))
+                    year=meta["year"], origin=_(_YEAR_FROM.get(meta.get("year_from"), meta.get("year_from")))
                 )
             )
         )
