@@ -65,7 +65,7 @@ def test_the_demo_first_page_says_what_the_plate_readers_log_on_the_roads(englis
     ) in one
     # after the cameras' sentence of the summary, before the crime's
     assert one.index("Of the 340 cameras") < one.index("Plate readers log") < one.index("The largest shares")
-    assert "The streets are OpenStreetMap's of 2015 and untagged (no road classes or one-way streets)" in one
+    assert "The street layer has no road classes or one-way tags. Its date is not in the data" in one
     for key in ("road-logged", "entrance", "cordoned"):
         assert f"href='#g-{key}'" in page
         assert f"id='g-{key}'" in page
@@ -94,9 +94,8 @@ def test_the_demo_roads_section_lists_the_top_units_and_the_method(english):
     assert "within 30 m (alpr_match_m)" in text
     assert "within 45° (alpr_match_angle_deg)" in text
     assert "the front plates of the vehicles coming towards it, which travel at bearing θ + 180°" in text
-    assert (
-        "The streets are OpenStreetMap's of 2015 (streets_osm_2015.geojson), ten years older than the cameras" in text
-    )
+    assert "street layer streets_osm_2015.geojson (Every OpenStreetMap street way of San Francisco as of 2015" in text
+    assert "It has no road classes, so every road weighs the same." in text
 
 
 def test_the_units_table_links_each_unit_to_its_page(english):
@@ -119,7 +118,7 @@ def test_the_spanish_demo_says_the_same_in_spanish(spanish):
         "Los lectores de matrículas registran el 1,5 % de la longitud de calles de las unidades (calles registradas)"
         " y 16 de sus 2.597 entradas por carretera hacia dentro; unidades acordonadas: ninguna."
     ) in one
-    assert "Las calles son las de OpenStreetMap de 2015, sin etiquetas" in one
+    assert "La capa de calles no tiene clases de vía ni sentidos únicos." in one
     text = _text(page)
     assert "Lectores de matrículas en las calles" in text
     assert "342 vistas de lectores de matrículas se asignan a un tramo de calle y registran 323 tramos" in text
@@ -185,14 +184,14 @@ def test_a_cordoned_unit_is_a_key_finding_and_named_on_the_first_page(crossroads
             "and 4 of their 4 road entrances inward; cordoned units: Crossing.",
             "1 unit is cordoned by plate readers: every road entrance into it is logged inward, so no car enters it "
             "by road without being logged: Crossing.",
-            "The roads' figures rest on the street layer streets.geojson; its source and date are not stated.",
+            "The street layer has no road classes or one-way tags. Its date is not in the data",
         ),
         (
             "es",
             "y 4 de sus 4 entradas por carretera hacia dentro; unidades acordonadas: Crossing.",
             "1 unidad está acordonada por lectores de matrículas: todas sus entradas por carretera están registradas "
             "hacia dentro, así que ningún coche entra en ella por carretera sin ser registrado: Crossing.",
-            "Las cifras de las calles se basan en la capa de calles streets.geojson; su origen y su fecha no constan.",
+            "La capa de calles no tiene clases de vía ni sentidos únicos. Su fecha no consta en los datos",
         ),
     ):
         with i18n.use(lang):

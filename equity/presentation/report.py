@@ -1500,36 +1500,28 @@ def _roads_section(result: StudyResult) -> list[str]:
 #: The glossary entry that a column of the table of the plate readers' roads links its header to.
 _ROAD_TERMS = {"unit_id": "unit", "roads_logged_share": "road-logged", "entrances": "entrance", "cordoned": "cordoned"}
 
+
 #: The file of the bundled San Francisco streets (data/sf/README.md): OpenStreetMap of 2015, untagged.
-SF_STREETS_2015 = "streets_osm_2015.geojson"
-
-
 def street_layer(result: StudyResult, *, short: bool = False) -> str:
-    """Where the street layer of the roads' figures comes from and of when (HTML, escaped): the bundled 2015
-    San Francisco streets said as such; any other layer by its file, its declared source and its OpenStreetMap
-    date, or that its date is not stated; and whether it has road classes. ``short``: the caveat of the first
-    page, without the declared source."""
+    """Where the street layer of the roads' figures comes from and of when (HTML, escaped), from what the study
+    knows of it: its file, the source the study declares (``Study.sources["streets"]``), the date of its
+    OpenStreetMap data when it came from ``equity fetch``, and whether it has road classes. ``short``: the caveat
+    of the first page, without the file and the declared source."""
     path = result.study.inputs().get("streets")
-    name = path.name if path is not None else ""
-    if name == SF_STREETS_2015 and short:
-        return esc(
-            _(
-                "The streets are OpenStreetMap's of 2015 and untagged (no road classes or one-way streets): the "
-                "roads' figures miss the streets built or changed since."
-            )
-        )
-    if name == SF_STREETS_2015:
-        return esc(
-            _(
-                "The streets are OpenStreetMap's of 2015 ({file}), ten years older than the cameras, and untagged: no "
-                "road classes (every road weighs the same), no one-way streets (every segment counts in both "
-                "directions), footpaths and freeways counted as roads. Streets built or changed since are missing; "
-                "every figure on roads carries that gap."
-            ).format(file=name)
-        )
+    name = getattr(path, "name", "") if path is not None else ""
     meta = (getattr(result, "meta", None) or {}).get("streets") or {}
-    declared = None if short else (result.study.sources or {}).get("streets")
     date = meta.get("osm_timestamp")
+    r = getattr(result, "roads", None)
+    untagged = r is not None and not r.classed
+    if short:
+        parts = [
+            _("The street layer has no road classes or one-way tags.") if untagged else "",
+            _("Its OpenStreetMap data is of {date}.").format(date=i18n.date(str(date)))
+            if date
+            else _("Its date is not in the data (see the data sources)."),
+        ]
+        return esc(" ".join(p for p in parts if p))
+    declared = (result.study.sources or {}).get("streets")
     text = (
         _("The roads' figures rest on the street layer {file} ({source}), of {date}.").format(
             file=name, source=declared, date=i18n.date(str(date))
@@ -1547,8 +1539,7 @@ def street_layer(result: StudyResult, *, short: bool = False) -> str:
             file=name
         )
     )
-    r = getattr(result, "roads", None)
-    if r is not None and not r.classed:
+    if untagged:
         text += " " + _("It has no road classes, so every road weighs the same.")
     return esc(text)
 
