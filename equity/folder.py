@@ -101,7 +101,7 @@ def write_analysis(
     result.meta["map_assets"] = "inline" if assets is not None else "cdn"
     with i18n.use(lang):  # the map, the report and the unit pages, in the reader's language
         map_html = render_map(build_map(result, title=result.study.name), assets=assets)
-        report_html = build_report(result)
+        report_html = build_report(result, unit_pages=True)
         return write_outputs(
             result,
             out,

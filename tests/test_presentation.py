@@ -23,7 +23,7 @@ PRESENTATION = Path(__file__).resolve().parents[1] / "equity" / "presentation"
 #: column table; no function that computes a measure.
 ALLOWED = {
     "equity.metrics": {"CLASS_LABELS", "STORY_CLASSES"},
-    "equity.io.outputs": {"PERSONAL_DATA_NOTE"},
+    "equity.io.outputs": {"PERSONAL_DATA_NOTE", "UNIT_PAGES_DIR"},
     "equity.io.assets": {"LEAFLET_VERSION", "MapAssets", "AssetError"},
     "equity.projection": {"to_wgs84"},
     "equity.settings": {"Settings", "DETAIL_LEVEL_MEANING", "DETAIL_LEVELS_PX_PER_M"},  # words and the standard's table

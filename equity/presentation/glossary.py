@@ -217,6 +217,31 @@ def entries() -> list[tuple[str, str, str]]:
             ),
         ),
         (
+            "road-logged",
+            _("Road logged"),
+            _(
+                "A road segment (from one intersection to the next) on which a licence-plate reader logs the vehicles "
+                "that pass in at least one direction. A unit's share of roads logged is the length of its roads on "
+                "logged segments divided by the length of all its roads."
+            ),
+        ),
+        (
+            "entrance",
+            _("Entrance"),
+            _(
+                "A road segment that a car may travel into a unit: one end inside the unit, the other outside. It is "
+                "logged inward when a plate reader on it logs the vehicles driving in."
+            ),
+        ),
+        (
+            "cordoned",
+            _("Cordoned"),
+            _(
+                "A unit every road entrance of which is logged inward by a plate reader: no car enters it by road "
+                "without being logged."
+            ),
+        ),
+        (
             "ecological",
             _("Ecological fallacy"),
             _(

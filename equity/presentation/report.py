@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from equity.columns import column
-from equity.io.outputs import PERSONAL_DATA_NOTE
+from equity.io.outputs import PERSONAL_DATA_NOTE, UNIT_PAGES_DIR
 from equity.metrics import STORY_CLASSES
 from equity.presentation import i18n
 from equity.presentation.charts import bar_chart, gap_legend, line_chart, unit_map
@@ -32,6 +32,7 @@ from equity.presentation.formatting import (
 from equity.presentation.glossary import glossary_section
 from equity.presentation.i18n import _, ngettext
 from equity.presentation.story import analysed, holds, questions, summary, term, title
+from equity.presentation.unit_page import unit_slugs
 from equity.settings import DETAIL_LEVEL_MEANING, DETAIL_LEVELS_PX_PER_M, Settings
 
 if TYPE_CHECKING:
@@ -61,7 +62,8 @@ overflow-wrap:anywhere}
 @page{size:A4;margin:1.5cm}
 @media print{body{margin:0;max-width:none;font-size:10pt;line-height:1.3}th{position:static}a{color:#222}
 h1{font-size:14pt;margin:0}h2{font-size:12pt;margin-top:1rem}h2,h3{break-after:avoid}
-.first-page{font-size:8.5pt}.first-page h2{font-size:11pt;margin:.5rem 0 .2rem}.first-page h3{font-size:9.5pt}
+.first-page{font-size:8.5pt;line-height:1.25}.first-page h2{font-size:11pt;margin:.5rem 0 .2rem}
+.first-page h3{font-size:9.5pt}
 .analysed,.summary{font-size:9pt;margin:.2rem 0}.warnings{padding:0 .6rem;margin:.4rem 0}
 .warnings ul,.questions ul{margin:.1rem 0}.warnings li,.questions li{margin:.05rem 0}
 .questions{grid-template-columns:repeat(3,1fr);gap:0 .8rem}.first-page .note{font-size:8pt}
@@ -226,6 +228,21 @@ def key_findings(result: StudyResult, n: int = 3) -> list[str]:
                 )
     else:
         out.append(esc(_("No crime data was given, so the gap between coverage and crime is not computed.")))
+    roads = getattr(result, "roads", None)
+    if roads is not None and roads.cordoned:
+        out.append(
+            ngettext(
+                "{n} unit is {cordoned} by plate readers: every road entrance into it is logged inward, so no car "
+                "enters it by road without being logged: {units}.",
+                "{n} units are {cordoned} by plate readers: every road entrance into them is logged inward, so no "
+                "car enters them by road without being logged: {units}.",
+                len(roads.cordoned),
+            ).format(
+                n=num(len(roads.cordoned)),
+                cordoned=term("cordoned", esc(_("cordoned"))),
+                units=", ".join(esc(x) for x in roads.cordoned),
+            )
+        )
     groups = getattr(result, "groups", None)
     if groups is not None and groups.headline is not None:
         out.append(esc(groups.headline["sentence"]) + " " + esc(_("See “Who lives with the cameras”.")))
@@ -313,13 +330,14 @@ def _measure_sentence(result: StudyResult, e: object) -> str:
     )
 
 
-def build_report(result: StudyResult, *, title: str | None = None) -> str:
+def build_report(result: StudyResult, *, title: str | None = None, unit_pages: bool = False) -> str:
     """The report as one HTML document (nothing is written), in the current language (:func:`i18n.use`).
 
     The first page says what was analysed, then the summary, the caveats that matter for this study and the
     questions to ask; the findings, the tables and the methods follow; what was read and counted, the settings
     and the glossary come last. ``title`` replaces the title the report gives itself (the study's name and what
-    it measures).
+    it measures). With ``unit_pages`` (the folder writes them beside the report, :mod:`equity.presentation.unit_page`)
+    each unit's name in the table links to its page, and a link under the table leads to their index.
     """
     u = result.units.drop(columns="geometry").sort_values("gap", na_position="last")
     heading = esc(title) if title is not None else _title(result)
@@ -360,10 +378,15 @@ def build_report(result: StudyResult, *, title: str | None = None) -> str:
         + "".join(_unit_header(name) for name in UNIT_TABLE)
         + "</tr></thead><tbody>",
     ]
+    slugs = unit_slugs(u["unit_id"]) if unit_pages else {}
     for _i, row in u.iterrows():
-        cells = "".join(f"<td>{esc(_cell(row, name))}</td>" for name in UNIT_TABLE)
+        cells = "".join(f"<td>{_unit_cell(row, name, slugs)}</td>" for name in UNIT_TABLE)
         parts.append(f"<tr class='{esc(row['class'])}'>{cells}</tr>")
     parts.append("</tbody></table>")
+    if unit_pages:
+        parts.append(
+            f"<p class='note'><a href='{UNIT_PAGES_DIR}/index.html'>" + esc(_("A page per unit, to print")) + "</a></p>"
+        )
     parts.extend(_groups_section(result))
     parts.extend(_rank_section(result))
     parts.extend(_city_section(result))
@@ -376,6 +399,7 @@ def build_report(result: StudyResult, *, title: str | None = None) -> str:
     parts.extend(_sensitivity_section(result))
     parts.extend(_gaps_section(result))
     parts.extend(_operators_section(result))
+    parts.extend(_roads_section(result))
     parts.extend(_anomalies_section(result))
     parts.extend(_data_section(result))
     parts.extend(_methodology(result))
@@ -435,6 +459,14 @@ def _cell(row: pd.Series, name: str) -> str:
         return _("not tested")
     text = show(row[name], column(name))
     return _(text) if name == "robustness" and text else text
+
+
+def _unit_cell(row: pd.Series, name: str, slugs: dict[str, str]) -> str:
+    """A cell of the table of the units as HTML (escaped): the unit's name a link to its page when the pages are
+    written (``slugs``: :func:`equity.presentation.unit_page.unit_slugs`)."""
+    text = esc(_cell(row, name))
+    page = slugs.get(str(row["unit_id"])) if name == "unit_id" else None
+    return f"<a href='{UNIT_PAGES_DIR}/{esc(page)}'>{text}</a>" if page else text
 
 
 def _unit_header(name: str) -> str:
@@ -508,6 +540,10 @@ def caveats(result: StudyResult) -> list[str]:
                 cameras=esc(i18n.date(str(cam_date))),
             )
         )
+    elif crime and not crime.get("date_max"):
+        out.append(_undated_crime(crime, cam_date))
+    if getattr(result, "roads", None) is not None:
+        out.append(street_layer(result, short=True))
     cam_meta = result.meta.get("cameras") or {}
     if cam_meta.get("format") == "counts per unit":
         out.append(
@@ -604,6 +640,31 @@ def caveats(result: StudyResult) -> list[str]:
         )
     )
     return out
+
+
+def _undated_crime(crime: dict, cam_date: object) -> str:
+    """The data-dates caveat of crime data without incident dates (tables of counts per unit): the period it was
+    labelled with (``--period``), or that none was given, and the camera data's date (HTML, escaped)."""
+    files = ", ".join(esc(f.get("file", "")) for f in crime.get("files") or [])
+    what = (
+        _("The crime data is counts per unit without incident dates ({files})").format(files=files)
+        if files
+        else _("The crime data has no incident dates")
+    )
+    period = crime.get("period")
+    when = (
+        _("labelled as covering {period}").format(period=esc(period))
+        if period
+        else _("and no period was given (--period), so the time it covers is not known")
+    )
+    if cam_date:
+        tail = _(
+            "the camera data is from {cameras}: cameras placed after the crime was recorded cannot have been placed "
+            "against it, and crime may have moved since."
+        ).format(cameras=esc(i18n.date(str(cam_date))))
+    else:
+        tail = _("the date of the camera data is not known either.")
+    return f"{what}, {when}; {tail}"
 
 
 def _caveats_box(result: StudyResult) -> list[str]:
@@ -1311,6 +1372,178 @@ def _operators_section(result: StudyResult) -> list[str]:
     ]
 
 
+#: How many units the section on the plate readers' roads lists, those of the largest share of roads logged first
+#: (the cordoned units are listed too, wherever they rank; units.csv has every unit).
+ROAD_UNITS = 10
+
+#: The columns of units.csv that the table of the plate readers' roads shows, in order.
+ROAD_TABLE = (
+    "unit_id",
+    "road_m",
+    "roads_logged_m",
+    "roads_logged_share",
+    "roads_logged_share_by_class",
+    "entrances",
+    "entrances_logged",
+    "exits_logged",
+    "cordoned",
+)
+
+#: The labels of :data:`ROAD_TABLE` (:mod:`equity.columns`), registered here so that the catalogs carry them.
+ROAD_TABLE_LABELS = (
+    _("Road length"),
+    _("Road length logged"),
+    _("Share of roads logged"),
+    _("Share of roads logged, by class"),
+    _("Road entrances"),
+    _("Entrances logged inward"),
+    _("Exits logged outward"),
+    _("Cordoned"),
+)
+
+
+def road_units(result: StudyResult, n: int = ROAD_UNITS) -> pd.DataFrame:
+    """The units the section on the plate readers' roads lists: the ``n`` of the largest ``roads_logged_share``
+    (ties by name), then every cordoned unit not among them."""
+    u = result.units.drop(columns="geometry", errors="ignore")
+    ranked = u[u["roads_logged_share"].notna()].sort_values(
+        ["roads_logged_share", "unit_id"], ascending=[False, True], kind="stable"
+    )
+    top = ranked.head(n)
+    cordoned = u[u["cordoned"].fillna(False).astype(bool) & ~u["unit_id"].isin(top["unit_id"])]
+    return pd.concat([top, cordoned])
+
+
+def _roads_section(result: StudyResult) -> list[str]:
+    """The plate readers on the roads (:mod:`equity.roads`, docs/roads.md): what they log, the units of the largest
+    share of roads logged and the cordoned ones, how readers were matched to roads, and the street layer."""
+    r = getattr(result, "roads", None)
+    if r is None or "roads_logged_share" not in result.units:
+        return []
+    s = result.settings
+    c = result.counts
+    columns = [x for x in ROAD_TABLE if x != "roads_logged_share_by_class" or r.classed]
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{esc(show(row[x], column(x)))}</td>" for x in columns) + "</tr>"
+        for _i, row in road_units(result).iterrows()
+    )
+    header = "".join(
+        f"<th>{term(k, esc(_(column(x).label))) if (k := _ROAD_TERMS.get(x)) else esc(_(column(x).label))}</th>"
+        for x in columns
+    )
+    unmatched = len(r.unmatched)
+    lead = _(
+        "{matched} plate-reader views are matched to a road segment and log {segments} segments: {share} of the units' "
+        "road length ({logged} of {road} km) is {logged_term} in at least one direction. Of the units' {entrances} "
+        "road {entrance_term}, {inward} are logged inward; {cordoned_term}: {cordoned}. {unmatched} views are "
+        "matched to no segment (rejected.csv gives each with the nearest segment's distance and angle)."
+    ).format(
+        matched=num(len(r.readers)),
+        segments=num(len(r.segments)),
+        share=pct(r.logged_share),
+        logged=num(r.roads_logged_m / 1000, 1),
+        road=num(r.road_m / 1000, 1),
+        logged_term=term("road-logged", esc(_("logged"))),
+        entrances=num(int(r.entrances)),
+        entrance_term=term("entrance", esc(_("entrances"))),
+        inward=num(int(r.entrances_logged)),
+        cordoned_term=term("cordoned", esc(_("cordoned units"))),
+        cordoned=", ".join(esc(x) for x in r.cordoned) or esc(_("none")),
+        unmatched=num(unmatched),
+    )
+    convention = (
+        _(
+            "approaching: a reader faces traffic and reads the front plates of the vehicles coming towards it, which "
+            "travel at bearing θ + 180°"
+        )
+        if r.reads == "approaching"
+        else _(
+            "receding: a reader reads the rear plates of the vehicles moving away from it, which travel at bearing θ"
+        )
+    )
+    method = _(
+        "Method: a reader is matched to the nearest road segment (from one intersection to the next) within {dist} m "
+        "({dist_setting}) whose axis runs within {angle}° ({angle_setting}) of its tagged direction θ; a reader "
+        "without a direction is matched to the nearest segment and counted as logging both directions ({both} of "
+        "them). The direction it logs follows the convention “{convention}” ({reads_setting}); which convention "
+        "holds depends on how each reader is aimed, which OpenStreetMap does not record: the roads logged in at least "
+        "one direction are the same under both, only entrances and exits swap. An {entrance_term} of a unit is a "
+        "road segment a car may travel inward with one end inside the unit (inside it shrunk by {tol} m, so that "
+        "the intersections of a boundary street are on the boundary) and the other outside; it is logged inward "
+        "when a reader on the segment logs travel from the outer end to the inner end. A unit is {cordoned_term} "
+        "when it has entrances and every one is logged inward: no car enters it by road without being logged. "
+        "Share of roads logged: {formula}. The table lists the {n} units of the largest share and every cordoned "
+        "unit; units.csv gives every unit."
+    ).format(
+        dist=tick(s.alpr_match_m),
+        dist_setting=_code("alpr_match_m"),
+        angle=tick(s.alpr_match_angle_deg),
+        angle_setting=_code("alpr_match_angle_deg"),
+        both=num(int(c.get("alpr_views_without_direction_logging_both", 0))),
+        convention=esc(convention),
+        reads_setting=_code("alpr_reads"),
+        entrance_term=term("entrance", esc(_("entrance"))),
+        tol=tick(s.cordon_tolerance_m),
+        cordoned_term=term("cordoned", esc(_("cordoned"))),
+        formula=_code("roads_logged_share = L_logged,u / L_u"),
+        n=num(ROAD_UNITS),
+    )
+    return [
+        "<h2>" + esc(_("Plate readers on the roads")) + "</h2>",
+        f"<p>{lead}</p>",
+        f"<table class='roads'><thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table>",
+        f"<p class='note'>{method}</p>",
+        f"<p class='note'>{street_layer(result)}</p>",
+    ]
+
+
+#: The glossary entry that a column of the table of the plate readers' roads links its header to.
+_ROAD_TERMS = {"unit_id": "unit", "roads_logged_share": "road-logged", "entrances": "entrance", "cordoned": "cordoned"}
+
+
+#: The file of the bundled San Francisco streets (data/sf/README.md): OpenStreetMap of 2015, untagged.
+def street_layer(result: StudyResult, *, short: bool = False) -> str:
+    """Where the street layer of the roads' figures comes from and of when (HTML, escaped), from what the study
+    knows of it: its file, the source the study declares (``Study.sources["streets"]``), the date of its
+    OpenStreetMap data when it came from ``equity fetch``, and whether it has road classes. ``short``: the caveat
+    of the first page, without the file and the declared source."""
+    path = result.study.inputs().get("streets")
+    name = getattr(path, "name", "") if path is not None else ""
+    meta = (getattr(result, "meta", None) or {}).get("streets") or {}
+    date = meta.get("osm_timestamp")
+    r = getattr(result, "roads", None)
+    untagged = r is not None and not r.classed
+    if short:
+        parts = [
+            _("The street layer has no road classes or one-way tags.") if untagged else "",
+            _("Its OpenStreetMap data is of {date}.").format(date=i18n.date(str(date)))
+            if date
+            else _("Its date is not in the data (see the data sources)."),
+        ]
+        return esc(" ".join(p for p in parts if p))
+    declared = (result.study.sources or {}).get("streets")
+    text = (
+        _("The roads' figures rest on the street layer {file} ({source}), of {date}.").format(
+            file=name, source=declared, date=i18n.date(str(date))
+        )
+        if declared and date
+        else _("The roads' figures rest on the street layer {file} ({source}); its date is not stated.").format(
+            file=name, source=declared
+        )
+        if declared
+        else _("The roads' figures rest on the street layer {file}, of {date}.").format(
+            file=name, date=i18n.date(str(date))
+        )
+        if date
+        else _("The roads' figures rest on the street layer {file}; its source and date are not stated.").format(
+            file=name
+        )
+    )
+    if untagged:
+        text += " " + _("It has no road classes, so every road weighs the same.")
+    return esc(text)
+
+
 def _anomalies_section(result: StudyResult) -> list[str]:
     views = result.views
     if "anomaly_score" not in views:
@@ -1485,11 +1718,21 @@ def _methodology(result: StudyResult) -> list[str]:
         a=plain(s.need_crime_weight),
         need_gap=code("need_gap = coverage_share − need"),
     )
-    population = _(
-        "Population, when taken from another polygon layer, is interpolated by area: {formula}, which keeps every "
-        "source polygon's population whole (people are assumed to live evenly over the part of a polygon inside "
-        "the units)."
-    ).format(formula=code("P_u = Σ_s P_s · area(s ∩ u) / area(s ∩ U)"))
+    population = (
+        _(
+            "Population is taken from a raster of residents per cell by exact zonal sums: {formula}, with f_uc the "
+            "share of cell c's area inside unit u and v_c the residents of cell c (a raster of density is first "
+            "turned into residents by each cell's area). People are assumed to live evenly over a cell; cells "
+            "without data are missing, not zero, and the residents of the parts of the edge cells outside every "
+            "unit are counted, not given to a unit."
+        ).format(formula=code("P_u = Σ_c f_uc · v_c"))
+        if ((getattr(result, "meta", None) or {}).get("population") or {}).get("source") == "raster zonal sums"
+        else _(
+            "Population, when taken from another polygon layer, is interpolated by area: {formula}, which keeps "
+            "every source polygon's population whole (people are assumed to live evenly over the part of a polygon "
+            "inside the units)."
+        ).format(formula=code("P_u = Σ_s P_s · area(s ∩ u) / area(s ∩ U)"))
+    )
     return [
         "<h2>" + esc(_("Methodology")) + "</h2>",
         f"<p>{views}</p>",
@@ -1582,6 +1825,10 @@ def _sources(result: StudyResult) -> list[str]:
             )
         if role == "units":
             extra.extend(_units_origin(meta))
+        if role in ("crime", "crime_table"):  # the period and the tables once, at the first crime file
+            extra.extend(_crime_origin(result.meta.get("crime") or {}))
+        if role == "population":
+            extra.extend(_population_origin(meta, result.counts))
         origin = f"<br><span class='note'>{esc(given[role])}</span>" if role in given else ""
         items.append(
             f"<li><b>{esc(role)}</b>: {esc(path.name)}{' (' + '; '.join(extra) + ')' if extra else ''}{origin}</li>"
@@ -1591,7 +1838,86 @@ def _sources(result: StudyResult) -> list[str]:
         "(ODbL 1.0), {url}. Map tiles © OpenStreetMap contributors. The interactive map uses Leaflet (BSD 2-clause "
         "licence) and folium (MIT licence)."
     ).format(url="https://www.openstreetmap.org/copyright")
+    tiles = (result.meta.get("dem") or {}).get("tiles") or []
+    if tiles and "dem" not in result.study.inputs():
+        items.append(f"<li><b>dem</b>: {_dem_tiles(tiles)}</li>")
+    elif tiles:
+        items = [item.replace("<b>dem</b>: ", f"<b>dem</b>: {_dem_tiles(tiles)}; ", 1) for item in items]
     return ["<h2>" + esc(_("Data sources")) + "</h2><ul>", *items, "</ul>", f"<p>{esc(licence)}</p>"]
+
+
+def _dem_tiles(tiles: list) -> str:
+    """The tiles of a DEM mosaic, in the order they are laid (escaped)."""
+    return esc(
+        ngettext(
+            "a mosaic of {n} tile, laid in this order (a later one on top): {tiles}",
+            "a mosaic of {n} tiles, laid in this order (a later one on top): {tiles}",
+            len(tiles),
+        ).format(n=num(len(tiles)), tiles=", ".join(str(t) for t in tiles))
+    )
+
+
+def _crime_origin(meta: dict) -> list[str]:
+    """The crime data's period label (``--period``) and its tables of counts: each file with its key and count
+    columns (escaped)."""
+    out = []
+    if meta.get("period"):
+        out.append(esc(_("period: {period}").format(period=meta["period"])))
+    for f in meta.get("files") or []:
+        out.append(
+            esc(
+                _("table {file}: units by column {key}, counts in column {count}").format(
+                    file=f.get("file"), key=f.get("key_column"), count=f.get("count_column") or _("rows counted")
+                )
+            )
+        )
+    return out
+
+
+#: Where a population raster's year was read (``year_from`` of
+#: :func:`equity.io.population_raster.read_population_raster`), in English: translated where shown.
+_YEAR_FROM = {None: _("not stated"), "file name": _("the file name"), "--population-year": "--population-year"}
+
+
+def _population_origin(meta: dict, counts: dict) -> list[str]:
+    """What a population raster gave (:mod:`equity.io.population_raster`): its kind, year, total, the residents
+    of its edge cells outside the units and its cells without data (escaped)."""
+    if meta.get("source") != "raster zonal sums":
+        return []
+    kind = (
+        _("a raster of residents per cell (assumed: the file does not say)")
+        if meta.get("kind") == "counts" and meta.get("counts_assumed")
+        else _("a raster of residents per cell")
+        if meta.get("kind") == "counts"
+        else _("a raster of residents per unit of area, turned into counts by each cell's area")
+    )
+    out = [esc(kind)]
+    if meta.get("year") is not None:
+        out.append(
+            esc(
+                _("year {year} (from {origin})").format(
+                    year=meta["year"], origin=_(_YEAR_FROM.get(meta.get("year_from"), meta.get("year_from")))
+                )
+            )
+        )
+    out.append(
+        esc(
+            _(
+                "{total} residents in the units; {outside} more on the parts of the edge cells outside every unit"
+            ).format(total=num(float(meta.get("total", 0.0)), 0), outside=num(float(meta.get("outside_units", 0.0)), 0))
+        )
+    )
+    touched = counts.get("population_raster_cells_touched")
+    nodata = counts.get("population_raster_nodata_cells_touched")
+    if touched:
+        out.append(
+            esc(
+                _(
+                    "{nodata} of the {touched} cells under the units without data ({share}), missing rather than zero"
+                ).format(nodata=num(int(nodata or 0)), touched=num(int(touched)), share=pct((nodata or 0) / touched))
+            )
+        )
+    return out
 
 
 def _units_origin(meta: dict) -> list[str]:

@@ -139,6 +139,9 @@ def summary(result: StudyResult) -> list[str]:
                 none,
             ).format(n=num(n_cams), names=_names(u, "cameras", num), none=num(none), units=num(len(u)))
         )
+    road = roads_sentence(result)
+    if road:
+        out.append(road)
     f = result.findings
     if f is None or not f.crime_known:
         out.append(esc(_("No crime data was given, so the gap between coverage and crime is not computed.")))
@@ -170,6 +173,28 @@ def summary(result: StudyResult) -> list[str]:
         else:
             out.append(esc(_("The comparison of groups of residents is in the section “Who lives with the cameras”.")))
     return out
+
+
+def roads_sentence(result: StudyResult) -> str:
+    """What the plate readers do on the roads (:mod:`equity.roads`), in one sentence (HTML, escaped): the share of
+    the units' road length logged in at least one direction, how many of the units' road entrances are logged
+    inward, and the cordoned units (or none). Empty without a street layer (``result.roads`` is None)."""
+    r = getattr(result, "roads", None)
+    if r is None:
+        return ""
+    cordoned = _capped(list(r.cordoned)) if r.cordoned else esc(_("none"))
+    return _(
+        "Plate readers log {share} of the units' road length ({logged}) and {n_logged} of their {n} road "
+        "{entrances} inward; {cordoned_term}: {cordoned}."
+    ).format(
+        share=pct(r.logged_share),
+        logged=term("road-logged", esc(_("roads logged"))),
+        n_logged=num(int(r.entrances_logged)),
+        n=num(int(r.entrances)),
+        entrances=term("entrance", esc(_("entrances"))),
+        cordoned_term=term("cordoned", esc(_("cordoned units"))),
+        cordoned=cordoned,
+    )
 
 
 def _uncertain(result: StudyResult) -> set:
