@@ -132,6 +132,8 @@ def test_map_opens_offline_with_layers_and_legend(browser, demo_out, tmp_path):
         "Cameras: fields of view",
         "Cameras",
         "Placement anomalies",
+        "Plate readers: road segments logged",
+        "Plate readers: road entrances of the units",
     ]
     assert v.page.evaluate("() => document.documentElement.lang") == "en"
     legend = v.page.locator("#equity-legend")

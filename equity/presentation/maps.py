@@ -77,7 +77,9 @@ def build_map(result: StudyResult, *, title: str | None = None) -> folium.Map:
     The layers, from bottom to top (their ``rank`` on the one canvas): the units, coloured by the gap, or with
     no crime data by cameras per 1,000 residents (per km² without residents,
     :mod:`equity.presentation.choropleth`); the buildings the viewsheds were computed on; the cameras' fields
-    of view; the cameras; the cameras looking mostly into homes; the placement anomalies. The crime heat layer
+    of view; the plate readers' logged roads and the units' road entrances, with the cordoned units outlined just
+above the units (:func:`equity.presentation.roadmap.add_road_layers`, when the study had streets); the cameras;
+the cameras looking mostly into homes; the placement anomalies. The crime heat layer
     and the unit names lie above them and take no mouse events, nor do the buildings and the fields of view
     (a camera's details are on its dot), so a unit shows its tooltip wherever no camera dot is.
     """
@@ -299,6 +301,10 @@ def build_map(result: StudyResult, *, title: str | None = None) -> folium.Map:
                 ],
             )
         )
+    if getattr(result, "roads", None) is not None:
+        from equity.presentation.roadmap import add_road_layers
+
+        add_road_layers(m, result.roads, result.units, legend)
     if getattr(result, "personal_data", False):
         from equity.io.outputs import PERSONAL_DATA_NOTE
 
