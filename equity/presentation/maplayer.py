@@ -226,8 +226,8 @@ class FeatureLayer(folium.map.Layer):
     Parameters
     ----------
     gdf
-        Features in WGS84 (points, lines and multilines, or polygons and multipolygons); rows with a missing or empty geometry are
-        left out.
+        Features in WGS84 (points, lines and multilines, or polygons and multipolygons); rows with a missing or
+        empty geometry are left out.
     style
         Leaflet path options for every feature (``radius`` for points), e.g. ``{"weight": 1}``.
     style_columns

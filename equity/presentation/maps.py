@@ -78,8 +78,8 @@ def build_map(result: StudyResult, *, title: str | None = None) -> folium.Map:
     no crime data by cameras per 1,000 residents (per km² without residents,
     :mod:`equity.presentation.choropleth`); the buildings the viewsheds were computed on; the cameras' fields
     of view; the plate readers' logged roads and the units' road entrances, with the cordoned units outlined just
-above the units (:func:`equity.presentation.roadmap.add_road_layers`, when the study had streets); the cameras;
-the cameras looking mostly into homes; the placement anomalies. The crime heat layer
+    above the units (:func:`equity.presentation.roadmap.add_road_layers`, when the study had streets); the cameras;
+    the cameras looking mostly into homes; the placement anomalies. The crime heat layer
     and the unit names lie above them and take no mouse events, nor do the buildings and the fields of view
     (a camera's details are on its dot), so a unit shows its tooltip wherever no camera dot is.
     """

@@ -14,9 +14,8 @@ from typing import Any
 
 import folium
 import geopandas as gpd
-import pandas as pd
-
 import numpy as np
+import pandas as pd
 import shapely
 
 from equity.presentation.formatting import esc
