@@ -24,14 +24,15 @@ from equity.presentation.maplayer import FeatureLayer
 from equity.presentation.maps import LEAFLET_CSS, LEAFLET_JS, LegendEntry, LegendSection, _dot
 from equity.projection import grid_north_offset, to_wgs84
 
-#: Colour of a segment logged in one direction, and in both.
-LOGGED_ONE_WAY = "#f16913"
-LOGGED_BOTH_WAYS = "#b30000"
-#: Outline of a cordoned unit, and its dash pattern.
-CORDON_COLOUR = "#6a3d9a"
+#: Colour of a segment logged in one direction, and in both: magentas, a hue no other symbol of the map uses (the
+#: plate readers' own dots are orange, the gap's scale red to blue).
+LOGGED_ONE_WAY = "#e7298a"
+LOGGED_BOTH_WAYS = "#7a0177"
+#: Outline of a cordoned unit (a teal no other symbol uses), and its dash pattern.
+CORDON_COLOUR = "#01868a"
 CORDON_DASH = "8 5"
-#: An entrance logged inward (filled) and one not logged inward (a grey ring).
-ENTRANCE_LOGGED = "#6a3d9a"
+#: An entrance logged inward (filled, in the cordons' teal) and one not logged inward (a grey ring).
+ENTRANCE_LOGGED = "#01868a"
 ENTRANCE_UNLOGGED = "#636363"
 #: Entrances drawn switched on when at most this many (a city has thousands: then the layer starts off).
 MAX_ENTRANCES_SHOWN = 500
@@ -95,13 +96,13 @@ def add_road_layers(m: folium.Map, findings: Any, units: gpd.GeoDataFrame, legen
     Three :class:`~equity.presentation.maplayer.FeatureLayer` on the map's one canvas, so the units under them
     keep their tooltips:
 
-    - the **logged road segments** only (not every street: a city has tens of thousands), orange where logged
-      in one direction, dark red in both; the tooltip names the segment's length (and OSM class), the readers
+    - the **logged road segments** only (not every street: a city has tens of thousands), magenta where logged
+      in one direction, dark magenta in both; the tooltip names the segment's length (and OSM class), the readers
       on it and the direction of travel they log, as the compass point the traffic heads to
       (:func:`segment_headings`);
-    - the **cordoned units** outlined in dashed purple, taking no mouse (the unit's own tooltip stays);
+    - the **cordoned units** outlined in dashed teal, taking no mouse (the unit's own tooltip stays);
     - the units' **road entrances** (:attr:`equity.roads.RoadFindings.crossings` a car may travel inward), a
-      purple dot where logged inward, a grey ring where not; switched off at first when there are more than
+      teal dot where logged inward, a grey ring where not; switched off at first when there are more than
       :data:`MAX_ENTRANCES_SHOWN`.
 
     ``findings`` is ``result.roads`` (:class:`equity.roads.RoadFindings`), ``units`` the result's units (with
@@ -245,9 +246,10 @@ def add_road_layers(m: folium.Map, findings: Any, units: gpd.GeoDataFrame, legen
 
 
 def roads_layer(findings: Any, units: gpd.GeoDataFrame, name: str | None = None) -> folium.FeatureGroup:
-    """A folium ``FeatureGroup`` of the plate-reader findings, for the map (:mod:`equity.presentation.maps`): the
-    logged segments in orange (dark red where logged both ways), the cordoned units outlined in purple, and the
-    entrances of cordoned-or-not units that are not logged inward as small grey rings.
+    """A folium ``FeatureGroup`` of the plate-reader findings, for a folium map of one's own (a notebook): the
+    logged segments in magenta (dark magenta where logged both ways), the cordoned units outlined in dashed teal,
+    and the entrances of cordoned-or-not units that are not logged inward as small grey rings, in the colours of
+    :func:`add_road_layers` (which the map of a study uses: on the map's one canvas, with a legend).
 
     ``findings`` is :class:`equity.roads.RoadFindings` (``result.roads``), ``units`` the result's units (with
     ``unit_id`` and ``cordoned``). The tooltips are marked for translation;
@@ -264,7 +266,7 @@ def roads_layer(findings: Any, units: gpd.GeoDataFrame, name: str | None = None)
         folium.GeoJson(
             seg[["both", "label", "geometry"]].to_json(),
             style_function=lambda f: {
-                "color": "#b30000" if f["properties"]["both"] else "#f16913",
+                "color": LOGGED_BOTH_WAYS if f["properties"]["both"] else LOGGED_ONE_WAY,
                 "weight": 5,
                 "opacity": 0.9,
             },
@@ -278,7 +280,7 @@ def roads_layer(findings: Any, units: gpd.GeoDataFrame, name: str | None = None)
         ]
         folium.GeoJson(
             outline[["label", "geometry"]].to_json(),
-            style_function=lambda _f: {"color": "#6a3d9a", "weight": 4, "fill": False, "dashArray": "6 4"},
+            style_function=lambda _f: {"color": CORDON_COLOUR, "weight": 4, "fill": False, "dashArray": CORDON_DASH},
             tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
         ).add_to(group)
     gaps = to_wgs84(findings.unlogged)[["unit_id", "geometry"]].copy()
@@ -286,7 +288,7 @@ def roads_layer(findings: Any, units: gpd.GeoDataFrame, name: str | None = None)
         gaps["label"] = [esc(str(u)) + ": " + _("road entrance not logged inward") for u in gaps["unit_id"]]
         folium.GeoJson(
             gaps[["label", "geometry"]].to_json(),
-            marker=folium.CircleMarker(radius=3, color="#636363", fill=False),
+            marker=folium.CircleMarker(radius=3, color=ENTRANCE_UNLOGGED, fill=False),
             tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
         ).add_to(group)
     return group
