@@ -277,3 +277,63 @@ def test_static_map_of_many_small_units_writes_no_list_of_hundreds():
     assert "font-weight='700'" not in html
     numbered = unit_map(units, labels="numbers")
     assert numbered.count("font-weight='700'") == 200
+
+
+def test_road_layers_draw_only_the_logged_segments_and_entrances(sf):
+    """The SF demo's plate readers on the map: its logged segments and its units' road entrances, never all of the
+    city's streets, in a few tens of kilobytes; each with its legend section."""
+    roads = sf.roads
+    html = render_map(build_map(sf))
+    layers = {p["name"]: p for p in _layer_payloads(html)}
+    segments = layers["Plate readers: road segments logged"]
+    assert segments["n"] == len(roads.segments) < 1_000
+    assert segments["geometry"]["kind"] in ("line", "multiline")
+    entrances = layers["Plate readers: road entrances of the units"]
+    assert entrances["n"] == int(roads.crossings["inward"].astype(bool).sum())
+    assert "Plate readers: cordoned units" not in layers  # no SF neighbourhood is cordoned
+    size = sum(len(json.dumps(p)) for name, p in layers.items() if name.startswith("Plate readers"))
+    assert size < 150_000
+    assert "logged in one direction of travel" in html
+    assert "a road entrance where no plate reader logs the traffic entering" in html
+
+
+def test_segment_headings_known_answers():
+    from shapely import LineString
+
+    from equity.presentation.roadmap import compass_point, segment_headings
+
+    x0, y0 = 550_000.0, 4_180_000.0
+    lines = [
+        [(0, 0), (0, 100)],  # north
+        [(0, 0), (100, 0)],  # east
+        [(0, 0), (-70, -70)],  # south-west
+        [(0, 0), (50, 10), (0, 100)],  # bent, but leads north
+    ]
+    seg = gpd.GeoDataFrame(geometry=[LineString([(x0 + x, y0 + y) for x, y in c]) for c in lines], crs="EPSG:32610")
+    heading = segment_headings(seg)
+    assert compass_point(heading).tolist() == [0, 2, 5, 0]
+    # 50 km east of the zone's central meridian grid north is a fraction of a degree off true north, and the
+    # heading of a segment drawn due grid north is corrected by exactly that
+    from equity.projection import grid_north_offset
+
+    offset = grid_north_offset(gpd.GeoSeries([shapely.Point(x0, y0 + 50)], crs="EPSG:32610"))[0]
+    assert 0.1 < abs(offset) < 1
+    assert heading[0] == pytest.approx((-offset) % 360)
+
+
+@given(st.floats(-1_000, 1_000), st.floats(-1_000, 1_000))
+@settings(max_examples=50, deadline=None)
+def test_a_reversed_segment_heads_the_other_way(dx, dy):
+    from shapely import LineString
+
+    from equity.presentation.roadmap import segment_headings
+
+    if abs(dx) + abs(dy) < 1:
+        return
+    x0, y0 = 550_000.0, 4_180_000.0
+    seg = gpd.GeoDataFrame(
+        geometry=[LineString([(x0, y0), (x0 + dx, y0 + dy)]), LineString([(x0 + dx, y0 + dy), (x0, y0)])],
+        crs="EPSG:32610",
+    )
+    a, b = segment_headings(seg)
+    assert abs(((a - b) % 360) - 180) < 1e-6
