@@ -667,6 +667,12 @@ def test_a_cordoned_unit_is_outlined_and_in_the_legend(browser, tmp_path):
 
     shown = hover(v, *at(50, 50))  # in Square, no road near
     assert "Square" in shown, shown
+    assert "Road entrances\t2" in shown
+    assert "Entrances logged inward\t2" in shown
+    assert "Cordoned\tyes" in shown
+    east = hover(v, *at(250, 50))
+    assert "East" in east, east
+    assert "Cordoned\tn/a" in east  # no road enters East: no answer, not "no"
     # A's reader logs traffic driving east into Square, B's traffic driving south into it
     a = hover(v, *at(-50, 100))
     assert "node/1" in a, a

@@ -21,7 +21,15 @@ from equity.metrics import CLASS_LABELS
 from equity.presentation import i18n
 from equity.presentation.charts import bar_chart, map_legend, unit_key, unit_map
 from equity.presentation.choropleth import COVERAGE_COLOURS, coverage_classes
-from equity.presentation.maps import UNIT_TOOLTIP, build_map, class_label, number_texts, render_map, unit_label
+from equity.presentation.maps import (
+    ROAD_TOOLTIP,
+    UNIT_TOOLTIP,
+    build_map,
+    class_label,
+    number_texts,
+    render_map,
+    unit_label,
+)
 from equity.study import Study
 from tests.conftest import PAYLOADS
 
@@ -85,7 +93,7 @@ def test_fast_localised_numbers_are_babels(value, digits, lang):
 
 
 def test_map_labels_in_english_are_the_column_records():
-    for name in (*UNIT_TOOLTIP, "cameras_per_1k_residents", "cameras_per_km2"):
+    for name in (*UNIT_TOOLTIP, *ROAD_TOOLTIP, "cameras_per_1k_residents", "cameras_per_km2"):
         assert unit_label(name).startswith(column(name).label), name
     for cls, text in CLASS_LABELS.items():
         assert class_label(cls) == text

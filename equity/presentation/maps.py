@@ -374,7 +374,7 @@ def _unit_layer(m: folium.Map, result: StudyResult, units: gpd.GeoDataFrame, leg
             if classes.column == "cameras_per_1k_residents"
             else _("Units: cameras per km²")
         )
-    fields = tuple(f for f in fields if f in units)
+    fields = tuple(f for f in (*fields, *ROAD_TOOLTIP) if f in units)
     props = pd.DataFrame({f: shown_values(units[f], column(f)) for f in fields})
     props["colour"] = fill
     props["outline"] = units["class"].map(lambda c: CLASS_OUTLINE.get(c, UNIT_OUTLINE)).to_numpy()
@@ -485,6 +485,10 @@ UNIT_TOOLTIP = (
     "gap",
 )
 
+#: What a unit's tooltip adds when the study had streets (:mod:`equity.roads`; a unit without road entrances is
+#: "n/a" cordoned, not "no").
+ROAD_TOOLTIP = ("roads_logged_share", "entrances", "entrances_logged", "cordoned")
+
 #: What a unit's tooltip shows without crime data (then the coverage column of the choropleth).
 NO_CRIME_TOOLTIP = ("unit_id", "cameras", "population", "area_km2", "covered_share")
 
@@ -505,6 +509,10 @@ def unit_label(name: str) -> str:
         "gap": _("Gap (points)"),
         "cameras_per_1k_residents": _("Cameras per 1,000 residents"),
         "cameras_per_km2": _("Cameras per km²"),
+        "roads_logged_share": _("Share of roads logged"),
+        "entrances": _("Road entrances"),
+        "entrances_logged": _("Entrances logged inward"),
+        "cordoned": _("Cordoned"),
     }
     return labels.get(name, column(name).label)
 
