@@ -3,9 +3,9 @@ entrances on the map of a study (:func:`add_road_layers`), the same as one foliu
 (:func:`roads_layer`), routes with their stretches in view (:func:`route_layer`), and the standalone map of
 ``equity route --map`` (:func:`route_map`).
 
-They draw what :mod:`equity.roads` and :mod:`equity.routes` computed and compute nothing but the compass point a
-logged direction heads to. The map of a study (:func:`equity.presentation.maps.build_map`) calls
-:func:`add_road_layers` when ``result.roads`` is not None.
+They draw what :mod:`equity.roads` and :mod:`equity.routes` computed and compute nothing (a logged direction's
+heading is rounded to the nearest compass point for its label). The map of a study
+(:func:`equity.presentation.maps.build_map`) calls :func:`add_road_layers` when ``result.roads`` is not None.
 """
 
 from __future__ import annotations
@@ -16,13 +16,12 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from equity.presentation.formatting import esc
 from equity.presentation.i18n import _, number
 from equity.presentation.maplayer import FeatureLayer
 from equity.presentation.maps import LEAFLET_CSS, LEAFLET_JS, LegendEntry, LegendSection, _dot
-from equity.projection import grid_north_offset, to_wgs84
+from equity.projection import to_wgs84
 
 #: Colour of a segment logged in one direction, and in both: magentas, a hue no other symbol of the map uses (the
 #: plate readers' own dots are orange, the gap's scale red to blue).
@@ -67,21 +66,6 @@ def _heading_texts() -> list[str]:
     ]
 
 
-def segment_headings(segments: gpd.GeoDataFrame) -> np.ndarray:
-    """True bearing in degrees of each segment from its first point to its last (the direction ``u`` to ``v`` of
-    :mod:`equity.network`): the grid bearing ``atan2(dx, dy)`` of the chord minus the meridian convergence at its
-    middle (:func:`equity.projection.grid_north_offset`). A chord, not the road's course: a bent segment is
-    given the direction it leads to overall."""
-    if len(segments) == 0:
-        return np.zeros(0)
-    geoms = segments.geometry.to_numpy()
-    a = shapely.get_coordinates(shapely.get_point(geoms, 0))
-    b = shapely.get_coordinates(shapely.get_point(geoms, -1))
-    grid = np.degrees(np.arctan2(b[:, 0] - a[:, 0], b[:, 1] - a[:, 1]))
-    middle = gpd.GeoSeries(shapely.line_interpolate_point(geoms, 0.5, normalized=True), crs=segments.crs)
-    return (grid - grid_north_offset(middle)) % 360.0
-
-
 def _line(colour: str, dash: str | None = None) -> str:
     dashed = f" stroke-dasharray='{dash}'" if dash else ""
     return (
@@ -99,7 +83,7 @@ def add_road_layers(m: folium.Map, findings: Any, units: gpd.GeoDataFrame, legen
     - the **logged road segments** only (not every street: a city has tens of thousands), magenta where logged
       in one direction, dark magenta in both; the tooltip names the segment's length (and OSM class), the readers
       on it and the direction of travel they log, as the compass point the traffic heads to
-      (:func:`segment_headings`);
+      (``heading_deg`` of :attr:`equity.roads.RoadFindings.segments`, :func:`equity.roads.segment_headings`);
     - the **cordoned units** outlined in dashed teal, taking no mouse (the unit's own tooltip stays);
     - the units' **road entrances** (:attr:`equity.roads.RoadFindings.crossings` a car may travel inward), a
       teal dot where logged inward, a grey ring where not; switched off at first when there are more than
@@ -118,7 +102,7 @@ def add_road_layers(m: folium.Map, findings: Any, units: gpd.GeoDataFrame, legen
         )
         fwd = seg["logged_forward"].astype(bool).to_numpy()
         bwd = seg["logged_backward"].astype(bool).to_numpy()
-        heading = compass_point(segment_headings(seg))
+        heading = compass_point(seg["heading_deg"].to_numpy(float))
         texts = _heading_texts()
         both = _("both directions")
         direction = np.where(
