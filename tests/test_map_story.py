@@ -303,3 +303,26 @@ def test_road_layers_draw_only_the_logged_segments_and_entrances(sf):
     assert size < 150_000
     assert "logged in one direction of travel" in html
     assert "a road entrance where no plate reader logs the traffic entering" in html
+
+
+def test_lines_encoded_for_the_map_layer():
+    from equity.presentation.maplayer import encode_geometry
+
+    lines = gpd.GeoSeries([shapely.LineString([(1.0, 2.0), (1.00002, 2.00001)]), shapely.LineString([(3, 4), (3, 5)])])
+    g = encode_geometry(lines)
+    assert g["kind"] == "line"
+    assert g["offsets"] == [[0, 2, 4]]
+    assert g["x"] == [100_000, 2, 199_998, 0]  # differences of 1e-5 degrees
+    multi = gpd.GeoSeries([shapely.MultiLineString([[(0, 0), (0, 1)], [(1, 1), (2, 1)]]), lines.iloc[1]])
+    g = encode_geometry(multi)
+    assert g["kind"] == "multiline"
+    assert g["offsets"] == [[0, 2, 4, 6], [0, 2, 3]]
+
+
+def test_road_layers_in_spanish(sf):
+    with i18n.use("es"):
+        html = render_map(build_map(sf))
+    assert "Lectores de matrículas: tramos de calle registrados" in html
+    assert "tráfico en dirección" in html
+    assert "Proporción de calles registradas" in html
+    assert "traffic heading" not in html
