@@ -125,7 +125,8 @@ class RoadFindings:
     unmatched : pandas.DataFrame
         The reader views that were not matched, with ``source``, ``record``, ``reason``, ``value``.
     segments : geopandas.GeoDataFrame
-        The logged segments: ``edge_id``, ``length_m``, ``road_class``, ``logged_forward``, ``logged_backward``.
+        The logged segments: ``edge_id``, ``length_m``, ``road_class``, ``logged_forward``, ``logged_backward``
+        and ``heading_deg``, the true bearing of travel forward (:func:`segment_headings`; backward is + 180°).
     crossings : geopandas.GeoDataFrame
         Every road crossing of every unit's boundary: ``unit_id``, ``edge_id``, ``inward`` and ``outward`` (the
         directions a car may travel it), ``logged_in``, ``logged_out`` and the point where the segment meets the
@@ -407,6 +408,21 @@ def cordons(
     return table, crossings
 
 
+def segment_headings(segments: gpd.GeoDataFrame) -> np.ndarray:
+    """True bearing in degrees of each segment from its first point to its last (the direction ``u`` to ``v`` of
+    :mod:`equity.network`): the grid bearing ``atan2(dx, dy)`` of the chord minus the meridian convergence at its
+    middle (:func:`equity.projection.grid_north_offset`). A chord, not the road's course: a bent segment is
+    given the direction it leads to overall."""
+    if len(segments) == 0:
+        return np.zeros(0)
+    geoms = segments.geometry.to_numpy()
+    a = shapely.get_coordinates(shapely.get_point(geoms, 0))
+    b = shapely.get_coordinates(shapely.get_point(geoms, -1))
+    grid = np.degrees(np.arctan2(b[:, 0] - a[:, 0], b[:, 1] - a[:, 1]))
+    middle = gpd.GeoSeries(shapely.line_interpolate_point(geoms, 0.5, normalized=True), crs=segments.crs)
+    return (grid - grid_north_offset(middle)) % 360.0
+
+
 def road_findings(
     views: gpd.GeoDataFrame, network: StreetNetwork, units: gpd.GeoDataFrame, settings: Settings | None = None
 ) -> tuple[pd.DataFrame, RoadFindings, dict[str, Any]]:
@@ -421,6 +437,7 @@ def road_findings(
     logged = fwd | bwd
     segments = network.edges.loc[logged, ["edge_id", "length_m", "road_class", "geometry"]].copy()
     segments["logged_forward"], segments["logged_backward"] = fwd[logged], bwd[logged]
+    segments["heading_deg"] = segment_headings(gpd.GeoDataFrame(segments, geometry="geometry", crs=network.crs))
     reader_points = gpd.GeoDataFrame(
         readers, geometry=views.geometry.reindex(readers.index).to_numpy() if len(readers) else [], crs=views.crs
     )

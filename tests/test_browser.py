@@ -132,6 +132,8 @@ def test_map_opens_offline_with_layers_and_legend(browser, demo_out, tmp_path):
         "Cameras: fields of view",
         "Cameras",
         "Placement anomalies",
+        "Plate readers: road segments logged",
+        "Plate readers: road entrances of the units",
     ]
     assert v.page.evaluate("() => document.documentElement.lang") == "en"
     legend = v.page.locator("#equity-legend")
@@ -524,4 +526,159 @@ def test_map_in_spanish_hover_and_legend(browser, demo_result, tmp_path):
     assert "Residentes\t23.448" in shown
     assert "Bernal Heights" in shown
     save_screenshot(v.page, tmp_path, "map_es.png")
+    assert v.errors == []
+
+
+# --- the plate readers' roads -----------------------------------------------------------------------------------
+
+
+def road_targets(result) -> list[tuple[str, float, float]]:
+    """Points along each logged segment (at every tenth of its length, ends left out) as (edge id, lat, lon)."""
+    import numpy as np
+    import shapely
+
+    from equity.projection import to_wgs84
+
+    seg = result.roads.segments
+    out = []
+    for frac in np.linspace(0.1, 0.9, 9):
+        pts = to_wgs84(
+            type(seg.geometry)(
+                shapely.line_interpolate_point(seg.geometry.to_numpy(), frac, normalized=True), crs=seg.crs
+            )
+        )
+        out += list(zip(seg["edge_id"].astype(str), pts.y, pts.x, strict=True))
+    return out
+
+
+def test_hovering_a_logged_road_shows_its_readers_and_direction(browser, demo_out, demo_result, tmp_path):
+    """The SF demo's logged segments are drawn on the shared canvas: the pointer on one shows the segment, the
+    readers on it and the direction they log; the units around keep their tooltips."""
+    roads = demo_result.roads
+    assert len(roads.segments) > 100
+    v = Visit(browser, demo_out / "map.html")
+    labels = [t.strip() for t in v.page.locator(".leaflet-control-layers-overlays label").all_inner_texts()]
+    assert "Plate readers: road segments logged" in labels
+    legend = v.page.locator("#equity-legend").inner_text()
+    assert "logged in one direction of travel" in legend
+    assert "logged in both directions of travel" in legend
+    # only the logged segments are drawn, not the city's 31,500 streets
+    drawn = v.page.evaluate(
+        f"""() => {{ let n = 0; {MAP}.eachLayer(l => {{
+            if (l.feature && l.feature.layer === 'Plate readers: road segments logged') n++; }}); return n; }}"""
+    )
+    assert drawn == len(roads.segments)
+    # at the whole city's zoom most logged segments lie under their readers' dots: those clear of every dot
+    picked = v.page.evaluate(PICK, [road_targets(demo_result), camera_targets(demo_result), 12])
+    assert len({edge for edge, _, _ in picked}) >= 2, picked
+    readers = roads.readers.groupby("edge_id")["camera_id"].agg(lambda s: sorted(map(str, s)))
+    seen = set()
+    for edge, x, y in picked:
+        if edge in seen:
+            continue
+        seen.add(edge)
+        shown = hover(v, x, y)
+        assert "Road segment logged by a plate reader" in shown, (edge, shown)
+        assert "Logged by" in shown
+        assert all(r in shown for r in readers[int(edge)]), (edge, shown)
+        row = roads.segments.set_index("edge_id").loc[int(edge)]
+        if row["logged_forward"] and row["logged_backward"]:
+            assert "both directions" in shown
+        else:
+            assert "traffic heading " in shown, shown
+        if len(seen) == 3:
+            break
+    save_screenshot(v.page, tmp_path, "map_roads.png")
+    # a unit still shows its tooltip with the roads drawn over it
+    name, x, y = v.page.evaluate(PICK, [unit_targets(demo_result), camera_targets(demo_result), 14])[0]
+    assert name in hover(v, x, y)
+    assert v.errors == []
+
+
+def cordon_study(tmp_path: Path) -> Path:
+    """A small study through the command line (the tee of tests/test_roads.py): the 200 m unit "Square" with two
+    roads into it, A from the west and B from the north, each with a plate reader facing the traffic that drives
+    in (A's facing west logs eastbound travel, B's facing north logs southbound): Square is cordoned. "East" beside
+    it has no road entrance and a reader far from every road."""
+    import geopandas as gpd
+    from shapely import LineString, Point, box
+
+    crs, x0, y0 = "EPSG:32610", 550_000.0, 4_180_000.0
+
+    def wgs(geoms):
+        return gpd.GeoSeries(geoms, crs=crs).to_crs(4326)
+
+    lines = [[(-200, 100), (100, 100)], [(100, 100), (100, 400)], [(100, 100), (100, 20)]]
+    streets = gpd.GeoDataFrame(geometry=wgs([LineString([(x0 + x, y0 + y) for x, y in c]) for c in lines]))
+    streets.to_file(tmp_path / "streets.geojson", driver="GeoJSON")
+    units = gpd.GeoDataFrame(
+        {"name": ["Square", "East"]},
+        geometry=wgs([box(x0, y0, x0 + 200, y0 + 200), box(x0 + 200, y0, x0 + 400, y0 + 200)]),
+    )
+    units.to_file(tmp_path / "units.geojson", driver="GeoJSON")
+    # a third reader stands in East, far from every road (not matched: listed in rejected.csv)
+    pts = wgs([Point(x0 - 50, y0 + 108), Point(x0 + 108, y0 + 300), Point(x0 + 300, y0 + 100)])
+    nodes = "".join(
+        f'<node id="{i + 1}" version="1" lat="{p.y:.7f}" lon="{p.x:.7f}">'
+        '<tag k="man_made" v="surveillance"/><tag k="surveillance:type" v="ALPR"/>'
+        f'<tag k="direction" v="{d}"/></node>'
+        for i, (p, d) in enumerate(zip(pts, ["W", "N", "W"], strict=True))
+    )
+    (tmp_path / "cameras.osm").write_text(f'<?xml version="1.0"?><osm version="0.6">{nodes}</osm>', encoding="utf-8")
+    args = ["-q", "analyze", "--cameras", str(tmp_path / "cameras.osm"), "--units", str(tmp_path / "units.geojson")]
+    args += ["--unit-id", "name", "--streets", str(tmp_path / "streets.geojson"), "--out", str(tmp_path / "out")]
+    res = CliRunner().invoke(cli, [*args, "--no-sensitivity", "--map-assets", "inline"], obj={})
+    assert res.exit_code == 0, res.output
+    return tmp_path / "out" / "map.html"
+
+
+def test_a_cordoned_unit_is_outlined_and_in_the_legend(browser, tmp_path):
+    from equity.presentation.roadmap import CORDON_COLOUR, CORDON_DASH
+
+    v = Visit(browser, cordon_study(tmp_path))
+    assert v.errors == []
+    legend = v.page.locator("#equity-legend").inner_text()
+    assert "Plate readers: cordoned units" in legend
+    assert "no car can enter by road without being logged" in legend
+    outlines = v.page.evaluate(
+        f"""() => {{ const out = []; {MAP}.eachLayer(l => {{
+            if (l.feature && l.feature.layer === 'Plate readers: cordoned units')
+                out.push([l.options.color, l.options.dashArray, l.options.fill, l.options.interactive]); }});
+            return out; }}"""
+    )
+    assert outlines == [[CORDON_COLOUR, CORDON_DASH, False, False]]  # Square only, not East
+    check_legend(v)  # every symbol drawn, the outline's colour and dash among them, has its legend entry
+    # the entrances: both logged inward, drawn as filled dots
+    legend = v.page.locator("#equity-legend").inner_text()
+    assert "a road entrance where a plate reader logs the traffic entering" in legend
+    # the outline takes no mouse: inside Square the unit's own tooltip shows
+    box = v.page.evaluate(
+        f"""() => {{ const m = {MAP}; let b = null; m.eachLayer(l => {{
+            if (l.feature && l.feature.layer === 'Plate readers: cordoned units') b = l.getBounds(); }});
+            const r = m.getContainer().getBoundingClientRect();
+            const p = m.latLngToContainerPoint(b.getSouthWest()), q = m.latLngToContainerPoint(b.getNorthEast());
+            return [r.left + p.x, r.top + p.y, r.left + q.x, r.top + q.y]; }}"""
+    )
+    x0, y0, x1, y1 = box  # south-west (bottom left) and north-east (top right) corners in page pixels
+
+    def at(mx: float, my: float) -> tuple[float, float]:
+        """The page pixel of a point (mx, my) metres from Square's south-west corner (the square is 200 m)."""
+        return x0 + mx / 200 * (x1 - x0), y0 + my / 200 * (y1 - y0)
+
+    shown = hover(v, *at(50, 50))  # in Square, no road near
+    assert "Square" in shown, shown
+    assert "Road entrances\t2" in shown
+    assert "Entrances logged inward\t2" in shown
+    assert "Cordoned\tyes" in shown
+    east = hover(v, *at(250, 50))
+    assert "East" in east, east
+    assert "Cordoned\tn/a" in east  # no road enters East: no answer, not "no"
+    # A's reader logs traffic driving east into Square, B's traffic driving south into it
+    a = hover(v, *at(-50, 100))
+    assert "node/1" in a, a
+    assert "traffic heading east" in a, a
+    b = hover(v, *at(100, 280))
+    assert "node/2" in b, b
+    assert "traffic heading south" in b, b
+    save_screenshot(v.page, tmp_path, "map_cordon.png")
     assert v.errors == []

@@ -21,7 +21,15 @@ from equity.metrics import CLASS_LABELS
 from equity.presentation import i18n
 from equity.presentation.charts import bar_chart, map_legend, unit_key, unit_map
 from equity.presentation.choropleth import COVERAGE_COLOURS, coverage_classes
-from equity.presentation.maps import UNIT_TOOLTIP, build_map, class_label, number_texts, render_map, unit_label
+from equity.presentation.maps import (
+    ROAD_TOOLTIP,
+    UNIT_TOOLTIP,
+    build_map,
+    class_label,
+    number_texts,
+    render_map,
+    unit_label,
+)
 from equity.study import Study
 from tests.conftest import PAYLOADS
 
@@ -85,7 +93,7 @@ def test_fast_localised_numbers_are_babels(value, digits, lang):
 
 
 def test_map_labels_in_english_are_the_column_records():
-    for name in (*UNIT_TOOLTIP, "cameras_per_1k_residents", "cameras_per_km2"):
+    for name in (*UNIT_TOOLTIP, *ROAD_TOOLTIP, "cameras_per_1k_residents", "cameras_per_km2"):
         assert unit_label(name).startswith(column(name).label), name
     for cls, text in CLASS_LABELS.items():
         assert class_label(cls) == text
@@ -277,3 +285,44 @@ def test_static_map_of_many_small_units_writes_no_list_of_hundreds():
     assert "font-weight='700'" not in html
     numbered = unit_map(units, labels="numbers")
     assert numbered.count("font-weight='700'") == 200
+
+
+def test_road_layers_draw_only_the_logged_segments_and_entrances(sf):
+    """The SF demo's plate readers on the map: its logged segments and its units' road entrances, never all of the
+    city's streets, in a few tens of kilobytes; each with its legend section."""
+    roads = sf.roads
+    html = render_map(build_map(sf))
+    layers = {p["name"]: p for p in _layer_payloads(html)}
+    segments = layers["Plate readers: road segments logged"]
+    assert segments["n"] == len(roads.segments) < 1_000
+    assert segments["geometry"]["kind"] in ("line", "multiline")
+    entrances = layers["Plate readers: road entrances of the units"]
+    assert entrances["n"] == int(roads.crossings["inward"].astype(bool).sum())
+    assert "Plate readers: cordoned units" not in layers  # no SF neighbourhood is cordoned
+    size = sum(len(json.dumps(p)) for name, p in layers.items() if name.startswith("Plate readers"))
+    assert size < 150_000
+    assert "logged in one direction of travel" in html
+    assert "a road entrance where no plate reader logs the traffic entering" in html
+
+
+def test_lines_encoded_for_the_map_layer():
+    from equity.presentation.maplayer import encode_geometry
+
+    lines = gpd.GeoSeries([shapely.LineString([(1.0, 2.0), (1.00002, 2.00001)]), shapely.LineString([(3, 4), (3, 5)])])
+    g = encode_geometry(lines)
+    assert g["kind"] == "line"
+    assert g["offsets"] == [[0, 2, 4]]
+    assert g["x"] == [100_000, 2, 199_998, 0]  # differences of 1e-5 degrees
+    multi = gpd.GeoSeries([shapely.MultiLineString([[(0, 0), (0, 1)], [(1, 1), (2, 1)]]), lines.iloc[1]])
+    g = encode_geometry(multi)
+    assert g["kind"] == "multiline"
+    assert g["offsets"] == [[0, 2, 4, 6], [0, 2, 3]]
+
+
+def test_road_layers_in_spanish(sf):
+    with i18n.use("es"):
+        html = render_map(build_map(sf))
+    assert "Lectores de matrículas: tramos de calle registrados" in html
+    assert "tráfico en dirección" in html
+    assert "Proporción de calles registradas" in html
+    assert "traffic heading" not in html

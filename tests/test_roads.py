@@ -18,7 +18,7 @@ from shapely import LineString, Point, box
 
 from equity.cameras import normalise_cameras
 from equity.network import network_from_lines
-from equity.roads import cordons, match_readers, road_findings, roads_by_unit
+from equity.roads import cordons, match_readers, road_findings, roads_by_unit, segment_headings
 from equity.settings import Settings
 
 #: UTM zone 10 N, around San Francisco; the test's local origin.
@@ -385,3 +385,50 @@ def test_cordon_properties_on_random_grids(seed: int, share: float) -> None:
     full, _ = cordons(net, every, unit)
     assert full.iloc[0]["entrances"] == row["entrances"]
     assert pd.isna(full.iloc[0]["cordoned"]) or bool(full.iloc[0]["cordoned"])
+
+
+def test_segment_headings_known_answers():
+    from equity.presentation.roadmap import compass_point
+
+    x0, y0 = 550_000.0, 4_180_000.0
+    lines = [
+        [(0, 0), (0, 100)],  # north
+        [(0, 0), (100, 0)],  # east
+        [(0, 0), (-70, -70)],  # south-west
+        [(0, 0), (50, 10), (0, 100)],  # bent, but leads north
+    ]
+    seg = gpd.GeoDataFrame(geometry=[LineString([(x0 + x, y0 + y) for x, y in c]) for c in lines], crs=CRS)
+    heading = segment_headings(seg)
+    assert compass_point(heading).tolist() == [0, 2, 5, 0]
+    # 50 km east of the zone's central meridian grid north is a fraction of a degree off true north, and the
+    # heading of a segment drawn due grid north is corrected by exactly that
+    from equity.projection import grid_north_offset
+
+    offset = grid_north_offset(gpd.GeoSeries([Point(x0, y0 + 50)], crs=CRS))[0]
+    assert 0.1 < abs(offset) < 1
+    assert heading[0] == pytest.approx((-offset) % 360)
+
+
+@given(st.floats(-1_000, 1_000), st.floats(-1_000, 1_000))
+@hsettings(max_examples=50, deadline=None)
+def test_a_reversed_segment_heads_the_other_way(dx, dy):
+    if abs(dx) + abs(dy) < 1:
+        return
+    x0, y0 = 550_000.0, 4_180_000.0
+    seg = gpd.GeoDataFrame(
+        geometry=[LineString([(x0, y0), (x0 + dx, y0 + dy)]), LineString([(x0 + dx, y0 + dy), (x0, y0)])],
+        crs=CRS,
+    )
+    a, b = segment_headings(seg)
+    assert abs(((a - b) % 360) - 180) < 1e-6
+
+
+def test_logged_segments_carry_the_heading_of_travel_forward(tee: gpd.GeoDataFrame) -> None:
+    """A's reader, facing west, logs the eastbound traffic; B's, facing north, the southbound: the heading of the
+    direction each segment is logged in (forward: ``heading_deg``, backward: + 180°) is east and south."""
+    net = network_from_lines(tee)
+    _, findings, _ = road_findings(_readers((-50, 108, "W"), (108, 300, "N")), net, _unit(), Settings())
+    seg = findings.segments
+    assert len(seg) == 2
+    logged = np.where(seg["logged_forward"], seg["heading_deg"], (seg["heading_deg"] + 180) % 360)
+    assert sorted(np.round(logged).tolist()) == [90, 180]  # grid north is under a degree off true north there

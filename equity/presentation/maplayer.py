@@ -40,6 +40,8 @@ COORD_DECIMALS = 5
 
 _KIND = {
     shapely.GeometryType.POINT: "point",
+    shapely.GeometryType.LINESTRING: "line",
+    shapely.GeometryType.MULTILINESTRING: "multiline",
     shapely.GeometryType.POLYGON: "polygon",
     shapely.GeometryType.MULTIPOLYGON: "multipolygon",
 }
@@ -70,17 +72,17 @@ def encode_columns(frame: pd.DataFrame) -> dict[str, dict[str, list]]:
 
 
 def encode_geometry(geoms: gpd.GeoSeries) -> dict[str, Any]:
-    """Points or (multi)polygons in WGS84 as delta-encoded integer coordinates and offsets.
+    """Points, (multi)lines or (multi)polygons in WGS84 as delta-encoded integer coordinates and offsets.
 
     Raises
     ------
     ValueError
-        When the geometries mix points and polygons, or are of another type.
+        When the geometries mix points with lines or polygons, lines with polygons, or are of another type.
     """
     arr = geoms.to_numpy()
     kind, coords, offsets = shapely.to_ragged_array(arr)
     if kind not in _KIND:
-        msg = f"the map layer takes points or polygons, not {kind.name.lower()}"
+        msg = f"the map layer takes points, lines or polygons, not {kind.name.lower()}"
         raise ValueError(msg)
     q = np.rint(coords[:, :2] * 10**COORD_DECIMALS).astype(np.int64)
     delta = np.diff(q, axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
@@ -151,6 +153,12 @@ function equityFeatureLayer(d) {
         let layer;
         if (g.kind === "point") {
             layer = L.circleMarker([ys[i], xs[i]], style);
+        } else if (g.kind === "line") {
+            layer = L.polyline(ring(g.offsets[0][i], g.offsets[0][i + 1]), style);
+        } else if (g.kind === "multiline") {
+            const lines = g.offsets[0], parts = [];
+            for (let p = g.offsets[1][i]; p < g.offsets[1][i + 1]; p++) parts.push(ring(lines[p], lines[p + 1]));
+            layer = L.polyline(parts, style);
         } else {
             const rings = g.offsets[0], polys = g.offsets[1];
             const parts = [];
@@ -213,13 +221,13 @@ class _Raw(Element):
 
 
 class FeatureLayer(folium.map.Layer):
-    """A layer of points (circle markers) or polygons with per-feature style, tooltip and popup.
+    """A layer of points (circle markers), lines (polylines) or polygons with per-feature style, tooltip and popup.
 
     Parameters
     ----------
     gdf
-        Features in WGS84 (points, or polygons and multipolygons); rows with a missing or empty geometry are
-        left out.
+        Features in WGS84 (points, lines and multilines, or polygons and multipolygons); rows with a missing or
+        empty geometry are left out.
     style
         Leaflet path options for every feature (``radius`` for points), e.g. ``{"weight": 1}``.
     style_columns
@@ -249,7 +257,7 @@ class FeatureLayer(folium.map.Layer):
         tooltip: Mapping[str, str] | None = None,
         popup: Mapping[str, str] | None = None,
         show: bool = True,
-        rank: int = 0,
+        rank: float = 0,
     ) -> None:
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "FeatureLayer"

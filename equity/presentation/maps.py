@@ -77,7 +77,9 @@ def build_map(result: StudyResult, *, title: str | None = None) -> folium.Map:
     The layers, from bottom to top (their ``rank`` on the one canvas): the units, coloured by the gap, or with
     no crime data by cameras per 1,000 residents (per km² without residents,
     :mod:`equity.presentation.choropleth`); the buildings the viewsheds were computed on; the cameras' fields
-    of view; the cameras; the cameras looking mostly into homes; the placement anomalies. The crime heat layer
+    of view; the plate readers' logged roads and the units' road entrances, with the cordoned units outlined just
+    above the units (:func:`equity.presentation.roadmap.add_road_layers`, when the study had streets); the cameras;
+    the cameras looking mostly into homes; the placement anomalies. The crime heat layer
     and the unit names lie above them and take no mouse events, nor do the buildings and the fields of view
     (a camera's details are on its dot), so a unit shows its tooltip wherever no camera dot is.
     """
@@ -299,6 +301,10 @@ def build_map(result: StudyResult, *, title: str | None = None) -> folium.Map:
                 ],
             )
         )
+    if getattr(result, "roads", None) is not None:
+        from equity.presentation.roadmap import add_road_layers
+
+        add_road_layers(m, result.roads, result.units, legend)
     if getattr(result, "personal_data", False):
         from equity.io.outputs import PERSONAL_DATA_NOTE
 
@@ -368,7 +374,7 @@ def _unit_layer(m: folium.Map, result: StudyResult, units: gpd.GeoDataFrame, leg
             if classes.column == "cameras_per_1k_residents"
             else _("Units: cameras per km²")
         )
-    fields = tuple(f for f in fields if f in units)
+    fields = tuple(f for f in (*fields, *ROAD_TOOLTIP) if f in units)
     props = pd.DataFrame({f: shown_values(units[f], column(f)) for f in fields})
     props["colour"] = fill
     props["outline"] = units["class"].map(lambda c: CLASS_OUTLINE.get(c, UNIT_OUTLINE)).to_numpy()
@@ -479,6 +485,10 @@ UNIT_TOOLTIP = (
     "gap",
 )
 
+#: What a unit's tooltip adds when the study had streets (:mod:`equity.roads`; a unit without road entrances is
+#: "n/a" cordoned, not "no").
+ROAD_TOOLTIP = ("roads_logged_share", "entrances", "entrances_logged", "cordoned")
+
 #: What a unit's tooltip shows without crime data (then the coverage column of the choropleth).
 NO_CRIME_TOOLTIP = ("unit_id", "cameras", "population", "area_km2", "covered_share")
 
@@ -499,6 +509,10 @@ def unit_label(name: str) -> str:
         "gap": _("Gap (points)"),
         "cameras_per_1k_residents": _("Cameras per 1,000 residents"),
         "cameras_per_km2": _("Cameras per km²"),
+        "roads_logged_share": _("Share of roads logged"),
+        "entrances": _("Road entrances"),
+        "entrances_logged": _("Entrances logged inward"),
+        "cordoned": _("Cordoned"),
     }
     return labels.get(name, column(name).label)
 
