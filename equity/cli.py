@@ -364,7 +364,7 @@ def _summary(result: Any, written: dict[str, Path], seconds: float, quiet: bool)
     if roads is not None and len(roads.readers):
         cordoned = ", ".join(terminal_text(u, 80) for u in roads.cordoned) or "none"
         _echo(
-            f"Plate readers log {100 * roads.logged_share:.1f} % of the road length in at least one direction; "
+            f"Plate readers log {100 * roads.logged_share:.1f}% of the road length in at least one direction; "
             f"units with every road entrance logged (cordoned): {cordoned}.",
             limit=None,
         )
@@ -1118,18 +1118,18 @@ def route(
     if len(result) == 1 and len(ok) == 1:
         r = ok.iloc[0]
         _echo(
-            f"Shortest route ({mode}): {r['length_m']:,.0f} m, {100 * r['watched_share']:.1f} % in view of a camera, "
+            f"Shortest route ({mode}): {r['length_m']:,.0f} m, {100 * r['watched_share']:.1f}% in view of a camera, "
             f"{int(r['alpr_passed'])} plate readers passed."
         )
         _echo(
             f"Least-watched route: {r['least_watched_length_m']:,.0f} m (+{r['extra_length_m']:,.0f} m), "
-            f"{100 * r['least_watched_watched_share']:.1f} % in view, {int(r['least_watched_alpr_passed'])} plate "
+            f"{100 * r['least_watched_watched_share']:.1f}% in view, {int(r['least_watched_alpr_passed'])} plate "
             "readers passed."
         )
     else:
         _echo(
             f"{len(ok):,} of {len(result):,} trips routed ({mode}): median {ok['length_m'].median():,.0f} m, "
-            f"{100 * ok['watched_share'].median():.1f} % in view, {ok['alpr_passed'].median():g} plate readers passed; "
+            f"{100 * ok['watched_share'].median():.1f}% in view, {ok['alpr_passed'].median():g} plate readers passed; "
             f"least-watched: median extra length {ok['extra_length_m'].median():,.0f} m."
         )
     not_routed = result[result["not_routed"].notna()]
