@@ -184,7 +184,7 @@ def test_route_command(tmp_path: Path, parallel: gpd.GeoDataFrame) -> None:
     res = CliRunner().invoke(cli, args, obj={})
     assert res.exit_code == 0, res.output
     assert "Shortest route (drive): 1,000 m" in res.output
-    assert "Least-watched route: 1,200 m (+200 m), 0.0 % in view, 0 plate readers passed." in res.output
+    assert "Least-watched route: 1,200 m (+200 m), 0.0% in view, 0 plate readers passed." in res.output
     feats = json.loads(out.read_text())["features"]
     props = {f["properties"]["route"]: f["properties"] for f in feats}
     assert props["shortest"]["alpr_passed"] == 1
