@@ -87,3 +87,27 @@ def hostile_study(tmp_path):
         population="pop",
         name="<i>study</i>",
     )
+
+
+def _demo_folder(tmp_path_factory: pytest.TempPathFactory, lang: str) -> Path:
+    """The San Francisco demo's analysis folder, written by the command in ``lang``."""
+    from click.testing import CliRunner
+
+    from equity.cli import cli
+
+    out = tmp_path_factory.mktemp(f"demo-{lang}")
+    res = CliRunner().invoke(cli, ["-q", "demo", "--out", str(out), "--map-assets", "cdn", "--lang", lang])
+    assert res.exit_code == 0, res.output
+    return out
+
+
+@pytest.fixture(scope="session")
+def english(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's folder in English, written once for every test of the report that reads it (never changed)."""
+    return _demo_folder(tmp_path_factory, "en")
+
+
+@pytest.fixture(scope="session")
+def spanish(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's folder in Spanish, written once (never changed)."""
+    return _demo_folder(tmp_path_factory, "es")

@@ -3,8 +3,8 @@
 Each page is opened from disk with every network request refused (the map's background tiles fail, nothing
 else may be asked for), and must raise no JavaScript error. Hostile tag values must appear as text and run
 nothing, also in the tooltips and popups that Leaflet builds only when they open. Screenshots and a PDF print
-are saved in the test's temporary folder; the map's are also copied to ``/work/screens`` (``EQUITY_SCREENS``)
-when that folder can be made, for a person to look at.
+are saved in the test's temporary folder, and also copied to the folder ``EQUITY_SCREENS`` names, when set, for a
+person to look at.
 
 The map's tooltips are opened as a reader opens them: the real mouse pointer is moved over a unit's interior or
 a camera's dot (``page.mouse.move``), with every layer of the map switched on by clicks in the layer control.
@@ -39,7 +39,8 @@ ARGS = [
     "--disable-sync",
 ]
 TILE_HOST = "tile.openstreetmap.org"
-SCREENS = Path(os.environ.get("EQUITY_SCREENS", "/work/screens"))
+#: Where screenshots are also copied for a person to look at: the folder named by ``EQUITY_SCREENS``, if any.
+SCREENS = Path(os.environ["EQUITY_SCREENS"]) if os.environ.get("EQUITY_SCREENS") else None
 #: The page's folium map object.
 MAP = "Object.keys(window).filter(k => k.startsWith('map_')).map(k => window[k])[0]"
 
@@ -53,8 +54,8 @@ def save_screenshot(page, tmp_path: Path, name: str) -> Path:
 
 
 def share_screenshot(path: Path) -> None:
-    """Copy a screenshot to :data:`SCREENS`, made when its parent folder exists (a developer's machine)."""
-    if not SCREENS.parent.is_dir():
+    """Copy a screenshot to :data:`SCREENS` (``EQUITY_SCREENS``), when that is set and its parent exists."""
+    if SCREENS is None or not SCREENS.parent.is_dir():
         return
     with contextlib.suppress(OSError):
         SCREENS.mkdir(exist_ok=True)

@@ -39,23 +39,6 @@ def _first_page(page: str) -> str:
     return page[start : page.index("</section>", page.index("class='questions'", start) + 1) + 1]
 
 
-def _demo(tmp_path_factory, lang: str) -> Path:
-    out = tmp_path_factory.mktemp(f"facts-{lang}")
-    res = CliRunner().invoke(cli, ["-q", "demo", "--out", str(out), "--map-assets", "cdn", "--lang", lang])
-    assert res.exit_code == 0, res.output
-    return out
-
-
-@pytest.fixture(scope="module")
-def english(tmp_path_factory) -> Path:
-    return _demo(tmp_path_factory, "en")
-
-
-@pytest.fixture(scope="module")
-def spanish(tmp_path_factory) -> Path:
-    return _demo(tmp_path_factory, "es")
-
-
 def test_the_demo_first_page_says_what_the_plate_readers_log_on_the_roads(english):
     page = (english / "report.html").read_text()
     one = _text(_first_page(page))

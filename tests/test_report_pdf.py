@@ -13,9 +13,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from equity.cli import cli
 from tests.test_browser import Visit, browser  # noqa: F401 (browser: the fixture of a headless Chromium)
 
 pypdf = pytest.importorskip("pypdf")
@@ -24,23 +22,6 @@ pypdf = pytest.importorskip("pypdf")
 A4_PRINT_WIDTH_PX = (210 - 2 * 15) / 25.4 * 96
 #: The height of an A4 page, in CSS pixels.
 A4_HEIGHT_PX = 297 / 25.4 * 96
-
-
-def _demo(tmp_path_factory, lang: str) -> Path:
-    out = tmp_path_factory.mktemp(f"printed-{lang}")
-    res = CliRunner().invoke(cli, ["-q", "demo", "--out", str(out), "--map-assets", "cdn", "--lang", lang])
-    assert res.exit_code == 0, res.output
-    return out
-
-
-@pytest.fixture(scope="module")
-def english(tmp_path_factory) -> Path:
-    return _demo(tmp_path_factory, "en")
-
-
-@pytest.fixture(scope="module")
-def spanish(tmp_path_factory) -> Path:
-    return _demo(tmp_path_factory, "es")
 
 
 @pytest.fixture

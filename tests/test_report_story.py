@@ -8,7 +8,6 @@ import html
 import json
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -19,23 +18,6 @@ from equity.cli import cli
 from equity.presentation import i18n
 from equity.presentation.formatting import interval, num, pct, points, signed
 from equity.presentation.report import plain
-
-
-def _demo(tmp_path_factory, lang: str) -> Path:
-    out = tmp_path_factory.mktemp(f"demo-{lang}")
-    res = CliRunner().invoke(cli, ["-q", "demo", "--out", str(out), "--map-assets", "cdn", "--lang", lang])
-    assert res.exit_code == 0, res.output
-    return out
-
-
-@pytest.fixture(scope="module")
-def english(tmp_path_factory) -> Path:
-    return _demo(tmp_path_factory, "en")
-
-
-@pytest.fixture(scope="module")
-def spanish(tmp_path_factory) -> Path:
-    return _demo(tmp_path_factory, "es")
 
 
 class Outline(HTMLParser):

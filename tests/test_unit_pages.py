@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
 import shutil
 from html.parser import HTMLParser
@@ -27,9 +26,9 @@ from equity.io.outputs import UNIT_PAGE_NAME
 from equity.presentation import i18n
 from equity.presentation.unit_page import slug, unit_slugs
 from tests.conftest import PAYLOADS
+from tests.test_browser import browser, share_screenshot  # noqa: F401 (browser: the fixture of a headless Chromium)
 
 #: Where the browser test leaves its screenshot for people to look at (a temporary folder where it cannot).
-SCREENS = Path(os.environ.get("EQUITY_SCREENS", "/work/screens"))
 
 # -- fixtures -------------------------------------------------------------------------------------------------
 
@@ -374,32 +373,11 @@ def test_equity_report_refuses_in_one_sentence(demo, tmp_path):
 
 # -- in a browser ---------------------------------------------------------------------------------------------
 
-playwright = pytest.importorskip("playwright.sync_api")
-
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"]
-ARGS += ["--disable-background-networking", "--disable-component-update", "--disable-sync"]
+pytest.importorskip("playwright.sync_api")
 
 
-def _chromium() -> str:
-    for candidate in (os.environ.get("EQUITY_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"):
-        if candidate and shutil.which(candidate):
-            return str(shutil.which(candidate))
-    if os.environ.get("CI"):
-        pytest.fail("no Chromium on this machine: .ci/run installs Debian's chromium package")
-    pytest.skip("no Chromium on this machine (apt-get install chromium)")
-    raise AssertionError  # unreachable
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=_chromium(), args=ARGS)
-        yield browser
-        browser.close()
-
-
-def test_unit_page_in_a_browser_offline(chromium, demo, tmp_path):
-    page = chromium.new_page(viewport={"width": 900, "height": 1100})
+def test_unit_page_in_a_browser_offline(browser, demo, tmp_path):  # noqa: F811
+    page = browser.new_page(viewport={"width": 900, "height": 1100})
     errors: list[str] = []
     requests: list[str] = []
     dialogs: list[str] = []
@@ -428,12 +406,9 @@ def test_unit_page_in_a_browser_offline(chromium, demo, tmp_path):
     svg = page.locator("svg.map").bounding_box()
     assert svg["x"] > numbers["x"] + numbers["width"] - 1
     assert page.evaluate("document.documentElement.scrollWidth") <= 900
-    try:
-        SCREENS.mkdir(parents=True, exist_ok=True)
-        shot = SCREENS / "unit_page.png"
-    except OSError:
-        shot = tmp_path / "unit_page.png"
+    shot = tmp_path / "unit_page.png"
     page.screenshot(path=str(shot), full_page=True)
+    share_screenshot(shot)
     assert shot.stat().st_size > 30_000
     # printed on A4: one page
     page.emulate_media(media="print")
@@ -450,10 +425,10 @@ def test_unit_page_in_a_browser_offline(chromium, demo, tmp_path):
     page.close()
 
 
-def test_unit_pages_of_hostile_names_run_nothing(chromium, tmp_path):
+def test_unit_pages_of_hostile_names_run_nothing(browser, tmp_path):  # noqa: F811
     units = [(name, -122.46 + 0.01 * i, 1000 + i) for i, name in enumerate(HOSTILE)]
     out = _analyze(tmp_path, units)
-    page = chromium.new_page()
+    page = browser.new_page()
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.route("http://**/*", lambda route: route.abort())
