@@ -21,11 +21,11 @@ from equity.metrics import CLASS_LABELS
 from equity.presentation import i18n
 from equity.presentation.charts import bar_chart, map_legend, unit_key, unit_map
 from equity.presentation.choropleth import COVERAGE_COLOURS, coverage_classes
+from equity.presentation.formatting import class_label
 from equity.presentation.maps import (
     ROAD_TOOLTIP,
     UNIT_TOOLTIP,
     build_map,
-    class_label,
     number_texts,
     render_map,
     unit_label,

@@ -29,6 +29,7 @@ ALLOWED = {
     "equity.settings": {"Settings", "DETAIL_LEVEL_MEANING", "DETAIL_LEVELS_PX_PER_M"},  # words and the standard's table
     "equity.result": {"StudyResult"},  # for type hints only
     "equity._errors": {"InputError"},  # an unknown language is the user's mistake
+    "equity.roads": {"UNIT_COLUMNS"},  # the names of the roads' columns, in the order units.csv has them
 }
 
 

@@ -9,7 +9,6 @@ tag values are written by anyone, and folium puts tooltip text into the page as 
 from __future__ import annotations
 
 import functools
-import math
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -23,9 +22,8 @@ from babel.numbers import get_decimal_symbol, get_group_symbol
 from folium.plugins import HeatMap
 from jinja2 import Template
 
-from equity.columns import Column, column
+from equity.columns import column
 from equity.io.assets import LEAFLET_VERSION, MapAssets
-from equity.metrics import CLASS_LABELS
 from equity.presentation import i18n
 from equity.presentation.choropleth import coverage_classes, needs_coverage_map
 from equity.presentation.formatting import (
@@ -33,9 +31,12 @@ from equity.presentation.formatting import (
     KIND_COLOURS,
     NO_DATA_COLOUR,
     OWNERSHIP_COLOURS,
+    class_label,
     esc,
     gap_colour,
     gap_span,
+    points,
+    show_values,
     text_values,
 )
 from equity.presentation.i18n import _
@@ -375,7 +376,7 @@ def _unit_layer(m: folium.Map, result: StudyResult, units: gpd.GeoDataFrame, leg
             else _("Units: cameras per km²")
         )
     fields = tuple(f for f in (*fields, *ROAD_TOOLTIP) if f in units)
-    props = pd.DataFrame({f: shown_values(units[f], column(f)) for f in fields})
+    props = pd.DataFrame({f: show_values(units[f], column(f)) for f in fields})
     props["colour"] = fill
     props["outline"] = units["class"].map(lambda c: CLASS_OUTLINE.get(c, UNIT_OUTLINE)).to_numpy()
     props["weight"] = units["class"].map(lambda c: 3 if c in CLASS_OUTLINE else 1).to_numpy()
@@ -403,7 +404,7 @@ def _unit_layer(m: folium.Map, result: StudyResult, units: gpd.GeoDataFrame, leg
         entries = [
             LegendEntry(
                 "<div style='display:flex;justify-content:space-between;width:100%'>"
-                f"<span>{_points(-span)}</span><span>0</span><span>{_points(span)}</span></div>",
+                f"<span>{points(-span)}</span><span>0</span><span>{points(span)}</span></div>",
                 swatch=_bar(gradient),
                 scale="fill",
                 raw=True,
@@ -515,59 +516,6 @@ def unit_label(name: str) -> str:
         "cordoned": _("Cordoned"),
     }
     return labels.get(name, column(name).label)
-
-
-def class_label(cls: str) -> str:
-    """A unit's class as the map names it, in the current language (English: :data:`CLASS_LABELS`)."""
-    labels = {
-        "under_covered": _("high crime, low coverage"),
-        "over_covered": _("low crime, high coverage"),
-        "other": _("neither"),
-        "no_data": _("no crime data"),
-    }
-    return labels.get(cls, CLASS_LABELS.get(cls, str(cls)))
-
-
-def _points(value: float) -> str:
-    """A difference of shares in signed percentage points with two decimals, in the current language."""
-    if value is None or not math.isfinite(value):
-        return _("n/a")
-    return ("+" if value >= 0 else "-") + _number(abs(100 * value), 2)
-
-
-def shown(value: Any, col: Column) -> str:
-    """A unit's value as the map shows it: :func:`equity.presentation.formatting.show` in the current language.
-
-    Numbers as :func:`equity.presentation.i18n.number` writes them (``1.234,5`` in Spanish; through
-    :func:`localised`, as fast for 500 units' tooltips as English text), shares as percentages with
-    one decimal (two below 0.1%), the gap in signed points, classes by :func:`class_label`, text as written. A
-    missing number is "n/a", never 0.
-    """
-    fmt = col.format
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return "" if fmt in ("text", "class") else _("n/a")
-    if fmt == "text":
-        return str(value)
-    if fmt == "class":
-        return class_label(value)
-    if fmt == "boolean":
-        return _("yes") if value else _("no")
-    if fmt == "percent":
-        digits = 2 if 0 < abs(value) < 0.001 else 1
-        return _("{value}%").format(value=_number(100 * float(value), digits))
-    if fmt == "points":
-        return _points(float(value))
-    return _number(float(value), 0 if fmt == "integer" else col.digits)
-
-
-def shown_values(values: pd.Series, col: Column) -> np.ndarray:
-    """:func:`shown` of every value of a column."""
-    return np.array([shown(v, col) for v in values], dtype=object)
-
-
-def _number(value: float, digits: int) -> str:
-    """One number grouped by thousands with ``digits`` decimals in the current language (see :func:`localised`)."""
-    return str(localised(np.array([f"{value:,.{digits}f}"], dtype=object))[0])
 
 
 def localised(texts: np.ndarray) -> np.ndarray:

@@ -33,6 +33,7 @@ from equity.presentation.glossary import glossary_section
 from equity.presentation.i18n import _, ngettext
 from equity.presentation.story import analysed, holds, questions, summary, term, title
 from equity.presentation.unit_page import unit_slugs
+from equity.roads import UNIT_COLUMNS as ROAD_COLUMNS
 from equity.settings import DETAIL_LEVEL_MEANING, DETAIL_LEVELS_PX_PER_M, Settings
 
 if TYPE_CHECKING:
@@ -1376,18 +1377,9 @@ def _operators_section(result: StudyResult) -> list[str]:
 #: (the cordoned units are listed too, wherever they rank; units.csv has every unit).
 ROAD_UNITS = 10
 
-#: The columns of units.csv that the table of the plate readers' roads shows, in order.
-ROAD_TABLE = (
-    "unit_id",
-    "road_m",
-    "roads_logged_m",
-    "roads_logged_share",
-    "roads_logged_share_by_class",
-    "entrances",
-    "entrances_logged",
-    "exits_logged",
-    "cordoned",
-)
+#: The columns of units.csv that the table of the plate readers' roads shows, in order: the unit, then every column
+#: :mod:`equity.roads` adds.
+ROAD_TABLE = ("unit_id", *ROAD_COLUMNS)
 
 #: The labels of :data:`ROAD_TABLE` (:mod:`equity.columns`), registered here so that the catalogs carry them.
 ROAD_TABLE_LABELS = (

@@ -32,7 +32,7 @@ import pandas as pd
 
 from equity.presentation import i18n
 from equity.presentation.charts import unit_map
-from equity.presentation.formatting import CLASS_OUTLINE, KIND_COLOURS, esc
+from equity.presentation.formatting import CLASS_OUTLINE, KIND_COLOURS, class_label, esc
 from equity.presentation.i18n import _, ngettext
 from equity.settings import DETAIL_LEVELS_PX_PER_M
 
@@ -172,16 +172,6 @@ def _flag(value: Any) -> bool:
     return bool(value) if _known(value) else False
 
 
-def _class_label(value: Any) -> str:
-    labels = {
-        "under_covered": _("high crime, low coverage"),
-        "over_covered": _("low crime, high coverage"),
-        "other": _("neither"),
-        "no_data": _("no crime data"),
-    }
-    return labels.get(str(value), esc(value))
-
-
 def _cell(column: str, value: Any, text: str) -> str:
     raw = "" if not _known(value) else repr(float(value))
     return f"<td class='n' data-col='{esc(column)}' data-value='{raw}'>{esc(text)}</td>"
@@ -298,7 +288,7 @@ def _gap_sentence(row: Mapping[str, Any]) -> str:
 
 def _class_line(row: Mapping[str, Any], manifest: dict[str, Any]) -> str:
     cls = row.get("class")
-    label = _class_label(cls)
+    label = class_label(cls)
     p = row.get("p_class")
     robustness = row.get("robustness")
     draws = (manifest.get("uncertainty") or {}).get("draws")
@@ -560,7 +550,7 @@ def _page(
 
 def _index_class(row: Any) -> str:
     """The class as the index shows it: its label, and whether it is uncertain over the draws."""
-    label = _class_label(row.get("class"))
+    label = class_label(row.get("class"))
     if str(row.get("robustness")) == "uncertain" and str(row.get("class")) != "no_data":
         return _("{label} (uncertain)").format(label=label)
     return label
